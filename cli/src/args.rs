@@ -1,0 +1,181 @@
+//! Command-line arguments (clap types only; `settings` turns them into options).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Data validation and statistics for tabular data: TFDV, TFT and TFMA without
+/// Python, Beam or TensorFlow.
+#[derive(Debug, Parser)]
+#[command(name = "tabx", version, propagate_version = true)]
+#[command(after_help = "Exit status: 0 ok, 1 findings (anomalies, failed thresholds), 2 error.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Print nothing but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// More log output (repeat for more).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute TFDV statistics of CSV, Parquet or NDJSON data.
+    #[command(after_help = STATS_EXAMPLES)]
+    Stats(StatsArgs),
+    /// Merge the partial statistics of shards into one artifact.
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
+    /// Run the main job on the embedded Chicago taxi data.
+    Demo(DemoArgs),
+    /// Write example data sets.
+    #[command(subcommand)]
+    Datasets(DatasetsCommand),
+}
+
+const STATS_EXAMPLES: &str = "Examples:
+  tabx stats data.csv -o stats.json
+  tabx stats 'trips/*.parquet' --slice payment_type -o stats.json
+  tabx stats s3://bucket/trips/ --weight trip_miles --format pbtxt -o stats.pbtxt
+  cat data.csv | tabx stats - --schema schema.pbtxt -o stats.json
+  tabx stats big.csv --shard 0/4 --partial -o part-0.partial   # one pod of four";
+
+const MERGE_EXAMPLES: &str = "Examples:
+  tabx merge part-*.partial -o stats.json";
+
+/// Where the data comes from and how to read it.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files, directories, globs, URLs (s3://, gs://, az://, http(s)://, file://) or `-` for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Input format when the file name does not say (.csv, .parquet, .jsonl...).
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// CSV field delimiter (one byte; `\t` for tab).
+    #[arg(long, default_value = ",")]
+    pub delimiter: String,
+    /// CSV files have no header row: columns are named column_1, column_2, ...
+    #[arg(long)]
+    pub no_header: bool,
+    /// A TFDV schema (schema.pbtxt or schema.json) whose INT/FLOAT/BYTES types the data must parse as.
+    #[arg(long, value_name = "SCHEMA")]
+    pub schema: Option<PathBuf>,
+    /// What to do with rows that cannot be read: fail, skip, or quarantine=PATH (a CSV of bad rows with reasons).
+    #[arg(long, default_value = "fail", value_name = "POLICY")]
+    pub on_error: String,
+    /// For stdin: infer CSV column types from this many first rows.
+    #[arg(long, default_value_t = 10_000)]
+    pub infer_rows: usize,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InputFormat {
+    Csv,
+    Parquet,
+    Ndjson,
+}
+
+/// Output format of an artifact.
+#[derive(Debug, Clone, Copy, Default, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// protobuf JSON (what TFDV's `load_stats_text`-style JSON readers and Facets take)
+    #[default]
+    Json,
+    /// protobuf text format
+    Pbtxt,
+    /// binary protobuf
+    Pb,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Where to write the statistics (or the partial state with --partial).
+    #[arg(long, short, default_value = "stats.json")]
+    pub output: PathBuf,
+    /// Artifact format; by default from the output's extension (.json, .pbtxt, .pb).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// A numeric column whose value weighs each example (adds TFDV's weighted_* statistics).
+    #[arg(long, value_name = "COL")]
+    pub weight: Option<String>,
+    /// Also compute statistics per value of this column ("COL_VALUE" slices).
+    #[arg(long, value_name = "COL")]
+    pub slice: Option<String>,
+    /// At most this many slices.
+    #[arg(long, default_value_t = 100)]
+    pub max_slices: usize,
+    /// Keep each row with this probability (seeded hash of its position: independent of partitioning).
+    #[arg(long, value_name = "RATE")]
+    pub sample_rate: Option<f64>,
+    /// Seed of sampling and sketches.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Most frequent values listed per string feature.
+    #[arg(long, default_value_t = 20)]
+    pub top_k: usize,
+    /// Buckets of the STANDARD histogram.
+    #[arg(long, default_value_t = 10)]
+    pub histogram_buckets: usize,
+    /// Buckets of the QUANTILES histogram.
+    #[arg(long, default_value_t = 10)]
+    pub quantiles_buckets: usize,
+    /// Buckets of the rank histogram of string features.
+    #[arg(long, default_value_t = 1000)]
+    pub rank_histogram_buckets: usize,
+    /// Distinct values per string feature counted exactly before switching to sketches.
+    #[arg(long, default_value_t = 100_000)]
+    pub distinct_cap: usize,
+    /// Read only shard I of N (0-based), e.g. `--shard 2/8` (Kubernetes: $JOB_COMPLETION_INDEX/N).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Write the mergeable partial state instead of the statistics (see `tabx merge`).
+    #[arg(long)]
+    pub partial: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial files written by `tabx stats --shard I/N --partial`.
+    #[arg(required = true, value_name = "PARTIAL")]
+    pub partials: Vec<PathBuf>,
+    /// Where to write the merged statistics.
+    #[arg(long, short, default_value = "stats.json")]
+    pub output: PathBuf,
+    /// Artifact format; by default from the output's extension.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's artifacts.
+    #[arg(long, short, default_value = "tabx-demo")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetsCommand {
+    /// Write taxi-shaped trips: the real 15,002 rows, or any number of generated ones.
+    Taxi(TaxiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TaxiArgs {
+    /// Generate this many rows (omit to write the real data).
+    #[arg(long)]
+    pub rows: Option<u64>,
+    /// Seed of the generator: the same seed gives the same file.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output file: .csv or .parquet.
+    #[arg(long, short)]
+    pub output: PathBuf,
+}

@@ -1,0 +1,69 @@
+//! Statistics of files, globs and URLs: the engine's parallel scan feeding one
+//! [`StatsAccumulator`] per task, merged in task order.
+//!
+//! CSV types come from every row in one pass. A column that looks numeric at
+//! first and turns out to hold strings is read a second time, that column only,
+//! as strings (the only case in which tabx reads a file twice).
+
+use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_fold};
+use tabx_schema::{StatsAccumulator, StatsOptions};
+
+use tabx_core::Result;
+
+/// The merged statistics state of `inputs` and what the scan met on the way.
+#[derive(Debug)]
+pub struct StatsRun {
+    pub state: StatsAccumulator,
+    pub report: ScanReport,
+    /// Columns that were re-read as strings.
+    pub rescanned: Vec<String>,
+}
+
+/// Computes the statistics of `inputs` (paths, globs, directories, URLs, `-`).
+pub fn compute_stats(inputs: &[String], source: SourceOptions, options: &StatsOptions) -> Result<StatsRun> {
+    compute_stats_with(inputs, source, options, |_| {})
+}
+
+/// [`compute_stats`], calling `on_plan` once the inputs are resolved (e.g. to size a progress bar).
+pub fn compute_stats_with(
+    inputs: &[String],
+    source: SourceOptions,
+    options: &StatsOptions,
+    on_plan: impl FnOnce(&ScanPlan),
+) -> Result<StatsRun> {
+    let plan = ScanPlan::try_new(inputs, source.clone())?;
+    on_plan(&plan);
+    let (mut state, report) = scan_into_accumulator(&plan, options)?;
+    let rescanned = state.columns_to_rescan();
+    if !rescanned.is_empty() {
+        tracing::info!(columns = ?rescanned, "re-reading columns whose type widened to STRING late");
+        let mut rescan_source = source;
+        rescan_source.force_string.extend(rescanned.iter().cloned());
+        let mut columns = rescanned.clone();
+        columns.extend(options.slice_column.iter().cloned());
+        columns.extend(options.weight_column.iter().cloned());
+        rescan_source.projection = Some(columns);
+        // Bad rows were reported by the first pass; the second pass must not write them again.
+        rescan_source.on_error = tabx_engine::OnError::Skip;
+        rescan_source.progress = None;
+        let rescan_plan = ScanPlan::try_new(inputs, rescan_source)?;
+        let (rescan_state, _) = scan_into_accumulator(&rescan_plan, options)?;
+        state.replace_columns(&rescan_state, &rescanned);
+    }
+    Ok(StatsRun { state, report, rescanned })
+}
+
+fn scan_into_accumulator(plan: &ScanPlan, options: &StatsOptions) -> Result<(StatsAccumulator, ScanReport)> {
+    let empty = StatsAccumulator::try_new(options.clone())?;
+    let (states, report) = scan_fold(
+        plan,
+        |task| empty.clone().for_partition(task),
+        |state, batch| state.update(batch),
+    )?;
+    let mut states = states.into_iter();
+    let mut merged = states.next().unwrap_or(empty);
+    for state in states {
+        merged.merge(&state)?;
+    }
+    Ok((merged, report))
+}

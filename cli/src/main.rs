@@ -1,0 +1,68 @@
+//! `tabx`: parse arguments, run the command, map the outcome to an exit status
+//! (0 ok, 1 findings, 2 error; a closed pipe is not an error).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tabx_cli::args::{Cli, Command};
+use tabx_cli::commands::{self, Outcome};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.quiet, cli.verbose);
+    let result = match &cli.command {
+        Command::Stats(args) => commands::stats(args, cli.quiet),
+        Command::Merge(args) => commands::merge(args, cli.quiet),
+        Command::Demo(args) => commands::demo(args, cli.quiet),
+        Command::Datasets(command) => commands::datasets(command, cli.quiet),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", render(&err));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The error chain on one line, with any `hint:` lines moved to the end.
+fn render(err: &anyhow::Error) -> String {
+    let mut message = Vec::new();
+    let mut hints = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        let mut lines = text.lines();
+        if let Some(first) = lines.next() {
+            if !message.iter().any(|m: &String| m.contains(first)) {
+                message.push(first.to_string());
+            }
+        }
+        hints.extend(lines.map(str::to_string));
+    }
+    hints.dedup();
+    let mut out = message.join(": ");
+    for hint in hints {
+        out.push('\n');
+        out.push_str(&hint);
+    }
+    out
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+fn init_logging(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TABX_LOG").unwrap_or_else(|_| level.into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().init();
+}

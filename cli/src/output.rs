@@ -1,0 +1,43 @@
+//! Writing artifacts: protobuf JSON, text or binary, atomically.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use tabx_schema::{DatasetFeatureStatisticsList, ProtoMessage, json_to_format};
+
+use crate::args::OutputFormat;
+
+/// Writes the statistics artifact in `format` to `path` (temporary file + rename).
+pub fn write_statistics(stats: &DatasetFeatureStatisticsList, path: &Path, format: OutputFormat) -> Result<()> {
+    let bytes = match format {
+        OutputFormat::Json => {
+            let mut text = serde_json::to_vec_pretty(stats)?;
+            text.push(b'\n');
+            text
+        }
+        other => {
+            let value = serde_json::to_value(stats)?;
+            json_to_format(ProtoMessage::Statistics, &value, other.into())?
+        }
+    };
+    write_atomically(path, &bytes)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it into place.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Prints `text` and a newline to stdout; a closed pipe comes back as an error
+/// that `main` treats as success (`tabx stats x.csv | head` must not panic).
+pub fn print_out(text: impl std::fmt::Display) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    Ok(())
+}

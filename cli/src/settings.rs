@@ -1,0 +1,115 @@
+//! Resolved settings: clap arguments turned into the library crates' options.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use tabx_engine::{ColumnType, Format, OnError, Shard, SourceOptions};
+use tabx_schema::{ProtoFormat, ProtoMessage, StatsOptions, read_message};
+
+use crate::args::{InputArgs, InputFormat, OutputFormat, StatsArgs};
+
+/// Source options from the input flags.
+pub fn source_options(args: &InputArgs) -> Result<SourceOptions> {
+    let delimiter = match args.delimiter.as_str() {
+        "\\t" | "tab" => b'\t',
+        d if d.len() == 1 => d.as_bytes()[0],
+        d => bail!("--delimiter must be one byte, got {d:?}"),
+    };
+    let on_error: OnError = args.on_error.parse().map_err(anyhow::Error::msg)?;
+    let column_types = match &args.schema {
+        Some(path) => schema_column_types(path)?,
+        None => HashMap::new(),
+    };
+    Ok(SourceOptions {
+        format: args.input_format.map(|f| match f {
+            InputFormat::Csv => Format::Csv,
+            InputFormat::Parquet => Format::Parquet,
+            InputFormat::Ndjson => Format::Ndjson,
+        }),
+        delimiter,
+        has_header: !args.no_header,
+        on_error,
+        column_types,
+        infer_rows: args.infer_rows,
+        threads: args.threads,
+        ..SourceOptions::default()
+    })
+}
+
+/// Statistics options from the `stats` flags.
+pub fn stats_options(args: &StatsArgs) -> StatsOptions {
+    StatsOptions {
+        num_top_values: args.top_k,
+        num_rank_histogram_buckets: args.rank_histogram_buckets,
+        num_histogram_buckets: args.histogram_buckets,
+        num_quantiles_histogram_buckets: args.quantiles_buckets,
+        weight_column: args.weight.clone(),
+        slice_column: args.slice.clone(),
+        max_slices: args.max_slices,
+        distinct_cap: args.distinct_cap,
+        seed: args.seed,
+        ..StatsOptions::default()
+    }
+}
+
+/// Shard and sampling flags of `stats`, applied to the source options.
+pub fn apply_sharding(args: &StatsArgs, source: &mut SourceOptions) -> Result<()> {
+    if let Some(shard) = &args.shard {
+        let shard: Shard = shard.parse().map_err(anyhow::Error::msg)?;
+        source.shard = Some(shard);
+    } else if args.partial {
+        source.shard = Some(Shard { index: 0, count: 1 });
+    }
+    if let Some(rate) = args.sample_rate {
+        if !(rate > 0.0 && rate <= 1.0) {
+            bail!("--sample-rate must be in (0, 1], got {rate}");
+        }
+        source.sample_rate = Some(rate);
+    }
+    source.seed = args.seed;
+    Ok(())
+}
+
+/// The artifact format: the flag, else the output's extension, else JSON.
+pub fn output_format(flag: Option<OutputFormat>, output: &Path) -> OutputFormat {
+    flag.unwrap_or_else(|| match output.extension().and_then(|e| e.to_str()) {
+        Some("pbtxt") | Some("txt") => OutputFormat::Pbtxt,
+        Some("pb") | Some("binpb") => OutputFormat::Pb,
+        _ => OutputFormat::Json,
+    })
+}
+
+impl From<OutputFormat> for ProtoFormat {
+    fn from(f: OutputFormat) -> Self {
+        match f {
+            OutputFormat::Json => ProtoFormat::Json,
+            OutputFormat::Pbtxt => ProtoFormat::Pbtxt,
+            OutputFormat::Pb => ProtoFormat::Pb,
+        }
+    }
+}
+
+/// Column types from a TFDV schema: INT → Int, FLOAT → Float, BYTES/STRING → String.
+fn schema_column_types(path: &Path) -> Result<HashMap<String, ColumnType>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read schema {}", path.display()))?;
+    let format = match path.extension().and_then(|e| e.to_str()) {
+        Some("json") => ProtoFormat::Json,
+        Some("pb") | Some("binpb") => ProtoFormat::Pb,
+        _ => ProtoFormat::Pbtxt,
+    };
+    let schema = read_message(ProtoMessage::Schema, &bytes, format)
+        .with_context(|| format!("cannot parse schema {}", path.display()))?;
+    let mut types = HashMap::new();
+    for feature in schema["feature"].as_array().into_iter().flatten() {
+        let (Some(name), Some(kind)) = (feature["name"].as_str(), feature["type"].as_str()) else { continue };
+        let column_type = match kind {
+            "INT" => ColumnType::Int,
+            "FLOAT" => ColumnType::Float,
+            "BYTES" | "STRING" => ColumnType::String,
+            _ => continue,
+        };
+        types.insert(name.to_string(), column_type);
+    }
+    Ok(types)
+}

@@ -1,0 +1,29 @@
+//! # tabx-core
+//!
+//! The pieces every tabx crate shares, with no engine attached (Arrow only):
+//!
+//! - [`TabxError`] / [`Result`]: the one error type, categorised.
+//! - [`Mergeable`]: the law of partial states (update per partition, merge, evaluate).
+//! - Sketches with stated error, all mergeable and seeded so runs are reproducible:
+//!   [`ExactSum`] (order-independent f64 sum), [`KllSketch`] (quantiles),
+//!   [`HyperLogLog`] (distinct counts), [`FrequentItems`] (exact counts up to a
+//!   cap, then space-saving top-k).
+//!
+//! ```
+//! use tabx_core::{ExactSum, Mergeable};
+//! let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
+//! a.add(1e16); a.add(1.0);
+//! b.add(-1e16);
+//! a.merge(&b);
+//! assert_eq!(a.value(), 1.0); // a naive f64 sum in this order gives 0.0
+//! ```
+
+mod error;
+mod mergeable;
+mod sketch;
+#[doc(hidden)]
+pub mod testing;
+
+pub use error::{Result, TabxError};
+pub use mergeable::{Mergeable, PARTIAL_MAGIC, decode_state, encode_state};
+pub use sketch::{ExactSum, FrequentItems, HyperLogLog, KllSketch, hash64};

@@ -1,0 +1,23 @@
+//! Mergeable sketches with a stated error, seeded so that the same input with the
+//! same partitioning always gives the same bits.
+//!
+//! | type | answers | error |
+//! | --- | --- | --- |
+//! | [`ExactSum`] | sum of f64 | none: correctly rounded, order-independent |
+//! | [`KllSketch`] | quantiles, ranks, CDF | normalised rank error, [`KllSketch::normalized_rank_error`] |
+//! | [`HyperLogLog`] | distinct count | relative standard error 1.04/√m |
+//! | [`FrequentItems`] | counts, top-k, distinct | exact up to a cap, then Misra–Gries bound |
+
+mod exact_sum;
+mod frequent;
+mod hash;
+mod hll;
+mod kll;
+mod rng;
+
+pub use exact_sum::ExactSum;
+pub use frequent::FrequentItems;
+pub use hash::hash64;
+pub use hll::HyperLogLog;
+pub use kll::KllSketch;
+pub(crate) use rng::SplitMix64;

@@ -1,0 +1,34 @@
+//! # tabx-schema
+//!
+//! TFDV's artifact model and the statistics that fill it.
+//!
+//! - [`DatasetFeatureStatisticsList`] and friends: tensorflow_metadata's
+//!   `statistics.proto` as serde structs; `serde_json` gives the protobuf-JSON
+//!   form that TFDV and Facets read.
+//! - [`StatsAccumulator`]: statistics of any stream of Arrow `RecordBatch`es, with
+//!   TFDV's names and defaults ([`StatsOptions`]); mergeable across partitions.
+//! - [`PartialStats`]: the versioned `*.partial` file of one shard.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use arrow::array::{Int64Array, RecordBatch};
+//! use tabx_schema::{StatsAccumulator, StatsOptions};
+//!
+//! let batch = RecordBatch::try_from_iter([("trip_seconds", Arc::new(Int64Array::from(vec![60, 0, 300])) as _)])?;
+//! let mut stats = StatsAccumulator::try_new(StatsOptions::default())?;
+//! stats.update(&batch)?;
+//! let json = serde_json::to_string(&stats.finish())?;
+//! assert!(json.contains(r#""num_zeros":1"#));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod partial;
+mod statistics;
+mod stats;
+
+pub use partial::{PartialHeader, PartialStats};
+pub use statistics::*;
+pub use stats::*;
+
+mod proto;
+pub use proto::{ProtoFormat, ProtoMessage, json_to_format, read_file, read_message, validate_json};

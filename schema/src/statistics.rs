@@ -1,0 +1,324 @@
+//! The statistics artifact: tensorflow_metadata's `DatasetFeatureStatisticsList`
+//! (statistics.proto, package `tensorflow.metadata.v0`) as serde structs.
+//!
+//! Serialised with serde_json these give the protobuf-JSON form that TFDV and
+//! Facets read: snake_case field names, enums as strings, non-finite doubles as
+//! `"NaN"`, `"Infinity"`, `"-Infinity"`. 64-bit counts are written as JSON
+//! numbers, which every protobuf-JSON parser accepts. Only fields that tabx fills
+//! are modelled; anything beyond the proto goes in `custom_stats`.
+
+use serde::{Deserialize, Serialize};
+
+/// `DatasetFeatureStatisticsList`: one entry per dataset or slice.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DatasetFeatureStatisticsList {
+    #[serde(default)]
+    pub datasets: Vec<DatasetFeatureStatistics>,
+}
+
+/// `DatasetFeatureStatistics`: statistics of one dataset (or one slice of it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DatasetFeatureStatistics {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub num_examples: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "proto_f64::option")]
+    pub weighted_num_examples: Option<f64>,
+    #[serde(default)]
+    pub features: Vec<FeatureNameStatistics>,
+}
+
+/// `FeatureNameStatistics.Type`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FeatureType {
+    #[default]
+    #[serde(rename = "INT")]
+    Int,
+    #[serde(rename = "FLOAT")]
+    Float,
+    #[serde(rename = "STRING")]
+    String,
+    #[serde(rename = "BYTES")]
+    Bytes,
+    #[serde(rename = "STRUCT")]
+    Struct,
+}
+
+/// `FeatureNameStatistics`: one feature's statistics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FeatureNameStatistics {
+    pub name: String,
+    #[serde(rename = "type", default)]
+    pub feature_type: FeatureType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_stats: Option<NumericStatistics>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub string_stats: Option<StringStatistics>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_stats: Vec<CustomStatistic>,
+}
+
+impl FeatureNameStatistics {
+    /// The common statistics, whichever kind of statistics the feature has.
+    pub fn common(&self) -> Option<&CommonStatistics> {
+        self.num_stats
+            .as_ref()
+            .map(|n| &n.common_stats)
+            .or(self.string_stats.as_ref().map(|s| &s.common_stats))
+    }
+
+    /// The custom statistic called `name`, if present.
+    pub fn custom(&self, name: &str) -> Option<&CustomStatistic> {
+        self.custom_stats.iter().find(|c| c.name == name)
+    }
+}
+
+/// `CustomStatistic`: a named number, string or histogram beyond the proto.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomStatistic {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "proto_f64::option")]
+    pub num: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub str: Option<String>,
+}
+
+impl CustomStatistic {
+    pub fn number(name: &str, value: f64) -> Self {
+        Self { name: name.to_string(), num: Some(value), str: None }
+    }
+
+    pub fn text(name: &str, value: impl Into<String>) -> Self {
+        Self { name: name.to_string(), num: None, str: Some(value.into()) }
+    }
+}
+
+/// `CommonStatistics`: presence and value counts, shared by all feature kinds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CommonStatistics {
+    #[serde(default)]
+    pub num_non_missing: u64,
+    #[serde(default)]
+    pub num_missing: u64,
+    #[serde(default)]
+    pub min_num_values: u64,
+    #[serde(default)]
+    pub max_num_values: u64,
+    #[serde(default, with = "proto_f64")]
+    pub avg_num_values: f64,
+    #[serde(default)]
+    pub tot_num_values: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_values_histogram: Option<Histogram>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weighted_common_stats: Option<WeightedCommonStatistics>,
+}
+
+/// `WeightedCommonStatistics`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WeightedCommonStatistics {
+    #[serde(default, with = "proto_f64")]
+    pub num_non_missing: f64,
+    #[serde(default, with = "proto_f64")]
+    pub num_missing: f64,
+    #[serde(default, with = "proto_f64")]
+    pub avg_num_values: f64,
+    #[serde(default, with = "proto_f64")]
+    pub tot_num_values: f64,
+}
+
+/// `NumericStatistics`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NumericStatistics {
+    pub common_stats: CommonStatistics,
+    #[serde(default, with = "proto_f64")]
+    pub mean: f64,
+    #[serde(default, with = "proto_f64")]
+    pub std_dev: f64,
+    #[serde(default)]
+    pub num_zeros: u64,
+    #[serde(default, with = "proto_f64")]
+    pub min: f64,
+    #[serde(default, with = "proto_f64")]
+    pub median: f64,
+    #[serde(default, with = "proto_f64")]
+    pub max: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub histograms: Vec<Histogram>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weighted_numeric_stats: Option<WeightedNumericStatistics>,
+}
+
+impl NumericStatistics {
+    /// The histogram of the given type, if present.
+    pub fn histogram(&self, kind: HistogramType) -> Option<&Histogram> {
+        self.histograms.iter().find(|h| h.histogram_type == kind)
+    }
+}
+
+/// `WeightedNumericStatistics`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WeightedNumericStatistics {
+    #[serde(default, with = "proto_f64")]
+    pub mean: f64,
+    #[serde(default, with = "proto_f64")]
+    pub std_dev: f64,
+    #[serde(default, with = "proto_f64")]
+    pub median: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub histograms: Vec<Histogram>,
+}
+
+/// `StringStatistics`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StringStatistics {
+    pub common_stats: CommonStatistics,
+    #[serde(default)]
+    pub unique: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_values: Vec<FreqAndValue>,
+    #[serde(default, with = "proto_f64")]
+    pub avg_length: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_histogram: Option<RankHistogram>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weighted_string_stats: Option<WeightedStringStatistics>,
+}
+
+/// `StringStatistics.FreqAndValue`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FreqAndValue {
+    pub value: String,
+    #[serde(with = "proto_f64")]
+    pub frequency: f64,
+}
+
+/// `WeightedStringStatistics`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WeightedStringStatistics {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_values: Vec<FreqAndValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank_histogram: Option<RankHistogram>,
+}
+
+/// `Histogram.HistogramType`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HistogramType {
+    #[default]
+    #[serde(rename = "STANDARD")]
+    Standard,
+    #[serde(rename = "QUANTILES")]
+    Quantiles,
+}
+
+/// `Histogram`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    #[serde(default)]
+    pub num_nan: u64,
+    #[serde(default)]
+    pub buckets: Vec<Bucket>,
+    #[serde(rename = "type", default)]
+    pub histogram_type: HistogramType,
+}
+
+/// `Histogram.Bucket`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bucket {
+    #[serde(default, with = "proto_f64")]
+    pub low_value: f64,
+    #[serde(default, with = "proto_f64")]
+    pub high_value: f64,
+    #[serde(default, with = "proto_f64")]
+    pub sample_count: f64,
+}
+
+/// `RankHistogram`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RankHistogram {
+    #[serde(default)]
+    pub buckets: Vec<RankBucket>,
+}
+
+/// `RankHistogram.Bucket`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RankBucket {
+    #[serde(default)]
+    pub low_rank: u64,
+    #[serde(default)]
+    pub high_rank: u64,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default, with = "proto_f64")]
+    pub sample_count: f64,
+}
+
+/// Doubles in protobuf-JSON: numbers, except `"NaN"`, `"Infinity"`, `"-Infinity"`.
+pub(crate) mod proto_f64 {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if x.is_nan() {
+            s.serialize_str("NaN")
+        } else if x.is_infinite() {
+            s.serialize_str(if *x > 0.0 { "Infinity" } else { "-Infinity" })
+        } else {
+            s.serialize_f64(*x)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum NumOrText {
+            Num(f64),
+            Text(String),
+        }
+        match NumOrText::deserialize(d)? {
+            NumOrText::Num(x) => Ok(x),
+            NumOrText::Text(t) => match t.as_str() {
+                "NaN" => Ok(f64::NAN),
+                "Infinity" => Ok(f64::INFINITY),
+                "-Infinity" => Ok(f64::NEG_INFINITY),
+                other => other.parse().map_err(D::Error::custom),
+            },
+        }
+    }
+
+    pub mod option {
+        use serde::{Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+            match x {
+                Some(x) => super::serialize(x, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+            super::deserialize(d).map(Some)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_doubles_use_proto_json_spelling() {
+        let b = Bucket { low_value: f64::NEG_INFINITY, high_value: f64::INFINITY, sample_count: f64::NAN };
+        let text = serde_json::to_string(&b).unwrap();
+        assert_eq!(text, r#"{"low_value":"-Infinity","high_value":"Infinity","sample_count":"NaN"}"#);
+        let back: Bucket = serde_json::from_str(&text).unwrap();
+        assert!(back.sample_count.is_nan() && back.high_value == f64::INFINITY);
+    }
+
+    #[test]
+    fn enums_are_strings_and_names_snake_case() {
+        let f = FeatureNameStatistics { name: "fare".into(), feature_type: FeatureType::Float, ..Default::default() };
+        assert_eq!(serde_json::to_string(&f).unwrap(), r#"{"name":"fare","type":"FLOAT"}"#);
+    }
+}

@@ -1,0 +1,145 @@
+//! Histograms of numeric features, read off the quantile sketch.
+//!
+//! TFDV does the same: its STANDARD histogram is interpolated from quantiles,
+//! not counted per bin, and its QUANTILES histogram re-bins the quantile sketch.
+//! Bucket counts are therefore estimates within the sketch's rank error (times the
+//! count); the artifact states that error in `custom_stats`.
+
+use tabx_core::KllSketch;
+
+use crate::statistics::{Bucket, Histogram, HistogramType};
+
+/// Equal-width buckets between the finite min and max. Infinite values get
+/// buckets of their own at either end (`[-inf, -inf]`, `[inf, inf]`) with exact counts.
+pub fn standard_histogram(
+    sketch: &KllSketch,
+    count: f64,
+    (neg_inf, pos_inf): (u64, u64),
+    num_nan: u64,
+    num_buckets: usize,
+) -> Histogram {
+    let mut buckets = Vec::with_capacity(num_buckets + 2);
+    if neg_inf > 0 {
+        buckets.push(bucket(f64::NEG_INFINITY, f64::NEG_INFINITY, neg_inf as f64));
+    }
+    let finite = count - (neg_inf + pos_inf) as f64;
+    if finite > 0.0 {
+        // The finite range: the quantiles just inside the infinite masses.
+        // Quantile q is the value of rank ceil(q·n): aim half a rank inside.
+        let lo = sketch.quantile((neg_inf as f64 + 0.5) / count).unwrap_or(0.0);
+        let hi = sketch.quantile((count - pos_inf as f64 - 0.5) / count).unwrap_or(0.0);
+        let (lo, hi) = (finite_or(lo, hi), finite_or(hi, lo));
+        if lo >= hi {
+            buckets.push(bucket(lo, hi, finite));
+        } else {
+            let width = (hi - lo) / num_buckets as f64;
+            // Buckets are [low, high) as statistics.proto says: count values < edge,
+            // i.e. ≤ the float just below it.
+            let edges: Vec<f64> = (1..num_buckets).map(|i| (lo + width * i as f64).next_down()).collect();
+            let cdf = sketch.cdf(&edges);
+            let below_lo = neg_inf as f64;
+            let mut previous = 0.0;
+            for i in 0..num_buckets {
+                let upto = if i + 1 == num_buckets {
+                    finite
+                } else {
+                    (cdf[i] * count - below_lo).clamp(previous, finite)
+                };
+                let low = lo + width * i as f64;
+                let high = if i + 1 == num_buckets { hi } else { lo + width * (i + 1) as f64 };
+                buckets.push(bucket(low, high, upto - previous));
+                previous = upto;
+            }
+        }
+    }
+    if pos_inf > 0 {
+        buckets.push(bucket(f64::INFINITY, f64::INFINITY, pos_inf as f64));
+    }
+    Histogram { num_nan, buckets, histogram_type: HistogramType::Standard }
+}
+
+/// Equal-count buckets whose edges are the sketch's quantiles at i / num_buckets.
+pub fn quantiles_histogram(sketch: &KllSketch, count: f64, num_nan: u64, num_buckets: usize) -> Histogram {
+    let mut buckets = Vec::new();
+    if count > 0.0 {
+        let ranks: Vec<f64> = (0..=num_buckets).map(|i| i as f64 / num_buckets as f64).collect();
+        let edges = sketch.quantiles(&ranks);
+        let per_bucket = count / num_buckets as f64;
+        buckets = edges.windows(2).map(|w| bucket(w[0], w[1], per_bucket)).collect();
+    }
+    Histogram { num_nan, buckets, histogram_type: HistogramType::Quantiles }
+}
+
+/// A QUANTILES histogram of `num_buckets` equal buckets for a feature with exactly
+/// one value per present example (TFDV's `num_values_histogram` of scalar columns).
+pub fn constant_quantiles_histogram(value: f64, count: f64, num_buckets: usize) -> Histogram {
+    let per_bucket = count / num_buckets as f64;
+    Histogram {
+        num_nan: 0,
+        buckets: (0..num_buckets).map(|_| bucket(value, value, per_bucket)).collect(),
+        histogram_type: HistogramType::Quantiles,
+    }
+}
+
+fn finite_or(x: f64, fallback: f64) -> f64 {
+    if x.is_finite() { x } else if fallback.is_finite() { fallback } else { 0.0 }
+}
+
+fn bucket(low_value: f64, high_value: f64, sample_count: f64) -> Bucket {
+    Bucket { low_value, high_value, sample_count }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sketch_of(xs: &[f64]) -> KllSketch {
+        let mut s = KllSketch::default();
+        s.update_slice(xs);
+        s
+    }
+
+    #[test]
+    fn standard_buckets_count_exactly_on_small_inputs() {
+        // Hand count: 0..=9 and 100 in 10 buckets of width 10 over [0, 100]:
+        // the first bucket [0, 10) holds 0..=9, the last [90, 100] holds 100.
+        let mut xs: Vec<f64> = (0..10).map(f64::from).collect();
+        xs.push(100.0);
+        let h = standard_histogram(&sketch_of(&xs), 11.0, (0, 0), 0, 10);
+        let counts: Vec<f64> = h.buckets.iter().map(|b| b.sample_count).collect();
+        assert_eq!(counts, vec![10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+        assert_eq!((h.buckets[0].low_value, h.buckets[9].high_value), (0.0, 100.0));
+    }
+
+    #[test]
+    fn infinities_get_their_own_buckets() {
+        let xs = [f64::NEG_INFINITY, 1.0, 2.0, 3.0, f64::INFINITY, f64::INFINITY];
+        let h = standard_histogram(&sketch_of(&xs), 6.0, (1, 2), 0, 2);
+        let shape: Vec<(f64, f64, f64)> = h.buckets.iter().map(|b| (b.low_value, b.high_value, b.sample_count)).collect();
+        assert_eq!(
+            shape,
+            vec![
+                (f64::NEG_INFINITY, f64::NEG_INFINITY, 1.0),
+                (1.0, 2.0, 1.0),
+                (2.0, 3.0, 2.0),
+                (f64::INFINITY, f64::INFINITY, 2.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn single_value_gives_one_bucket() {
+        let h = standard_histogram(&sketch_of(&[5.0; 4]), 4.0, (0, 0), 0, 10);
+        assert_eq!(h.buckets.len(), 1);
+        assert_eq!(h.buckets[0].sample_count, 4.0);
+    }
+
+    #[test]
+    fn quantile_buckets_hold_equal_counts() {
+        let xs: Vec<f64> = (1..=100).map(f64::from).collect();
+        let h = quantiles_histogram(&sketch_of(&xs), 100.0, 0, 4);
+        assert_eq!(h.buckets.len(), 4);
+        assert!(h.buckets.iter().all(|b| b.sample_count == 25.0));
+        assert_eq!((h.buckets[0].low_value, h.buckets[3].high_value), (1.0, 100.0));
+    }
+}

@@ -1,0 +1,253 @@
+//! Numeric statistics of one feature: mean, std_dev, zeros, min, median, max,
+//! NaN count, STANDARD and QUANTILES histograms, and their weighted forms.
+//!
+//! Counts, min, max and zeros are exact. Mean and std_dev come from exact sums of
+//! x and x² ([`ExactSum`]), so they are bit-identical however the rows were split
+//! across threads or pods; a Welford merge would depend on the merge order.
+//! Median and histograms come from a seeded KLL sketch (Karnin, Lang, Liberty
+//! 2016) whose rank error is written into the artifact.
+
+use arrow::array::Float64Array;
+use serde::{Deserialize, Serialize};
+
+use tabx_core::{ExactSum, KllSketch, Mergeable};
+
+use super::histogram::{quantiles_histogram, standard_histogram};
+use crate::statistics::{NumericStatistics, WeightedNumericStatistics};
+
+/// Weighted sums for `weighted_numeric_stats`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WeightedMoments {
+    sum_w: ExactSum,
+    sum_wx: ExactSum,
+    sum_wx2: ExactSum,
+}
+
+/// Mergeable state of a numeric feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumericState {
+    /// Values that are not NaN (±inf included).
+    count: u64,
+    num_nan: u64,
+    num_zeros: u64,
+    num_pos_inf: u64,
+    num_neg_inf: u64,
+    /// `None` until a non-NaN value arrives.
+    min: Option<f64>,
+    max: Option<f64>,
+    sum: ExactSum,
+    sum_sq: ExactSum,
+    sketch: KllSketch,
+    weighted: Option<WeightedMoments>,
+}
+
+impl Default for NumericState {
+    fn default() -> Self {
+        Self::new(0.01, 0)
+    }
+}
+
+impl NumericState {
+    /// An empty state whose sketch has rank error `epsilon` and seed `seed`.
+    pub fn new(epsilon: f64, seed: u64) -> Self {
+        Self {
+            count: 0,
+            num_nan: 0,
+            num_zeros: 0,
+            num_pos_inf: 0,
+            num_neg_inf: 0,
+            min: None,
+            max: None,
+            sum: ExactSum::default(),
+            sum_sq: ExactSum::default(),
+            sketch: KllSketch::with_epsilon(epsilon, seed),
+            weighted: None,
+        }
+    }
+
+    /// Adds every non-null value of `values`; `weights[i]` weighs value `i`.
+    pub fn update(&mut self, values: &Float64Array, weights: Option<&[f64]>, scratch: &mut Vec<f64>) {
+        scratch.clear();
+        let (mut min, mut max) = (self.min, self.max);
+        for (i, x) in values.iter().enumerate() {
+            let Some(x) = x else { continue };
+            if x.is_nan() {
+                self.num_nan += 1;
+                continue;
+            }
+            if x == 0.0 {
+                self.num_zeros += 1;
+            } else if x == f64::INFINITY {
+                self.num_pos_inf += 1;
+            } else if x == f64::NEG_INFINITY {
+                self.num_neg_inf += 1;
+            }
+            // total_cmp orders -0.0 below 0.0, so min/max do not depend on the order of arrival.
+            if min.is_none_or(|m| x.total_cmp(&m).is_lt()) {
+                min = Some(x);
+            }
+            if max.is_none_or(|m| x.total_cmp(&m).is_gt()) {
+                max = Some(x);
+            }
+            scratch.push(x);
+            if let Some(w) = weights {
+                let moments = self.weighted.get_or_insert_with(WeightedMoments::default);
+                let w = w[i];
+                moments.sum_w.add(w);
+                moments.sum_wx.add(w * x);
+                moments.sum_wx2.add(w * x * x);
+            }
+        }
+        self.min = min;
+        self.max = max;
+        self.count += scratch.len() as u64;
+        self.sum.add_slice(scratch);
+        self.sketch.update_slice(scratch);
+        for x in scratch.iter_mut() {
+            *x *= *x;
+        }
+        self.sum_sq.add_slice(scratch);
+    }
+
+    /// The normalised rank error of the median and histograms.
+    pub fn rank_error(&self) -> f64 {
+        self.sketch.normalized_rank_error()
+    }
+
+    /// Builds `NumericStatistics` (without `common_stats`, which the caller fills).
+    pub fn evaluate(&self, num_buckets: usize, num_quantile_buckets: usize) -> NumericStatistics {
+        let n = self.count as f64;
+        let (mean, std_dev) = moments(self.count as f64, &self.sum, &self.sum_sq);
+        let mut stats = NumericStatistics {
+            mean,
+            std_dev,
+            num_zeros: self.num_zeros,
+            min: self.min.unwrap_or(0.0),
+            max: self.max.unwrap_or(0.0),
+            median: self.sketch.quantile(0.5).unwrap_or(0.0),
+            ..Default::default()
+        };
+        if self.count > 0 || self.num_nan > 0 {
+            let infinities = (self.num_neg_inf, self.num_pos_inf);
+            stats.histograms = vec![
+                standard_histogram(&self.sketch, n, infinities, self.num_nan, num_buckets),
+                quantiles_histogram(&self.sketch, n, self.num_nan, num_quantile_buckets),
+            ];
+        }
+        if let Some(w) = &self.weighted {
+            let (mean, std_dev) = moments(w.sum_w.value(), &w.sum_wx, &w.sum_wx2);
+            stats.weighted_numeric_stats = Some(WeightedNumericStatistics {
+                mean,
+                std_dev,
+                // A weighted quantile sketch is not implemented yet: TFDV readers see
+                // the unweighted median here, and the artifact says so in custom_stats.
+                median: stats.median,
+                histograms: Vec::new(),
+            });
+        }
+        stats
+    }
+}
+
+/// Population mean and standard deviation (TFDV: ddof 0) from exact sums.
+fn moments(n: f64, sum: &ExactSum, sum_sq: &ExactSum) -> (f64, f64) {
+    if n == 0.0 {
+        return (0.0, 0.0);
+    }
+    let mean = sum.value() / n;
+    // E[x²] − E[x]² from correctly rounded sums; clamped because rounding can make
+    // a constant column's variance a tiny negative number.
+    let variance = (sum_sq.value() / n - mean * mean).max(0.0);
+    (mean, variance.sqrt())
+}
+
+impl Mergeable for NumericState {
+    fn merge(&mut self, other: &Self) {
+        self.count += other.count;
+        self.num_nan += other.num_nan;
+        self.num_zeros += other.num_zeros;
+        self.num_pos_inf += other.num_pos_inf;
+        self.num_neg_inf += other.num_neg_inf;
+        self.min = match (self.min, other.min) {
+            (Some(a), Some(b)) => Some(if b.total_cmp(&a).is_lt() { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        self.max = match (self.max, other.max) {
+            (Some(a), Some(b)) => Some(if b.total_cmp(&a).is_gt() { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        self.sum.merge(&other.sum);
+        self.sum_sq.merge(&other.sum_sq);
+        self.sketch.merge(&other.sketch);
+        match (&mut self.weighted, &other.weighted) {
+            (Some(a), Some(b)) => {
+                a.sum_w.merge(&b.sum_w);
+                a.sum_wx.merge(&b.sum_wx);
+                a.sum_wx2.merge(&b.sum_wx2);
+            }
+            (None, Some(b)) => self.weighted = Some(b.clone()),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tabx_core::testing::check_merge_laws;
+
+    fn update(state: &mut NumericState, xs: &[Option<f64>]) {
+        state.update(&Float64Array::from(xs.to_vec()), None, &mut Vec::new());
+    }
+
+    #[test]
+    fn matches_numpy_on_a_small_column() {
+        // numpy 2: x = np.array([1, 2, 3, 4, 100, 0, 0.]); x.mean() = 15.714285714285714,
+        // x.std() (ddof=0) = 34.43716549524567, np.median(x) = 2.0
+        let mut s = NumericState::default();
+        let xs = [1.0, 2.0, 3.0, 4.0, 100.0, 0.0, 0.0];
+        update(&mut s, &xs.iter().map(|x| Some(*x)).collect::<Vec<_>>());
+        let out = s.evaluate(10, 10);
+        assert_eq!(out.mean, 15.714285714285714);
+        assert!((out.std_dev - 34.43716549524567).abs() < 1e-12, "{}", out.std_dev);
+        assert_eq!((out.min, out.max, out.num_zeros, out.median), (0.0, 100.0, 2, 2.0));
+    }
+
+    #[test]
+    fn nan_is_counted_apart_and_inf_stays_in_min_max() {
+        // REFERENCE.md: NaN excluded from mean/std/min/max, counted in histogram.num_nan.
+        let mut s = NumericState::default();
+        update(&mut s, &[Some(f64::NAN), Some(1.0), None, Some(f64::INFINITY), Some(3.0)]);
+        let out = s.evaluate(10, 10);
+        assert_eq!(out.min, 1.0);
+        assert_eq!(out.max, f64::INFINITY);
+        assert_eq!(out.mean, f64::INFINITY);
+        assert!(out.histograms.iter().all(|h| h.num_nan == 1));
+    }
+
+    #[test]
+    fn constant_column_has_zero_std() {
+        let mut s = NumericState::default();
+        update(&mut s, &vec![Some(0.1); 1000]);
+        let out = s.evaluate(10, 10);
+        assert_eq!(out.std_dev, 0.0);
+        assert_eq!(out.mean, 0.1);
+    }
+
+    #[test]
+    fn merge_laws_hold_and_exact_fields_are_bit_identical() {
+        let values: Vec<Option<f64>> = (0..3000)
+            .map(|i| match i % 13 {
+                0 => None,
+                1 => Some(f64::NAN),
+                _ => Some(((i * 7919) % 1000) as f64 / 7.0 - 50.0),
+            })
+            .collect();
+        check_merge_laws(&values, update, |a: &NumericState, b: &NumericState, how: &str| {
+            let (x, y) = (a.evaluate(10, 10), b.evaluate(10, 10));
+            assert_eq!((x.mean, x.std_dev, x.min, x.max, x.num_zeros), (y.mean, y.std_dev, y.min, y.max, y.num_zeros), "{how}");
+            assert_eq!(a.count, b.count, "{how}");
+            assert!((x.median - y.median).abs() <= 1000.0 / 7.0 * 0.02, "{} vs {}", x.median, y.median);
+        });
+    }
+}

@@ -1,0 +1,78 @@
+//! How Arrow types map to TFDV feature types.
+//!
+//! | Arrow type | TFDV type | statistics |
+//! | --- | --- | --- |
+//! | Int8..Int64, UInt8..UInt64 | INT | numeric |
+//! | Boolean | INT | numeric over 0/1 (TFDV reads bools as ints) |
+//! | Timestamp, Date32/64, Time32/64, Duration | INT | numeric over the stored integer (e.g. seconds since epoch) |
+//! | Float16/32/64, Decimal128/256 | FLOAT | numeric (decimals as f64) |
+//! | Utf8, LargeUtf8, Utf8View | STRING | string |
+//! | Binary, LargeBinary, BinaryView, FixedSizeBinary | STRING | string; invalid UTF-8 counted, shown as `__BYTES_VALUE__` |
+//! | Dictionary(K, V) | as V | as V |
+//! | List/LargeList/FixedSizeList(T) | as T | value-count stats per example + T's stats over all values |
+//! | Struct, Map, Union | STRUCT | presence only |
+//! | Null (a column with no values) | STRING | presence only |
+
+use arrow::datatypes::DataType;
+
+use crate::statistics::FeatureType;
+
+/// What kind of statistics an Arrow column gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Numeric statistics over values cast to f64.
+    Numeric(FeatureType),
+    /// String statistics over the UTF-8 (or raw) bytes.
+    Text,
+    /// Presence only.
+    Opaque(FeatureType),
+}
+
+/// The statistics kind of a (non-list) Arrow type.
+pub fn value_kind(data_type: &DataType) -> ValueKind {
+    use DataType::*;
+    match data_type {
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Boolean => {
+            ValueKind::Numeric(FeatureType::Int)
+        }
+        Timestamp(..) | Date32 | Date64 | Time32(_) | Time64(_) | Duration(_) => ValueKind::Numeric(FeatureType::Int),
+        Float16 | Float32 | Float64 | Decimal32(..) | Decimal64(..) | Decimal128(..) | Decimal256(..) => {
+            ValueKind::Numeric(FeatureType::Float)
+        }
+        Utf8 | LargeUtf8 | Utf8View | Binary | LargeBinary | BinaryView | FixedSizeBinary(_) => ValueKind::Text,
+        Dictionary(_, value) => value_kind(value),
+        List(f) | LargeList(f) | FixedSizeList(f, _) | ListView(f) | LargeListView(f) => value_kind(f.data_type()),
+        Null => ValueKind::Opaque(FeatureType::String),
+        _ => ValueKind::Opaque(FeatureType::Struct),
+    }
+}
+
+/// True for the list types whose rows hold several values.
+pub fn is_list(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::datatypes::{Field, TimeUnit};
+    use std::sync::Arc;
+
+    #[test]
+    fn table_in_module_doc_holds() {
+        assert_eq!(value_kind(&DataType::Boolean), ValueKind::Numeric(FeatureType::Int));
+        assert_eq!(value_kind(&DataType::Timestamp(TimeUnit::Second, None)), ValueKind::Numeric(FeatureType::Int));
+        assert_eq!(value_kind(&DataType::Decimal128(10, 2)), ValueKind::Numeric(FeatureType::Float));
+        assert_eq!(
+            value_kind(&DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))),
+            ValueKind::Text
+        );
+        let list = DataType::List(Arc::new(Field::new("item", DataType::Float32, true)));
+        assert_eq!(value_kind(&list), ValueKind::Numeric(FeatureType::Float));
+        assert!(is_list(&list));
+        assert_eq!(value_kind(&DataType::Struct(Default::default())), ValueKind::Opaque(FeatureType::Struct));
+    }
+}
