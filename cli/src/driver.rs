@@ -55,11 +55,8 @@ pub fn compute_stats_with(
 
 fn scan_into_accumulator(plan: &ScanPlan, options: &StatsOptions) -> Result<(StatsAccumulator, ScanReport)> {
     let empty = StatsAccumulator::try_new(options.clone())?;
-    let (states, report) = scan_fold(
-        plan,
-        |task| empty.clone().for_partition(task),
-        |state, batch| state.update(batch),
-    )?;
+    let (states, report) =
+        scan_fold(plan, |task| empty.clone().for_partition(task), |state, batch| state.update(batch))?;
     let mut states = states.into_iter();
     let mut merged = states.next().unwrap_or(empty);
     for state in states {

@@ -58,18 +58,23 @@ fn type_name(t: FeatureType) -> &'static str {
 /// Up to 6 significant digits, integers without a fraction, huge or tiny in e-notation.
 pub fn number(x: f64) -> String {
     if !x.is_finite() {
-        return if x.is_nan() { "NaN".into() } else if x > 0.0 { "inf".into() } else { "-inf".into() };
+        return if x.is_nan() {
+            "NaN".into()
+        } else if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
     }
     let magnitude = x.abs();
     if x == x.trunc() && magnitude < 1e15 {
         format!("{x:.0}")
-    } else if (1e-4..1e9).contains(&magnitude) {
+    } else if (1e-4..1e15).contains(&magnitude) {
         let digits = (5 - magnitude.log10().floor() as i32).clamp(0, 9) as usize;
         let text = format!("{x:.digits$}");
-        let text = text.trim_end_matches('0');
-        text.trim_end_matches('.').to_string()
+        if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
     } else {
-        format!("{x:.4e}")
+        format!("{x:.5e}")
     }
 }
 
@@ -92,7 +97,9 @@ mod tests {
         assert_eq!(number(11.7812345), "11.7812");
         assert_eq!(number(-87.6432109), "-87.6432");
         assert_eq!(number(0.000123456), "0.000123456");
-        assert_eq!(number(1.7e20), "1.7000e20");
+        assert_eq!(number(1.7e20), "1.70000e20");
+        assert_eq!(number(1408495048.020264), "1408495048");
+        assert_eq!(number(17031345278.265589), "17031345278");
         assert_eq!(number(f64::NEG_INFINITY), "-inf");
     }
 }

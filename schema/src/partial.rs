@@ -129,17 +129,18 @@ impl PartialStats {
                 )));
             }
             if h.options_fingerprint != fingerprint {
-                return Err(TabxError::config(format!(
-                    "{name} was computed with other options than {first_name}"
-                ))
-                .with_hint("run every shard with the same flags (weights, slices, buckets, seed)"));
+                return Err(TabxError::config(format!("{name} was computed with other options than {first_name}"))
+                    .with_hint("run every shard with the same flags (weights, slices, buckets, seed)"));
             }
         }
         parts.sort_by_key(|(_, p)| p.header.shard_index);
         let mut by_index: Vec<Vec<&str>> = vec![Vec::new(); count];
         for (name, part) in &parts {
             if part.header.shard_index >= count {
-                return Err(TabxError::config(format!("{name}: shard index {} ≥ count {count}", part.header.shard_index)));
+                return Err(TabxError::config(format!(
+                    "{name}: shard index {} ≥ count {count}",
+                    part.header.shard_index
+                )));
             }
             by_index[part.header.shard_index].push(name);
         }

@@ -62,10 +62,7 @@ pub struct FeatureNameStatistics {
 impl FeatureNameStatistics {
     /// The common statistics, whichever kind of statistics the feature has.
     pub fn common(&self) -> Option<&CommonStatistics> {
-        self.num_stats
-            .as_ref()
-            .map(|n| &n.common_stats)
-            .or(self.string_stats.as_ref().map(|s| &s.common_stats))
+        self.num_stats.as_ref().map(|n| &n.common_stats).or(self.string_stats.as_ref().map(|s| &s.common_stats))
     }
 
     /// The custom statistic called `name`, if present.

@@ -13,12 +13,52 @@ const NUMERIC: &[(&str, FeatureType, u64, u64, f64, f64, f64, f64, u64)] = &[
     ("pickup_community_area", FeatureType::Int, 15000, 2, 22.25026666666667, 19.414181241098532, 1.0, 77.0, 0),
     ("fare", FeatureType::Float, 15002, 0, 11.768216237834956, 11.538465887273059, 0.0, 700.07, 27),
     ("trip_start_hour", FeatureType::Int, 15002, 0, 13.632315691241168, 6.620705832771598, 0.0, 23.0, 602),
-    ("trip_start_timestamp", FeatureType::Int, 15002, 0, 1408495048.020264, 29159455.991009735, 1357000200.0, 1483116300.0, 0),
-    ("pickup_latitude", FeatureType::Float, 15000, 2, 41.90304570834106, 0.037750233506433334, 41.694878966, 42.009622881, 0),
-    ("dropoff_longitude", FeatureType::Float, 14519, 483, -87.65411345950113, 0.056614234130705, -87.913624596, -87.540935513, 0),
+    (
+        "trip_start_timestamp",
+        FeatureType::Int,
+        15002,
+        0,
+        1408495048.020264,
+        29159455.991009735,
+        1357000200.0,
+        1483116300.0,
+        0,
+    ),
+    (
+        "pickup_latitude",
+        FeatureType::Float,
+        15000,
+        2,
+        41.90304570834106,
+        0.037750233506433334,
+        41.694878966,
+        42.009622881,
+        0,
+    ),
+    (
+        "dropoff_longitude",
+        FeatureType::Float,
+        14519,
+        483,
+        -87.65411345950113,
+        0.056614234130705,
+        -87.913624596,
+        -87.540935513,
+        0,
+    ),
     ("trip_miles", FeatureType::Float, 15002, 0, 2.872819624050127, 15.275498251854652, 0.0, 1710.0, 4091),
     ("pickup_census_tract", FeatureType::Int, 1, 15001, 17031081401.0, 0.0, 17031081401.0, 17031081401.0, 0),
-    ("dropoff_census_tract", FeatureType::Int, 10761, 4241, 17031345278.265589, 331208.8949714059, 17031010100.0, 17031980100.0, 0),
+    (
+        "dropoff_census_tract",
+        FeatureType::Int,
+        10761,
+        4241,
+        17031345278.265589,
+        331208.8949714059,
+        17031010100.0,
+        17031980100.0,
+        0,
+    ),
     ("trip_seconds", FeatureType::Int, 14996, 6, 777.6275006668445, 977.506174660966, 0.0, 72120.0, 484),
     ("tips", FeatureType::Float, 15002, 0, 1.0766744434075455, 2.158268487194553, 0.0, 47.0, 10259),
 ];
@@ -78,12 +118,27 @@ fn csv_and_parquet_give_the_same_statistics() {
     assert_eq!(csv.num_examples, parquet.num_examples);
     for c in &csv.features {
         let p = feature(&parquet, &c.name);
+        if c.name == "company" {
+            // The Parquet file (pyarrow, via pandas) holds "" where the CSV has an empty
+            // cell: in CSV that is a missing value (as in TFDV), in Parquet a present
+            // empty string. pyarrow: pc.sum(pc.equal(t['company'], '')) = 5140.
+            let (cs, ps) = (c.string_stats.as_ref().unwrap(), p.string_stats.as_ref().unwrap());
+            assert_eq!(ps.common_stats.num_non_missing, cs.common_stats.num_non_missing + cs.common_stats.num_missing);
+            assert_eq!(ps.unique, cs.unique + 1);
+            assert!(ps.top_values.iter().any(|t| t.value.is_empty() && t.frequency == 5140.0));
+            continue;
+        }
         assert_eq!(c.feature_type, p.feature_type, "{}", c.name);
         assert_eq!(c.common(), p.common(), "{}", c.name);
         match (&c.num_stats, &p.num_stats) {
             (Some(a), Some(b)) => {
                 // Exact statistics are bit-identical across formats and partitionings.
-                assert_eq!((a.mean, a.std_dev, a.min, a.max, a.num_zeros), (b.mean, b.std_dev, b.min, b.max, b.num_zeros), "{}", c.name);
+                assert_eq!(
+                    (a.mean, a.std_dev, a.min, a.max, a.num_zeros),
+                    (b.mean, b.std_dev, b.min, b.max, b.num_zeros),
+                    "{}",
+                    c.name
+                );
             }
             (None, None) => assert_eq!(c.string_stats, p.string_stats, "{}", c.name),
             _ => panic!("{}: numeric in one format only", c.name),
@@ -98,7 +153,10 @@ fn exact_statistics_do_not_depend_on_the_number_of_threads() {
     for (a, b) in one.features.iter().zip(&two.features) {
         assert_eq!(a.common(), b.common(), "{}", a.name);
         if let (Some(x), Some(y)) = (&a.num_stats, &b.num_stats) {
-            assert_eq!((x.mean.to_bits(), x.std_dev.to_bits(), x.min, x.max), (y.mean.to_bits(), y.std_dev.to_bits(), y.min, y.max));
+            assert_eq!(
+                (x.mean.to_bits(), x.std_dev.to_bits(), x.min, x.max),
+                (y.mean.to_bits(), y.std_dev.to_bits(), y.min, y.max)
+            );
         }
         assert_eq!(a.string_stats, b.string_stats, "{}", a.name);
     }

@@ -16,7 +16,9 @@ fn taxi(args: &TaxiArgs, quiet: bool) -> Result<Outcome> {
     match args.rows {
         None => {
             if args.output.extension().and_then(|e| e.to_str()) != Some("csv") {
-                bail!("the real taxi data is embedded as CSV: use an output ending in .csv, or pass --rows to generate");
+                bail!(
+                    "the real taxi data is embedded as CSV: use an output ending in .csv, or pass --rows to generate"
+                );
             }
             write_atomically(&args.output, tabx_datasets::TAXI_CSV)?;
         }

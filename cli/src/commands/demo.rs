@@ -23,12 +23,20 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
     write_statistics(&statistics, &stats_path, OutputFormat::Json)?;
 
     if !quiet {
-        print_out(format!("Chicago taxi trips: {} examples, {} features\n", statistics.datasets[0].num_examples, statistics.datasets[0].features.len()))?;
+        print_out(format!(
+            "Chicago taxi trips: {} examples, {} features\n",
+            statistics.datasets[0].num_examples,
+            statistics.datasets[0].features.len()
+        ))?;
         print_out(feature_table(&statistics.datasets[0]))?;
         print_out(format!("\nartifacts in {}:", dir.display()))?;
         print_out("  data.csv     the embedded taxi data")?;
         print_out("  stats.json   TFDV statistics (DatasetFeatureStatisticsList, protobuf JSON)")?;
-        print_out(format!("\nnext: tabx stats {} --slice payment_type -o {}", data.display(), dir.join("sliced.json").display()))?;
+        print_out(format!(
+            "\nnext: tabx stats {} --slice payment_type -o {}",
+            data.display(),
+            dir.join("sliced.json").display()
+        ))?;
     }
     Ok(Outcome::Ok)
 }

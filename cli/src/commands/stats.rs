@@ -54,7 +54,11 @@ pub fn stats(args: &StatsArgs, quiet: bool) -> Result<Outcome> {
         print_out(feature_table(&statistics.datasets[0]))?;
         report_scan(&run);
         if statistics.datasets.len() > 1 {
-            eprintln!("{} slices by `{}`", statistics.datasets.len() - 1, options.slice_column.as_deref().unwrap_or(""));
+            eprintln!(
+                "{} slices by `{}`",
+                statistics.datasets.len() - 1,
+                options.slice_column.as_deref().unwrap_or("")
+            );
         }
         eprintln!("wrote statistics of {} examples to {}", statistics.datasets[0].num_examples, args.output.display());
     }

@@ -80,11 +80,9 @@ impl DatasetState {
 
     /// Replaces the states of `columns` by those in `other`.
     pub fn replace_columns(&mut self, other: &DatasetState, columns: &[String]) {
-        for (name, state) in &mut self.features {
-            if columns.contains(name) {
-                if let Some((_, replacement)) = other.features.iter().find(|(n, _)| n == name) {
-                    *state = replacement.clone();
-                }
+        for (name, state) in self.features.iter_mut().filter(|(n, _)| columns.contains(n)) {
+            if let Some((_, replacement)) = other.features.iter().find(|(n, _)| n == name) {
+                *state = replacement.clone();
             }
         }
     }

@@ -13,9 +13,12 @@ use super::histogram::{constant_quantiles_histogram, quantiles_histogram};
 use super::numeric::NumericState;
 use super::string::StringState;
 use super::types::{ValueKind, is_list, value_kind};
-use crate::statistics::{CommonStatistics, CustomStatistic, FeatureNameStatistics, FeatureType, WeightedCommonStatistics};
+use crate::statistics::{
+    CommonStatistics, CustomStatistic, FeatureNameStatistics, FeatureType, WeightedCommonStatistics,
+};
 
 /// The values-dependent part of a feature's state.
+#[expect(clippy::large_enum_variant, reason = "one per feature, built once and updated in place")]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub enum ValuesState {
     /// No value has arrived yet (or the type carries none, e.g. structs).
@@ -54,6 +57,7 @@ struct WeightedPresence {
 #[derive(Debug, Default)]
 pub struct Scratch {
     values: Vec<f64>,
+    errors: Vec<f64>,
 }
 
 impl FeatureState {
@@ -104,29 +108,28 @@ impl FeatureState {
         };
         let counts: Vec<u64> = offsets.windows(2).map(|w| (w[1] - w[0]) as u64).collect();
         self.update_presence(column, weights, |row| counts[row]);
-        let sketch = self
-            .num_values_sketch
-            .get_or_insert_with(|| KllSketch::with_epsilon(options.epsilon, seed ^ 0x5eed));
+        let sketch =
+            self.num_values_sketch.get_or_insert_with(|| KllSketch::with_epsilon(options.epsilon, seed ^ 0x5eed));
         let present: Vec<f64> = (0..column.len()).filter(|r| column.is_valid(*r)).map(|r| counts[r] as f64).collect();
         sketch.update_slice(&present);
         // Every element of a list row carries the row's weight; the child array may
         // start at an offset, so slice it to the rows of this column.
         let (start, end) = (offsets[0], offsets[offsets.len() - 1]);
         let values = values.slice(start, end - start);
-        let value_weights: Option<Vec<f64>> = weights.map(|w| {
-            (0..column.len()).flat_map(|row| std::iter::repeat_n(w[row], counts[row] as usize)).collect()
-        });
+        let value_weights: Option<Vec<f64>> = weights
+            .map(|w| (0..column.len()).flat_map(|row| std::iter::repeat_n(w[row], counts[row] as usize)).collect());
         self.update_values(&values, value_weights.as_deref(), options, seed, scratch)
     }
 
     fn update_presence(&mut self, column: &ArrayRef, weights: Option<&[f64]>, count_of: impl Fn(usize) -> u64) {
-        let nulls = column.logical_null_count();
-        self.num_missing += nulls as u64;
-        self.num_non_missing += (column.len() - nulls) as u64;
-        let all_present = nulls == 0;
+        // Logical nulls: a NullArray (an all-empty CSV batch) has no validity buffer.
+        let nulls = column.logical_nulls();
+        let null_count = nulls.as_ref().map_or(0, |n| n.null_count());
+        self.num_missing += null_count as u64;
+        self.num_non_missing += (column.len() - null_count) as u64;
         let mut weighted = weights.map(|_| self.weighted.take().unwrap_or_default());
         for row in 0..column.len() {
-            let present = all_present || column.is_valid(row);
+            let present = nulls.as_ref().is_none_or(|n| n.is_valid(row));
             if present {
                 let n = count_of(row);
                 self.min_num_values = Some(self.min_num_values.map_or(n, |m| m.min(n)));
@@ -174,7 +177,7 @@ impl FeatureState {
                         s
                     }
                 };
-                state.update(floats, weights, &mut scratch.values);
+                state.update(floats, weights, &mut scratch.values, &mut scratch.errors);
             }
             ValueKind::Text => {
                 if matches!(self.values, ValuesState::Numeric(_)) {
@@ -191,6 +194,7 @@ impl FeatureState {
             ValueKind::Opaque(t) => {
                 self.feature_type.get_or_insert(t);
             }
+            ValueKind::Untyped => {}
         }
         Ok(())
     }
@@ -237,7 +241,8 @@ impl FeatureState {
                     out.custom_stats.push(CustomStatistic::number("invalid_utf8_count", s.invalid_utf8_count() as f64));
                 }
                 if let Some((count_error, distinct_error)) = s.approximation() {
-                    out.custom_stats.push(CustomStatistic::number("tabx_top_values_max_count_error", count_error as f64));
+                    out.custom_stats
+                        .push(CustomStatistic::number("tabx_top_values_max_count_error", count_error as f64));
                     out.custom_stats.push(CustomStatistic::number("tabx_unique_relative_error", distinct_error));
                 }
             }
@@ -245,10 +250,12 @@ impl FeatureState {
                 // No value at all (all missing, or a struct): presence only.
                 match out.feature_type {
                     FeatureType::Int | FeatureType::Float => {
-                        out.num_stats = Some(crate::statistics::NumericStatistics { common_stats: common, ..Default::default() })
+                        out.num_stats =
+                            Some(crate::statistics::NumericStatistics { common_stats: common, ..Default::default() })
                     }
                     _ => {
-                        out.string_stats = Some(crate::statistics::StringStatistics { common_stats: common, ..Default::default() })
+                        out.string_stats =
+                            Some(crate::statistics::StringStatistics { common_stats: common, ..Default::default() })
                     }
                 }
             }

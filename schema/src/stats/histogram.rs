@@ -36,15 +36,12 @@ pub fn standard_histogram(
             // Buckets are [low, high) as statistics.proto says: count values < edge,
             // i.e. ≤ the float just below it.
             let edges: Vec<f64> = (1..num_buckets).map(|i| (lo + width * i as f64).next_down()).collect();
-            let cdf = sketch.cdf(&edges);
-            let below_lo = neg_inf as f64;
+            // Values up to each bucket's high edge; the last bucket ends at the finite max.
+            let mut upto: Vec<f64> = sketch.cdf(&edges).iter().map(|c| c * count - neg_inf as f64).collect();
+            upto.push(finite);
             let mut previous = 0.0;
-            for i in 0..num_buckets {
-                let upto = if i + 1 == num_buckets {
-                    finite
-                } else {
-                    (cdf[i] * count - below_lo).clamp(previous, finite)
-                };
+            for (i, upto) in upto.into_iter().enumerate() {
+                let upto = upto.clamp(previous, finite);
                 let low = lo + width * i as f64;
                 let high = if i + 1 == num_buckets { hi } else { lo + width * (i + 1) as f64 };
                 buckets.push(bucket(low, high, upto - previous));
@@ -82,7 +79,13 @@ pub fn constant_quantiles_histogram(value: f64, count: f64, num_buckets: usize) 
 }
 
 fn finite_or(x: f64, fallback: f64) -> f64 {
-    if x.is_finite() { x } else if fallback.is_finite() { fallback } else { 0.0 }
+    if x.is_finite() {
+        x
+    } else if fallback.is_finite() {
+        fallback
+    } else {
+        0.0
+    }
 }
 
 fn bucket(low_value: f64, high_value: f64, sample_count: f64) -> Bucket {
@@ -115,7 +118,8 @@ mod tests {
     fn infinities_get_their_own_buckets() {
         let xs = [f64::NEG_INFINITY, 1.0, 2.0, 3.0, f64::INFINITY, f64::INFINITY];
         let h = standard_histogram(&sketch_of(&xs), 6.0, (1, 2), 0, 2);
-        let shape: Vec<(f64, f64, f64)> = h.buckets.iter().map(|b| (b.low_value, b.high_value, b.sample_count)).collect();
+        let shape: Vec<(f64, f64, f64)> =
+            h.buckets.iter().map(|b| (b.low_value, b.high_value, b.sample_count)).collect();
         assert_eq!(
             shape,
             vec![

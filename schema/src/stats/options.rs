@@ -55,12 +55,11 @@ impl StatsOptions {
         ensure_config!(self.num_histogram_buckets >= 1, "num_histogram_buckets must be at least 1");
         ensure_config!(self.num_quantiles_histogram_buckets >= 1, "num_quantiles_histogram_buckets must be at least 1");
         ensure_config!(self.num_values_histogram_buckets >= 1, "num_values_histogram_buckets must be at least 1");
+        ensure_config!(self.epsilon > 0.0 && self.epsilon < 0.5, "epsilon must be in (0, 0.5), got {}", self.epsilon);
         ensure_config!(
-            self.epsilon > 0.0 && self.epsilon < 0.5,
-            "epsilon must be in (0, 0.5), got {}",
-            self.epsilon
+            self.distinct_cap >= self.num_rank_histogram_buckets.max(self.num_top_values),
+            "distinct_cap must be at least the number of top values and rank-histogram buckets"
         );
-        ensure_config!(self.distinct_cap >= self.num_rank_histogram_buckets.max(self.num_top_values), "distinct_cap must be at least the number of top values and rank-histogram buckets");
         Ok(())
     }
 

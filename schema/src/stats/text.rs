@@ -9,11 +9,7 @@ use super::string::StringState;
 
 /// Adds every non-null value of a string-like array. Binary values are checked
 /// for UTF-8: invalid ones are data (counted), not errors, as in TFDV.
-pub fn add_text_values(
-    state: &mut StringState,
-    values: &ArrayRef,
-    weights: Option<&[f64]>,
-) -> Result<()> {
+pub fn add_text_values(state: &mut StringState, values: &ArrayRef, weights: Option<&[f64]>) -> Result<()> {
     let weight = |row: usize| weights.map(|w| w[row]);
     match values.data_type() {
         DataType::Utf8 => add_all(state, values.as_string::<i32>().iter().map(|v| v.map(str::as_bytes)), true, weight),

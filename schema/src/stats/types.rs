@@ -11,7 +11,7 @@
 //! | Dictionary(K, V) | as V | as V |
 //! | List/LargeList/FixedSizeList(T) | as T | value-count stats per example + T's stats over all values |
 //! | Struct, Map, Union | STRUCT | presence only |
-//! | Null (a column with no values) | STRING | presence only |
+//! | Null (a batch whose column is all empty) | the type of the column's other batches; STRING if none has values | presence only |
 
 use arrow::datatypes::DataType;
 
@@ -26,6 +26,8 @@ pub enum ValueKind {
     Text,
     /// Presence only.
     Opaque(FeatureType),
+    /// No values and no type yet: a CSV batch whose column was all empty.
+    Untyped,
 }
 
 /// The statistics kind of a (non-list) Arrow type.
@@ -42,17 +44,14 @@ pub fn value_kind(data_type: &DataType) -> ValueKind {
         Utf8 | LargeUtf8 | Utf8View | Binary | LargeBinary | BinaryView | FixedSizeBinary(_) => ValueKind::Text,
         Dictionary(_, value) => value_kind(value),
         List(f) | LargeList(f) | FixedSizeList(f, _) | ListView(f) | LargeListView(f) => value_kind(f.data_type()),
-        Null => ValueKind::Opaque(FeatureType::String),
+        Null => ValueKind::Untyped,
         _ => ValueKind::Opaque(FeatureType::Struct),
     }
 }
 
 /// True for the list types whose rows hold several values.
 pub fn is_list(data_type: &DataType) -> bool {
-    matches!(
-        data_type,
-        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
-    )
+    matches!(data_type, DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))
 }
 
 #[cfg(test)]

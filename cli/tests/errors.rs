@@ -1,0 +1,81 @@
+//! Bad input: each gives exit status 2 and a message naming file, line and column.
+
+mod common;
+
+use common::{tabx, taxi, write};
+use predicates::prelude::*;
+
+fn fails_with(dir: &std::path::Path, args: &[&str], needles: &[&str]) {
+    let mut assert = tabx(dir, args).code(2);
+    for needle in needles {
+        assert = assert.stderr(predicate::str::contains(*needle));
+    }
+}
+
+#[test]
+fn ragged_row_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "ragged.csv", "a,b\n1,2\n3\n4,5\n");
+    fails_with(dir.path(), &["stats", &input], &["ragged.csv:3", "expected 2 fields, found 1"]);
+}
+
+#[test]
+fn unclosed_quote_is_detected_not_swallowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "quote.csv", "a,b\n1,\"abc\n2,y\n3,z\n");
+    fails_with(dir.path(), &["stats", &input], &["quote.csv:2", "quote"]);
+}
+
+#[test]
+fn value_that_does_not_parse_as_the_schema_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = write(dir.path(), "schema.pbtxt", "feature { name: \"n\" type: INT }\n");
+    let input = write(dir.path(), "typed.csv", "n,s\n1,a\n2.5,b\n");
+    fails_with(dir.path(), &["stats", &input, "--schema", &schema], &["typed.csv:3", "column n", "INT"]);
+}
+
+#[test]
+fn empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "empty.csv", "");
+    fails_with(dir.path(), &["stats", &input], &["empty.csv", "empty"]);
+}
+
+#[test]
+fn truncated_parquet_is_that_file_s_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(taxi("data.parquet")).unwrap();
+    let input = write(dir.path(), "cut.parquet", &bytes[..bytes.len() / 2]);
+    fails_with(dir.path(), &["stats", &input], &["cut.parquet"]);
+}
+
+#[test]
+fn unreachable_url() {
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(dir.path(), &["stats", "http://127.0.0.1:1/trips.csv"], &["http://127.0.0.1:1/trips.csv"]);
+}
+
+#[test]
+fn missing_file_and_bad_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(dir.path(), &["stats", "nope.csv"], &["nope.csv"]);
+    let input = write(dir.path(), "ok.csv", "a\n1\n");
+    fails_with(dir.path(), &["stats", &input, "--sample-rate", "2"], &["--sample-rate"]);
+    fails_with(dir.path(), &["stats", &input, "--weight", "w"], &["weight column `w`", "columns are: a"]);
+    fails_with(dir.path(), &["stats", &input, "--on-error", "explode"], &["explode"]);
+}
+
+#[test]
+fn skip_and_quarantine_count_bad_rows_and_keep_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "mixed.csv", "a,b\n1,2\n3\n4,5\n6,7,8\n");
+    tabx(dir.path(), &["stats", &input, "--on-error", "skip", "-o", "s.json"])
+        .success()
+        .stderr(predicate::str::contains("2 of 4 rows could not be read"));
+    tabx(dir.path(), &["stats", &input, "--on-error", "quarantine=bad.csv", "-o", "q.json"]).success();
+    let bad = std::fs::read_to_string(dir.path().join("bad.csv")).unwrap();
+    assert!(bad.contains("mixed.csv:3") && bad.contains("mixed.csv:5"), "{bad}");
+    assert_eq!(bad.lines().count(), 3, "header + 2 bad rows:\n{bad}");
+    let stats = common::read_json(&dir.path().join("q.json"));
+    assert_eq!(stats["datasets"][0]["num_examples"], 2);
+}

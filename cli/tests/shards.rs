@@ -1,0 +1,81 @@
+//! `--shard I/N --partial` then `tabx merge`: the same statistics as one run.
+
+mod common;
+
+use common::{feature, read_json, tabx, taxi};
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn shard_and_merge(input: &str, n: usize) -> (Value, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    tabx(dir.path(), &["stats", input, "-o", "whole.json", "-q"]).success();
+    let mut parts = Vec::new();
+    for i in 0..n {
+        let part = format!("part-{i}.partial");
+        tabx(dir.path(), &["stats", input, "--shard", &format!("{i}/{n}"), "--partial", "-o", &part, "-q"]).success();
+        parts.push(part);
+    }
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().map(String::as_str));
+    args.extend(["-o", "merged.json"]);
+    tabx(dir.path(), &args).success();
+    (read_json(&dir.path().join("whole.json")), read_json(&dir.path().join("merged.json")))
+}
+
+/// Exact statistics must be identical; sketched ones (median, histograms) within bound.
+fn assert_same_exact_statistics(whole: &Value, merged: &Value) {
+    assert_eq!(whole["datasets"][0]["num_examples"], merged["datasets"][0]["num_examples"]);
+    for f in whole["datasets"][0]["features"].as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        let g = feature(merged, name);
+        assert_eq!(f["type"], g["type"], "{name}");
+        if let Some(n) = f.get("num_stats") {
+            for key in ["mean", "std_dev", "min", "max", "num_zeros"] {
+                assert_eq!(n[key], g["num_stats"][key], "{name}.{key}");
+            }
+            assert_eq!(n["common_stats"]["num_missing"], g["num_stats"]["common_stats"]["num_missing"], "{name}");
+        } else {
+            assert_eq!(f["string_stats"], g["string_stats"], "{name}");
+        }
+    }
+}
+
+#[test]
+fn csv_shards_merge_to_the_whole() {
+    let (whole, merged) = shard_and_merge(&taxi("data.csv"), 3);
+    assert_same_exact_statistics(&whole, &merged);
+}
+
+#[test]
+fn parquet_shards_merge_to_the_whole() {
+    let (whole, merged) = shard_and_merge(&taxi("data.parquet"), 4);
+    assert_same_exact_statistics(&whole, &merged);
+}
+
+#[test]
+fn merge_refuses_missing_duplicate_and_mismatched_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = taxi("data.csv");
+    for i in 0..3 {
+        tabx(
+            dir.path(),
+            &["stats", &input, "--shard", &format!("{i}/3"), "--partial", "-o", &format!("p{i}.partial"), "-q"],
+        )
+        .success();
+    }
+    tabx(dir.path(), &["stats", &input, "--shard", "0/3", "--partial", "--top-k", "5", "-o", "other.partial", "-q"])
+        .success();
+    tabx(dir.path(), &["merge", "p0.partial", "p2.partial", "-o", "m.json"])
+        .code(2)
+        .stderr(predicate::str::contains("missing shards: 1/3"));
+    tabx(dir.path(), &["merge", "p0.partial", "p1.partial", "p2.partial", "p2.partial", "-o", "m.json"])
+        .code(2)
+        .stderr(predicate::str::contains("twice"));
+    tabx(dir.path(), &["merge", "other.partial", "p1.partial", "p2.partial", "-o", "m.json"])
+        .code(2)
+        .stderr(predicate::str::contains("other options"));
+    std::fs::write(dir.path().join("junk.partial"), b"not a partial").unwrap();
+    tabx(dir.path(), &["merge", "junk.partial", "-o", "m.json"])
+        .code(2)
+        .stderr(predicate::str::contains("junk.partial"));
+}
