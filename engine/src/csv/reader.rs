@@ -1,0 +1,295 @@
+//! Splitting a byte stream into CSV records with csv-core, keeping what error
+//! messages and sampling need: each record's start byte offset and line number,
+//! its raw bytes, and whether it ran into the end of the input inside a quoted
+//! field (an unclosed quote, which csv-core and arrow-csv silently accept by
+//! reading the rest of the file into one field).
+
+use std::io::Read;
+
+use tabx_core::{Result, TabxError};
+
+/// A record longer than this is refused: it is almost surely an unclosed quote
+/// swallowing the file, and holding it would break the memory bound.
+pub(crate) const MAX_RECORD_BYTES: usize = 256 << 20;
+
+const READ_CHUNK: usize = 256 << 10;
+
+/// One record, borrowed from the reader until the next call.
+#[derive(Debug)]
+pub(crate) struct Record<'a> {
+    /// Field bytes back to back; field `i` is `data[ends[i-1]..ends[i]]`.
+    pub data: &'a [u8],
+    pub ends: &'a [usize],
+    /// The record as it appears in the input (without the line break before it).
+    pub raw: &'a [u8],
+    /// Byte offset of the record's first byte in the file.
+    pub start: u64,
+    /// 1-based line number of the record's first byte.
+    pub line: u64,
+    /// The record reached the end of the input inside a quoted field.
+    pub unclosed_quote: bool,
+}
+
+impl Record<'_> {
+    pub(crate) fn field(&self, i: usize) -> &[u8] {
+        let from = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.data[from..self.ends[i]]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+}
+
+/// Reads records from `R`, which starts at byte `offset` / line `line` of a file
+/// and at a record boundary.
+pub(crate) struct RecordReader<R> {
+    src: R,
+    core: csv_core::Reader,
+    delimiter: u8,
+    quote: u8,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+    /// Offset and line of `buf[pos]` in the file.
+    offset: u64,
+    line: u64,
+    data: Vec<u8>,
+    ends: Vec<usize>,
+    raw: Vec<u8>,
+    name: String,
+}
+
+impl<R: Read> RecordReader<R> {
+    pub(crate) fn new(src: R, name: &str, delimiter: u8, quote: u8, offset: u64, line: u64) -> Self {
+        RecordReader {
+            src,
+            core: Self::core(delimiter, quote),
+            delimiter,
+            quote,
+            buf: vec![0; READ_CHUNK],
+            pos: 0,
+            len: 0,
+            eof: false,
+            offset,
+            line,
+            data: vec![0; 4096],
+            ends: vec![0; 64],
+            raw: Vec::with_capacity(4096),
+            name: name.to_string(),
+        }
+    }
+
+    fn core(delimiter: u8, quote: u8) -> csv_core::Reader {
+        csv_core::ReaderBuilder::new().delimiter(delimiter).quote(quote).build()
+    }
+
+    /// Bytes consumed so far, as an offset in the file.
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Line number at [`Self::offset`].
+    pub(crate) fn line(&self) -> u64 {
+        self.line
+    }
+
+    fn refill(&mut self) -> Result<()> {
+        loop {
+            match self.src.read(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    break;
+                }
+                Ok(n) => {
+                    self.len = n;
+                    break;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_error(&self.name, e)),
+            }
+        }
+        self.pos = 0;
+        if self.eof {
+            self.len = 0;
+        }
+        Ok(())
+    }
+
+    /// The next record, or `None` at the end of the input.
+    pub(crate) fn next_record(&mut self) -> Result<Option<Record<'_>>> {
+        self.raw.clear();
+        let (mut nout, mut nend) = (0usize, 0usize);
+        let start_offset = self.offset;
+        let start_line = self.line;
+        let reached_eof = loop {
+            if self.pos == self.len && !self.eof {
+                self.refill()?;
+            }
+            let input = &self.buf[self.pos..self.len];
+            let at_eof = input.is_empty();
+            let (res, nin, o, e) = self.core.read_record(input, &mut self.data[nout..], &mut self.ends[nend..]);
+            let consumed = &input[..nin];
+            self.raw.extend_from_slice(consumed);
+            self.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
+            self.offset += nin as u64;
+            self.pos += nin;
+            nout += o;
+            nend += e;
+            match res {
+                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::OutputFull => {
+                    if self.data.len() >= MAX_RECORD_BYTES {
+                        let (_, line) = skip_breaks(&self.raw, start_offset, start_line);
+                        return Err(TabxError::invalid_input(
+                            format!("{}:{line}", self.name),
+                            format!("record longer than {} MiB: unclosed quote starting here?", MAX_RECORD_BYTES >> 20),
+                        ));
+                    }
+                    let n = self.data.len() * 2;
+                    self.data.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::Record => break at_eof,
+                csv_core::ReadRecordResult::End => return Ok(None),
+            }
+        };
+        let (start, line) = skip_breaks(&self.raw, start_offset, start_line);
+        let lead = (start - start_offset) as usize;
+        let raw = trim_break(&self.raw[lead..]);
+        let unclosed_quote = reached_eof && ends_inside_quotes(raw, self.delimiter, self.quote);
+        Ok(Some(Record { data: &self.data[..nout], ends: &self.ends[..nend], raw, start, line, unclosed_quote }))
+    }
+
+    /// After an unclosed quote at the end of the input: the record's first line
+    /// is the bad row; re-read everything after it as fresh records, so one
+    /// stray quote costs one row, not the rest of the file.
+    pub(crate) fn restart_after_first_line(&mut self, start: u64, line: u64) {
+        let lead = (start - (self.offset - self.raw.len() as u64)) as usize;
+        let rest = &self.raw[lead..];
+        let first = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+        let pending = rest[first..].to_vec();
+        self.offset = start + first as u64;
+        self.line = line + 1;
+        self.len = pending.len();
+        self.pos = 0;
+        self.buf = pending;
+        self.eof = true;
+        self.core = Self::core(self.delimiter, self.quote);
+    }
+}
+
+pub(crate) fn io_error(name: &str, e: std::io::Error) -> TabxError {
+    // A store error travels inside io::Error; surface it unchanged.
+    if e.get_ref().is_some_and(|inner| inner.is::<TabxError>()) {
+        if let Ok(inner) = e.into_inner().expect("checked above").downcast::<TabxError>() {
+            return *inner;
+        }
+        return TabxError::Internal("lost an I/O error".into());
+    }
+    TabxError::io(name, e)
+}
+
+/// Skips line breaks (blank lines, the `\n` of a `\r\n`) before a record.
+fn skip_breaks(raw: &[u8], offset: u64, line: u64) -> (u64, u64) {
+    let lead = raw.iter().take_while(|b| matches!(b, b'\n' | b'\r')).count();
+    let newlines = raw[..lead].iter().filter(|&&b| b == b'\n').count();
+    (offset + lead as u64, line + newlines as u64)
+}
+
+fn trim_break(raw: &[u8]) -> &[u8] {
+    let mut end = raw.len();
+    while end > 0 && matches!(raw[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    &raw[..end]
+}
+
+/// Whether `raw` (one record) ends inside a quoted field. A quote opens a field
+/// only at the field's start (as csv-core reads it); inside, `""` is an escape.
+pub(crate) fn ends_inside_quotes(raw: &[u8], delimiter: u8, quote: u8) -> bool {
+    let mut quoted = false;
+    let mut field_start = true;
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if quoted {
+            if b == quote {
+                if raw.get(i + 1) == Some(&quote) {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == quote && field_start {
+            quoted = true;
+            field_start = false;
+        } else {
+            field_start = b == delimiter || b == b'\n' || b == b'\r';
+        }
+        i += 1;
+    }
+    quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(text: &str) -> Vec<(Vec<String>, u64, u64, bool)> {
+        let mut r = RecordReader::new(text.as_bytes(), "t.csv", b',', b'"', 0, 1);
+        let mut out = Vec::new();
+        while let Some(rec) = r.next_record().unwrap() {
+            let fields = (0..rec.len()).map(|i| String::from_utf8_lossy(rec.field(i)).into_owned()).collect();
+            out.push((fields, rec.start, rec.line, rec.unclosed_quote));
+        }
+        out
+    }
+
+    #[test]
+    fn offsets_and_lines() {
+        let got = records("a,b\r\n1,\"x\ny\"\r\n\n3,4");
+        assert_eq!(got[0], (vec!["a".into(), "b".into()], 0, 1, false));
+        assert_eq!(got[1], (vec!["1".into(), "x\ny".into()], 5, 2, false));
+        assert_eq!(got[2], (vec!["3".into(), "4".into()], 15, 5, false));
+    }
+
+    #[test]
+    fn unclosed_quote_is_flagged_at_its_line() {
+        let got = records("a,b\n1,\"abc\n2,y\n3,z\n");
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[1].2, got[1].3), (2, true));
+        // A closed quote at the very end is fine, with or without a newline.
+        assert!(!records("a\n\"x\"\"y\"")[1].3);
+    }
+
+    #[test]
+    fn restart_recovers_following_rows() {
+        let text = "a,b\n1,\"abc\n2,y\n3,z";
+        let mut r = RecordReader::new(text.as_bytes(), "t.csv", b',', b'"', 0, 1);
+        r.next_record().unwrap();
+        let (start, line) = {
+            let rec = r.next_record().unwrap().unwrap();
+            assert!(rec.unclosed_quote);
+            (rec.start, rec.line)
+        };
+        r.restart_after_first_line(start, line);
+        let rec = r.next_record().unwrap().unwrap();
+        assert_eq!((rec.field(0), rec.start, rec.line), (&b"2"[..], 11, 3));
+        let rec = r.next_record().unwrap().unwrap();
+        assert_eq!((rec.field(1), rec.line), (&b"z"[..], 4));
+        assert!(r.next_record().unwrap().is_none());
+    }
+
+    #[test]
+    fn quote_state() {
+        assert!(ends_inside_quotes(b"1,\"ab", b',', b'"'));
+        assert!(!ends_inside_quotes(b"1,\"a\"\"b\"", b',', b'"'));
+        assert!(!ends_inside_quotes(b"1,5'11\"", b',', b'"'));
+        assert!(ends_inside_quotes(b"\"a\"\"", b',', b'"'));
+    }
+}

@@ -1,0 +1,123 @@
+//! Where a local CSV file can be cut into byte ranges that parse on their own.
+//!
+//! A cut must sit at a record start: after a line break that is not inside a
+//! quoted field. One pass (memchr over quotes and line breaks) follows the quote
+//! state from the end of the header and counts lines, so every range also knows
+//! its first line number for error messages. Quote rules follow csv-core: a
+//! quote opens a quoted field only at the start of a field, and `""` inside a
+//! quoted field is an escaped quote. After an unclosed quote no cut is found,
+//! so the range holding it runs to the end of the file, where the reader
+//! reports it.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use tabx_core::{Result, TabxError};
+
+/// A place to cut: byte offset of a record start and its 1-based line.
+pub(crate) type Cut = (u64, u64);
+
+/// For each target offset (sorted ascending), the first record start at or
+/// after it and at or after `data_start` (the first byte after the header).
+pub(crate) fn record_starts(
+    path: &Path,
+    delimiter: u8,
+    quote: u8,
+    data_start: Cut,
+    targets: &[u64],
+) -> Result<Vec<Cut>> {
+    let mut out = Vec::with_capacity(targets.len());
+    let mut ti = 0;
+    while ti < targets.len() && targets[ti] <= data_start.0 {
+        out.push(data_start);
+        ti += 1;
+    }
+    if ti == targets.len() {
+        return Ok(out);
+    }
+    let mut file = File::open(path).map_err(|e| TabxError::io(path, e))?;
+    std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(data_start.0)).map_err(|e| TabxError::io(path, e))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut base = data_start.0; // file offset of buf[0]
+    let mut line = data_start.1;
+    let mut quoted = false;
+    let mut closed_at = u64::MAX - 1; // offset of the quote that last closed a field
+    let mut prev = b'\n'; // byte before buf[0]; the header ended in a line break
+    loop {
+        let n = read_full(&mut file, &mut buf).map_err(|e| TabxError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        for i in memchr::memchr2_iter(b'\n', quote, chunk) {
+            let pos = base + i as u64;
+            if chunk[i] == b'\n' && quote != b'\n' {
+                line += 1;
+                if !quoted {
+                    while ti < targets.len() && targets[ti] <= pos + 1 {
+                        out.push((pos + 1, line));
+                        ti += 1;
+                    }
+                    if ti == targets.len() {
+                        return Ok(out);
+                    }
+                }
+            } else if quoted {
+                quoted = false;
+                closed_at = pos;
+            } else {
+                let before = if i > 0 { chunk[i - 1] } else { prev };
+                if before == delimiter || before == b'\n' || before == b'\r' || pos == closed_at + 1 {
+                    quoted = true;
+                }
+            }
+        }
+        prev = chunk[n - 1];
+        base += n as u64;
+    }
+    out.extend(std::iter::repeat_n((base, line), targets.len() - ti));
+    Ok(out)
+}
+
+fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cuts(text: &str, targets: &[u64]) -> Vec<Cut> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, text).unwrap();
+        let header_end = text.find('\n').unwrap() as u64 + 1;
+        record_starts(&p, b',', b'"', (header_end, 2), targets).unwrap()
+    }
+
+    #[test]
+    fn cuts_skip_quoted_line_breaks() {
+        // offsets: "h\n"=0..2, "1,\"a\nb\"\n"=2..10, "2,x\n"=10..14
+        let text = "h\n1,\"a\nb\"\n2,x\n";
+        assert_eq!(cuts(text, &[0, 3, 7, 10, 11, 99]), vec![(2, 2), (10, 4), (10, 4), (10, 4), (14, 5), (14, 5)]);
+        // Escaped quotes keep the field open; a quote inside a bare field is literal.
+        assert_eq!(cuts("h\n\"a\"\"\nb\"\n5'1\",x\nz\n", &[3]), vec![(10, 4)]);
+        assert_eq!(cuts("h\n5'1\",x\nz\n", &[3]), vec![(9, 3)]);
+    }
+
+    #[test]
+    fn unclosed_quote_allows_no_later_cut() {
+        let text = "h\n\"open\n1\n2\n";
+        assert_eq!(cuts(text, &[3, 5]), vec![(text.len() as u64, 5); 2]);
+    }
+}

@@ -1,0 +1,251 @@
+//! CSV column typing as TFDV does it (UNKNOWN < INT < FLOAT < STRING, from
+//! every value), and building Arrow columns from a batch of records.
+//!
+//! A batch is typed after its records are read: each column starts at the type
+//! it had so far in the task (`None` = no value seen yet) and widens to fit the
+//! batch. The build tries the current type and restarts one level wider on the
+//! first value that does not fit, so the common case parses each value once.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BinaryBuilder, Float64Builder, Int64Builder, NullArray, StringBuilder};
+
+use crate::options::ColumnType;
+
+/// Records of one batch: fields back to back, `ncols` field ends per record.
+#[derive(Debug, Default)]
+pub(crate) struct Rows {
+    pub data: Vec<u8>,
+    pub ends: Vec<usize>,
+    pub ncols: usize,
+    /// Line of each record (for error messages).
+    pub lines: Vec<u64>,
+}
+
+impl Rows {
+    pub(crate) fn new(ncols: usize) -> Self {
+        Rows { ncols, ..Default::default() }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub(crate) fn push(&mut self, record: &super::reader::Record<'_>) {
+        let base = self.data.len();
+        self.data.extend_from_slice(record.data);
+        self.ends.extend(record.ends.iter().map(|e| e + base));
+        self.lines.push(record.line);
+    }
+
+    pub(crate) fn field(&self, row: usize, col: usize) -> &[u8] {
+        let i = row * self.ncols + col;
+        let from = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.data[from..self.ends[i]]
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+        self.lines.clear();
+    }
+}
+
+/// `i64` from ASCII digits with an optional sign; `None` on anything else or overflow.
+pub(crate) fn parse_i64(v: &[u8]) -> Option<i64> {
+    let (neg, digits) = match v.first()? {
+        b'-' => (true, &v[1..]),
+        b'+' => (false, &v[1..]),
+        _ => (false, v),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut acc: i64 = 0;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        // Accumulate negatively so i64::MIN parses too.
+        acc = acc.checked_mul(10)?.checked_sub(d as i64)?;
+    }
+    if neg { Some(acc) } else { acc.checked_neg() }
+}
+
+fn is_integer_literal(v: &[u8]) -> bool {
+    let digits = v.strip_prefix(b"-").or_else(|| v.strip_prefix(b"+")).unwrap_or(v);
+    !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
+}
+
+/// `f64` as TFDV's CSV decoder accepts it (`nan`, `inf`, `1e400` → inf), but not
+/// an integer literal beyond `i64`: TFDV makes that column STRING.
+pub(crate) fn parse_f64(v: &[u8]) -> Option<f64> {
+    let x = std::str::from_utf8(v).ok()?.parse::<f64>().ok()?;
+    if is_integer_literal(v) && parse_i64(v).is_none() {
+        return None;
+    }
+    Some(x)
+}
+
+/// The narrowest type that holds the (non-empty) value.
+pub(crate) fn classify(v: &[u8]) -> ColumnType {
+    if parse_i64(v).is_some() {
+        ColumnType::Int
+    } else if parse_f64(v).is_some() {
+        ColumnType::Float
+    } else {
+        ColumnType::String
+    }
+}
+
+/// Whether a non-empty value parses as `t`.
+pub(crate) fn parses_as(v: &[u8], t: ColumnType) -> bool {
+    match t {
+        ColumnType::Int => parse_i64(v).is_some(),
+        ColumnType::Float => parse_f64(v).is_some(),
+        ColumnType::String => true,
+    }
+}
+
+/// Builds column `col` of `rows`, widening from `current`; returns the array and
+/// the type it has now. Values are known to fit a forced type (checked when
+/// the record was read).
+pub(crate) fn build_column(rows: &Rows, col: usize, current: Option<ColumnType>) -> (ArrayRef, Option<ColumnType>) {
+    let n = rows.len();
+    let mut ty = current;
+    loop {
+        match ty {
+            None => match (0..n).map(|r| rows.field(r, col)).find(|v| !v.is_empty()) {
+                None => return (Arc::new(NullArray::new(n)), None),
+                Some(v) => ty = Some(classify(v)),
+            },
+            Some(ColumnType::Int) => {
+                let mut b = Int64Builder::with_capacity(n);
+                let mut widen = None;
+                for r in 0..n {
+                    let v = rows.field(r, col);
+                    if v.is_empty() {
+                        b.append_null();
+                    } else if let Some(x) = parse_i64(v) {
+                        b.append_value(x);
+                    } else {
+                        widen = Some(classify(v).max(ColumnType::Float));
+                        break;
+                    }
+                }
+                match widen {
+                    None => return (Arc::new(b.finish()), ty),
+                    w => ty = w,
+                }
+            }
+            Some(ColumnType::Float) => {
+                let mut b = Float64Builder::with_capacity(n);
+                let mut widen = false;
+                for r in 0..n {
+                    let v = rows.field(r, col);
+                    if v.is_empty() {
+                        b.append_null();
+                    } else if let Some(x) = parse_f64(v) {
+                        b.append_value(x);
+                    } else {
+                        widen = true;
+                        break;
+                    }
+                }
+                if !widen {
+                    return (Arc::new(b.finish()), ty);
+                }
+                ty = Some(ColumnType::String);
+            }
+            Some(ColumnType::String) => return (build_string(rows, col), ty),
+        }
+    }
+}
+
+/// Utf8, or Binary when a value is not valid UTF-8: that is data (TFDV counts
+/// it as `invalid_utf8_count`), not an error.
+fn build_string(rows: &Rows, col: usize) -> ArrayRef {
+    let n = rows.len();
+    let bytes: usize = (0..n).map(|r| rows.field(r, col).len()).sum();
+    let mut b = StringBuilder::with_capacity(n, bytes);
+    for r in 0..n {
+        let v = rows.field(r, col);
+        if v.is_empty() {
+            b.append_null();
+        } else {
+            match std::str::from_utf8(v) {
+                Ok(s) => b.append_value(s),
+                Err(_) => return build_binary(rows, col, bytes),
+            }
+        }
+    }
+    Arc::new(b.finish())
+}
+
+fn build_binary(rows: &Rows, col: usize, bytes: usize) -> ArrayRef {
+    let n = rows.len();
+    let mut b = BinaryBuilder::with_capacity(n, bytes);
+    for r in 0..n {
+        let v = rows.field(r, col);
+        if v.is_empty() { b.append_null() } else { b.append_value(v) }
+    }
+    Arc::new(b.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::{DataType, Float64Type, Int64Type};
+
+    fn rows(values: &[&[u8]]) -> Rows {
+        let mut r = Rows::new(1);
+        for v in values {
+            r.data.extend_from_slice(v);
+            r.ends.push(r.data.len());
+            r.lines.push(0);
+        }
+        r
+    }
+
+    #[test]
+    fn tfdv_classification() {
+        assert_eq!(classify(b"12345678901"), ColumnType::Int);
+        assert_eq!(classify(b"-9223372036854775808"), ColumnType::Int);
+        assert_eq!(classify(b"9223372036854775808"), ColumnType::String, "beyond int64 is STRING in TFDV");
+        for f in [&b"1.5"[..], b"nan", b"inf", b"-inf", b"1e400", b".5"] {
+            assert_eq!(classify(f), ColumnType::Float, "{}", String::from_utf8_lossy(f));
+        }
+        for s in [&b"abc"[..], b"1,5", b" 1", b"-", b"0x10"] {
+            assert_eq!(classify(s), ColumnType::String, "{}", String::from_utf8_lossy(s));
+        }
+        assert_eq!(parse_f64(b"1e400"), Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn widening_build() {
+        let (a, t) = build_column(&rows(&[b"", b""]), 0, None);
+        assert_eq!((a.data_type(), t), (&DataType::Null, None));
+        let (a, t) = build_column(&rows(&[b"", b"7"]), 0, None);
+        assert_eq!(t, Some(ColumnType::Int));
+        assert_eq!(a.as_primitive::<Int64Type>().value(1), 7);
+        assert!(a.is_null(0));
+        let (a, t) = build_column(&rows(&[b"1", b"2.5"]), 0, Some(ColumnType::Int));
+        assert_eq!(t, Some(ColumnType::Float));
+        assert_eq!(a.as_primitive::<Float64Type>().values(), &[1.0, 2.5]);
+        let (a, t) = build_column(&rows(&[b"1", b"99999999999999999999"]), 0, None);
+        assert_eq!((a.data_type(), t), (&DataType::Utf8, Some(ColumnType::String)));
+        // Sticky: a STRING column stays STRING for a batch of numbers.
+        let (a, _) = build_column(&rows(&[b"1"]), 0, Some(ColumnType::String));
+        assert_eq!(a.as_string::<i32>().value(0), "1");
+    }
+
+    #[test]
+    fn invalid_utf8_is_binary() {
+        let (a, t) = build_column(&rows(&[b"ok", b"\xff\xfe", b""]), 0, None);
+        assert_eq!((a.data_type(), t), (&DataType::Binary, Some(ColumnType::String)));
+        assert_eq!(a.as_binary::<i32>().value(1), b"\xff\xfe");
+        assert_eq!(a.null_count(), 1);
+    }
+}

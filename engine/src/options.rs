@@ -1,0 +1,308 @@
+//! The knobs of a scan: [`SourceOptions`] and the small types it is made of
+//! ([`Format`], [`OnError`], [`ColumnType`], [`Shard`]), each parseable from the
+//! strings the CLI accepts.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use tabx_core::TabxError;
+
+/// The file format of a source, from its extension or [`SourceOptions::format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Delimited text with a header row (`.csv`, `.tsv`, optionally `.gz`/`.zst`).
+    Csv,
+    /// Apache Parquet (`.parquet`, `.pq`).
+    Parquet,
+    /// Newline-delimited JSON, one object per line (`.json`, `.jsonl`, `.ndjson`).
+    Ndjson,
+}
+
+/// Stream compression of a text source, from its last extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Format {
+    /// Format and compression from a file name; `None` when the extension is unknown.
+    pub(crate) fn from_name(name: &str) -> Option<(Format, Compression)> {
+        let lower = name.to_ascii_lowercase();
+        let (stem, compression) = if let Some(s) = lower.strip_suffix(".gz") {
+            (s, Compression::Gzip)
+        } else if let Some(s) = lower.strip_suffix(".zst") {
+            (s, Compression::Zstd)
+        } else {
+            (lower.as_str(), Compression::None)
+        };
+        let ext = stem.rsplit_once('.').map(|(_, e)| e)?;
+        let format = match ext {
+            "csv" | "tsv" => Format::Csv,
+            // Parquet pages carry their own compression; `x.parquet.gz` is not a thing.
+            "parquet" | "pq" if compression == Compression::None => Format::Parquet,
+            "json" | "jsonl" | "ndjson" => Format::Ndjson,
+            _ => return None,
+        };
+        Some((format, compression))
+    }
+}
+
+impl FromStr for Format {
+    type Err = TabxError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" | "tsv" => Ok(Format::Csv),
+            "parquet" | "pq" => Ok(Format::Parquet),
+            "ndjson" | "jsonl" | "json" => Ok(Format::Ndjson),
+            other => {
+                Err(TabxError::config(format!("unknown format `{other}`")).with_hint("use csv, parquet or ndjson"))
+            }
+        }
+    }
+}
+
+/// What to do with a row that cannot be read (CSV: ragged, unclosed quote, a
+/// value that does not parse as the type the user's schema gives).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum OnError {
+    /// Stop at the first bad row with an error naming file and line.
+    #[default]
+    Fail,
+    /// Drop bad rows, counted by reason in [`crate::ScanReport`].
+    Skip,
+    /// Drop bad rows and write them, with source and reason, to a CSV file.
+    Quarantine(PathBuf),
+}
+
+impl FromStr for OnError {
+    type Err = TabxError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "fail" => Ok(OnError::Fail),
+            "skip" => Ok(OnError::Skip),
+            _ => match s.strip_prefix("quarantine=") {
+                Some(path) if !path.is_empty() => Ok(OnError::Quarantine(PathBuf::from(path))),
+                _ => Err(TabxError::config(format!("unknown --on-error value `{s}`"))
+                    .with_hint("use fail, skip or quarantine=PATH")),
+            },
+        }
+    }
+}
+
+/// A CSV column type as TFDV infers it; the order is the widening order
+/// (UNKNOWN, i.e. no value yet, is `Option::None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ColumnType {
+    /// Every value parses as an `i64`.
+    Int,
+    /// Every value parses as an `f64` (including `nan`, `inf`), some not as `i64`.
+    Float,
+    /// Anything else (also integers beyond the `i64` range, as TFDV does).
+    String,
+}
+
+impl fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ColumnType::Int => "INT",
+            ColumnType::Float => "FLOAT",
+            ColumnType::String => "STRING",
+        })
+    }
+}
+
+impl FromStr for ColumnType {
+    type Err = TabxError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_uppercase().as_str() {
+            "INT" | "INT64" => Ok(ColumnType::Int),
+            "FLOAT" | "FLOAT64" | "DOUBLE" => Ok(ColumnType::Float),
+            "STRING" | "BYTES" | "UTF8" => Ok(ColumnType::String),
+            _ => Err(TabxError::config(format!("unknown column type `{s}`")).with_hint("use INT, FLOAT or STRING")),
+        }
+    }
+}
+
+/// Shard `index` of `count` (0-based): a stable subset of the input, see
+/// [`crate::ScanPlan`]. Parsed from `"I/N"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// A shard, checked: `count ≥ 1` and `index < count`.
+    pub fn try_new(index: usize, count: usize) -> tabx_core::Result<Self> {
+        tabx_core::ensure_config!(count >= 1, "shard count must be at least 1, got {count}");
+        tabx_core::ensure_config!(
+            index < count,
+            "shard index {index} is not below the count {count} (indices are 0-based)"
+        );
+        Ok(Shard { index, count })
+    }
+}
+
+impl FromStr for Shard {
+    type Err = TabxError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || TabxError::config(format!("invalid shard `{s}`")).with_hint("write I/N with 0 <= I < N, e.g. 0/4");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let i = i.trim().parse().map_err(|_| bad())?;
+        let n = n.trim().parse().map_err(|_| bad())?;
+        Shard::try_new(i, n).map_err(|e| e.with_hint("write I/N with 0 <= I < N, e.g. 0/4"))
+    }
+}
+
+/// Called with the number of input bytes read so far (all tasks together).
+pub type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// Everything that shapes a scan. `Default` gives comma-separated CSV with a
+/// header, batches of 8192 rows, `OnError::Fail`, all cores.
+#[derive(Clone)]
+pub struct SourceOptions {
+    /// Format of every input; `None` = from each file's extension.
+    pub format: Option<Format>,
+    /// CSV field delimiter (`b'\t'` is picked for `.tsv` unless set otherwise).
+    pub delimiter: u8,
+    /// CSV quote character.
+    pub quote: u8,
+    /// Whether CSV files start with a header row (without one, columns are
+    /// named `column_1`, `column_2`, ...).
+    pub has_header: bool,
+    /// Rows per emitted batch.
+    pub batch_size: usize,
+    /// What to do with rows that cannot be read.
+    pub on_error: OnError,
+    /// The user's schema for CSV: these columns get exactly this type, and a
+    /// value that does not parse is a bad row.
+    pub column_types: HashMap<String, ColumnType>,
+    /// Columns to read as strings whatever their values (the stats layer uses
+    /// this to rescan a column that turned out STRING late).
+    pub force_string: HashSet<String>,
+    /// Only these columns (by name), in file order.
+    pub projection: Option<Vec<String>>,
+    /// For input that cannot be read twice (stdin): types come from the first
+    /// this many rows.
+    pub infer_rows: usize,
+    /// Read only this shard of the input.
+    pub shard: Option<Shard>,
+    /// Keep each row with this probability, decided by a seeded hash of its
+    /// position (byte offset of a text row, row index in a Parquet file), so
+    /// the sample does not depend on partitioning. Bad rows are reported
+    /// whether or not they would have been sampled.
+    pub sample_rate: Option<f64>,
+    /// Seed of the sampling hash.
+    pub seed: u64,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    /// Local uncompressed CSV files are split into byte ranges of at least this
+    /// size (one per thread at most).
+    pub min_split_bytes: u64,
+    /// Progress callback (bytes read so far).
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for SourceOptions {
+    fn default() -> Self {
+        SourceOptions {
+            format: None,
+            delimiter: b',',
+            quote: b'"',
+            has_header: true,
+            batch_size: 8192,
+            on_error: OnError::Fail,
+            column_types: HashMap::new(),
+            force_string: HashSet::new(),
+            projection: None,
+            infer_rows: 10_000,
+            shard: None,
+            sample_rate: None,
+            seed: 0,
+            threads: 0,
+            min_split_bytes: 8 << 20,
+            progress: None,
+        }
+    }
+}
+
+impl fmt::Debug for SourceOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceOptions")
+            .field("format", &self.format)
+            .field("delimiter", &(self.delimiter as char))
+            .field("quote", &(self.quote as char))
+            .field("has_header", &self.has_header)
+            .field("batch_size", &self.batch_size)
+            .field("on_error", &self.on_error)
+            .field("column_types", &self.column_types)
+            .field("force_string", &self.force_string)
+            .field("projection", &self.projection)
+            .field("infer_rows", &self.infer_rows)
+            .field("shard", &self.shard)
+            .field("sample_rate", &self.sample_rate)
+            .field("seed", &self.seed)
+            .field("threads", &self.threads)
+            .field("min_split_bytes", &self.min_split_bytes)
+            .field("progress", &self.progress.as_ref().map(|_| "Fn"))
+            .finish()
+    }
+}
+
+impl SourceOptions {
+    /// Checks values that would otherwise fail deep inside a scan.
+    pub(crate) fn validate(&self) -> tabx_core::Result<()> {
+        tabx_core::ensure_config!(self.batch_size > 0, "batch size must be at least 1");
+        tabx_core::ensure_config!(self.delimiter != self.quote, "the CSV delimiter and quote must differ");
+        tabx_core::ensure_config!(
+            !matches!(self.delimiter, b'\n' | b'\r') && !matches!(self.quote, b'\n' | b'\r'),
+            "the CSV delimiter and quote cannot be a line break"
+        );
+        if let Some(rate) = self.sample_rate {
+            tabx_core::ensure_config!(rate > 0.0 && rate <= 1.0, "sample rate must be in (0, 1], got {rate}");
+        }
+        Ok(())
+    }
+
+    /// The worker count actually used.
+    pub(crate) fn thread_count(&self) -> usize {
+        if self.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { self.threads }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_from_names() {
+        assert_eq!(Format::from_name("a/b.CSV"), Some((Format::Csv, Compression::None)));
+        assert_eq!(Format::from_name("x.tsv.gz"), Some((Format::Csv, Compression::Gzip)));
+        assert_eq!(Format::from_name("x.jsonl.zst"), Some((Format::Ndjson, Compression::Zstd)));
+        assert_eq!(Format::from_name("x.pq"), Some((Format::Parquet, Compression::None)));
+        assert_eq!(Format::from_name("x.parquet.gz"), None);
+        assert_eq!(Format::from_name("README"), None);
+    }
+
+    #[test]
+    fn parse_on_error_and_shard() {
+        assert_eq!("skip".parse::<OnError>().unwrap(), OnError::Skip);
+        assert_eq!("quarantine=q.csv".parse::<OnError>().unwrap(), OnError::Quarantine("q.csv".into()));
+        assert!("quarantine=".parse::<OnError>().is_err());
+        assert_eq!("2/4".parse::<Shard>().unwrap(), Shard { index: 2, count: 4 });
+        for bad in ["4/4", "1/0", "x/2", "3", "-1/2"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn column_types_widen_in_order() {
+        assert!(ColumnType::Int < ColumnType::Float && ColumnType::Float < ColumnType::String);
+        assert_eq!("float".parse::<ColumnType>().unwrap(), ColumnType::Float);
+    }
+}

@@ -1,0 +1,289 @@
+//! Parquet sources through the parquet crate's sync Arrow reader: tasks are row
+//! groups, read with a projection. Local files are read directly; for an object
+//! store, a task first fetches its row group's projected column chunks with one
+//! batch of ranged GETs (so memory per task is one row group's projected,
+//! compressed bytes) and decodes from memory (`Prefetched`). The footer is
+//! fetched the same way at planning. (parquet 59 deprecates its
+//! `ParquetObjectReader`; this path needs no async reader at all.)
+//!
+//! Robustness: parquet decoders can panic or allocate wildly on corrupt files
+//! (arrow-rs #10734: page sizes trusted before validation). Every decode runs
+//! under `catch_unwind`, so a panic becomes that file's `Parquet` error, and
+//! planning checks that every column chunk lies inside the file before any
+//! page is read. The reader API (parquet 59) has no page-size limit to set;
+//! the chunk check bounds what a lying footer can ask for by the file size.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use arrow::array::{BooleanArray, RecordBatch};
+use bytes::Bytes;
+use object_store::ObjectStoreExt;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::file::reader::{ChunkReader, Length};
+use tabx_core::{Result, TabxError};
+
+use crate::driver::{TaskContext, TaskReport};
+use crate::resolve::{Location, SourceFile};
+use crate::store::{StoreObject, runtime, store_error};
+
+pub(crate) fn parquet_error(file: &SourceFile, e: impl std::fmt::Display) -> TabxError {
+    TabxError::Parquet { path: file.name.clone(), message: e.to_string() }
+}
+
+/// Runs `f`, turning a panic into a `Parquet` error for `file`.
+fn contained<T>(file: &SourceFile, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic");
+            Err(parquet_error(file, format!("the decoder failed on this file ({what}); it is probably corrupt")))
+        }
+    }
+}
+
+/// Reads and checks the footer of `file`.
+pub(crate) fn load_metadata(file: &SourceFile) -> Result<ArrowReaderMetadata> {
+    let meta = contained(file, || match &file.location {
+        Location::Local(path) => {
+            let f = std::fs::File::open(path).map_err(|e| TabxError::io(path, e))?;
+            ArrowReaderMetadata::load(&f, ArrowReaderOptions::new()).map_err(|e| parquet_error(file, e))
+        }
+        Location::Store(obj) => {
+            let footer = fetch_footer(obj, file.size.unwrap_or(0))?;
+            ArrowReaderMetadata::load(&footer, ArrowReaderOptions::new()).map_err(|e| parquet_error(file, e))
+        }
+        Location::Stdin => {
+            Err(TabxError::config("Parquet cannot be read from stdin").with_hint("write it to a file first"))
+        }
+    })?;
+    let size = file.size.unwrap_or(u64::MAX);
+    for (i, rg) in meta.metadata().row_groups().iter().enumerate() {
+        for col in rg.columns() {
+            let (start, len) = col.byte_range();
+            if start.checked_add(len).is_none_or(|end| end > size) {
+                return Err(parquet_error(
+                    file,
+                    format!("corrupt footer: a column chunk of row group {i} lies beyond the end of the file"),
+                ));
+            }
+        }
+        if rg.num_rows() < 0 {
+            return Err(parquet_error(file, format!("corrupt footer: row group {i} has a negative row count")));
+        }
+    }
+    Ok(meta)
+}
+
+/// Where row group `i` starts in the file (for shard assignment).
+pub(crate) fn row_group_offset(meta: &ArrowReaderMetadata, i: usize) -> u64 {
+    let rg = meta.metadata().row_group(i);
+    let offset = rg.file_offset().or_else(|| rg.columns().first().map(|c| c.byte_range().0 as i64)).unwrap_or(0);
+    offset.max(0) as u64
+}
+
+/// The projection mask and the projected top-level columns (in file order).
+fn projection(
+    file: &SourceFile,
+    meta: &ArrowReaderMetadata,
+    ctx: &TaskContext<'_>,
+) -> Result<(ProjectionMask, Option<Vec<usize>>)> {
+    let Some(cols) = &ctx.options.projection else { return Ok((ProjectionMask::all(), None)) };
+    let schema = meta.schema();
+    let mut idx = Vec::with_capacity(cols.len());
+    for c in cols {
+        let i = schema.index_of(c).map_err(|_| {
+            TabxError::config(format!("{}: no column named `{c}`", file.name)).with_hint(format!(
+                "the file's columns are: {}",
+                schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        idx.push(i);
+    }
+    idx.sort_unstable();
+    Ok((ProjectionMask::roots(meta.parquet_schema(), idx.iter().copied()), Some(idx)))
+}
+
+/// Reads `row_groups` of `file` (an empty list: the file has none; emit its
+/// schema as an empty batch).
+pub(crate) fn run_task(
+    file: &SourceFile,
+    file_index: usize,
+    meta: &ArrowReaderMetadata,
+    row_groups: &[usize],
+    ctx: &TaskContext<'_>,
+    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<TaskReport> {
+    let (mask, roots) = projection(file, meta, ctx)?;
+    let mut report = TaskReport::default();
+    if row_groups.is_empty() {
+        let schema = match roots {
+            Some(idx) => meta.schema().project(&idx)?,
+            None => meta.schema().as_ref().clone(),
+        };
+        report.warnings.push(format!("{}: no rows", file.name));
+        emit(RecordBatch::new_empty(Arc::new(schema)))?;
+        return Ok(report);
+    }
+    let rgs = meta.metadata().row_groups();
+    for &rg in row_groups {
+        // Row position for sampling: the row's index in the file.
+        let mut row: u64 = rgs[..rg].iter().map(|g| g.num_rows() as u64).sum();
+        let mut on_batch = |batch: RecordBatch| -> Result<()> {
+            let n = batch.num_rows() as u64;
+            let batch = sample(batch, file_index, row, ctx, &mut report)?;
+            row += n;
+            let batch = crate::ndjson::force_strings(batch, ctx)?;
+            report.rows_read += batch.num_rows() as u64;
+            if ctx.cancelled() {
+                return Err(TaskContext::cancelled_error());
+            }
+            emit(batch)
+        };
+        contained(file, || read_row_group(file, meta, rg, mask.clone(), ctx, &mut on_batch))?;
+        ctx.progress(rgs[rg].compressed_size().max(0) as u64);
+    }
+    Ok(report)
+}
+
+fn read_row_group(
+    file: &SourceFile,
+    meta: &ArrowReaderMetadata,
+    rg: usize,
+    mask: ProjectionMask,
+    ctx: &TaskContext<'_>,
+    on_batch: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
+    let batch_size = ctx.options.batch_size;
+    match &file.location {
+        Location::Local(path) => {
+            let f = std::fs::File::open(path).map_err(|e| TabxError::io(path, e))?;
+            decode(file, f, meta, rg, mask, batch_size, on_batch)
+        }
+        Location::Store(obj) => {
+            let chunks = meta.metadata().row_group(rg).columns();
+            let ranges: Vec<std::ops::Range<u64>> = (0..chunks.len())
+                .filter(|&leaf| mask.leaf_included(leaf))
+                .map(|leaf| {
+                    let (start, len) = chunks[leaf].byte_range();
+                    start..start + len
+                })
+                .collect();
+            let data =
+                runtime()?.block_on(obj.store.get_ranges(&obj.path, &ranges)).map_err(|e| store_error(&obj.url, e))?;
+            let parts = ranges.iter().map(|r| r.start).zip(data).collect();
+            let reader = Prefetched { len: file.size.unwrap_or(0), parts };
+            decode(file, reader, meta, rg, mask, batch_size, on_batch)
+        }
+        Location::Stdin => Err(TabxError::config("Parquet cannot be read from stdin")),
+    }
+}
+
+fn decode<R: ChunkReader + 'static>(
+    file: &SourceFile,
+    reader: R,
+    meta: &ArrowReaderMetadata,
+    rg: usize,
+    mask: ProjectionMask,
+    batch_size: usize,
+    on_batch: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
+    let batches = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta.clone())
+        .with_row_groups(vec![rg])
+        .with_projection(mask)
+        .with_batch_size(batch_size)
+        .build()
+        .map_err(|e| parquet_error(file, e))?;
+    for batch in batches {
+        on_batch(batch.map_err(|e| parquet_error(file, e))?)?;
+    }
+    Ok(())
+}
+
+/// Byte ranges of a remote file, fetched ahead, served as a `ChunkReader`.
+struct Prefetched {
+    len: u64,
+    /// (start offset, bytes), any order.
+    parts: Vec<(u64, Bytes)>,
+}
+
+impl Prefetched {
+    fn slice(&self, start: u64, length: Option<usize>) -> parquet::errors::Result<Bytes> {
+        for (at, bytes) in &self.parts {
+            let end = at + bytes.len() as u64;
+            // Parts touch end to end: a reader must start inside its part.
+            let fits = match length {
+                Some(n) => *at <= start && start + n as u64 <= end,
+                None => *at <= start && start < end,
+            };
+            if fits {
+                let from = (start - at) as usize;
+                let to = length.map_or(bytes.len(), |n| from + n);
+                return Ok(bytes.slice(from..to));
+            }
+        }
+        Err(parquet::errors::ParquetError::General(format!(
+            "bytes at offset {start} were not fetched (corrupt footer?)"
+        )))
+    }
+}
+
+impl Length for Prefetched {
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl ChunkReader for Prefetched {
+    type T = std::io::Cursor<Bytes>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        Ok(std::io::Cursor::new(self.slice(start, None)?))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        self.slice(start, Some(length))
+    }
+}
+
+/// The footer of a remote file: its last 64 KiB, and more if the metadata is longer.
+fn fetch_footer(obj: &StoreObject, size: u64) -> Result<Prefetched> {
+    let rt = runtime()?;
+    let get = |range: std::ops::Range<u64>| {
+        rt.block_on(obj.store.get_range(&obj.path, range)).map_err(|e| store_error(&obj.url, e))
+    };
+    let tail_start = size.saturating_sub(64 << 10);
+    let tail = get(tail_start..size)?;
+    let mut parts = vec![(tail_start, tail.clone())];
+    if tail.len() >= 8 {
+        let n = tail.len();
+        let meta_len = u32::from_le_bytes([tail[n - 8], tail[n - 7], tail[n - 6], tail[n - 5]]) as u64;
+        let meta_start = size.saturating_sub(8 + meta_len);
+        if meta_start < tail_start {
+            parts.push((meta_start, get(meta_start..size)?));
+        }
+    }
+    Ok(Prefetched { len: size, parts })
+}
+
+/// Keeps the rows whose position (`first_row + i`) is in the sample.
+fn sample(
+    batch: RecordBatch,
+    file_index: usize,
+    first_row: u64,
+    ctx: &TaskContext<'_>,
+    report: &mut TaskReport,
+) -> Result<RecordBatch> {
+    if ctx.options.sample_rate.is_none_or(|r| r >= 1.0) {
+        return Ok(batch);
+    }
+    let keep: BooleanArray = (0..batch.num_rows() as u64).map(|i| Some(ctx.keep(file_index, first_row + i))).collect();
+    let out = arrow::compute::filter_record_batch(&batch, &keep)?;
+    report.rows_sampled_out += (batch.num_rows() - out.num_rows()) as u64;
+    Ok(out)
+}

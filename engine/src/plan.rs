@@ -1,0 +1,321 @@
+//! [`ScanPlan`]: the resolved inputs cut into tasks, and the shard rule.
+//!
+//! Tasks:
+//! - a local uncompressed CSV: newline-aligned byte ranges (cut where a record
+//!   starts, see `csv::split`), at most one per thread, each at least
+//!   `min_split_bytes`; every range knows its first line number;
+//! - a Parquet file: one task per row group;
+//! - anything else (compressed, NDJSON, a URL's CSV, stdin): the whole file.
+//!
+//! Shards (`I/N`): the files, in plan order, are laid end to end in one virtual
+//! byte space, cut into N equal ranges. Shard I reads the CSV records that start
+//! in its range (local uncompressed CSV), the Parquet row groups whose first
+//! byte is in it, and the other files whose first byte is in it. Every row is
+//! in exactly one shard, and which one depends only on the inputs' sizes.
+
+use std::io::Read;
+
+use arrow::array::RecordBatch;
+use parquet::arrow::arrow_reader::ArrowReaderMetadata;
+use tabx_core::{Result, TabxError};
+
+use crate::csv::{self, CsvSpec, Header};
+use crate::driver::{Counted, TaskContext, TaskReport};
+use crate::options::{Compression, Format, SourceOptions};
+use crate::resolve::{Location, SourceFile, resolve};
+use crate::store::StoreReader;
+
+/// One unit of parallel work.
+#[derive(Debug, Clone)]
+enum Task {
+    Csv(CsvSpec, Option<u64>),
+    Parquet { file: usize, row_groups: Vec<usize> },
+    Ndjson { file: usize },
+}
+
+/// The resolved inputs and the tasks that read them. Build with
+/// [`ScanPlan::try_new`], run with [`crate::scan_fold`].
+#[derive(Debug)]
+pub struct ScanPlan {
+    files: Vec<SourceFile>,
+    names: Vec<String>,
+    parquet: Vec<Option<ArrowReaderMetadata>>,
+    tasks: Vec<Task>,
+    bytes: Option<u64>,
+    warnings: Vec<String>,
+    options: SourceOptions,
+}
+
+impl ScanPlan {
+    /// Resolves `inputs` (files, directories, globs, `-` for stdin, URLs) and
+    /// plans the tasks (reading CSV headers and Parquet footers).
+    pub fn try_new(inputs: &[String], options: SourceOptions) -> Result<Self> {
+        options.validate()?;
+        let files = resolve(inputs, &options)?;
+        let sizes: Vec<u64> = files.iter().map(|f| f.size.unwrap_or(0)).collect();
+        let total: u64 = sizes.iter().sum();
+        let shard = options.shard.filter(|s| s.count > 1);
+        if shard.is_some() && files.iter().any(|f| matches!(f.location, Location::Stdin)) {
+            return Err(
+                TabxError::config("stdin cannot be sharded").with_hint("write the input to a file or drop --shard")
+            );
+        }
+        // The shard's part of the virtual byte space.
+        let (lo, hi) = match shard {
+            Some(s) => (split_point(total, s.index, s.count), split_point(total, s.index + 1, s.count)),
+            None => (0, total),
+        };
+        let owns = |virtual_offset: u64| match shard {
+            None => true,
+            Some(s) => owner(total, s.count, virtual_offset) == s.index,
+        };
+        let threads = options.thread_count();
+        let mut plan = ScanPlan {
+            names: files.iter().map(|f| f.name.clone()).collect(),
+            parquet: vec![None; files.len()],
+            tasks: Vec::new(),
+            bytes: Some(0),
+            warnings: Vec::new(),
+            files: Vec::new(),
+            options,
+        };
+        let mut file_start = 0u64;
+        for (index, file) in files.iter().enumerate() {
+            let size = sizes[index];
+            let local_csv = file.format == Format::Csv && file.compression == Compression::None;
+            match (&file.location, file.format) {
+                (Location::Local(path), Format::Csv) if local_csv => {
+                    let header = csv::read_local_header(
+                        path,
+                        &file.name,
+                        file.delimiter,
+                        plan.options.quote,
+                        plan.options.has_header,
+                    )?;
+                    let a = lo.saturating_sub(file_start).min(size);
+                    let b = hi.saturating_sub(file_start).min(size);
+                    plan.plan_csv_ranges(file, index, &header, (a, b), threads, owns(file_start))?;
+                }
+                (_, Format::Parquet) => {
+                    let meta = crate::parquet::load_metadata(file)?;
+                    let rgs = meta.metadata().row_groups();
+                    let mine: Vec<usize> = (0..rgs.len())
+                        .filter(|&i| owns(file_start + crate::parquet::row_group_offset(&meta, i)))
+                        .collect();
+                    if rgs.is_empty() && owns(file_start) {
+                        plan.tasks.push(Task::Parquet { file: index, row_groups: Vec::new() });
+                    }
+                    for i in mine {
+                        plan.add_bytes(Some(rgs[i].compressed_size().max(0) as u64));
+                        plan.tasks.push(Task::Parquet { file: index, row_groups: vec![i] });
+                    }
+                    plan.parquet[index] = Some(meta);
+                }
+                (_, format) if owns(file_start) => {
+                    plan.add_bytes(file.size);
+                    plan.tasks.push(match format {
+                        Format::Ndjson => Task::Ndjson { file: index },
+                        _ => Task::Csv(
+                            CsvSpec {
+                                name: file.name.clone(),
+                                file_index: index,
+                                delimiter: file.delimiter,
+                                start: (0, 1),
+                                header: None,
+                                whole_file: true,
+                                freeze_after: matches!(file.location, Location::Stdin)
+                                    .then_some(plan.options.infer_rows.max(1)),
+                            },
+                            None,
+                        ),
+                    });
+                }
+                _ => {}
+            }
+            file_start += size;
+        }
+        if let Some(s) = shard.filter(|_| plan.tasks.is_empty()) {
+            plan.warnings.push(format!(
+                "shard {}/{} has no data (fewer files, row groups or records than shards)",
+                s.index, s.count
+            ));
+        }
+        plan.files = files;
+        Ok(plan)
+    }
+
+    fn add_bytes(&mut self, n: Option<u64>) {
+        self.bytes = match (self.bytes, n) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+    }
+
+    /// Cuts the part `[a, b)` of a local CSV file into record-aligned ranges.
+    fn plan_csv_ranges(
+        &mut self,
+        file: &SourceFile,
+        index: usize,
+        header: &Header,
+        (a, b): (u64, u64),
+        threads: usize,
+        owns_start: bool,
+    ) -> Result<()> {
+        let size = file.size.unwrap_or(0);
+        let data_start = header.data_start;
+        let spec = |start: csv::Cut, whole_file: bool| CsvSpec {
+            name: file.name.clone(),
+            file_index: index,
+            delimiter: file.delimiter,
+            start,
+            header: Some(header.clone()),
+            whole_file,
+            freeze_after: None,
+        };
+        if data_start.0 >= size {
+            // Header only: one (empty) task, in the shard that owns the file's start.
+            if owns_start {
+                self.tasks.push(Task::Csv(spec(data_start, true), Some(size)));
+            }
+            return Ok(());
+        }
+        if b <= a || b <= data_start.0 {
+            return Ok(());
+        }
+        let len = b - a.max(data_start.0);
+        let pieces = (len / self.options.min_split_bytes.max(1)).clamp(1, threads as u64);
+        let cuts = if pieces == 1 && a <= data_start.0 && b >= size {
+            vec![data_start, (size, 0)]
+        } else {
+            let targets: Vec<u64> = (0..=pieces).map(|j| a + (b - a) * j / pieces).collect();
+            let Location::Local(path) = &file.location else {
+                return Err(TabxError::Internal("byte ranges of a non-local file".into()));
+            };
+            csv::record_starts(path, file.delimiter, self.options.quote, data_start, &targets)?
+        };
+        for w in cuts.windows(2) {
+            let (start, end) = (w[0], w[1].0);
+            if start.0 < end {
+                self.add_bytes(Some(end - start.0));
+                let whole = start.0 == data_start.0 && end == size;
+                self.tasks.push(Task::Csv(spec(start, whole), Some(end)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of tasks (the length of the state vector `scan_fold` returns).
+    pub fn tasks(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Input bytes this plan reads (compressed size for compressed files);
+    /// `None` when unknown (stdin).
+    pub fn total_bytes(&self) -> Option<u64> {
+        self.bytes
+    }
+
+    /// Every resolved input (paths or URLs), in plan order, whether or not this
+    /// shard reads it.
+    pub fn files(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The options the plan was made with.
+    pub fn options(&self) -> &SourceOptions {
+        &self.options
+    }
+
+    pub(crate) fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Runs task `i`, passing each batch to `emit`.
+    pub(crate) fn run_task(
+        &self,
+        i: usize,
+        ctx: &TaskContext<'_>,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<TaskReport> {
+        match &self.tasks[i] {
+            Task::Csv(spec, end) => {
+                let file = &self.files[spec.file_index];
+                let src = open(file, spec.start.0, *end)?;
+                csv::run_task(spec, Counted { inner: src, ctx }, ctx, emit)
+            }
+            Task::Parquet { file, row_groups } => {
+                let meta = self.parquet[*file]
+                    .as_ref()
+                    .ok_or_else(|| TabxError::Internal("parquet footer not loaded".into()))?;
+                crate::parquet::run_task(&self.files[*file], *file, meta, row_groups, ctx, emit)
+            }
+            Task::Ndjson { file } => {
+                let f = &self.files[*file];
+                let rereadable = !matches!(f.location, Location::Stdin);
+                let open_fn =
+                    || -> Result<Box<dyn Read + '_>> { Ok(Box::new(Counted { inner: open(f, 0, None)?, ctx })) };
+                crate::ndjson::run_task(&f.name, *file, &open_fn, rereadable, ctx, emit)
+            }
+        }
+    }
+}
+
+/// Opens `file` at byte `start` (uncompressed local files only) up to `end`,
+/// decompressing as it streams.
+fn open(file: &SourceFile, start: u64, end: Option<u64>) -> Result<Box<dyn Read + Send>> {
+    let raw: Box<dyn Read + Send> = match &file.location {
+        Location::Local(path) => {
+            let mut f = std::fs::File::open(path).map_err(|e| TabxError::io(path, e))?;
+            if start > 0 {
+                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(start)).map_err(|e| TabxError::io(path, e))?;
+            }
+            match end {
+                Some(end) => Box::new(f.take(end.saturating_sub(start))),
+                None => Box::new(f),
+            }
+        }
+        Location::Store(obj) => Box::new(StoreReader::new(obj.clone())),
+        Location::Stdin => Box::new(std::io::stdin()),
+    };
+    Ok(match file.compression {
+        Compression::None => raw,
+        Compression::Gzip => {
+            Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(256 << 10, raw)))
+        }
+        Compression::Zstd => Box::new(zstd::Decoder::new(raw).map_err(|e| TabxError::io(&file.name, e))?),
+    })
+}
+
+/// Start of shard `i` of `n` in a byte space of `total` bytes.
+fn split_point(total: u64, i: usize, n: usize) -> u64 {
+    (total as u128 * i as u128 / n as u128) as u64
+}
+
+/// The shard whose range holds `offset` (the last one for offsets at the end).
+fn owner(total: u64, n: usize, offset: u64) -> usize {
+    (0..n)
+        .rev()
+        .find(|&i| split_point(total, i, n) <= offset && (offset < split_point(total, i + 1, n) || i == n - 1))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_offset_has_exactly_one_owner() {
+        for (total, n) in [(10u64, 3usize), (0, 4), (7, 7), (5, 8), (1 << 40, 5)] {
+            for off in [0, 1, total / 2, total.saturating_sub(1), total] {
+                let o = owner(total, n, off);
+                assert!(o < n);
+                assert!(split_point(total, o, n) <= off.min(total));
+            }
+        }
+        assert_eq!(owner(10, 3, 0), 0);
+        assert_eq!(owner(10, 3, 2), 0);
+        assert_eq!(owner(10, 3, 3), 1);
+        assert_eq!(owner(10, 3, 6), 2);
+        assert_eq!(owner(10, 3, 10), 2);
+    }
+}

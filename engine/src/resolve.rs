@@ -1,0 +1,227 @@
+//! Turning the user's inputs (files, directories, globs, `-`, URLs) into a list
+//! of concrete sources, each with its format, compression and size.
+//!
+//! Order: inputs in the order given; a directory or glob expands to its files
+//! sorted by path, so the list (and therefore shard assignment and task order)
+//! is the same on every machine.
+
+use std::path::{Path, PathBuf};
+
+use tabx_core::{Result, TabxError};
+
+use crate::options::{Compression, Format, SourceOptions};
+use crate::store::{self, StoreObject};
+
+/// Where a source's bytes come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Location {
+    Local(PathBuf),
+    Store(StoreObject),
+    Stdin,
+}
+
+/// One resolved input file.
+#[derive(Debug, Clone)]
+pub(crate) struct SourceFile {
+    /// How errors and reports name it: the path or URL as the user would write it.
+    pub name: String,
+    pub location: Location,
+    /// Size in bytes; `None` for stdin.
+    pub size: Option<u64>,
+    pub format: Format,
+    pub compression: Compression,
+    /// The CSV delimiter for this file (a `.tsv` file gets a tab unless the
+    /// user chose a delimiter other than the default comma).
+    pub delimiter: u8,
+}
+
+impl SourceFile {
+    fn new(
+        name: String,
+        location: Location,
+        size: Option<u64>,
+        options: &SourceOptions,
+        explicit: bool,
+    ) -> Result<Option<Self>> {
+        let detected = Format::from_name(&name);
+        let (format, compression) = match (options.format, detected) {
+            (Some(f), Some((_, c))) => (f, c),
+            (Some(f), None) => (f, compression_of(&name)),
+            (None, Some(fc)) => fc,
+            (None, None) if explicit => {
+                return Err(TabxError::config(format!("cannot tell the format of {name} from its extension"))
+                    .with_hint("name it .csv/.tsv/.parquet/.jsonl (optionally .gz/.zst) or pass --format"));
+            }
+            // Files of unknown kind inside a directory or glob (README, _SUCCESS) are skipped.
+            (None, None) => return Ok(None),
+        };
+        let lower = name.to_ascii_lowercase();
+        let tsv = lower.ends_with(".tsv") || lower.ends_with(".tsv.gz") || lower.ends_with(".tsv.zst");
+        let delimiter = if tsv && options.delimiter == b',' { b'\t' } else { options.delimiter };
+        Ok(Some(SourceFile { name, location, size, format, compression, delimiter }))
+    }
+}
+
+fn compression_of(name: &str) -> Compression {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".gz") {
+        Compression::Gzip
+    } else if lower.ends_with(".zst") {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+/// Resolves every input; an input that matches nothing is an error.
+pub(crate) fn resolve(inputs: &[String], options: &SourceOptions) -> Result<Vec<SourceFile>> {
+    tabx_core::ensure_config!(!inputs.is_empty(), "no input given");
+    let mut out = Vec::new();
+    for input in inputs {
+        let before = out.len();
+        resolve_one(input, options, &mut out)?;
+        if out.len() == before {
+            return Err(TabxError::config(format!("{input}: no readable files found"))
+                .with_hint("data files need a .csv/.tsv/.parquet/.jsonl extension (or pass --format)"));
+        }
+    }
+    let stdin_count = out.iter().filter(|f| matches!(f.location, Location::Stdin)).count();
+    tabx_core::ensure_config!(stdin_count <= 1, "`-` (stdin) can be given only once");
+    Ok(out)
+}
+
+fn resolve_one(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>) -> Result<()> {
+    if input == "-" {
+        let format = options.format.unwrap_or(Format::Csv);
+        let delimiter = options.delimiter;
+        out.push(SourceFile {
+            name: "<stdin>".into(),
+            location: Location::Stdin,
+            size: None,
+            format,
+            compression: Compression::None,
+            delimiter,
+        });
+        return Ok(());
+    }
+    if strip_prefix_ignore_case(input, "file://").is_some() {
+        // file:// is a local path: it gets the local reader (byte-range splits).
+        let url = url::Url::parse(input).map_err(|e| TabxError::config(format!("{input}: invalid URL: {e}")))?;
+        let path = url.to_file_path().map_err(|()| TabxError::config(format!("{input}: not a local file URL")))?;
+        return resolve_local(&path.to_string_lossy(), options, out);
+    }
+    if store::is_url(input) {
+        let objects = store::expand_url(input)?;
+        let explicit = objects.len() == 1 && !input.contains(['*', '?', '[']);
+        for (object, size) in objects {
+            let name = object.url.clone();
+            if let Some(f) = SourceFile::new(name, Location::Store(object), Some(size), options, explicit)? {
+                out.push(f);
+            }
+        }
+        return Ok(());
+    }
+    resolve_local(input, options, out)
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)).then(|| &s[prefix.len()..])
+}
+
+fn resolve_local(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>) -> Result<()> {
+    let path = Path::new(input);
+    if !path.exists() && input.contains(['*', '?', '[']) {
+        let paths = glob::glob(input).map_err(|e| TabxError::config(format!("{input}: invalid glob: {e}")))?;
+        let mut files = Vec::new();
+        for p in paths {
+            let p = p.map_err(|e| TabxError::io(e.path().to_path_buf(), std::io::Error::other(e.to_string())))?;
+            if p.is_file() {
+                files.push(p);
+            }
+        }
+        files.sort();
+        for p in files {
+            push_local(p, options, false, out)?;
+        }
+        return Ok(());
+    }
+    let meta = std::fs::metadata(path).map_err(|e| TabxError::io(path, e))?;
+    if meta.is_dir() {
+        let mut files = Vec::new();
+        walk(path, &mut files)?;
+        files.sort();
+        for p in files {
+            push_local(p, options, false, out)?;
+        }
+        Ok(())
+    } else {
+        push_local(path.to_path_buf(), options, true, out)
+    }
+}
+
+fn push_local(path: PathBuf, options: &SourceOptions, explicit: bool, out: &mut Vec<SourceFile>) -> Result<()> {
+    let size = std::fs::metadata(&path).map_err(|e| TabxError::io(&path, e))?.len();
+    let name = path.to_string_lossy().into_owned();
+    if let Some(f) = SourceFile::new(name, Location::Local(path), Some(size), options, explicit)? {
+        out.push(f);
+    }
+    Ok(())
+}
+
+/// All files below `dir`, skipping hidden and underscore names (`.git`,
+/// `_SUCCESS`, Spark's `_temporary`): they are never data.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| TabxError::io(dir, e))? {
+        let entry = entry.map_err(|e| TabxError::io(dir, e))?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(['.', '_']) {
+            continue;
+        }
+        let p = entry.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory_glob_and_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.csv", "a.csv", "notes.txt", "_SUCCESS", "c.parquet"] {
+            std::fs::write(dir.path().join(name), "x\n1\n").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/d.tsv"), "x\n1\n").unwrap();
+        let opts = SourceOptions::default();
+        let files = resolve(&[dir.path().to_string_lossy().into_owned()], &opts).unwrap();
+        let names: Vec<_> =
+            files.iter().map(|f| Path::new(&f.name).strip_prefix(dir.path()).unwrap().to_owned()).collect();
+        assert_eq!(names, ["a.csv", "b.csv", "c.parquet", "sub/d.tsv"].map(PathBuf::from));
+        assert_eq!(files[3].delimiter, b'\t');
+
+        let glob = format!("{}/*.csv", dir.path().display());
+        assert_eq!(resolve(&[glob], &opts).unwrap().len(), 2);
+        let none = format!("{}/*.nothing", dir.path().display());
+        assert!(resolve(&[none], &opts).unwrap_err().to_string().contains("no readable files"));
+        let missing = dir.path().join("missing.csv").to_string_lossy().into_owned();
+        assert!(matches!(resolve(&[missing], &opts), Err(TabxError::Io { .. })));
+        let txt = dir.path().join("notes.txt").to_string_lossy().into_owned();
+        assert!(resolve(&[txt], &opts).unwrap_err().to_string().contains("--format"));
+    }
+
+    #[test]
+    fn file_urls_are_local() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.csv");
+        std::fs::write(&p, "x\n1\n").unwrap();
+        let files = resolve(&[format!("file://{}", p.display())], &SourceOptions::default()).unwrap();
+        assert!(matches!(files[0].location, Location::Local(_)));
+    }
+}

@@ -1,0 +1,71 @@
+//! Reading over http:// from a local server (python3's http.server with Range
+//! support, serving a temp dir): the same rows as the local read.
+
+mod common;
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+
+use common::{rows, scan, taxi_csv, taxi_parquet};
+use tabx_core::TabxError;
+use tabx_engine::SourceOptions;
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Serves `dir`; `None` (test skipped) when python3 is missing.
+fn serve(dir: &std::path::Path) -> Option<Server> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/range_server.py");
+    let mut child = match Command::new("python3").arg(script).arg(dir).stdout(Stdio::piped()).spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("skipped: cannot start python3 ({e})");
+            return None;
+        }
+    };
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().parse().expect("server prints its port");
+    Some(Server { child, port })
+}
+
+#[test]
+fn csv_and_parquet_over_http_match_local() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(taxi_csv(), dir.path().join("data.csv")).unwrap();
+    std::fs::copy(taxi_parquet(), dir.path().join("data.parquet")).unwrap();
+    let csv = std::fs::read(taxi_csv()).unwrap();
+    std::fs::write(dir.path().join("data.csv.zst"), zstd::encode_all(&csv[..], 1).unwrap()).unwrap();
+    let Some(server) = serve(dir.path()) else { return };
+    let base = format!("http://127.0.0.1:{}", server.port);
+    for (remote, local) in [("data.csv", taxi_csv()), ("data.parquet", taxi_parquet()), ("data.csv.zst", taxi_csv())] {
+        let (r, report, _) = scan(&[format!("{base}/{remote}")], SourceOptions::default()).unwrap();
+        let (l, _, _) = scan(&[local], SourceOptions::default()).unwrap();
+        assert_eq!(report.rows_read, 15_002, "{remote}");
+        assert!(rows(&r) == rows(&l), "{remote}: rows differ from the local read");
+    }
+    // Parquet with a projection fetches only some column chunks.
+    let opts = SourceOptions { projection: Some(vec!["fare".into()]), ..Default::default() };
+    let (r, _, _) = scan(&[format!("{base}/data.parquet")], opts).unwrap();
+    assert_eq!(r[0].num_columns(), 1);
+    // A missing object names its URL.
+    let e = scan(&[format!("{base}/missing.csv")], SourceOptions::default()).unwrap_err();
+    assert!(matches!(&e, TabxError::ObjectStore { url, .. } if url.ends_with("/missing.csv")), "{e}");
+}
+
+#[test]
+fn unreachable_url() {
+    let e = scan(&["http://127.0.0.1:1/x.csv".to_string()], SourceOptions::default()).unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(e, TabxError::ObjectStore { .. }));
+    assert!(text.starts_with("http://127.0.0.1:1/x.csv: ") && text.contains("\nhint: "), "{text}");
+}
