@@ -79,3 +79,31 @@ fn merge_refuses_missing_duplicate_and_mismatched_shards() {
         .code(2)
         .stderr(predicate::str::contains("junk.partial"));
 }
+
+#[test]
+fn shards_that_disagree_on_a_column_type_do_not_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("in")).unwrap();
+    // Two files, one shard each: `x` is INT in the first, STRING in the second;
+    // `y` is INT and FLOAT, which merges as FLOAT.
+    std::fs::write(dir.path().join("in/a.csv"), "x,y\n1,1\n2,2\n").unwrap();
+    std::fs::write(dir.path().join("in/b.csv"), "x,y\nabc,2.5\n").unwrap();
+    for i in 0..2 {
+        tabx(
+            dir.path(),
+            &["stats", "in", "--shard", &format!("{i}/2"), "--partial", "-o", &format!("p{i}.partial"), "-q"],
+        )
+        .success();
+    }
+    tabx(dir.path(), &["merge", "p0.partial", "p1.partial", "-o", "m.json"])
+        .code(2)
+        .stderr(predicate::str::contains("STRING in others: x").and(predicate::str::contains("--schema")));
+    // One process over both files re-reads `x` as strings itself.
+    tabx(dir.path(), &["stats", "in", "-o", "whole.json", "-q"]).success();
+    let whole = read_json(&dir.path().join("whole.json"));
+    assert_eq!(feature(&whole, "x")["type"], "STRING");
+    assert_eq!(feature(&whole, "x")["string_stats"]["unique"], 3);
+    assert_eq!(feature(&whole, "y")["type"], "FLOAT");
+    // Hand computation: mean of 1, 2, 2.5 = 5.5 / 3.
+    assert_eq!(feature(&whole, "y")["num_stats"]["mean"], 5.5 / 3.0);
+}

@@ -155,3 +155,21 @@ fn demo_writes_its_artifacts() {
     tabx(dir.path(), &["demo", "-o", "demo"]).success().stdout(predicate::str::contains("15002 examples"));
     assert_eq!(read_json(&dir.path().join("demo/stats.json"))["datasets"][0]["num_examples"], 15002);
 }
+
+#[test]
+fn datasets_command_writes_real_and_generated_taxi_data() {
+    let dir = tempfile::tempdir().unwrap();
+    tabx(dir.path(), &["datasets", "taxi", "-o", "real.csv"]).success();
+    assert_eq!(std::fs::read(dir.path().join("real.csv")).unwrap(), std::fs::read(taxi("data.csv")).unwrap());
+    tabx(dir.path(), &["datasets", "taxi", "--rows", "1000", "--seed", "3", "-o", "gen.parquet"]).success();
+    tabx(dir.path(), &["stats", "gen.parquet", "-o", "gen.json", "-q"]).success();
+    let stats = read_json(&dir.path().join("gen.json"));
+    assert_eq!(stats["datasets"][0]["num_examples"], 1000);
+    assert_eq!(stats["datasets"][0]["features"].as_array().unwrap().len(), 18);
+}
+
+#[test]
+fn help_shows_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    tabx(dir.path(), &["stats", "--help"]).success().stdout(predicate::str::contains("--shard 0/4 --partial"));
+}

@@ -23,9 +23,13 @@
 //! ```
 
 mod partial;
+#[cfg(feature = "polars")]
+mod polars;
 mod statistics;
 mod stats;
 
+#[cfg(feature = "polars")]
+pub use self::polars::record_batches_from_polars;
 pub use partial::{PartialHeader, PartialStats};
 pub use statistics::*;
 pub use stats::*;

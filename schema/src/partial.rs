@@ -159,6 +159,17 @@ impl PartialStats {
         for (_, part) in parts {
             merged.merge(&part.state)?;
         }
+        // A column numeric in some shards and STRING in others cannot be re-read
+        // here (the data is with the pods): INT with FLOAT merges as FLOAT, any
+        // other clash is an error.
+        let clashing = merged.columns_to_rescan();
+        if !clashing.is_empty() {
+            return Err(TabxError::schema(format!(
+                "columns inferred as numbers in some shards and as STRING in others: {}",
+                clashing.join(", ")
+            ))
+            .with_hint("give every shard the same types with --schema SCHEMA (e.g. a TFDV schema.pbtxt)"));
+        }
         Ok(merged)
     }
 }

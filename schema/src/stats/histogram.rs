@@ -55,12 +55,24 @@ pub fn standard_histogram(
     Histogram { num_nan, buckets, histogram_type: HistogramType::Standard }
 }
 
-/// Equal-count buckets whose edges are the sketch's quantiles at i / num_buckets.
+/// Quantiles as TFDV defines them: the q-quantile of n sorted values is the one at
+/// 0-based position floor(q·n) (so the median of 1, 1, 2, 3, 4, 5 is 3, as in
+/// TFDV's `test_single_feature`). The sketch answers rank ceil(q·n), 1-based.
+pub fn tfdv_quantiles(sketch: &KllSketch, qs: &[f64]) -> Vec<f64> {
+    let n = sketch.count() as f64;
+    if n == 0.0 {
+        return vec![0.0; qs.len()];
+    }
+    let ranks: Vec<f64> = qs.iter().map(|q| (((q * n).floor() + 1.0).min(n)) / n).collect();
+    sketch.quantiles(&ranks)
+}
+
+/// Equal-count buckets whose edges are the TFDV quantiles at i / num_buckets.
 pub fn quantiles_histogram(sketch: &KllSketch, count: f64, num_nan: u64, num_buckets: usize) -> Histogram {
     let mut buckets = Vec::new();
     if count > 0.0 {
         let ranks: Vec<f64> = (0..=num_buckets).map(|i| i as f64 / num_buckets as f64).collect();
-        let edges = sketch.quantiles(&ranks);
+        let edges = tfdv_quantiles(sketch, &ranks);
         let per_bucket = count / num_buckets as f64;
         buckets = edges.windows(2).map(|w| bucket(w[0], w[1], per_bucket)).collect();
     }

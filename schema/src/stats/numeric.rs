@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use tabx_core::{ExactSum, KllSketch, Mergeable};
 
-use super::histogram::{quantiles_histogram, standard_histogram};
+use super::histogram::{quantiles_histogram, standard_histogram, tfdv_quantiles};
 use crate::statistics::{NumericStatistics, WeightedNumericStatistics};
 
 /// Weighted sums for `weighted_numeric_stats`.
@@ -138,7 +138,7 @@ impl NumericState {
             num_zeros: self.num_zeros,
             min: self.min.unwrap_or(0.0),
             max: self.max.unwrap_or(0.0),
-            median: self.sketch.quantile(0.5).unwrap_or(0.0),
+            median: tfdv_quantiles(&self.sketch, &[0.5])[0],
             ..Default::default()
         };
         if self.count > 0 || self.num_nan > 0 {
