@@ -24,7 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Compute TFDV statistics of CSV, Parquet or NDJSON data.
     #[command(after_help = STATS_EXAMPLES)]
-    Stats(StatsArgs),
+    Stats(Box<StatsArgs>),
     /// Merge the partial statistics of shards into one artifact.
     #[command(after_help = MERGE_EXAMPLES)]
     Merge(MergeArgs),

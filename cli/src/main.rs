@@ -34,10 +34,9 @@ fn render(err: &anyhow::Error) -> String {
     for cause in err.chain() {
         let text = cause.to_string();
         let mut lines = text.lines();
-        if let Some(first) = lines.next() {
-            if !message.iter().any(|m: &String| m.contains(first)) {
-                message.push(first.to_string());
-            }
+        // anyhow chains often repeat the cause's text in the context: say it once.
+        if let Some(first) = lines.next().filter(|f| !message.iter().any(|m: &String| m.contains(f))) {
+            message.push(first.to_string());
         }
         hints.extend(lines.map(str::to_string));
     }

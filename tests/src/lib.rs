@@ -1,7 +1,7 @@
 //! Cross-crate tests of tabx on the Chicago taxi data live in `tests/`; this
 //! library holds what they share.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tabx_cli::compute_stats;
 use tabx_engine::SourceOptions;
@@ -13,7 +13,7 @@ pub fn taxi_file(name: &str) -> PathBuf {
 }
 
 /// "All Examples" statistics of `path` with default options and `threads` threads.
-pub fn stats_of(path: &PathBuf, threads: usize) -> DatasetFeatureStatistics {
+pub fn stats_of(path: &Path, threads: usize) -> DatasetFeatureStatistics {
     let source = SourceOptions { threads, ..SourceOptions::default() };
     let run = compute_stats(&[path.display().to_string()], source, &StatsOptions::default()).expect("statistics");
     run.state.finish().datasets.remove(0)

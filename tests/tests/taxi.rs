@@ -9,7 +9,9 @@ use tabx_schema::FeatureType;
 use tabx_tests::{assert_close, feature, stats_of, taxi_file};
 
 /// (column, type, non-missing, missing, mean, std_dev (ddof 0), min, max, zeros), from pandas.
-const NUMERIC: &[(&str, FeatureType, u64, u64, f64, f64, f64, f64, u64)] = &[
+type Expected = (&'static str, FeatureType, u64, u64, f64, f64, f64, f64, u64);
+
+const NUMERIC: &[Expected] = &[
     ("pickup_community_area", FeatureType::Int, 15000, 2, 22.25026666666667, 19.414181241098532, 1.0, 77.0, 0),
     ("fare", FeatureType::Float, 15002, 0, 11.768216237834956, 11.538465887273059, 0.0, 700.07, 27),
     ("trip_start_hour", FeatureType::Int, 15002, 0, 13.632315691241168, 6.620705832771598, 0.0, 23.0, 602),
