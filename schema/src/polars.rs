@@ -7,17 +7,6 @@
 //! buffer only when it is not aligned for its type). Strings cross as `Utf8View`
 //! (polars' own layout, so no conversion) and lists as `LargeList`.
 //!
-//! ```
-//! use polars::prelude::*;
-//! use tabx_schema::{StatsAccumulator, StatsOptions};
-//!
-//! let df = df!("trip_seconds" => [60i64, 0, 300], "company" => ["a", "b", "a"])?;
-//! let mut stats = StatsAccumulator::try_new(StatsOptions::default())?;
-//! stats.update_polars(&df)?;
-//! assert_eq!(stats.num_examples(), 3);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
 //! [Arrow C Data Interface]: https://arrow.apache.org/docs/format/CDataInterface.html
 
 use std::sync::Arc;
@@ -37,7 +26,11 @@ use crate::StatsAccumulator;
 /// or read by polars' readers). A frame whose columns are chunked differently
 /// (e.g. after `hstack` of frames built apart) is rechunked first, which copies
 /// the multi-chunk columns once.
+///
+/// Columns of a type that arrow-rs cannot import are a `Config` error.
 pub fn record_batches_from_polars(df: &DataFrame) -> Result<Vec<RecordBatch>> {
+    // `iter_chunks` needs every column in chunks of the same lengths;
+    // `should_rechunk` compares them, scalar (literal) columns included.
     let rechunked;
     let df = if df.should_rechunk() {
         let mut copy = df.clone();
@@ -75,6 +68,16 @@ pub fn record_batches_from_polars(df: &DataFrame) -> Result<Vec<RecordBatch>> {
     }
     Ok(batches)
 }
+
+// The casts in `import_column` rely on both crates' C Data Interface structs
+// having one layout.
+const _: () = {
+    use std::mem::{align_of, size_of};
+    assert!(size_of::<polars_arrow::ffi::ArrowSchema>() == size_of::<FFI_ArrowSchema>());
+    assert!(align_of::<polars_arrow::ffi::ArrowSchema>() == align_of::<FFI_ArrowSchema>());
+    assert!(size_of::<polars_arrow::ffi::ArrowArray>() == size_of::<FFI_ArrowArray>());
+    assert!(align_of::<polars_arrow::ffi::ArrowArray>() == align_of::<FFI_ArrowArray>());
+};
 
 /// Moves one polars-arrow array (and its field) across the C Data Interface.
 fn import_column(
@@ -117,7 +120,19 @@ fn import_column(
 }
 
 impl StatsAccumulator {
-    /// Adds the rows of a polars `DataFrame` (see [`record_batches_from_polars`]).
+    /// Adds the rows of a polars `DataFrame`, one batch per chunk (see
+    /// [`record_batches_from_polars`]). Needs the `polars` feature.
+    ///
+    /// ```
+    /// use polars::prelude::*;
+    /// use tabx_schema::{StatsAccumulator, StatsOptions};
+    ///
+    /// let df = df!("trip_seconds" => [60i64, 0, 300], "company" => ["a", "b", "a"])?;
+    /// let mut stats = StatsAccumulator::try_new(StatsOptions::default())?;
+    /// stats.update_polars(&df)?;
+    /// assert_eq!(stats.num_examples(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn update_polars(&mut self, df: &DataFrame) -> Result<()> {
         for batch in record_batches_from_polars(df)? {
             self.update(&batch)?;
@@ -130,7 +145,7 @@ impl StatsAccumulator {
 mod tests {
     use std::sync::Arc;
 
-    use ::polars::prelude::{Column, DataType as PlDataType, NamedFrom, Series};
+    use ::polars::prelude::{AnyValue, Column, DataType as PlDataType, NamedFrom, Scalar, Series};
     use arrow::array::{Array, AsArray, BooleanArray, Float64Array, Int64Array, ListArray, StringArray};
     use arrow::datatypes::{DataType, Float64Type, Int64Type};
 
@@ -295,6 +310,19 @@ mod tests {
         assert_eq!(batches.len(), 1);
         let expected = arrow_batch().project(&[0, 1]).unwrap();
         assert_eq!(batches[0].columns(), expected.columns());
+    }
+
+    #[test]
+    fn scalar_columns_beside_chunked_ones() {
+        let mut i = Series::new("i".into(), [Some(1i64), None]);
+        i.append(&Series::new("i".into(), [Some(3i64), Some(0)])).unwrap();
+        let k = Column::new_scalar("k".into(), Scalar::new(PlDataType::Int64, AnyValue::Int64(7)), 4);
+        let df = DataFrame::new_infer_height(vec![i.into(), k]).unwrap();
+        let batches = record_batches_from_polars(&df).unwrap();
+        assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 4);
+        let k: Vec<_> =
+            batches.iter().flat_map(|b| b.column(1).as_primitive::<Int64Type>().values().to_vec()).collect();
+        assert_eq!(k, [7, 7, 7, 7]);
     }
 
     #[test]
