@@ -13,6 +13,7 @@ mod frequent;
 mod hash;
 mod hll;
 mod kll;
+mod radix;
 mod rng;
 
 pub use exact_sum::ExactSum;
@@ -20,4 +21,5 @@ pub use frequent::FrequentItems;
 pub use hash::hash64;
 pub use hll::HyperLogLog;
 pub use kll::KllSketch;
+pub use radix::sort_f64;
 pub(crate) use rng::SplitMix64;

@@ -58,6 +58,7 @@ struct WeightedPresence {
 pub struct Scratch {
     values: Vec<f64>,
     errors: Vec<f64>,
+    keys: Vec<u64>,
 }
 
 impl FeatureState {
@@ -177,7 +178,7 @@ impl FeatureState {
                         s
                     }
                 };
-                state.update(floats, weights, &mut scratch.values, &mut scratch.errors);
+                state.update(floats, weights, &mut scratch.values, &mut scratch.errors, &mut scratch.keys);
             }
             ValueKind::Text => {
                 if matches!(self.values, ValuesState::Numeric(_)) {

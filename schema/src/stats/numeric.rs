@@ -10,7 +10,7 @@
 use arrow::array::Float64Array;
 use serde::{Deserialize, Serialize};
 
-use tabx_core::{ExactSum, KllSketch, Mergeable};
+use tabx_core::{ExactSum, KllSketch, Mergeable, sort_f64};
 
 use super::histogram::{quantiles_histogram, standard_histogram, tfdv_quantiles};
 use crate::statistics::{NumericStatistics, WeightedNumericStatistics};
@@ -72,6 +72,7 @@ impl NumericState {
         weights: Option<&[f64]>,
         scratch: &mut Vec<f64>,
         errors: &mut Vec<f64>,
+        keys: &mut Vec<u64>,
     ) {
         scratch.clear();
         let (mut min, mut max) = (self.min, self.max);
@@ -108,6 +109,9 @@ impl NumericState {
         self.max = max;
         self.count += scratch.len() as u64;
         self.sum.add_slice(scratch);
+        // Sorted runs make the sketch's compactions linear scans (see `sort_f64`);
+        // the sums below do not depend on the order.
+        sort_f64(scratch, keys);
         self.sketch.update_slice(scratch);
         // Exact squares: x² = p + e with e = fma(x, x, −p) (Dekker 1971), so Σx²
         // is exact too and the variance below loses nothing to rounding.
@@ -251,7 +255,7 @@ mod tests {
     use tabx_core::testing::check_merge_laws;
 
     fn update(state: &mut NumericState, xs: &[Option<f64>]) {
-        state.update(&Float64Array::from(xs.to_vec()), None, &mut Vec::new(), &mut Vec::new());
+        state.update(&Float64Array::from(xs.to_vec()), None, &mut Vec::new(), &mut Vec::new(), &mut Vec::new());
     }
 
     #[test]
