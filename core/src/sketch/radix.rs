@@ -24,7 +24,7 @@ pub fn sort_f64(xs: &mut [f64], buffer: &mut Vec<u64>) {
             counts[((k >> shift) & 0xff) as usize] += 1;
         }
         // A digit that every key shares moves nothing: skip the pass.
-        if counts.iter().any(|&c| c == from.len()) {
+        if counts.contains(&from.len()) {
             continue;
         }
         let mut offsets = [0usize; 256];
