@@ -13,13 +13,13 @@ mod frequent;
 mod hash;
 mod hll;
 mod kll;
-mod radix;
 mod rng;
+mod sort;
 
 pub use exact_sum::ExactSum;
 pub use frequent::FrequentItems;
 pub use hash::hash64;
 pub use hll::HyperLogLog;
 pub use kll::KllSketch;
-pub use radix::sort_f64;
 pub(crate) use rng::SplitMix64;
+pub use sort::sort_f64;
