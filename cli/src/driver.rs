@@ -5,7 +5,7 @@
 //! first and turns out to hold strings is read a second time, that column only,
 //! as strings (the only case in which tabx reads a file twice).
 
-use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_fold};
+use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_ordered};
 use tabx_schema::{StatsAccumulator, StatsOptions};
 
 use tabx_core::Result;
@@ -55,12 +55,20 @@ pub fn compute_stats_with(
 
 fn scan_into_accumulator(plan: &ScanPlan, options: &StatsOptions) -> Result<(StatsAccumulator, ScanReport)> {
     let empty = StatsAccumulator::try_new(options.clone())?;
-    let (states, report) =
-        scan_fold(plan, |task| empty.clone().for_partition(task), |state, batch| state.update(batch))?;
-    let mut states = states.into_iter();
-    let mut merged = states.next().unwrap_or(empty);
-    for state in states {
-        merged.merge(&state)?;
-    }
-    Ok((merged, report))
+    let mut merged: Option<StatsAccumulator> = None;
+    // States arrive in task order and are merged at once: memory holds a few
+    // task states, not one per row group or byte range.
+    let report = scan_ordered(
+        plan,
+        |task| empty.clone().for_partition(task),
+        |state, batch| state.update(batch),
+        |state| match &mut merged {
+            Some(m) => m.merge(&state),
+            None => {
+                merged = Some(state);
+                Ok(())
+            }
+        },
+    )?;
+    Ok((merged.unwrap_or(empty), report))
 }

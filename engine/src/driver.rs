@@ -15,10 +15,10 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use arrow::array::RecordBatch;
-use rayon::prelude::*;
 use tabx_core::{Result, TabxError};
 
 use crate::csv::{QuarantinePart, merge_parts};
@@ -128,62 +128,99 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
-/// Runs every task of `plan` in parallel (`options.threads` workers) and folds
-/// each batch into that task's state (`init(task_index)`). Returns the states
-/// in task order plus the report. Stops at the first error (with
-/// `OnError::Fail`, the first bad row).
+/// Runs every task in parallel and folds each batch into a per-task state;
+/// returns the states in task order (merging them in that order is
+/// deterministic) with the scan's report. Holds every task's state until the
+/// end: prefer [`scan_ordered`] when the states can be merged as they come.
 pub fn scan_fold<S: Send>(
     plan: &ScanPlan,
     init: impl Fn(usize) -> S + Sync,
     fold: impl Fn(&mut S, &RecordBatch) -> Result<()> + Sync,
 ) -> Result<(Vec<S>, ScanReport)> {
+    let mut states = Vec::with_capacity(plan.tasks());
+    let report = scan_ordered(plan, init, fold, |state| {
+        states.push(state);
+        Ok(())
+    })?;
+    Ok((states, report))
+}
+
+/// Runs every task in parallel, folds each batch into a per-task state, and
+/// hands the finished states to `consume` in task order as they become ready.
+///
+/// Workers take tasks in index order from a shared counter, so tasks finish
+/// roughly in order and only a few states wait for their turn: memory stays at
+/// a few states however many tasks (row groups, byte ranges) the input has.
+pub fn scan_ordered<S: Send>(
+    plan: &ScanPlan,
+    init: impl Fn(usize) -> S + Sync,
+    fold: impl Fn(&mut S, &RecordBatch) -> Result<()> + Sync,
+    mut consume: impl FnMut(S) -> Result<()> + Send,
+) -> Result<ScanReport> {
     let options = plan.options();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.thread_count())
-        .thread_name(|i| format!("tabx-scan-{i}"))
-        .build()
-        .map_err(|e| TabxError::Internal(format!("cannot start worker threads: {e}")))?;
     let cancel = AtomicBool::new(false);
     let done = AtomicU64::new(0);
     let ctx = TaskContext::new(options, &cancel, &done);
-    let results: Vec<Result<(S, TaskReport)>> = pool.install(|| {
-        (0..plan.tasks())
-            .into_par_iter()
-            .map(|i| {
-                if ctx.cancelled() {
-                    return Err(TaskContext::cancelled_error());
-                }
-                let mut state = init(i);
-                let report = plan.run_task(i, &ctx, &mut |batch| fold(&mut state, &batch));
-                match report {
-                    Ok(r) => Ok((state, r)),
-                    Err(e) => {
-                        cancel.store(true, Ordering::Relaxed);
-                        Err(e)
+    let next_task = AtomicUsize::new(0);
+    let tasks = plan.tasks();
+    // Finished states waiting for their predecessors, and the index due next.
+    let ready: Mutex<(BTreeMap<usize, S>, usize, Option<TabxError>)> = Mutex::new((BTreeMap::new(), 0, None));
+    let mut reports: Vec<Option<TaskReport>> = Vec::new();
+    let report_slots: Mutex<Vec<Option<TaskReport>>> = Mutex::new((0..tasks).map(|_| None).collect());
+    let first_error: Mutex<Option<TabxError>> = Mutex::new(None);
+    let consume = Mutex::new(&mut consume);
+    std::thread::scope(|scope| {
+        for worker in 0..options.thread_count().min(tasks.max(1)) {
+            let (ctx, next_task, ready, report_slots, first_error, consume) =
+                (&ctx, &next_task, &ready, &report_slots, &first_error, &consume);
+            let (init, fold, cancel) = (&init, &fold, &cancel);
+            std::thread::Builder::new()
+                .name(format!("tabx-scan-{worker}"))
+                .spawn_scoped(scope, move || {
+                    loop {
+                        let i = next_task.fetch_add(1, Ordering::Relaxed);
+                        if i >= tasks || ctx.cancelled() {
+                            break;
+                        }
+                        let mut state = init(i);
+                        match plan.run_task(i, ctx, &mut |batch| fold(&mut state, &batch)) {
+                            Ok(report) => report_slots.lock().expect("no panic while held")[i] = Some(report),
+                            Err(e) => {
+                                cancel.store(true, Ordering::Relaxed);
+                                let mut first = first_error.lock().expect("no panic while held");
+                                if !matches!(&e, TabxError::Internal(m) if m == CANCELLED) {
+                                    first.get_or_insert(e);
+                                }
+                                break;
+                            }
+                        }
+                        let mut guard = ready.lock().expect("no panic while held");
+                        let (waiting, due, error) = &mut *guard;
+                        waiting.insert(i, state);
+                        while let Some(state) = waiting.remove(due) {
+                            *due += 1;
+                            if error.is_none() {
+                                let mut consume = consume.lock().expect("no panic while held");
+                                if let Err(e) = (*consume)(state) {
+                                    *error = Some(e);
+                                    cancel.store(true, Ordering::Relaxed);
+                                }
+                            }
+                        }
                     }
-                }
-            })
-            .collect()
-    });
-
-    let mut states = Vec::with_capacity(results.len());
-    let mut reports = Vec::with_capacity(results.len());
-    let mut first_error = None;
-    for r in results {
-        match r {
-            Ok((s, rep)) => {
-                states.push(s);
-                reports.push(rep);
-            }
-            Err(TabxError::Internal(m)) if m == CANCELLED => {}
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
+                })
+                .expect("spawn scan worker");
         }
-    }
-    if let Some(e) = first_error {
+    });
+    if let Some(e) = first_error.into_inner().expect("workers joined") {
         return Err(e);
     }
+    let (_, _, consume_error) = ready.into_inner().expect("workers joined");
+    if let Some(e) = consume_error {
+        return Err(e);
+    }
+    reports.extend(report_slots.into_inner().expect("workers joined"));
+    let reports: Vec<TaskReport> = reports.into_iter().flatten().collect();
     let mut report =
         ScanReport { files: plan.files().len(), bytes: done.load(Ordering::Relaxed), ..Default::default() };
     let mut parts = Vec::new();
@@ -206,5 +243,5 @@ pub fn scan_fold<S: Send>(
         merge_parts(path, parts)?;
         report.quarantine = Some(path.clone());
     }
-    Ok((states, report))
+    Ok(report)
 }

@@ -58,6 +58,6 @@ mod plan;
 mod resolve;
 mod store;
 
-pub use driver::{ScanReport, scan_fold};
+pub use driver::{ScanReport, scan_fold, scan_ordered};
 pub use options::{ColumnType, Format, OnError, ProgressFn, Shard, SourceOptions};
 pub use plan::ScanPlan;
