@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Data validation and statistics for tabular data: TFDV, TFT and TFMA without
-/// Python, Beam or TensorFlow.
+/// TFDV-compatible statistics of CSV, Parquet and NDJSON data, without Python,
+/// Beam or TensorFlow. (Schema checks, transforms and evaluation are on the way.)
 #[derive(Debug, Parser)]
 #[command(name = "tabx", version, propagate_version = true)]
 #[command(after_help = "Exit status: 0 ok, 1 findings (anomalies, failed thresholds), 2 error.")]
