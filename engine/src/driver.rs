@@ -1,4 +1,4 @@
-//! The parallel driver: runs a plan's tasks on a rayon pool, folds each task's
+//! The parallel driver: runs a plan's tasks on worker threads, folds each task's
 //! batches into its own state, and returns the states in task order with one
 //! report for the whole scan.
 //!
