@@ -21,11 +21,7 @@ pub fn feature_table(dataset: &DatasetFeatureStatistics) -> Table {
 
 fn feature_row(f: &FeatureNameStatistics, num_examples: u64) -> Vec<Cell> {
     let missing = f.common().map_or(0, |c| c.num_missing);
-    let missing = if num_examples == 0 {
-        "-".to_string()
-    } else {
-        format!("{:.1}%", 100.0 * missing as f64 / num_examples as f64)
-    };
+    let missing = percent(missing, num_examples);
     let mut row = vec![f.name.clone(), type_name(f.feature_type).to_string(), missing];
     match (&f.num_stats, &f.string_stats) {
         (Some(n), _) if n.common_stats.num_non_missing > 0 => {
@@ -43,6 +39,20 @@ fn feature_row(f: &FeatureNameStatistics, num_examples: u64) -> Vec<Cell> {
         _ => row.extend(std::iter::repeat_n(String::new(), 7)),
     }
     row.into_iter().map(Cell::new).collect()
+}
+
+/// `part` of `whole` as a percentage with one decimal, never rounding a few
+/// missing values to 0.0% or a few present ones to 100.0%.
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "-".into();
+    }
+    let p = 100.0 * part as f64 / whole as f64;
+    match p {
+        _ if part > 0 && p < 0.05 => "<0.1%".into(),
+        _ if part < whole && p >= 99.95 => ">99.9%".into(),
+        _ => format!("{p:.1}%"),
+    }
 }
 
 fn type_name(t: FeatureType) -> &'static str {
@@ -90,6 +100,15 @@ fn shorten(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_do_not_hide_a_few_rows() {
+        // The taxi data: pickup_census_tract is missing in 15,001 of 15,002 rows.
+        assert_eq!(percent(15001, 15002), ">99.9%");
+        assert_eq!(percent(2, 15002), "<0.1%");
+        assert_eq!(percent(483, 15002), "3.2%");
+        assert_eq!((percent(0, 10), percent(10, 10), percent(0, 0)), ("0.0%".into(), "100.0%".into(), "-".into()));
+    }
 
     #[test]
     fn numbers_read_well() {
