@@ -8,9 +8,11 @@
 //! - [`ScanPlan`]: inputs resolved (files, directories, globs, `-` for stdin,
 //!   `s3://`, `gs://`, `az://`, `http(s)://`, `file://` URLs) and cut into tasks:
 //!   byte ranges of a CSV file, Parquet row groups, whole files.
-//! - [`scan_fold`]: runs the tasks on a thread pool, folds every batch into a
-//!   per-task state and returns the states in task order (merge them in that
-//!   order and the result does not depend on scheduling) with a [`ScanReport`].
+//! - [`scan_ordered`]: runs the tasks on one worker per core, folds every batch
+//!   into a per-task state and hands the states over in task order as they
+//!   finish (merge them in that order and the result does not depend on
+//!   scheduling; memory holds a few states), with a [`ScanReport`].
+//!   [`scan_fold`] is the same returning every state at once, for small plans.
 //!
 //! CSV columns are typed as TFDV types them (INT < FLOAT < STRING, from every
 //! value): batches carry `Int64`, `Float64`, `Utf8` (`Binary` where a value is

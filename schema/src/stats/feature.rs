@@ -10,7 +10,7 @@ use tabx_core::{ExactSum, KllSketch, Mergeable, Result};
 
 use super::StatsOptions;
 use super::histogram::{constant_quantiles_histogram, quantiles_histogram};
-use super::numeric::NumericState;
+use super::numeric::{NumericBuffers, NumericState};
 use super::string::StringState;
 use super::types::{ValueKind, is_list, value_kind};
 use crate::statistics::{
@@ -56,9 +56,7 @@ struct WeightedPresence {
 /// Per-thread buffers reused across batches.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    values: Vec<f64>,
-    errors: Vec<f64>,
-    keys: Vec<u64>,
+    numeric: NumericBuffers,
 }
 
 impl FeatureState {
@@ -178,7 +176,7 @@ impl FeatureState {
                         s
                     }
                 };
-                state.update(floats, weights, &mut scratch.values, &mut scratch.errors, &mut scratch.keys);
+                state.update(floats, weights, &mut scratch.numeric);
             }
             ValueKind::Text => {
                 if matches!(self.values, ValuesState::Numeric(_)) {

@@ -15,6 +15,16 @@ use tabx_core::{ExactSum, KllSketch, Mergeable, sort_f64};
 use super::histogram::{quantiles_histogram, standard_histogram, tfdv_quantiles};
 use crate::statistics::{NumericStatistics, WeightedNumericStatistics};
 
+/// Buffers reused across batches by [`NumericState::update`], so the hot loop
+/// allocates nothing: the batch's non-NaN values, the rounding errors of their
+/// squares, and the sort keys.
+#[derive(Debug, Default)]
+pub struct NumericBuffers {
+    values: Vec<f64>,
+    errors: Vec<f64>,
+    keys: Vec<u64>,
+}
+
 /// Weighted sums for `weighted_numeric_stats`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WeightedMoments {
@@ -66,14 +76,8 @@ impl NumericState {
     }
 
     /// Adds every non-null value of `values`; `weights[i]` weighs value `i`.
-    pub fn update(
-        &mut self,
-        values: &Float64Array,
-        weights: Option<&[f64]>,
-        scratch: &mut Vec<f64>,
-        errors: &mut Vec<f64>,
-        keys: &mut Vec<u64>,
-    ) {
+    pub fn update(&mut self, values: &Float64Array, weights: Option<&[f64]>, buffers: &mut NumericBuffers) {
+        let NumericBuffers { values: scratch, errors, keys } = buffers;
         scratch.clear();
         let (mut min, mut max) = (self.min, self.max);
         for (i, x) in values.iter().enumerate() {
@@ -255,7 +259,7 @@ mod tests {
     use tabx_core::testing::check_merge_laws;
 
     fn update(state: &mut NumericState, xs: &[Option<f64>]) {
-        state.update(&Float64Array::from(xs.to_vec()), None, &mut Vec::new(), &mut Vec::new(), &mut Vec::new());
+        state.update(&Float64Array::from(xs.to_vec()), None, &mut NumericBuffers::default());
     }
 
     #[test]
