@@ -1,0 +1,2 @@
+//! Distances between two statistics of one feature, as TFDV's skew and drift
+//! comparators compute them.
