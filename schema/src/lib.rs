@@ -8,6 +8,9 @@
 //! - [`StatsAccumulator`]: statistics of any stream of Arrow `RecordBatch`es, with
 //!   TFDV's names and defaults ([`StatsOptions`]); mergeable across partitions.
 //! - [`PartialStats`]: the versioned `*.partial` file of one shard.
+//! - [`Schema`]: tensorflow_metadata's `schema.proto`, read and written
+//!   losslessly in JSON, `.pbtxt` and `.pb`; [`infer_schema`] derives one from
+//!   statistics with TFDV's rules.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -22,15 +25,19 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod infer;
 mod partial;
 #[cfg(feature = "polars")]
 mod polars;
+mod schema;
 mod statistics;
 mod stats;
 
 #[cfg(feature = "polars")]
 pub use self::polars::record_batches_from_polars;
+pub use infer::{InferOptions, infer_feature, infer_schema, schema_type_of};
 pub use partial::{PartialHeader, PartialStats};
+pub use schema::*;
 pub use statistics::*;
 pub use stats::*;
 

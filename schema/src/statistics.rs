@@ -69,6 +69,65 @@ impl FeatureNameStatistics {
     pub fn custom(&self, name: &str) -> Option<&CustomStatistic> {
         self.custom_stats.iter().find(|c| c.name == name)
     }
+
+    /// Examples in which the feature has a value (TFDV's `GetNumPresent`).
+    pub fn num_present(&self) -> u64 {
+        self.common().map_or(0, |c| c.num_non_missing)
+    }
+
+    /// Examples in which the feature is missing.
+    pub fn num_missing(&self) -> u64 {
+        self.common().map_or(0, |c| c.num_missing)
+    }
+
+    /// Values over all examples (TFDV's `GetTotalValueCountInExamples`).
+    pub fn total_value_count(&self) -> u64 {
+        self.common().map_or(0, |c| c.tot_num_values)
+    }
+
+    /// Each distinct string value with its count, sorted by value: the rank
+    /// histogram if there is one, else the top values (TFDV's
+    /// `GetStringValuesWithCounts`). Complete only while the feature has no
+    /// more distinct values than rank-histogram buckets; see
+    /// [`Self::string_values_complete`].
+    pub fn string_values_with_counts(&self) -> Vec<(&str, f64)> {
+        let Some(strings) = &self.string_stats else { return Vec::new() };
+        let mut values: Vec<(&str, f64)> = match &strings.rank_histogram {
+            Some(h) if !h.buckets.is_empty() => h.buckets.iter().map(|b| (b.label.as_str(), b.sample_count)).collect(),
+            _ => strings.top_values.iter().map(|t| (t.value.as_str(), t.frequency)).collect(),
+        };
+        values.sort_by(|a, b| a.0.cmp(b.0));
+        values
+    }
+
+    /// Whether [`Self::string_values_with_counts`] lists every distinct value.
+    pub fn string_values_complete(&self) -> bool {
+        self.string_stats.as_ref().is_some_and(|s| s.unique as usize <= self.string_values_with_counts().len())
+    }
+}
+
+impl DatasetFeatureStatisticsList {
+    /// Reads `stats.json`, `stats.pbtxt` or `stats.pb` (by extension).
+    pub fn read(path: &std::path::Path) -> tabx_core::Result<Self> {
+        let json = crate::proto::read_file(crate::proto::ProtoMessage::Statistics, path)?;
+        serde_json::from_value(json).map_err(|e| tabx_core::TabxError::Artifact {
+            path: path.display().to_string(),
+            message: format!("not TFDV statistics: {e}"),
+        })
+    }
+
+    /// The statistics of the whole dataset: the one named `All Examples`
+    /// when the list also holds slices, else the first.
+    pub fn whole(&self) -> Option<&DatasetFeatureStatistics> {
+        self.datasets.iter().find(|d| d.name == crate::ALL_EXAMPLES).or(self.datasets.first())
+    }
+}
+
+impl DatasetFeatureStatistics {
+    /// The statistics of the feature called `name`.
+    pub fn feature(&self, name: &str) -> Option<&FeatureNameStatistics> {
+        self.features.iter().find(|f| f.name == name)
+    }
 }
 
 /// `CustomStatistic`: a named number, string or histogram beyond the proto.
