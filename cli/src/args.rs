@@ -163,9 +163,24 @@ pub struct DemoArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DatasetsCommand {
-    /// Write taxi-shaped trips: the real 15,002 rows, or any number of generated ones.
+    /// Write taxi-shaped trips: the real 15,002 rows, or any number of generated ones (with faults on demand).
+    #[command(after_help = TAXI_EXAMPLES)]
     Taxi(TaxiArgs),
 }
+
+const TAXI_EXAMPLES: &str = "Faults (--inject, repeatable; fractions are per-row probabilities in [0, 1]):
+  new-value=COLUMN:VALUE:FRACTION   a string column takes VALUE, outside the real domain
+  drop=COLUMN                       the column is left out
+  type-change=COLUMN[:FRACTION]     numbers written with a unit (\"12.3 mi\"); utf8 in Parquet
+  scale=COLUMN:FACTOR[:OFFSET]      every value x becomes x * FACTOR + OFFSET
+  missing=COLUMN:FRACTION           extra missing values, on top of the column's own
+The faults draw from their own streams of the seed: other cells equal the clean file's.
+
+Examples:
+  tabx datasets taxi -o data.csv                      # the real data
+  tabx datasets taxi --rows 1000000 --seed 7 -o trips.parquet
+  tabx datasets taxi --rows 20000 --seed 7 -o drifted.csv \\
+    --inject new-value=payment_type:Bitcoin:0.05 --inject drop=tips --inject scale=fare:1.5";
 
 #[derive(Debug, Args)]
 pub struct TaxiArgs {
@@ -175,7 +190,11 @@ pub struct TaxiArgs {
     /// Seed of the generator: the same seed gives the same file.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Output file: .csv or .parquet.
+    /// Output file: .csv, .csv.gz or .parquet.
     #[arg(long, short)]
     pub output: PathBuf,
+    /// Inject a fault into the generated rows (repeatable; needs --rows): new-value=COLUMN:VALUE:FRACTION,
+    /// drop=COLUMN, type-change=COLUMN[:FRACTION], scale=COLUMN:FACTOR[:OFFSET] or missing=COLUMN:FRACTION.
+    #[arg(long, value_name = "FAULT")]
+    pub inject: Vec<tabx_datasets::TaxiFault>,
 }

@@ -1,6 +1,7 @@
 //! `tabx datasets`: write the real taxi data or generated taxi-shaped data.
 
 use anyhow::{Result, bail};
+use tabx_datasets::{TaxiFaults, TaxiGenerator};
 
 use super::Outcome;
 use crate::args::{DatasetsCommand, TaxiArgs};
@@ -15,6 +16,9 @@ pub fn datasets(command: &DatasetsCommand, quiet: bool) -> Result<Outcome> {
 fn taxi(args: &TaxiArgs, quiet: bool) -> Result<Outcome> {
     match args.rows {
         None => {
+            if !args.inject.is_empty() {
+                bail!("--inject needs --rows: faults go into generated rows, not the real data");
+            }
             if args.output.extension().and_then(|e| e.to_str()) != Some("csv") {
                 bail!(
                     "the real taxi data is embedded as CSV: use an output ending in .csv, or pass --rows to generate"
@@ -22,10 +26,16 @@ fn taxi(args: &TaxiArgs, quiet: bool) -> Result<Outcome> {
             }
             write_atomically(&args.output, tabx_datasets::TAXI_CSV)?;
         }
-        Some(rows) => tabx_datasets::write_file(rows, args.seed, &args.output)?,
+        Some(rows) => {
+            let faults: TaxiFaults = args.inject.iter().cloned().collect();
+            TaxiGenerator::new(args.seed).with_faults(faults)?.write_file(rows, &args.output)?;
+        }
     }
     if !quiet {
-        eprintln!("wrote {}", args.output.display());
+        match args.inject.iter().map(ToString::to_string).collect::<Vec<_>>() {
+            faults if faults.is_empty() => eprintln!("wrote {}", args.output.display()),
+            faults => eprintln!("wrote {} with faults {}", args.output.display(), faults.join(", ")),
+        }
     }
     Ok(Outcome::Ok)
 }

@@ -16,7 +16,16 @@ pub(crate) struct Draw {
 
 impl Draw {
     pub(crate) fn new(seed: u64) -> Self {
-        Self { rng: ChaCha8Rng::seed_from_u64(seed) }
+        Self::stream(seed, 0)
+    }
+
+    /// Stream `stream` of `seed`: ChaCha's 64-bit stream id gives independent
+    /// sequences for one key, so side streams (fault decisions) leave stream 0,
+    /// the rows themselves, untouched.
+    pub(crate) fn stream(seed: u64, stream: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(stream);
+        Self { rng }
     }
 
     /// Uniform in [0, 1), with 53 random bits.
@@ -93,6 +102,8 @@ mod tests {
             assert_eq!(a.normal().to_bits(), b.normal().to_bits());
         }
         assert_ne!(Draw::new(7).uniform(), Draw::new(8).uniform());
+        assert_eq!(Draw::new(7).uniform(), Draw::stream(7, 0).uniform());
+        assert_ne!(Draw::new(7).uniform(), Draw::stream(7, 1).uniform());
     }
 
     #[test]

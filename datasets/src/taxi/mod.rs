@@ -5,9 +5,11 @@
 //! decides which are empty), and the writers here lay those cells out as CSV
 //! (in the real file's text form) or Parquet (in the real file's types). Both
 //! writers consume the same row stream, so a seed gives the same values in both.
+//! `faults` changes cells of the finished row (see [`TaxiFaults`]).
 
 mod columns;
 mod draw;
+mod faults;
 mod measured;
 mod model;
 
@@ -25,6 +27,8 @@ use tabx_core::{Result, TabxError};
 
 use columns::{COLUMNS, Cell, ColumnSpec, Kind, Missing};
 use draw::Draw;
+use faults::{FaultPlan, Out};
+pub use faults::{TAXI_FAULT_SYNTAX, TaxiFault, TaxiFaults};
 use model::TripModel;
 
 /// Rows per Arrow batch (and so per Parquet write call).
@@ -49,12 +53,42 @@ pub const TAXI_ROW_GROUP_ROWS: usize = 1 << 20;
 pub struct TaxiGenerator {
     seed: u64,
     model: TripModel,
+    faults: TaxiFaults,
+    plan: FaultPlan,
 }
 
 impl TaxiGenerator {
-    /// A generator for `seed`.
+    /// A generator for `seed`, without faults.
     pub fn new(seed: u64) -> Self {
-        Self { seed, model: TripModel::default() }
+        let plan = FaultPlan::try_new(&TaxiFaults::new()).expect("no faults is a valid plan");
+        Self { seed, model: TripModel::default(), faults: TaxiFaults::new(), plan }
+    }
+
+    /// The same generator, injecting `faults` into every file and batch it
+    /// writes. The rows stay the seed's rows: only the cells a fault touches
+    /// change (its decisions come from side streams of the seed).
+    ///
+    /// Fails with [`TabxError::Config`] on an unknown column (the message lists
+    /// the columns), a fraction outside [0, 1], a type change or scale of a
+    /// string column, a new value in a numeric column or inside the real domain,
+    /// or a fault on a dropped column.
+    ///
+    /// ```
+    /// use tabx_datasets::{TaxiFaults, TaxiGenerator};
+    ///
+    /// let faults = TaxiFaults::new().drop("tips").type_change("trip_miles");
+    /// let generator = TaxiGenerator::new(7).with_faults(faults).unwrap();
+    /// assert!(!generator.output_header().contains("tips"));
+    /// let mut csv = Vec::new();
+    /// generator.write_csv(1, &mut csv).unwrap();
+    /// assert!(String::from_utf8(csv).unwrap().contains(" mi,"));
+    ///
+    /// let err = TaxiGenerator::new(7).with_faults(TaxiFaults::new().drop("tip")).unwrap_err();
+    /// assert!(err.to_string().contains("unknown taxi column 'tip'"));
+    /// ```
+    pub fn with_faults(self, faults: TaxiFaults) -> Result<Self> {
+        let plan = FaultPlan::try_new(&faults)?;
+        Ok(Self { faults, plan, ..self })
     }
 
     /// The seed this generator draws from.
@@ -62,8 +96,14 @@ impl TaxiGenerator {
         self.seed
     }
 
-    /// The Arrow schema of generated batches: the real `data.parquet`'s types
-    /// (`int64`, `double`, `utf8`), every column nullable.
+    /// The faults this generator injects.
+    pub fn faults(&self) -> &TaxiFaults {
+        &self.faults
+    }
+
+    /// The Arrow schema of clean generated batches: the real `data.parquet`'s
+    /// types (`int64`, `double`, `utf8`), every column nullable. With faults, see
+    /// [`TaxiGenerator::output_schema`].
     pub fn schema() -> SchemaRef {
         let fields: Vec<Field> = COLUMNS
             .iter()
@@ -79,15 +119,33 @@ impl TaxiGenerator {
         Arc::new(Schema::new(fields))
     }
 
-    /// The CSV header line, without its newline.
+    /// The CSV header line of clean data, without its newline.
     pub fn csv_header() -> String {
         COLUMNS.iter().map(|c| c.name).collect::<Vec<_>>().join(",")
+    }
+
+    /// The schema of this generator's batches and Parquet files: [`Self::schema`]
+    /// without dropped columns, with type-changed columns as `utf8`.
+    pub fn output_schema(&self) -> SchemaRef {
+        self.plan.schema()
+    }
+
+    /// The CSV header this generator writes: [`Self::csv_header`] without
+    /// dropped columns.
+    pub fn output_header(&self) -> String {
+        self.plan.header()
     }
 
     /// `rows` rows as Arrow batches of up to `batch_rows` rows each (a bench or
     /// test input that needs no file).
     pub fn batches(&self, rows: u64, batch_rows: usize) -> TaxiBatches {
-        TaxiBatches { rows: self.rows(), left: rows, batch_rows: batch_rows.max(1) }
+        TaxiBatches {
+            rows: self.rows(),
+            plan: self.plan.clone(),
+            schema: self.output_schema(),
+            left: rows,
+            batch_rows: batch_rows.max(1),
+        }
     }
 
     /// Writes a header and `rows` rows of CSV to `w`, in the real file's text
@@ -99,23 +157,21 @@ impl TaxiGenerator {
 
     fn write_csv_io(&self, rows: u64, w: impl Write) -> io::Result<()> {
         let mut w = BufWriter::with_capacity(1 << 20, w);
-        w.write_all(Self::csv_header().as_bytes())?;
+        w.write_all(self.output_header().as_bytes())?;
         w.write_all(b"\n")?;
         let mut source = self.rows();
         let mut row = [None; COLUMNS.len()];
         for _ in 0..rows {
-            source.next_row(&mut row);
-            for (i, cell) in row.iter().enumerate() {
-                if i > 0 {
+            source.next_row(&self.plan, &mut row);
+            for (k, &i) in self.plan.kept().iter().enumerate() {
+                if k > 0 {
                     w.write_all(b",")?;
                 }
-                match cell {
+                match row[i] {
                     None => {}
-                    Some(Cell::Int(v)) => write!(w, "{v}")?,
-                    // Debug is Rust's shortest round-trip form, and keeps ".0" on
-                    // integral values, as Python's repr wrote the source file.
-                    Some(Cell::Float(v)) => write!(w, "{v:?}")?,
-                    Some(Cell::Str(s)) => write_csv_str(&mut w, s)?,
+                    Some(Out::Cell(Cell::Str(s)) | Out::Text(s)) => write_csv_str(&mut w, s)?,
+                    // Numbers, with or without a unit: nothing to quote.
+                    Some(out) => write!(w, "{out}")?,
                 }
             }
             w.write_all(b"\n")?;
@@ -135,7 +191,7 @@ impl TaxiGenerator {
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .set_max_row_group_row_count(Some(TAXI_ROW_GROUP_ROWS))
             .build();
-        let mut writer = ArrowWriter::try_new(file, Self::schema(), Some(props)).map_err(parquet_err)?;
+        let mut writer = ArrowWriter::try_new(file, self.output_schema(), Some(props)).map_err(parquet_err)?;
         for batch in self.batches(rows, TAXI_BATCH_ROWS) {
             writer.write(&batch).map_err(parquet_err)?;
         }
@@ -143,36 +199,41 @@ impl TaxiGenerator {
         Ok(())
     }
 
+    /// Writes `rows` rows to `path`, choosing the format by extension: `.csv`,
+    /// `.csv.gz` or `.parquet`.
+    pub fn write_file(&self, rows: u64, path: &Path) -> Result<()> {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+        let create = || File::create(path).map_err(|e| TabxError::io(path, e));
+        let io_err = |e: TabxError| match e {
+            TabxError::Io { source, .. } => TabxError::io(path, source),
+            other => other,
+        };
+        if name.ends_with(".parquet") {
+            self.write_parquet(rows, path)
+        } else if name.ends_with(".csv") {
+            self.write_csv(rows, create()?).map_err(io_err)
+        } else if name.ends_with(".csv.gz") {
+            // flate2's gzip header carries no timestamp by default: output stays
+            // byte-identical per seed.
+            let mut gz = flate2::write::GzEncoder::new(create()?, flate2::Compression::default());
+            self.write_csv(rows, &mut gz).map_err(io_err)?;
+            gz.finish().map_err(|e| TabxError::io(path, e))?;
+            Ok(())
+        } else {
+            Err(TabxError::config(format!("{}: unknown output format", path.display()))
+                .with_hint("name the file *.csv, *.csv.gz or *.parquet"))
+        }
+    }
+
     fn rows(&self) -> RowSource {
-        RowSource { model: self.model.clone(), draw: Draw::new(self.seed) }
+        RowSource { model: self.model.clone(), draw: Draw::new(self.seed), fault_draws: self.plan.draws(self.seed) }
     }
 }
 
-/// Writes `rows` generated rows for `seed` to `path`, choosing the format by
-/// extension: `.csv`, `.csv.gz` or `.parquet`.
+/// Writes `rows` clean generated rows for `seed` to `path`, choosing the format
+/// by extension: `.csv`, `.csv.gz` or `.parquet` ([`TaxiGenerator::write_file`]).
 pub fn write_file(rows: u64, seed: u64, path: &Path) -> Result<()> {
-    let generator = TaxiGenerator::new(seed);
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
-    let create = || File::create(path).map_err(|e| TabxError::io(path, e));
-    let io_err = |e: TabxError| match e {
-        TabxError::Io { source, .. } => TabxError::io(path, source),
-        other => other,
-    };
-    if name.ends_with(".parquet") {
-        generator.write_parquet(rows, path)
-    } else if name.ends_with(".csv") {
-        generator.write_csv(rows, create()?).map_err(io_err)
-    } else if name.ends_with(".csv.gz") {
-        // flate2's gzip header carries no timestamp by default: output stays
-        // byte-identical per seed.
-        let mut gz = flate2::write::GzEncoder::new(create()?, flate2::Compression::default());
-        generator.write_csv(rows, &mut gz).map_err(io_err)?;
-        gz.finish().map_err(|e| TabxError::io(path, e))?;
-        Ok(())
-    } else {
-        Err(TabxError::config(format!("{}: unknown output format", path.display()))
-            .with_hint("name the file *.csv, *.csv.gz or *.parquet"))
-    }
+    TaxiGenerator::new(seed).write_file(rows, path)
 }
 
 fn write_csv_str(w: &mut impl Write, s: &str) -> io::Result<()> {
@@ -187,15 +248,20 @@ fn write_csv_str(w: &mut impl Write, s: &str) -> io::Result<()> {
 #[derive(Debug)]
 struct RowSource {
     model: TripModel,
+    /// Stream 0 of the seed: the rows.
     draw: Draw,
+    /// The faults' side streams: drawing from them never moves `draw`.
+    fault_draws: Vec<Draw>,
 }
 
 impl RowSource {
-    fn next_row(&mut self, row: &mut [Option<Cell>; COLUMNS.len()]) {
+    /// The next row, every column (dropped ones too), faults applied.
+    fn next_row<'a>(&mut self, plan: &'a FaultPlan, row: &mut [Option<Out<'a>>; COLUMNS.len()]) {
         let trip = self.model.trip(&mut self.draw);
         for (cell, spec) in row.iter_mut().zip(COLUMNS.iter()) {
-            *cell = if self.is_missing(spec, &trip) { None } else { Some((spec.value)(&trip)) };
+            *cell = if self.is_missing(spec, &trip) { None } else { Some(Out::Cell((spec.value)(&trip))) };
         }
+        plan.apply(&mut self.fault_draws, row);
     }
 
     fn is_missing(&mut self, spec: &ColumnSpec, trip: &model::Trip) -> bool {
@@ -216,6 +282,8 @@ impl RowSource {
 #[derive(Debug)]
 pub struct TaxiBatches {
     rows: RowSource,
+    plan: FaultPlan,
+    schema: SchemaRef,
     left: u64,
     batch_rows: usize,
 }
@@ -229,16 +297,17 @@ impl Iterator for TaxiBatches {
         }
         let n = self.left.min(self.batch_rows as u64) as usize;
         self.left -= n as u64;
-        let mut builders: Vec<Builder> = COLUMNS.iter().map(|c| Builder::new(c.kind, n)).collect();
+        let kept = self.plan.kept();
+        let mut builders: Vec<Builder> = kept.iter().map(|&c| Builder::new(self.plan.kind(c), n)).collect();
         let mut row = [None; COLUMNS.len()];
         for _ in 0..n {
-            self.rows.next_row(&mut row);
-            for (b, cell) in builders.iter_mut().zip(row.iter()) {
-                b.push(*cell);
+            self.rows.next_row(&self.plan, &mut row);
+            for (b, &c) in builders.iter_mut().zip(kept) {
+                b.push(row[c]);
             }
         }
         let columns: Vec<ArrayRef> = builders.into_iter().map(Builder::finish).collect();
-        Some(RecordBatch::try_new(TaxiGenerator::schema(), columns).expect("builders follow the schema's column types"))
+        Some(RecordBatch::try_new(self.schema.clone(), columns).expect("builders follow the schema's column types"))
     }
 }
 
@@ -258,16 +327,18 @@ impl Builder {
         }
     }
 
-    fn push(&mut self, cell: Option<Cell>) {
+    fn push(&mut self, cell: Option<Out<'_>>) {
         match (self, cell) {
-            (Self::Int(b), Some(Cell::Int(v))) => b.append_value(v),
+            (Self::Int(b), Some(Out::Cell(Cell::Int(v)))) => b.append_value(v),
             (Self::Int(b), None) => b.append_null(),
-            (Self::Float(b), Some(Cell::Float(v))) => b.append_value(v),
+            (Self::Float(b), Some(Out::Cell(Cell::Float(v)))) => b.append_value(v),
             (Self::Float(b), None) => b.append_null(),
-            (Self::Str(b), Some(Cell::Str(v))) => b.append_value(v),
+            (Self::Str(b), Some(Out::Cell(Cell::Str(v)) | Out::Text(v))) => b.append_value(v),
+            // A type-changed numeric column: every value as its CSV text.
+            (Self::Str(b), Some(out)) => b.append_value(out.to_string()),
             (Self::Str(b), None) => b.append_null(),
             (_, Some(cell)) => {
-                unreachable!("column table gives {cell:?} for a column of another kind")
+                unreachable!("fault plan gives {cell:?} for a column of another kind")
             }
         }
     }
