@@ -96,6 +96,7 @@ impl FeatureNameStatistics {
             Some(h) if !h.buckets.is_empty() => h.buckets.iter().map(|b| (b.label.as_str(), b.sample_count)).collect(),
             _ => strings.top_values.iter().map(|t| (t.value.as_str(), t.frequency)).collect(),
         };
+        // Stable: a label repeated in the rank histogram keeps its first count first.
         values.sort_by(|a, b| a.0.cmp(b.0));
         values
     }

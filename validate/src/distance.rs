@@ -63,18 +63,8 @@ impl HistogramSource {
 /// statistics.
 pub fn value_counts(feature: &FeatureNameStatistics) -> BTreeMap<String, f64> {
     let mut counts = BTreeMap::new();
-    let Some(strings) = &feature.string_stats else { return counts };
-    match strings.rank_histogram.as_ref().filter(|h| !h.buckets.is_empty()) {
-        Some(rank) => {
-            for bucket in &rank.buckets {
-                counts.entry(bucket.label.clone()).or_insert(bucket.sample_count);
-            }
-        }
-        None => {
-            for top in &strings.top_values {
-                counts.entry(top.value.clone()).or_insert(top.frequency);
-            }
-        }
+    for (value, count) in feature.string_values_with_counts() {
+        counts.entry(value.to_string()).or_insert(count);
     }
     counts
 }
