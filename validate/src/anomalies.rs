@@ -194,7 +194,25 @@ impl Anomalies {
         self.anomaly_info.is_empty() && self.dataset_anomaly_info.is_none() && self.data_missing != Some(true)
     }
 
-    /// Every (feature or `__dataset__`, reason) pair, in a stable order.
+    /// Adds dataset-level findings (e.g. failed custom constraints) to
+    /// `dataset_anomaly_info`, rewording its descriptions for the new total.
+    pub fn add_dataset_findings(&mut self, findings: &[Finding]) {
+        if findings.is_empty() {
+            return;
+        }
+        let mut all: Vec<Finding> = self
+            .dataset_anomaly_info
+            .iter()
+            .flat_map(|info| &info.reason)
+            .map(|r| {
+                Finding::new(r.kind, r.short_description.clone().unwrap_or_default(), r.description.clone().unwrap_or_default())
+            })
+            .collect();
+        all.extend_from_slice(findings);
+        self.dataset_anomaly_info = Some(AnomalyInfo::from_findings(None, &all));
+    }
+
+    /// Every (feature or [`DATASET`], reason) pair, in a stable order.
     pub fn reasons(&self) -> Vec<(&str, &Reason)> {
         let mut out: Vec<(&str, &Reason)> = Vec::new();
         if let Some(info) = &self.dataset_anomaly_info {

@@ -37,7 +37,7 @@ pub use anomalies::{
     Anomalies, AnomalyInfo, AnomalyType, DATASET, DriftSkewInfo, FeaturePath, Finding, Measurement, Reason, Severity,
     six_digits,
 };
-pub use validator::{Validation, ValidationOptions, validate};
+pub use validator::{Validation, ValidationOptions, update_schema, validate};
 
 #[cfg(feature = "sql")]
 mod constraints;

@@ -147,3 +147,37 @@ fn check_feature(
     let measured = !(info.drift_measurements.is_empty() && info.skew_measurements.is_empty());
     (findings, measured.then_some(info))
 }
+
+/// TFDV's `update_schema`: `schema` relaxed to accept `stats`. With
+/// `only`, just the features (and dataset constraints) flagged in those
+/// anomalies are relaxed, e.g. after a person reviewed them; the rest of the
+/// schema stays as it was.
+pub fn update_schema(
+    stats: &DatasetFeatureStatistics,
+    schema: &Schema,
+    options: &ValidationOptions,
+    only: Option<&Anomalies>,
+) -> Schema {
+    let relaxed = validate(stats, schema, options).updated_schema;
+    let Some(flagged) = only else { return relaxed };
+    let mut out = schema.clone();
+    if flagged.dataset_anomaly_info.is_some() {
+        out.dataset_constraints = relaxed.dataset_constraints.clone();
+    }
+    for name in flagged.anomaly_info.keys() {
+        let Some(feature) = relaxed.feature(name) else { continue };
+        match out.feature_mut(name) {
+            Some(slot) => *slot = feature.clone(),
+            None => out.feature.push(feature.clone()),
+        }
+        if let Some(domain_name) = &feature.domain
+            && let Some(domain) = relaxed.string_domain(domain_name)
+        {
+            match out.string_domain_mut(domain_name) {
+                Some(slot) => *slot = domain.clone(),
+                None => out.string_domain.push(domain.clone()),
+            }
+        }
+    }
+    out
+}

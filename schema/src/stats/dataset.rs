@@ -44,7 +44,12 @@ impl DatasetState {
             seen[index] = true;
             let column: &ArrayRef = batch.column(i);
             let feature_seed = options.seed ^ seed ^ hash64(field.name().as_bytes());
-            self.features[index].1.update(column, weights, options, feature_seed, scratch)?;
+            let feature = &mut self.features[index].1;
+            if options.categorical_columns.iter().any(|c| c == field.name()) {
+                feature.update_categorical(column, weights, options, feature_seed, scratch)?;
+            } else {
+                feature.update(column, weights, options, feature_seed, scratch)?;
+            }
         }
         for (index, was_seen) in seen.iter().enumerate() {
             if !was_seen {

@@ -120,6 +120,29 @@ impl FeatureState {
         self.update_values(&values, value_weights.as_deref(), options, seed, scratch)
     }
 
+    /// [`Self::update`] for an INT column of category ids: the integers are
+    /// counted as strings while the feature keeps type INT (TFDV's
+    /// `is_categorical`). Real strings in the column still make it STRING.
+    pub fn update_categorical(
+        &mut self,
+        column: &ArrayRef,
+        weights: Option<&[f64]>,
+        options: &StatsOptions,
+        seed: u64,
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        if value_kind(column.data_type()) != ValueKind::Numeric(FeatureType::Int) {
+            return self.update(column, weights, options, seed, scratch);
+        }
+        let before = self.feature_type;
+        let text = cast(column, &DataType::Utf8)?;
+        self.update(&text, weights, options, seed, scratch)?;
+        if matches!(before, None | Some(FeatureType::Int)) {
+            self.feature_type = Some(FeatureType::Int);
+        }
+        Ok(())
+    }
+
     fn update_presence(&mut self, column: &ArrayRef, weights: Option<&[f64]>, count_of: impl Fn(usize) -> u64) {
         // Logical nulls: a NullArray (an all-empty CSV batch) has no validity buffer.
         let nulls = column.logical_nulls();

@@ -29,6 +29,11 @@ pub struct StatsOptions {
     pub distinct_cap: usize,
     /// Seed of every sketch: same input, same partitioning, same seed → same bytes.
     pub seed: u64,
+    /// INT columns whose values are category ids (a schema's
+    /// `int_domain.is_categorical`): they get string statistics (top values,
+    /// unique, rank histogram) and keep type INT, as in TFDV.
+    #[serde(default)]
+    pub categorical_columns: Vec<String>,
 }
 
 impl Default for StatsOptions {
@@ -45,6 +50,7 @@ impl Default for StatsOptions {
             max_slices: 100,
             distinct_cap: 100_000,
             seed: 0,
+            categorical_columns: Vec::new(),
         }
     }
 }
