@@ -13,6 +13,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod rows;
 mod driver;
 mod output;
 mod settings;

@@ -18,7 +18,10 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use arrow::array::RecordBatch;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema};
 use tabx_core::{Result, TabxError};
 
 use crate::csv::{QuarantinePart, merge_parts};
@@ -112,6 +115,33 @@ impl<'a> TaskContext<'a> {
         key[16..].copy_from_slice(&position.to_le_bytes());
         tabx_core::hash64(&key) < below
     }
+}
+
+/// Appends the row-origin columns of [`SourceOptions::row_source`] to `batch`:
+/// `file` on every row and `lines` (one per row). A column of the input that
+/// already has one of the names is an error: the origin would be ambiguous.
+pub(crate) fn append_row_source(batch: &RecordBatch, file: &str, lines: UInt64Array) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    for name in [SourceOptions::FILE_COLUMN, SourceOptions::LINE_COLUMN] {
+        if schema.column_with_name(name).is_some() {
+            return Err(TabxError::invalid_input(
+                file,
+                format!("the input has a column `{name}`, a name tabx reserves"),
+            )
+            .with_hint("rename the column to validate rows"));
+        }
+    }
+    let n = batch.num_rows();
+    if lines.len() != n {
+        return Err(TabxError::Internal(format!("{} row lines for {n} rows", lines.len())));
+    }
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new(SourceOptions::FILE_COLUMN, DataType::Utf8, false));
+    fields.push(Field::new(SourceOptions::LINE_COLUMN, DataType::UInt64, false));
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns.push(Arc::new(StringArray::from_iter_values(std::iter::repeat_n(file, n))));
+    columns.push(Arc::new(lines));
+    Ok(RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())), columns)?)
 }
 
 /// A reader that reports the bytes it passes on as progress.

@@ -10,13 +10,13 @@
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::sync::Arc;
 
-use arrow::array::RecordBatch;
+use arrow::array::{RecordBatch, UInt64Array};
 use arrow::datatypes::{DataType, Schema, SchemaRef};
 use arrow::json::reader::{Decoder, ReaderBuilder, infer_json_schema};
 use tabx_core::{Result, TabxError};
 
 use crate::csv::io_error;
-use crate::driver::{TaskContext, TaskReport};
+use crate::driver::{TaskContext, TaskReport, append_row_source};
 
 /// Casts the columns named in `force_string` to Utf8 (shared with Parquet).
 pub(crate) fn force_strings(batch: RecordBatch, ctx: &TaskContext<'_>) -> Result<RecordBatch> {
@@ -99,7 +99,7 @@ pub(crate) fn run_task<'a>(
         .with_strict_mode(!rereadable)
         .build_decoder()?;
     let hint = (!rereadable).then_some("pass --schema: input that cannot be read twice is typed from its first rows");
-    let mut state = Lines { name, decoder: &mut decoder, first_line: 1, line: 0, hint };
+    let mut state = Lines { name, decoder: &mut decoder, first_line: 1, line: 0, hint, row_lines: Vec::new() };
     let mut input = BufReader::with_capacity(256 << 10, Cursor::new(head).chain(rest));
     let mut buf = Vec::new();
     let mut offset = 0u64;
@@ -122,7 +122,7 @@ pub(crate) fn run_task<'a>(
         if state.decoder.len() >= ctx.options.batch_size {
             state.flush(projection.as_deref(), ctx, &mut report, emit)?;
         }
-        state.decode(&buf)?;
+        state.decode(&buf, ctx.options.row_source)?;
     }
     state.flush(projection.as_deref(), ctx, &mut report, emit)?;
     Ok(report)
@@ -162,6 +162,8 @@ struct Lines<'a> {
     first_line: u64,
     line: u64,
     hint: Option<&'static str>,
+    /// With `row_source`: the line of each row buffered in the decoder.
+    row_lines: Vec<u64>,
 }
 
 impl Lines<'_> {
@@ -173,10 +175,11 @@ impl Lines<'_> {
         }
     }
 
-    fn decode(&mut self, line: &[u8]) -> Result<()> {
+    fn decode(&mut self, line: &[u8], row_source: bool) -> Result<()> {
         if self.decoder.is_empty() {
             self.first_line = self.line;
         }
+        let rows_before = self.decoder.len();
         let mut rest = line;
         while !rest.is_empty() {
             let n = self.decoder.decode(rest).map_err(|e| self.error(format!("{}:{}", self.name, self.line), e))?;
@@ -189,6 +192,11 @@ impl Lines<'_> {
         // read as its continuation and the error would point elsewhere.
         if self.decoder.has_partial_record() {
             return Err(self.error(format!("{}:{}", self.name, self.line), "incomplete JSON object on this line"));
+        }
+        if row_source {
+            // Counted from the decoder: a line may hold more than one object.
+            let added = self.decoder.len() - rows_before;
+            self.row_lines.extend(std::iter::repeat_n(self.line, added));
         }
         Ok(())
     }
@@ -207,6 +215,12 @@ impl Lines<'_> {
             None => batch,
         };
         let batch = force_strings(batch, ctx)?;
+        let batch = if ctx.options.row_source {
+            let lines = UInt64Array::from(std::mem::take(&mut self.row_lines));
+            append_row_source(&batch, self.name, lines)?
+        } else {
+            batch
+        };
         report.rows_read += batch.num_rows() as u64;
         if ctx.cancelled() {
             return Err(TaskContext::cancelled_error());

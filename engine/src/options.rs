@@ -206,6 +206,13 @@ pub struct SourceOptions {
     pub min_split_bytes: u64,
     /// Progress callback (bytes read so far).
     pub progress: Option<ProgressFn>,
+    /// Append the row's origin to every batch: [`SourceOptions::FILE_COLUMN`]
+    /// (Utf8, the input as given) and [`SourceOptions::LINE_COLUMN`] (UInt64:
+    /// the 1-based physical line where a CSV record or NDJSON object starts,
+    /// the header being line 1; the 1-based row number in a Parquet file).
+    /// Row-level validation needs it to say where a bad row came from; off,
+    /// batches carry no extra column and nothing is computed.
+    pub row_source: bool,
 }
 
 impl Default for SourceOptions {
@@ -227,6 +234,7 @@ impl Default for SourceOptions {
             threads: 0,
             min_split_bytes: 8 << 20,
             progress: None,
+            row_source: false,
         }
     }
 }
@@ -250,11 +258,18 @@ impl fmt::Debug for SourceOptions {
             .field("threads", &self.threads)
             .field("min_split_bytes", &self.min_split_bytes)
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
+            .field("row_source", &self.row_source)
             .finish()
     }
 }
 
 impl SourceOptions {
+    /// With [`SourceOptions::row_source`]: the column naming each row's input.
+    pub const FILE_COLUMN: &'static str = "_tabx_file";
+    /// With [`SourceOptions::row_source`]: the column giving each row's line
+    /// (text) or row number (Parquet) in its input, 1-based.
+    pub const LINE_COLUMN: &'static str = "_tabx_line";
+
     /// Checks values that would otherwise fail deep inside a scan.
     pub(crate) fn validate(&self) -> tabx_core::Result<()> {
         tabx_core::ensure_config!(self.batch_size > 0, "batch size must be at least 1");

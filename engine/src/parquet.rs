@@ -16,7 +16,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use arrow::array::{BooleanArray, RecordBatch};
+use arrow::array::{BooleanArray, RecordBatch, UInt64Array};
 use bytes::Bytes;
 use object_store::ObjectStoreExt;
 use parquet::arrow::ProjectionMask;
@@ -24,7 +24,7 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, Parq
 use parquet::file::reader::{ChunkReader, Length};
 use tabx_core::{Result, TabxError};
 
-use crate::driver::{TaskContext, TaskReport};
+use crate::driver::{TaskContext, TaskReport, append_row_source};
 use crate::resolve::{Location, SourceFile};
 use crate::store::{StoreObject, runtime, store_error};
 
@@ -127,7 +127,13 @@ pub(crate) fn run_task(
             None => meta.schema().as_ref().clone(),
         };
         report.warnings.push(format!("{}: no rows", file.name));
-        emit(RecordBatch::new_empty(Arc::new(schema)))?;
+        let empty = RecordBatch::new_empty(Arc::new(schema));
+        let empty = if ctx.options.row_source {
+            append_row_source(&empty, &file.name, UInt64Array::from(Vec::<u64>::new()))?
+        } else {
+            empty
+        };
+        emit(empty)?;
         return Ok(report);
     }
     let rgs = meta.metadata().row_groups();
@@ -136,6 +142,12 @@ pub(crate) fn run_task(
         let mut row: u64 = rgs[..rg].iter().map(|g| g.num_rows() as u64).sum();
         let mut on_batch = |batch: RecordBatch| -> Result<()> {
             let n = batch.num_rows() as u64;
+            // Before sampling, so that the filter keeps each row's number with it.
+            let batch = if ctx.options.row_source {
+                append_row_source(&batch, &file.name, UInt64Array::from_iter_values(row + 1..=row + n))?
+            } else {
+                batch
+            };
             let batch = sample(batch, file_index, row, ctx, &mut report)?;
             row += n;
             let batch = crate::ndjson::force_strings(batch, ctx)?;

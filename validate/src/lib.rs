@@ -8,6 +8,9 @@
 //!   `update_schema`).
 //! - [`distance`]: the skew and drift distances (L-infinity, Jensen-Shannon,
 //!   normalized absolute difference) between two features' statistics.
+//! - [`RowChecker`]: single rows of Arrow batches checked against the schema's
+//!   per-value constraints (presence, type, domains, ranges), each bad row with
+//!   its [`RowViolation`]s, for splitting data into good and bad rows.
 //!
 //! Where a new check goes: per-feature checks in `feature.rs` (presence,
 //! counts, type), `domain.rs` (values against a domain), `comparator.rs`
@@ -31,12 +34,14 @@ mod dataset;
 pub mod distance;
 mod domain;
 mod feature;
+mod rows;
 mod validator;
 
 pub use anomalies::{
     Anomalies, AnomalyInfo, AnomalyType, DATASET, DriftSkewInfo, FeaturePath, Finding, Measurement, Reason, Severity,
     six_digits,
 };
+pub use rows::{RowChecker, RowViolation};
 pub use validator::{Validation, ValidationOptions, update_schema, validate};
 
 #[cfg(feature = "sql")]

@@ -19,7 +19,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
+use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt64Array};
 use arrow::datatypes::{Field, Schema};
 use tabx_core::{Result, TabxError};
 
@@ -27,7 +27,7 @@ pub(crate) use quarantine::{QuarantinePart, QuarantineWriter, merge_parts};
 pub(crate) use reader::io_error;
 pub(crate) use split::{Cut, record_starts};
 
-use crate::driver::{TaskContext, TaskReport};
+use crate::driver::{TaskContext, TaskReport, append_row_source};
 use crate::options::{ColumnType, OnError};
 use reader::{Record, RecordReader};
 use typing::Rows;
@@ -306,6 +306,11 @@ impl<'a> CsvTask<'a> {
             arrays,
             &RecordBatchOptions::new().with_row_count(Some(n)),
         )?;
+        let batch = if self.ctx.options.row_source {
+            append_row_source(&batch, &self.spec.name, UInt64Array::from(self.rows.lines.clone()))?
+        } else {
+            batch
+        };
         self.report.rows_read += n as u64;
         self.rows.clear();
         if self.spec.freeze_after.is_some() {
@@ -350,7 +355,13 @@ impl<'a> CsvTask<'a> {
                 .iter()
                 .map(|&c| Field::new(&self.names[c], arrow::datatypes::DataType::Null, true))
                 .collect();
-            emit(RecordBatch::new_empty(Arc::new(Schema::new(fields))))?;
+            let empty = RecordBatch::new_empty(Arc::new(Schema::new(fields)));
+            let empty = if self.ctx.options.row_source {
+                append_row_source(&empty, &self.spec.name, UInt64Array::from(Vec::<u64>::new()))?
+            } else {
+                empty
+            };
+            emit(empty)?;
         }
         self.report.column_types = self
             .projected

@@ -1,0 +1,257 @@
+//! Row-level validation (`tabx_cli::rows::validate_rows`): every input row in
+//! exactly one output, bad rows with their source and reasons, input order
+//! kept, CSV and Parquet outputs, and the taxi data against its TFDV schema.
+
+mod common;
+
+use std::path::Path;
+
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::DataType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use tabx_cli::rows::{RowsReport, validate_rows};
+use tabx_engine::{OnError, SourceOptions};
+use tabx_schema::{BoolDomain, Feature, FeaturePresence, FloatDomain, IntDomain, Schema, SchemaType, StringDomain};
+
+fn required(mut f: Feature) -> Feature {
+    f.presence = Some(FeaturePresence { min_fraction: Some(1.0), ..Default::default() });
+    f
+}
+
+/// id: required INT in [1, 100]; fare: required FLOAT ≥ 0, no NaN, no inf;
+/// pay: BYTES in {Cash, Card}; flag: INT bool.
+fn trips_schema() -> Schema {
+    let mut schema = Schema::default();
+    schema.string_domain.push(StringDomain {
+        name: Some("pay".into()),
+        value: vec!["Cash".into(), "Card".into()],
+        ..Default::default()
+    });
+    let mut id = required(Feature::new("id", SchemaType::Int));
+    id.int_domain = Some(IntDomain { min: Some(1), max: Some(100), ..Default::default() });
+    let mut fare = required(Feature::new("fare", SchemaType::Float));
+    fare.float_domain =
+        Some(FloatDomain { min: Some(0.0), disallow_nan: Some(true), disallow_inf: Some(true), ..Default::default() });
+    let mut pay = Feature::new("pay", SchemaType::Bytes);
+    pay.domain = Some("pay".into());
+    let mut flag = Feature::new("flag", SchemaType::Int);
+    flag.bool_domain = Some(BoolDomain::default());
+    schema.feature.extend([id, fare, pay, flag]);
+    schema
+}
+
+/// Line by line: what each record breaks (hand-written; 15 records, the one
+/// on lines 12-13 has a quoted line break).
+const TRIPS: &str = "id,fare,pay,flag
+1,2.5,Cash,0
+2,,Card,1
+3,x,Cash,1
+101,1.0,Cash,3
+4,nan,Cash,0
+5,inf,Cash,0
+6,3.0,Bitcoin,0
+7,3.0,Card,2
+8.5,3.0,Card,1
+,3.0,Card,1
+9,1.0,\"Ca
+sh\",0
+10,-1,Cash,0
+11,1.5,Card,1,extra
+12,2.0,,1
+13,2.0,Card,1
+";
+
+fn run(input: &str, source: SourceOptions, schema: &Schema, good: &Path, bad: &Path) -> RowsReport {
+    validate_rows(&[input.to_string()], source, schema, None, good, bad).unwrap()
+}
+
+fn skip(threads: usize) -> SourceOptions {
+    SourceOptions { on_error: OnError::Skip, threads, min_split_bytes: 1, ..Default::default() }
+}
+
+#[test]
+fn each_check_hand_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("trips.csv");
+    std::fs::write(&input, TRIPS).unwrap();
+    let input = input.display().to_string();
+    let (good, bad) = (dir.path().join("good.csv"), dir.path().join("bad.csv"));
+    let report = run(&input, skip(1), &trips_schema(), &good, &bad);
+    // 15 records: line 15 is ragged (unreadable); lines 2, 16, 17 are good.
+    assert_eq!((report.rows_read, report.good, report.bad, report.unreadable), (15, 3, 11, 1));
+    assert_eq!(report.rows_read, report.good + report.bad + report.unreadable);
+    assert_eq!(report.unreadable_by_reason.get("wrong field count"), Some(&1));
+    let expected_checks = [
+        ("fare: inf", 1),     // line 7
+        ("fare: missing", 1), // line 3
+        ("fare: nan", 1),     // line 6
+        ("fare: range", 1),   // line 14
+        ("fare: type", 1),    // line 4
+        ("flag: bool", 2),    // lines 5, 9
+        ("id: missing", 1),   // line 11
+        ("id: range", 1),     // line 5
+        ("id: type", 1),      // line 10
+        ("pay: domain", 2),   // lines 8, 12
+    ];
+    let got: Vec<(&str, u64)> = report.bad_by_check.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(got, expected_checks);
+
+    assert_eq!(
+        std::fs::read_to_string(&good).unwrap(),
+        "id,fare,pay,flag\n1.0,2.5,Cash,0\n12.0,2.0,,1\n13.0,2.0,Card,1\n"
+    );
+    // One task, one batch: `id` is Float64 there (because of 8.5) and `fare`
+    // Utf8 (because of x), which is how their cells print.
+    let bad_text = std::fs::read_to_string(&bad).unwrap();
+    let mut reader = csv::Reader::from_reader(bad_text.as_bytes());
+    assert_eq!(reader.headers().unwrap(), vec!["id", "fare", "pay", "flag", "_tabx_source", "_tabx_reasons"]);
+    let rows: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[4].strip_prefix(&format!("{input}:")).unwrap().to_string(), r[5].to_string())
+        })
+        .collect();
+    let expected = [
+        ("3", "fare: missing"),
+        ("4", "fare: type (x)"),
+        ("5", "id: range (101.0); flag: bool (3)"),
+        ("6", "fare: nan (nan)"),
+        ("7", "fare: inf (inf)"),
+        ("8", "pay: domain (Bitcoin)"),
+        ("9", "flag: bool (2)"),
+        ("10", "id: type (8.5)"),
+        ("11", "id: missing"),
+        ("12", "pay: domain (Ca\nsh)"),
+        ("14", "fare: range (-1)"),
+    ];
+    let expected: Vec<(String, String)> = expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    assert_eq!(rows, expected);
+}
+
+#[test]
+fn absent_required_column_makes_every_row_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("t.csv");
+    std::fs::write(&input, "id,fare\n1,2.0\n2,3.0\n").unwrap();
+    let mut schema = trips_schema();
+    schema.feature.push(required(Feature::new("driver", SchemaType::Bytes)));
+    let (good, bad) = (dir.path().join("good.csv"), dir.path().join("bad.csv"));
+    let report = run(&input.display().to_string(), skip(1), &schema, &good, &bad);
+    assert_eq!((report.good, report.bad), (0, 2));
+    assert_eq!(report.bad_by_check.get("driver: column_absent"), Some(&2));
+    assert_eq!(report.warnings, ["required column `driver` is not in the data: every row is bad"]);
+    // The good output still has its header.
+    assert_eq!(std::fs::read_to_string(&good).unwrap(), "id,fare\n");
+}
+
+#[test]
+fn split_input_keeps_row_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("many.csv");
+    // Every 7th row has a pay value outside the domain; every 11th is ragged.
+    let mut text = String::from("id,fare,pay,flag\n");
+    for i in 1..=100 {
+        let pay = if i % 7 == 0 { "Gold" } else { "Cash" };
+        let extra = if i % 11 == 0 { ",x" } else { "" };
+        text.push_str(&format!("{i},1.5,{pay},0{extra}\n"));
+    }
+    std::fs::write(&input, text).unwrap();
+    let input = input.display().to_string();
+    let mut outputs = Vec::new();
+    for threads in [1, 4] {
+        let (good, bad) = (dir.path().join(format!("g{threads}.csv")), dir.path().join(format!("b{threads}.csv")));
+        let report = run(&input, skip(threads), &trips_schema(), &good, &bad);
+        // 100 rows: 9 ragged (11, 22, …, 99), 14 multiples of 7 of which 77 is ragged.
+        assert_eq!((report.rows_read, report.good, report.bad, report.unreadable), (100, 78, 13, 9));
+        let good = std::fs::read_to_string(&good).unwrap();
+        let ids: Vec<u64> = good.lines().skip(1).map(|l| l.split(',').next().unwrap().parse().unwrap()).collect();
+        let expected: Vec<u64> = (1..=100).filter(|i| i % 7 != 0 && i % 11 != 0).collect();
+        assert_eq!(ids, expected, "{threads} threads");
+        outputs.push((good, std::fs::read_to_string(&bad).unwrap()));
+    }
+    assert_eq!(outputs[0], outputs[1], "the split does not change the outputs");
+    // Bad rows in line order: row i is on line i + 1.
+    let lines: Vec<String> = csv::Reader::from_reader(outputs[0].1.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[4].rsplit(':').next().unwrap().to_string())
+        .collect();
+    assert_eq!(lines, ["8", "15", "22", "29", "36", "43", "50", "57", "64", "71", "85", "92", "99"]);
+}
+
+fn read_parquet(path: &Path) -> Vec<RecordBatch> {
+    let file = std::fs::File::open(path).unwrap();
+    ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn parquet_outputs_have_one_schema_with_widened_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("w.csv");
+    // `fare` is Int64 in the early byte ranges and Float64 in the last; one
+    // fare is negative (bad).
+    let mut text = String::from("id,fare\n");
+    for i in 1..=60 {
+        let fare = if i == 60 {
+            "2.5".to_string()
+        } else if i == 30 {
+            "-4".into()
+        } else {
+            i.to_string()
+        };
+        text.push_str(&format!("{i},{fare}\n"));
+    }
+    std::fs::write(&input, text).unwrap();
+    let (good, bad) = (dir.path().join("good.parquet"), dir.path().join("bad.parquet"));
+    let report = run(&input.display().to_string(), skip(4), &trips_schema(), &good, &bad);
+    assert_eq!((report.good, report.bad), (59, 1));
+    let batches = read_parquet(&good);
+    assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 59);
+    let schema = batches[0].schema();
+    assert_eq!(schema.field_with_name("fare").unwrap().data_type(), &DataType::Float64);
+    assert!(schema.column_with_name("_tabx_line").is_none());
+    let last = batches.last().unwrap();
+    let fares = last.column_by_name("fare").unwrap().as_primitive::<arrow::datatypes::Float64Type>();
+    assert_eq!(fares.value(fares.len() - 1), 2.5);
+    let bad = read_parquet(&bad);
+    assert_eq!(bad.iter().map(RecordBatch::num_rows).sum::<usize>(), 1);
+    let row = bad.iter().find(|b| b.num_rows() == 1).unwrap();
+    let reasons = row.column_by_name("_tabx_reasons").unwrap().as_string::<i32>();
+    assert_eq!(reasons.value(0), "fare: range (-4)");
+    let source = row.column_by_name("_tabx_source").unwrap().as_string::<i32>();
+    assert!(source.value(0).ends_with("w.csv:31"), "{}", source.value(0));
+    // No temporary files are left beside the outputs.
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| !n.starts_with(".tabx")), "{names:?}");
+}
+
+#[test]
+fn taxi_data_against_its_tfdv_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Schema::read(Path::new(&common::taxi("tfdv_schema.pbtxt"))).unwrap();
+    let (good, bad) = (dir.path().join("good.csv"), dir.path().join("bad.parquet"));
+    let source = SourceOptions { threads: 2, min_split_bytes: 64 << 10, ..Default::default() };
+    let report = run(&common::taxi("data.csv"), source, &schema, &good, &bad);
+    // pandas (python3.11, pandas 2), reading every cell as text:
+    //   df = pd.read_csv("data.csv", dtype=str, keep_default_na=False)   # 15002 rows
+    //   missing = (df[required] == "").any(axis=1)   # required: the 11 features with min_fraction 1.0 → 2
+    //   dom = (df.company != "") & ~df.company.isin(company_domain)      # → 14 (payment_type: 0)
+    //   (missing | dom).sum()                                            # → 16
+    // The 2 missing rows lack pickup_community_area, pickup_latitude and
+    // pickup_longitude together; no INT/FLOAT cell fails to parse.
+    assert_eq!((report.rows_read, report.good, report.bad, report.unreadable), (15002, 14986, 16, 0));
+    let got: Vec<(&str, u64)> = report.bad_by_check.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(
+        got,
+        [
+            ("company: domain", 14),
+            ("pickup_community_area: missing", 2),
+            ("pickup_latitude: missing", 2),
+            ("pickup_longitude: missing", 2),
+        ]
+    );
+    let good_rows = csv::Reader::from_path(&good).unwrap().records().count();
+    assert_eq!(good_rows, 14986);
+    assert_eq!(read_parquet(&bad).iter().map(RecordBatch::num_rows).sum::<usize>(), 16);
+}

@@ -1,0 +1,525 @@
+//! Row-level validation: each row of an Arrow batch checked against the
+//! schema's per-value constraints, giving the rows that break any of them and
+//! why ([`RowChecker`], [`RowViolation`]).
+//!
+//! Where [`crate::validate`] judges a dataset by its statistics, this judges
+//! single rows, so that bad rows can be split off (`tabx validate --rows`).
+//! Only constraints that a single value can break are checked; dataset-level
+//! ones (`min_count`, distribution constraints, value-count ranges, skew and
+//! drift) need the statistics. The checks, by the names rows report:
+//!
+//! | check | a row breaks it when |
+//! | --- | --- |
+//! | `missing` | the value is null and the feature is required (`presence.min_fraction` 1.0) |
+//! | `column_absent` | the data has no column for a required feature (every row breaks it) |
+//! | `type` | the value is not of the schema's type (a string that does not parse, a fractional number for INT) |
+//! | `domain` | the string is not in the feature's string domain |
+//! | `range` | the number is outside `int_domain` / `float_domain` `[min, max]` |
+//! | `nan` / `inf` | the float is NaN / ±inf and `float_domain` disallows it |
+//! | `bool` | the value is not `bool_domain`'s true or false value (INT: not 0 or 1) |
+//!
+//! Deprecated features and features not in the environment are not checked.
+//! Columns may arrive in any Arrow type: the engine types CSV columns from
+//! their values, so an INT feature is `Utf8` in a batch where some cell is not
+//! a number, and each cell is then parsed on its own.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type};
+use arrow::datatypes::{UInt8Type, UInt16Type, UInt32Type, UInt64Type};
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use tabx_core::{Result, TabxError};
+use tabx_schema::{Feature, Schema, SchemaType};
+
+/// One broken check of one row; shown as `column: check (value)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowViolation {
+    pub column: String,
+    /// `missing`, `column_absent`, `type`, `domain`, `range`, `nan`, `inf` or `bool`.
+    pub check: &'static str,
+    /// The offending value as text (absent for `missing` and `column_absent`).
+    pub value: Option<String>,
+}
+
+impl fmt::Display for RowViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.column, self.check)?;
+        if let Some(v) = &self.value {
+            write!(f, " ({v})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The row constraints of one feature, resolved from the schema once.
+#[derive(Debug, Clone)]
+struct FeatureCheck {
+    name: String,
+    ty: SchemaType,
+    required: bool,
+    domain: Option<HashSet<String>>,
+    int_range: (Option<i64>, Option<i64>),
+    float_range: (Option<f64>, Option<f64>),
+    disallow_nan: bool,
+    disallow_inf: bool,
+    /// `bool_domain`: its true and false values (for string values).
+    bool_values: Option<Vec<String>>,
+}
+
+impl FeatureCheck {
+    fn try_new(schema: &Schema, feature: &Feature) -> Result<Self> {
+        let domain = match schema.domain_values(feature) {
+            Some(values) => Some(values.iter().cloned().collect()),
+            None => match &feature.domain {
+                Some(name) => {
+                    return Err(TabxError::schema(format!(
+                        "feature `{}` names the string domain `{name}`, which the schema does not define",
+                        feature.name
+                    )));
+                }
+                None => None,
+            },
+        };
+        let int_range = feature.int_domain.as_ref().map_or((None, None), |d| (d.min, d.max));
+        let float = feature.float_domain.as_ref();
+        Ok(FeatureCheck {
+            name: feature.name.clone(),
+            ty: feature.schema_type(),
+            // TFDV's presence constraint is a fraction of examples; only 1.0
+            // says something about every single row.
+            required: feature.presence.as_ref().and_then(|p| p.min_fraction).is_some_and(|f| f >= 1.0),
+            domain,
+            int_range,
+            float_range: float.map_or((None, None), |d| (d.min, d.max)),
+            disallow_nan: float.and_then(|d| d.disallow_nan) == Some(true),
+            disallow_inf: float.and_then(|d| d.disallow_inf) == Some(true),
+            bool_values: feature
+                .bool_domain
+                .as_ref()
+                .map(|d| d.true_value.iter().chain(d.false_value.iter()).cloned().collect::<Vec<String>>()),
+        })
+    }
+
+    fn is_numeric(&self) -> bool {
+        matches!(self.ty, SchemaType::Int | SchemaType::Float)
+    }
+
+    /// Whether a value could break anything beyond presence.
+    fn checks_values(&self) -> bool {
+        self.is_numeric() || self.domain.is_some() || self.bool_values.is_some()
+    }
+}
+
+/// A number as the column holds it: integers stay exact for INT ranges.
+#[derive(Debug, Clone, Copy)]
+enum Num {
+    Int(i64),
+    Float(f64),
+}
+
+impl Num {
+    fn as_f64(self) -> f64 {
+        match self {
+            Num::Int(i) => i as f64,
+            Num::Float(x) => x,
+        }
+    }
+}
+
+/// Checks rows against a schema. Build once with [`RowChecker::try_new`], call
+/// [`RowChecker::check`] for every batch.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow::array::{Int64Array, RecordBatch};
+/// use arrow::datatypes::{DataType, Field, Schema as ArrowSchema};
+/// use tabx_schema::{Feature, FeaturePresence, IntDomain, Schema, SchemaType};
+/// use tabx_validate::RowChecker;
+///
+/// let mut schema = Schema::default();
+/// let mut hour = Feature::new("hour", SchemaType::Int);
+/// hour.int_domain = Some(IntDomain { min: Some(0), max: Some(23), ..Default::default() });
+/// hour.presence = Some(FeaturePresence { min_fraction: Some(1.0), ..Default::default() });
+/// schema.feature.push(hour);
+///
+/// let arrow_schema = Arc::new(ArrowSchema::new(vec![Field::new("hour", DataType::Int64, true)]));
+/// let batch = RecordBatch::try_new(arrow_schema, vec![Arc::new(Int64Array::from(vec![Some(7), Some(24), None]))])?;
+/// let bad = RowChecker::try_new(&schema, None)?.check(&batch)?;
+/// let text: Vec<String> = bad.iter().map(|(row, v)| format!("{row}: {}", v[0])).collect();
+/// assert_eq!(text, ["1: hour: range (24)", "2: hour: missing"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RowChecker {
+    features: Vec<FeatureCheck>,
+}
+
+impl RowChecker {
+    /// The checks of every feature of `schema` that is expected in
+    /// `environment` and not deprecated. Fails when a feature names a string
+    /// domain the schema does not have.
+    pub fn try_new(schema: &Schema, environment: Option<&str>) -> Result<Self> {
+        let features = schema
+            .feature
+            .iter()
+            .filter(|f| !f.is_deprecated() && schema.in_environment(f, environment))
+            .map(|f| FeatureCheck::try_new(schema, f))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(RowChecker { features })
+    }
+
+    /// Required features that have no column in `schema` (every row of such a
+    /// batch is bad; worth one warning, not one per row).
+    pub fn absent_columns(&self, schema: &arrow::datatypes::Schema) -> Vec<&str> {
+        self.features
+            .iter()
+            .filter(|f| f.required && schema.column_with_name(&f.name).is_none())
+            .map(|f| f.name.as_str())
+            .collect()
+    }
+
+    /// The rows of `batch` that break a check (0-based, ascending), each with
+    /// its violations in schema order.
+    pub fn check(&self, batch: &RecordBatch) -> Result<Vec<(usize, Vec<RowViolation>)>> {
+        let n = batch.num_rows();
+        let mut rows: Vec<Vec<RowViolation>> = vec![Vec::new(); n];
+        for feature in &self.features {
+            match batch.column_by_name(&feature.name) {
+                None if feature.required => {
+                    for row in &mut rows {
+                        row.push(RowViolation { column: feature.name.clone(), check: "column_absent", value: None });
+                    }
+                }
+                None => {}
+                Some(column) => check_column(feature, column, &mut rows)?,
+            }
+        }
+        Ok(rows.into_iter().enumerate().filter(|(_, v)| !v.is_empty()).collect())
+    }
+}
+
+/// Appends the violations of one feature's column to `rows`.
+fn check_column(feature: &FeatureCheck, column: &ArrayRef, rows: &mut [Vec<RowViolation>]) -> Result<()> {
+    let nulls = column.logical_nulls();
+    let is_null = |r: usize| nulls.as_ref().is_some_and(|n| n.is_null(r));
+    if feature.required && column.logical_null_count() > 0 {
+        for (r, row) in rows.iter_mut().enumerate() {
+            if is_null(r) {
+                row.push(RowViolation { column: feature.name.clone(), check: "missing", value: None });
+            }
+        }
+    }
+    // Vectorised skip: a column whose type already matches and that has no
+    // domain cannot break anything per value (the common case for CSV).
+    let exact_type = matches!(
+        (feature.ty, column.data_type()),
+        (SchemaType::Int, DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8)
+            | (SchemaType::Float, DataType::Float64 | DataType::Float32)
+    );
+    let has_value_domain = feature.domain.is_some()
+        || feature.bool_values.is_some()
+        || feature.int_range != (None, None)
+        || feature.float_range != (None, None)
+        || feature.disallow_nan
+        || feature.disallow_inf;
+    if !feature.checks_values()
+        || column.data_type() == &DataType::Null
+        || (exact_type && !has_value_domain)
+        || column.logical_null_count() == column.len()
+    {
+        return Ok(());
+    }
+    let formatter = ArrayFormatter::try_new(column.as_ref(), &FormatOptions::default())?;
+    let text = |r: usize| formatter.value(r).to_string();
+    let violation =
+        |check: &'static str, r: usize| RowViolation { column: feature.name.clone(), check, value: Some(text(r)) };
+    let numbers = if feature.is_numeric() || feature.bool_values.is_some() { numbers(column) } else { None };
+    let strings = strings(column);
+    for (r, row) in rows.iter_mut().enumerate() {
+        if is_null(r) {
+            continue;
+        }
+        let num = numbers.as_ref().and_then(|v| v[r]);
+        // The cell's number, parsed from text when the column is not numeric.
+        let num = num.or_else(|| {
+            let s = strings.as_ref()?.value(r)?;
+            match feature.ty {
+                SchemaType::Int => s.parse::<i64>().ok().map(Num::Int),
+                _ => s.parse::<f64>().ok().map(Num::Float),
+            }
+        });
+        match feature.ty {
+            SchemaType::Int => match num {
+                Some(Num::Int(_)) => {}
+                Some(Num::Float(x)) if x.is_finite() && x.fract() == 0.0 && x.abs() < 9.2e18 => {}
+                _ => {
+                    row.push(violation("type", r));
+                    continue;
+                }
+            },
+            SchemaType::Float if num.is_none() => {
+                row.push(violation("type", r));
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(allowed) = &feature.domain {
+            let in_domain = match strings.as_ref().and_then(|s| s.value(r)) {
+                Some(s) => allowed.contains(s),
+                None => allowed.contains(&text(r)),
+            };
+            if !in_domain {
+                row.push(violation("domain", r));
+            }
+        }
+        if let Some(allowed) = &feature.bool_values {
+            let ok = if feature.is_numeric() || column.data_type() == &DataType::Boolean {
+                column.data_type() == &DataType::Boolean || num.is_some_and(|x| x.as_f64() == 0.0 || x.as_f64() == 1.0)
+            } else {
+                // A string feature: only the listed spellings (none listed: no check).
+                allowed.is_empty() || allowed.iter().any(|a| *a == text(r))
+            };
+            if !ok {
+                row.push(violation("bool", r));
+            }
+        }
+        if let Some(x) = num.filter(|_| feature.is_numeric()) {
+            let f = x.as_f64();
+            if f.is_nan() && feature.disallow_nan {
+                row.push(violation("nan", r));
+            }
+            if f.is_infinite() && feature.disallow_inf {
+                row.push(violation("inf", r));
+            }
+            let out_of_int_range = match x {
+                Num::Int(i) => feature.int_range.0.is_some_and(|m| i < m) || feature.int_range.1.is_some_and(|m| i > m),
+                Num::Float(_) => {
+                    feature.int_range.0.is_some_and(|m| f < m as f64)
+                        || feature.int_range.1.is_some_and(|m| f > m as f64)
+                }
+            };
+            // NaN compares false with every bound: it is the `nan` check's.
+            let out_of_float_range =
+                feature.float_range.0.is_some_and(|m| f < m) || feature.float_range.1.is_some_and(|m| f > m);
+            if out_of_int_range || out_of_float_range {
+                row.push(violation("range", r));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Per row, the number a numeric column holds (`None` for non-numeric columns).
+fn numbers(column: &ArrayRef) -> Option<Vec<Option<Num>>> {
+    fn ints<T: arrow::datatypes::ArrowPrimitiveType>(a: &ArrayRef, f: impl Fn(T::Native) -> Num) -> Vec<Option<Num>> {
+        a.as_primitive::<T>().iter().map(|v| v.map(&f)).collect()
+    }
+    Some(match column.data_type() {
+        DataType::Int64 => ints::<Int64Type>(column, Num::Int),
+        DataType::Int32 => ints::<Int32Type>(column, |v| Num::Int(v.into())),
+        DataType::Int16 => ints::<Int16Type>(column, |v| Num::Int(v.into())),
+        DataType::Int8 => ints::<Int8Type>(column, |v| Num::Int(v.into())),
+        DataType::UInt32 => ints::<UInt32Type>(column, |v| Num::Int(v.into())),
+        DataType::UInt16 => ints::<UInt16Type>(column, |v| Num::Int(v.into())),
+        DataType::UInt8 => ints::<UInt8Type>(column, |v| Num::Int(v.into())),
+        // Beyond i64 an INT feature cannot hold it: a float, caught by the type check.
+        DataType::UInt64 => ints::<UInt64Type>(column, |v| i64::try_from(v).map_or(Num::Float(v as f64), Num::Int)),
+        DataType::Float64 => ints::<Float64Type>(column, Num::Float),
+        DataType::Float32 => ints::<Float32Type>(column, |v| Num::Float(v.into())),
+        DataType::Boolean => column.as_boolean().iter().map(|v| v.map(|b| Num::Int(b.into()))).collect(),
+        _ => return None,
+    })
+}
+
+/// Text cells of a string or binary column (binary that is not UTF-8: `None`).
+enum Strings<'a> {
+    Utf8(&'a arrow::array::StringArray),
+    LargeUtf8(&'a arrow::array::LargeStringArray),
+    View(&'a arrow::array::StringViewArray),
+    Binary(&'a arrow::array::BinaryArray),
+    LargeBinary(&'a arrow::array::LargeBinaryArray),
+}
+
+impl Strings<'_> {
+    fn value(&self, r: usize) -> Option<&str> {
+        match self {
+            Strings::Utf8(a) => Some(a.value(r)),
+            Strings::LargeUtf8(a) => Some(a.value(r)),
+            Strings::View(a) => Some(a.value(r)),
+            Strings::Binary(a) => std::str::from_utf8(a.value(r)).ok(),
+            Strings::LargeBinary(a) => std::str::from_utf8(a.value(r)).ok(),
+        }
+    }
+}
+
+fn strings(column: &ArrayRef) -> Option<Strings<'_>> {
+    Some(match column.data_type() {
+        DataType::Utf8 => Strings::Utf8(column.as_string::<i32>()),
+        DataType::LargeUtf8 => Strings::LargeUtf8(column.as_string::<i64>()),
+        DataType::Utf8View => Strings::View(column.as_string_view()),
+        DataType::Binary => Strings::Binary(column.as_binary::<i32>()),
+        DataType::LargeBinary => Strings::LargeBinary(column.as_binary::<i64>()),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{BinaryArray, BooleanArray, Float64Array, Int64Array, NullArray, StringArray};
+    use arrow::datatypes::{Field, Schema as ArrowSchema};
+    use tabx_schema::{BoolDomain, FeaturePresence, FloatDomain, IntDomain, StringDomain};
+
+    use super::*;
+
+    fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+        let fields: Vec<Field> = columns.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect();
+        RecordBatch::try_new(Arc::new(ArrowSchema::new(fields)), columns.into_iter().map(|(_, a)| a).collect()).unwrap()
+    }
+
+    fn required(mut f: Feature) -> Feature {
+        f.presence = Some(FeaturePresence { min_fraction: Some(1.0), ..Default::default() });
+        f
+    }
+
+    /// Each bad row as `row: violation; violation`.
+    fn bad(schema: &Schema, env: Option<&str>, b: &RecordBatch) -> Vec<String> {
+        let checker = RowChecker::try_new(schema, env).unwrap();
+        checker
+            .check(b)
+            .unwrap()
+            .into_iter()
+            .map(|(r, v)| format!("{r}: {}", v.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+            .collect()
+    }
+
+    #[test]
+    fn missing_and_absent() {
+        let mut schema = Schema::default();
+        schema.feature.push(required(Feature::new("a", SchemaType::Int)));
+        schema.feature.push(Feature::new("b", SchemaType::Int)); // optional: nulls fine, absence fine
+        schema.feature.push(required(Feature::new("c", SchemaType::Bytes)));
+        let b = batch(vec![("a", Arc::new(Int64Array::from(vec![Some(1), None, Some(3)])))]);
+        assert_eq!(
+            bad(&schema, None, &b),
+            ["0: c: column_absent", "1: a: missing; c: column_absent", "2: c: column_absent"]
+        );
+        assert_eq!(RowChecker::try_new(&schema, None).unwrap().absent_columns(&b.schema()), ["c"]);
+        // A column of nulls only (the engine's Null type) is missing everywhere.
+        let b = batch(vec![
+            ("a", Arc::new(NullArray::new(2)) as ArrayRef),
+            ("c", Arc::new(StringArray::from(vec!["x", "y"]))),
+        ]);
+        assert_eq!(bad(&schema, None, &b), ["0: a: missing", "1: a: missing"]);
+    }
+
+    #[test]
+    fn types_from_text_and_fractions() {
+        let mut schema = Schema::default();
+        schema.feature.push(Feature::new("i", SchemaType::Int));
+        schema.feature.push(Feature::new("f", SchemaType::Float));
+        schema.feature.push(Feature::new("s", SchemaType::Bytes));
+        // An INT column the engine read as Utf8 because of "x" and "1.5"; a
+        // FLOAT column as Utf8 because of "abc"; "nan" and "-inf" are floats.
+        let b = batch(vec![
+            ("i", Arc::new(StringArray::from(vec![Some("1"), Some("x"), Some("1.5"), None, Some("+7")])) as ArrayRef),
+            ("f", Arc::new(StringArray::from(vec![Some("2.5"), Some("nan"), Some("abc"), Some("-inf"), Some("3")]))),
+            ("s", Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5]))),
+        ]);
+        assert_eq!(bad(&schema, None, &b), ["1: i: type (x)", "2: i: type (1.5); f: type (abc)"]);
+        // An INT column the engine read as Float64: fractions and non-finite are bad.
+        let b =
+            batch(vec![("i", Arc::new(Float64Array::from(vec![1.0, 2.5, f64::NAN, -3.0, f64::INFINITY])) as ArrayRef)]);
+        assert_eq!(bad(&schema, None, &b), ["1: i: type (2.5)", "2: i: type (NaN)", "4: i: type (inf)"]);
+        // Binary that is not UTF-8 is not a number.
+        let b = batch(vec![("f", Arc::new(BinaryArray::from(vec![&b"1.5"[..], b"\xff"])) as ArrayRef)]);
+        assert_eq!(bad(&schema, None, &b).len(), 1);
+    }
+
+    #[test]
+    fn domains_ranges_nan_inf() {
+        let mut schema = Schema::default();
+        schema.string_domain.push(StringDomain {
+            name: Some("pay".into()),
+            value: vec!["Cash".into(), "Card".into()],
+            ..Default::default()
+        });
+        let mut pay = Feature::new("pay", SchemaType::Bytes);
+        pay.domain = Some("pay".into());
+        let mut hour = Feature::new("hour", SchemaType::Int);
+        hour.int_domain = Some(IntDomain { min: Some(0), max: Some(23), ..Default::default() });
+        let mut fare = Feature::new("fare", SchemaType::Float);
+        fare.float_domain = Some(FloatDomain {
+            min: Some(0.0),
+            max: Some(100.0),
+            disallow_nan: Some(true),
+            disallow_inf: Some(true),
+            ..Default::default()
+        });
+        schema.feature.extend([pay, hour, fare]);
+        let b = batch(vec![
+            (
+                "pay",
+                Arc::new(StringArray::from(vec![Some("Cash"), Some("cash"), None, Some("Card"), Some("Card")]))
+                    as ArrayRef,
+            ),
+            ("hour", Arc::new(Int64Array::from(vec![0, 23, 24, -1, 5]))),
+            ("fare", Arc::new(Float64Array::from(vec![0.0, 100.0, f64::NAN, f64::INFINITY, -0.5]))),
+        ]);
+        // Hand count: row 1 "cash" (case matters); row 2 hour 24, NaN; row 3
+        // hour -1, +inf (also above max: both checks break); row 4 fare -0.5.
+        assert_eq!(
+            bad(&schema, None, &b),
+            [
+                "1: pay: domain (cash)",
+                "2: hour: range (24); fare: nan (NaN)",
+                "3: hour: range (-1); fare: inf (inf); fare: range (inf)",
+                "4: fare: range (-0.5)",
+            ]
+        );
+        // An int_domain over an INT column read as Utf8 still checks ranges.
+        let b = batch(vec![("hour", Arc::new(StringArray::from(vec!["3", "30", "?"])) as ArrayRef)]);
+        assert_eq!(bad(&schema, None, &b), ["1: hour: range (30)", "2: hour: type (?)"]);
+        // A domain name the schema lacks is a schema error.
+        let mut broken = schema.clone();
+        broken.string_domain.clear();
+        assert!(RowChecker::try_new(&broken, None).is_err());
+    }
+
+    #[test]
+    fn bool_domains() {
+        let mut schema = Schema::default();
+        let mut flag = Feature::new("flag", SchemaType::Int);
+        flag.bool_domain = Some(BoolDomain::default());
+        let mut yes = Feature::new("yes", SchemaType::Bytes);
+        yes.bool_domain =
+            Some(BoolDomain { true_value: Some("Y".into()), false_value: Some("N".into()), ..Default::default() });
+        let mut b_col = Feature::new("b", SchemaType::Int);
+        b_col.bool_domain = Some(BoolDomain::default());
+        schema.feature.extend([flag, yes, b_col]);
+        let b = batch(vec![
+            ("flag", Arc::new(Int64Array::from(vec![0, 1, 2])) as ArrayRef),
+            ("yes", Arc::new(StringArray::from(vec!["Y", "maybe", "N"]))),
+            ("b", Arc::new(BooleanArray::from(vec![true, false, true]))),
+        ]);
+        assert_eq!(bad(&schema, None, &b), ["1: yes: bool (maybe)", "2: flag: bool (2)"]);
+    }
+
+    #[test]
+    fn deprecated_and_environments_are_skipped() {
+        let mut schema =
+            Schema { default_environment: vec!["TRAINING".into(), "SERVING".into()], ..Default::default() };
+        let mut label = required(Feature::new("label", SchemaType::Int));
+        label.not_in_environment = vec!["SERVING".into()];
+        let mut old = required(Feature::new("old", SchemaType::Int));
+        old.deprecate();
+        schema.feature.extend([label, old]);
+        let b = batch(vec![("x", Arc::new(Int64Array::from(vec![1])) as ArrayRef)]);
+        assert_eq!(bad(&schema, Some("SERVING"), &b), Vec::<String>::new());
+        assert_eq!(bad(&schema, Some("TRAINING"), &b), ["0: label: column_absent"]);
+        assert_eq!(bad(&schema, None, &b), ["0: label: column_absent"]);
+    }
+}
