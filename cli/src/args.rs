@@ -30,9 +30,148 @@ pub enum Command {
     Merge(MergeArgs),
     /// Run the main job on the embedded Chicago taxi data.
     Demo(DemoArgs),
+    /// Infer, show, relax and compare TFDV schemas.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+    /// Check data or statistics against a schema: anomalies, skew, drift, bad rows.
+    #[command(after_help = VALIDATE_EXAMPLES)]
+    Validate(Box<ValidateArgs>),
     /// Write example data sets.
     #[command(subcommand)]
     Datasets(DatasetsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Infer a schema from statistics with TFDV's rules.
+    #[command(
+        after_help = "Examples:\n  tabx schema infer stats.json -o schema.pbtxt\n  tabx schema infer stats.json --infer-ranges -o schema.json"
+    )]
+    Infer(SchemaInferArgs),
+    /// Print a schema as a table.
+    Show(SchemaShowArgs),
+    /// Relax a schema so that it accepts these statistics (TFDV's update_schema).
+    #[command(
+        after_help = "Examples:\n  tabx schema update schema.pbtxt --stats new.json -o schema.pbtxt\n  tabx schema update schema.pbtxt --stats new.json --anomalies anomalies.json -o schema.pbtxt   # only what was flagged"
+    )]
+    Update(SchemaUpdateArgs),
+    /// Compare two schemas feature by feature.
+    Diff(SchemaDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaInferArgs {
+    /// Statistics (stats.json, .pbtxt or .pb) from `tabx stats` or TFDV.
+    #[arg(value_name = "STATS")]
+    pub stats: PathBuf,
+    /// Where to write the schema (.json, .pbtxt or .pb).
+    #[arg(long, short, default_value = "schema.json")]
+    pub output: PathBuf,
+    /// Artifact format; by default from the output's extension.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Also write the observed min/max of numeric features as int_domain/float_domain bounds (TFDV never does).
+    #[arg(long)]
+    pub infer_ranges: bool,
+    /// TFDV's infer_feature_shape: required single-valued features get `shape { dim { size: 1 } }`.
+    #[arg(long)]
+    pub infer_shape: bool,
+    /// Largest number of distinct strings that still gets a string domain.
+    #[arg(long, default_value_t = 100)]
+    pub max_string_domain_size: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaShowArgs {
+    /// The schema (.json, .pbtxt or .pb).
+    #[arg(value_name = "SCHEMA")]
+    pub schema: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaUpdateArgs {
+    /// The schema to relax (.json, .pbtxt or .pb).
+    #[arg(value_name = "SCHEMA")]
+    pub schema: PathBuf,
+    /// Statistics the relaxed schema must accept.
+    #[arg(long, value_name = "STATS")]
+    pub stats: PathBuf,
+    /// Relax only the features (and reasons) flagged in these anomalies, e.g. after reviewing them.
+    #[arg(long, value_name = "ANOMALIES")]
+    pub anomalies: Option<PathBuf>,
+    /// The environment of the statistics (e.g. SERVING).
+    #[arg(long, value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Where to write the relaxed schema.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Artifact format; by default from the output's extension.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaDiffArgs {
+    /// The old schema.
+    #[arg(value_name = "LEFT")]
+    pub left: PathBuf,
+    /// The new schema.
+    #[arg(value_name = "RIGHT")]
+    pub right: PathBuf,
+}
+
+const VALIDATE_EXAMPLES: &str = "Examples:
+  tabx validate --stats stats.json --schema schema.pbtxt -o anomalies.json
+  tabx validate eval.csv --schema schema.pbtxt --previous train_stats.json     # drift
+  tabx validate serving.csv --schema schema.pbtxt --serving serving_stats.json   # skew
+  tabx validate trips.csv --schema schema.pbtxt --rows --good good.csv --bad bad.csv
+  tabx validate trips.parquet --schema schema.pbtxt --constraints checks.yaml --sample-violations 5
+
+Exit status: 0 clean, 1 anomalies or failed constraints, 2 error.";
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Data to compute statistics of (instead of --stats): files, globs, directories, URLs or `-`.
+    #[arg(value_name = "INPUT", required_unless_present = "stats")]
+    pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Statistics to validate (stats.json, .pbtxt or .pb), instead of INPUT.
+    #[arg(long, value_name = "STATS", conflicts_with = "inputs")]
+    pub stats: Option<PathBuf>,
+    /// Statistics of the previous span: checks the schema's drift comparators.
+    #[arg(long, value_name = "STATS")]
+    pub previous: Option<PathBuf>,
+    /// Serving statistics: checks the schema's skew comparators (these statistics are the training side).
+    #[arg(long, value_name = "STATS")]
+    pub serving: Option<PathBuf>,
+    /// The environment of the data (e.g. SERVING, where the label may be absent).
+    #[arg(long, value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Where to write the anomalies (.json, .pbtxt or .pb).
+    #[arg(long, short, default_value = "anomalies.json")]
+    pub output: PathBuf,
+    /// Artifact format; by default from the output's extension.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Also write the statistics computed from INPUT here.
+    #[arg(long, value_name = "PATH", requires = "inputs")]
+    pub stats_output: Option<PathBuf>,
+    /// Check every row against the schema and split the rows into --good and --bad files.
+    #[arg(long, requires_all = ["good", "bad"], requires = "inputs")]
+    pub rows: bool,
+    /// With --rows: the rows that pass (.csv or .parquet).
+    #[arg(long, value_name = "PATH")]
+    pub good: Option<PathBuf>,
+    /// With --rows: the rows that fail, plus _tabx_source and _tabx_reasons columns (.csv or .parquet).
+    #[arg(long, value_name = "PATH")]
+    pub bad: Option<PathBuf>,
+    /// Custom constraints in YAML (row checks and dataset checks in SQL, evaluated by DataFusion).
+    #[arg(long, value_name = "YAML", requires = "inputs")]
+    pub constraints: Option<PathBuf>,
+    /// With --constraints: list up to N violating rows per constraint (only the columns it names).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub sample_violations: usize,
 }
 
 const STATS_EXAMPLES: &str = "Examples:
@@ -51,6 +190,13 @@ pub struct InputArgs {
     /// Files, directories, globs, URLs (s3://, gs://, az://, http(s)://, file://) or `-` for stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// How to read the inputs.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
     /// Input format when the file name does not say (.csv, .parquet, .jsonl...).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
@@ -60,7 +206,8 @@ pub struct InputArgs {
     /// CSV files have no header row: columns are named column_1, column_2, ...
     #[arg(long)]
     pub no_header: bool,
-    /// A TFDV schema (schema.pbtxt or schema.json) whose INT/FLOAT/BYTES types the data must parse as.
+    /// A TFDV schema (schema.pbtxt, .json or .pb). `stats`: the data must parse as its INT/FLOAT/BYTES types and
+    /// `is_categorical` INT features get string statistics; `validate`: what the data is checked against.
     #[arg(long, value_name = "SCHEMA")]
     pub schema: Option<PathBuf>,
     /// What to do with rows that cannot be read: fail, skip, or quarantine=PATH (a CSV of bad rows with reasons).

@@ -13,9 +13,10 @@
 
 pub mod args;
 pub mod commands;
-pub mod rows;
 mod driver;
 mod output;
+pub mod rows;
+mod schema_view;
 mod settings;
 mod summary;
 

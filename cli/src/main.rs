@@ -14,6 +14,8 @@ fn main() -> ExitCode {
         Command::Stats(args) => commands::stats(args, cli.quiet),
         Command::Merge(args) => commands::merge(args, cli.quiet),
         Command::Demo(args) => commands::demo(args, cli.quiet),
+        Command::Schema(command) => commands::schema(command, cli.quiet),
+        Command::Validate(args) => commands::validate(args, cli.quiet),
         Command::Datasets(command) => commands::datasets(command, cli.quiet),
     };
     match result {

@@ -23,6 +23,19 @@ pub fn write_statistics(stats: &DatasetFeatureStatisticsList, path: &Path, forma
     write_atomically(path, &bytes)
 }
 
+/// Writes a schema or anomalies artifact (its protobuf-JSON `value`) in
+/// `format`, checked strictly against the `.proto` on the way out.
+pub fn write_message(
+    message: ProtoMessage,
+    value: &serde_json::Value,
+    path: &Path,
+    format: OutputFormat,
+) -> Result<()> {
+    let bytes = json_to_format(message, value, format.into())
+        .with_context(|| format!("cannot encode {} for {}", message.full_name(), path.display()))?;
+    write_atomically(path, &bytes)
+}
+
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -5,12 +5,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use tabx_engine::{ColumnType, Format, OnError, Shard, SourceOptions};
-use tabx_schema::{ProtoFormat, ProtoMessage, StatsOptions, read_message};
+use tabx_schema::{ProtoFormat, Schema, SchemaType, StatsOptions};
 
-use crate::args::{InputArgs, InputFormat, OutputFormat, StatsArgs};
+use crate::args::{InputFormat, OutputFormat, ReadArgs, StatsArgs};
 
 /// Source options from the input flags.
-pub fn source_options(args: &InputArgs) -> Result<SourceOptions> {
+pub fn source_options(args: &ReadArgs) -> Result<SourceOptions> {
     let delimiter = match args.delimiter.as_str() {
         "\\t" | "tab" => b'\t',
         d if d.len() == 1 => d.as_bytes()[0],
@@ -38,8 +38,12 @@ pub fn source_options(args: &InputArgs) -> Result<SourceOptions> {
 }
 
 /// Statistics options from the `stats` flags.
-pub fn stats_options(args: &StatsArgs) -> StatsOptions {
-    StatsOptions {
+pub fn stats_options(args: &StatsArgs) -> Result<StatsOptions> {
+    let categorical_columns = match &args.input.read.schema {
+        Some(path) => read_schema(path)?.categorical_int_features(),
+        None => Vec::new(),
+    };
+    Ok(StatsOptions {
         num_top_values: args.top_k,
         num_rank_histogram_buckets: args.rank_histogram_buckets,
         num_histogram_buckets: args.histogram_buckets,
@@ -49,8 +53,9 @@ pub fn stats_options(args: &StatsArgs) -> StatsOptions {
         max_slices: args.max_slices,
         distinct_cap: args.distinct_cap,
         seed: args.seed,
+        categorical_columns,
         ..StatsOptions::default()
-    }
+    })
 }
 
 /// Shard and sampling flags of `stats`, applied to the source options.
@@ -90,26 +95,26 @@ impl From<OutputFormat> for ProtoFormat {
     }
 }
 
-/// Column types from a TFDV schema: INT → Int, FLOAT → Float, BYTES/STRING → String.
+/// Reads a schema given on the command line, naming the file in errors.
+pub fn read_schema(path: &Path) -> Result<Schema> {
+    Schema::read(path).with_context(|| format!("cannot read schema {}", path.display()))
+}
+
+/// Column types from a TFDV schema: INT → Int, FLOAT → Float, BYTES → String.
 fn schema_column_types(path: &Path) -> Result<HashMap<String, ColumnType>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read schema {}", path.display()))?;
-    let format = match path.extension().and_then(|e| e.to_str()) {
-        Some("json") => ProtoFormat::Json,
-        Some("pb") | Some("binpb") => ProtoFormat::Pb,
-        _ => ProtoFormat::Pbtxt,
-    };
-    let schema = read_message(ProtoMessage::Schema, &bytes, format)
-        .with_context(|| format!("cannot parse schema {}", path.display()))?;
-    let mut types = HashMap::new();
-    for feature in schema["feature"].as_array().into_iter().flatten() {
-        let (Some(name), Some(kind)) = (feature["name"].as_str(), feature["type"].as_str()) else { continue };
-        let column_type = match kind {
-            "INT" => ColumnType::Int,
-            "FLOAT" => ColumnType::Float,
-            "BYTES" | "STRING" => ColumnType::String,
-            _ => continue,
-        };
-        types.insert(name.to_string(), column_type);
-    }
+    let schema = read_schema(path)?;
+    let types = schema
+        .feature
+        .iter()
+        .filter_map(|f| {
+            let column_type = match f.feature_type? {
+                SchemaType::Int => ColumnType::Int,
+                SchemaType::Float => ColumnType::Float,
+                SchemaType::Bytes => ColumnType::String,
+                SchemaType::Struct | SchemaType::Unknown => return None,
+            };
+            Some((f.name.clone(), column_type))
+        })
+        .collect();
     Ok(types)
 }

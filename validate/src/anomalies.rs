@@ -205,7 +205,11 @@ impl Anomalies {
             .iter()
             .flat_map(|info| &info.reason)
             .map(|r| {
-                Finding::new(r.kind, r.short_description.clone().unwrap_or_default(), r.description.clone().unwrap_or_default())
+                Finding::new(
+                    r.kind,
+                    r.short_description.clone().unwrap_or_default(),
+                    r.description.clone().unwrap_or_default(),
+                )
             })
             .collect();
         all.extend_from_slice(findings);

@@ -2,12 +2,14 @@
 
 use anyhow::{Context, Result};
 use tabx_engine::SourceOptions;
-use tabx_schema::StatsOptions;
+use tabx_schema::{InferOptions, ProtoMessage, Schema, StatsOptions, infer_schema};
+use tabx_validate::{ValidationOptions, validate};
 
 use super::Outcome;
 use crate::args::{DemoArgs, OutputFormat};
 use crate::driver::compute_stats;
-use crate::output::{print_out, write_atomically, write_statistics};
+use crate::output::{print_out, write_atomically, write_message, write_statistics};
+use crate::schema_view::anomalies_table;
 use crate::summary::feature_table;
 
 pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
@@ -22,6 +24,17 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
     let stats_path = dir.join("stats.json");
     write_statistics(&statistics, &stats_path, OutputFormat::Json)?;
 
+    // The schema TFDV would infer, and the data checked against the schema
+    // TFX's taxi pipeline ships (inferred by TFDV from the full data set).
+    let dataset = &statistics.datasets[0];
+    let inferred = infer_schema(dataset, &InferOptions::default());
+    write_message(ProtoMessage::Schema, &inferred.to_json(), &dir.join("schema.json"), OutputFormat::Json)?;
+    let reference_path = dir.join("tfdv_schema.pbtxt");
+    write_atomically(&reference_path, tabx_datasets::TAXI_SCHEMA_PBTXT.as_bytes())?;
+    let reference = Schema::read(&reference_path)?;
+    let anomalies = validate(dataset, &reference, &ValidationOptions::default()).anomalies;
+    write_message(ProtoMessage::Anomalies, &anomalies.to_json(), &dir.join("anomalies.json"), OutputFormat::Json)?;
+
     if !quiet {
         print_out(format!(
             "Chicago taxi trips: {} examples, {} features\n",
@@ -29,13 +42,28 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
             statistics.datasets[0].features.len()
         ))?;
         print_out(feature_table(&statistics.datasets[0]))?;
+        print_out(format!(
+            "\nagainst the TFX taxi pipeline's schema, this sample has {} anomalies:",
+            anomalies.reasons().len()
+        ))?;
+        print_out(anomalies_table(&anomalies))?;
         print_out(format!("\nartifacts in {}:", dir.display()))?;
-        print_out("  data.csv     the embedded taxi data")?;
-        print_out("  stats.json   TFDV statistics (DatasetFeatureStatisticsList, protobuf JSON)")?;
+        print_out("  data.csv           the embedded taxi data")?;
+        print_out("  stats.json         TFDV statistics (DatasetFeatureStatisticsList, protobuf JSON)")?;
+        print_out("  schema.json        the schema inferred from them with TFDV's rules")?;
+        print_out("  tfdv_schema.pbtxt  the schema of TFX's taxi pipeline")?;
+        print_out("  anomalies.json     the data checked against it (TFDV Anomalies)")?;
         print_out(format!(
             "\nnext: tabx stats {} --slice payment_type -o {}",
             data.display(),
             dir.join("sliced.json").display()
+        ))?;
+        print_out(format!(
+            "      tabx validate {} --schema {} --rows --good {} --bad {}",
+            data.display(),
+            reference_path.display(),
+            dir.join("good.csv").display(),
+            dir.join("bad.csv").display()
         ))?;
     }
     Ok(Outcome::Ok)

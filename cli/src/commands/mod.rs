@@ -1,14 +1,20 @@
 //! One function per subcommand: settings in, artifacts and a summary out.
 
+mod constraints;
 mod datasets;
 mod demo;
 mod merge;
+mod rows;
+mod schema;
 mod stats;
+mod validate;
 
 pub use datasets::datasets;
 pub use demo::demo;
 pub use merge::merge;
+pub use schema::schema;
 pub use stats::stats;
+pub use validate::validate;
 
 /// How a command ended, for the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

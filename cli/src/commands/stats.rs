@@ -16,9 +16,9 @@ use crate::settings::{apply_sharding, output_format, source_options, stats_optio
 use crate::summary::feature_table;
 
 pub fn stats(args: &StatsArgs, quiet: bool) -> Result<Outcome> {
-    let mut source = source_options(&args.input)?;
+    let mut source = source_options(&args.input.read)?;
     apply_sharding(args, &mut source)?;
-    let options = stats_options(args);
+    let options = stats_options(args)?;
     let bar = progress_bar(quiet);
     if let Some(bar) = &bar {
         let bar = bar.clone();

@@ -1,0 +1,96 @@
+//! `tabx validate`: statistics (given, or computed from the inputs) checked
+//! against a schema, with optional drift, skew, custom SQL constraints and a
+//! row-by-row split into good and bad rows.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use tabx_schema::{DatasetFeatureStatistics, ProtoMessage, Schema, StatsOptions};
+use tabx_validate::{Anomalies, ValidationOptions};
+
+use super::Outcome;
+use super::schema::read_stats;
+use super::stats::report_scan;
+use crate::args::ValidateArgs;
+use crate::driver::compute_stats;
+use crate::output::{print_out, write_message, write_statistics};
+use crate::schema_view::anomalies_table;
+use crate::settings::{output_format, read_schema, source_options};
+
+pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<Outcome> {
+    let Some(schema_path) = &args.read.schema else {
+        bail!(
+            "--schema is required\nhint: infer one with `tabx schema infer stats.json -o schema.pbtxt`, then review it"
+        )
+    };
+    let schema = read_schema(schema_path)?;
+    let stats = match &args.stats {
+        Some(path) => read_stats(path)?,
+        None => stats_of_inputs(args, &schema, quiet)?,
+    };
+    let previous = args.previous.as_deref().map(read_stats).transpose()?;
+    let serving = args.serving.as_deref().map(read_stats).transpose()?;
+    let options = ValidationOptions {
+        environment: args.environment.as_deref(),
+        previous: previous.as_ref(),
+        serving: serving.as_ref(),
+    };
+    let mut anomalies = tabx_validate::validate(&stats, &schema, &options).anomalies;
+
+    if let Some(path) = &args.constraints {
+        let findings = super::constraints::check(path, args, quiet)?;
+        anomalies.add_dataset_findings(&findings);
+    }
+    let bad_rows = if args.rows { super::rows::split_rows(args, &schema, quiet)? } else { 0 };
+
+    let format = output_format(args.format, &args.output);
+    write_message(ProtoMessage::Anomalies, &anomalies.to_json(), &args.output, format)?;
+    if !quiet {
+        summarize(&anomalies, &stats, &args.output)?;
+    }
+    Ok(if anomalies.is_empty() && bad_rows == 0 { Outcome::Ok } else { Outcome::Findings })
+}
+
+/// Statistics of the inputs, computed as `tabx stats` would but without
+/// forcing the schema's types: a column whose values are no longer numbers
+/// is an `UNEXPECTED_DATA_TYPE` anomaly, not a read error.
+fn stats_of_inputs(args: &ValidateArgs, schema: &Schema, quiet: bool) -> Result<DatasetFeatureStatistics> {
+    let mut source = source_options(&args.read)?;
+    source.column_types.clear();
+    let options = StatsOptions { categorical_columns: schema.categorical_int_features(), ..StatsOptions::default() };
+    let run = compute_stats(&args.inputs, source, &options)?;
+    if !quiet {
+        report_scan(&run);
+    }
+    let statistics = run.state.finish();
+    if let Some(path) = &args.stats_output {
+        write_statistics(&statistics, path, output_format(None, path))?;
+    }
+    statistics.whole().cloned().context("the inputs gave no statistics")
+}
+
+fn summarize(anomalies: &Anomalies, stats: &DatasetFeatureStatistics, output: &Path) -> Result<()> {
+    if anomalies.data_missing == Some(true) {
+        eprintln!("the data holds no examples: nothing else was checked (data_missing)");
+    } else if anomalies.is_empty() {
+        eprintln!("no anomalies in {} examples", stats.num_examples);
+    } else {
+        print_out(anomalies_table(anomalies))?;
+        let features = anomalies.anomaly_info.len();
+        let dataset = if anomalies.dataset_anomaly_info.is_some() { " and the dataset" } else { "" };
+        eprintln!("anomalies in {features} features{dataset} ({} examples checked)", stats.num_examples);
+    }
+    for info in &anomalies.drift_skew_info {
+        let name = info.path.step.join(".");
+        for (label, m) in info
+            .drift_measurements
+            .iter()
+            .map(|m| ("drift", m))
+            .chain(info.skew_measurements.iter().map(|m| ("skew", m)))
+        {
+            eprintln!("{label} of {name}: {} = {:.6} (threshold {})", m.kind, m.value, m.threshold);
+        }
+    }
+    eprintln!("wrote anomalies to {}", output.display());
+    Ok(())
+}
