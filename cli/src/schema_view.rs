@@ -135,15 +135,21 @@ fn comparators(f: &Feature) -> String {
     parts.join(", ")
 }
 
-/// One row per anomaly reason: feature, type, short and long description.
+/// One row per anomaly reason: feature, type, short and long description
+/// (long ones cut short: the artifact has them whole).
 pub fn anomalies_table(anomalies: &Anomalies) -> Table {
+    const LONGEST: usize = 200;
     let mut table = new_table(&["feature", "anomaly", "short description", "description"]);
     for (feature, reason) in anomalies.reasons() {
+        let mut description = reason.description.clone().unwrap_or_default();
+        if description.chars().count() > LONGEST {
+            description = description.chars().take(LONGEST).collect::<String>() + "… (whole text in the artifact)";
+        }
         table.add_row([
             feature.to_string(),
             reason.kind.name(),
             reason.short_description.clone().unwrap_or_default(),
-            reason.description.clone().unwrap_or_default(),
+            description,
         ]);
     }
     table

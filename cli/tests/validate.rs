@@ -287,7 +287,7 @@ fn dataset_bounds_and_empty_data() {
 fn inferred_taxi_schema_matches_tfdv_where_the_data_agrees() {
     // tfdv_schema.pbtxt was inferred by TFDV from the full taxi data set; the
     // repository's 15,002 rows differ from it where the sample does (pandas
-    // on data.csv): pickup_latitude/longitude/community_area have 6 missing
+    // on data.csv): pickup_latitude/longitude/community_area have 2 missing
     // values (TFDV saw none: min_fraction 1.0), pickup_census_tract has 1
     // value (TFDV saw none: min_count 0), and `company` has 61 names (TFDV's
     // domain lists 50). Everything else must be what TFDV inferred.

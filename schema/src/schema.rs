@@ -489,6 +489,19 @@ dataset_constraints { min_examples_count: 10 num_examples_drift_comparator { max
     }
 
     #[test]
+    fn the_taxi_tfdv_schema_round_trips_in_every_format() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/data/tfdv_schema.pbtxt");
+        let json = proto::read_file(ProtoMessage::Schema, &path).unwrap();
+        let schema = Schema::read(&path).unwrap();
+        assert_eq!(schema.to_json(), json, "nothing lost on the way into the model");
+        assert_eq!(schema.feature.len(), 18);
+        assert_eq!(schema.string_domain("payment_type").unwrap().value.len(), 7);
+        for format in [ProtoFormat::Json, ProtoFormat::Pbtxt, ProtoFormat::Pb] {
+            assert_eq!(Schema::parse(&schema.encode(format).unwrap(), format).unwrap(), schema, "{format}");
+        }
+    }
+
+    #[test]
     fn clear_domain_clears_every_member_of_the_oneof() {
         let json = proto::read_message(ProtoMessage::Schema, EXOTIC.as_bytes(), ProtoFormat::Pbtxt).unwrap();
         let mut schema = Schema::from_json(json).unwrap();

@@ -43,7 +43,9 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
         ))?;
         print_out(feature_table(&statistics.datasets[0]))?;
         print_out(format!(
-            "\nagainst the TFX taxi pipeline's schema, this sample has {} anomalies:",
+            "\nagainst the TFX taxi pipeline's schema (TFDV inferred it from the full data set), this {}-row \
+             sample has {} anomalies: a few missing pickup values and taxi companies the schema has not seen",
+            dataset.num_examples,
             anomalies.reasons().len()
         ))?;
         print_out(anomalies_table(&anomalies))?;
