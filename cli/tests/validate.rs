@@ -353,3 +353,24 @@ fn bad_inputs_are_errors_that_say_what_to_do() {
     tabx(d, &["schema", "infer", "data.csv"]).code(2).stderr(contains("data.csv"));
     tabx(d, &["validate", "data.csv", "--schema", "schema.pbtxt", "--rows"]).code(2).stderr(contains("--good"));
 }
+
+#[test]
+fn statistics_written_by_tfdv_are_read() {
+    // The shape of `json_format.MessageToJson(tfdv.generate_statistics_...)`:
+    // camelCase names, 64-bit integers as strings, features named by `path`.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let tfdv_stats = r#"{"datasets": [{"numExamples": "4", "features": [{
+        "path": {"step": ["payment_type"]}, "type": "STRING",
+        "stringStats": {"commonStats": {"numNonMissing": "4", "minNumValues": "1", "maxNumValues": "1",
+            "avgNumValues": 1.0, "totNumValues": "4"},
+          "unique": "2", "topValues": [{"value": "Cash", "frequency": 3.0}], "avgLength": 4.0,
+          "rankHistogram": {"buckets": [{"label": "Cash", "sampleCount": 3.0},
+            {"lowRank": "1", "highRank": "1", "label": "Card", "sampleCount": 1.0}]}}}]}]}"#;
+    std::fs::write(d.join("tfdv.json"), tfdv_stats).unwrap();
+    tabx(d, &["schema", "infer", "tfdv.json", "-q", "-o", "schema.json"]).success();
+    let schema = Schema::read(&d.join("schema.json")).unwrap();
+    let feature = schema.feature("payment_type").expect("named from its path");
+    assert_eq!(feature.presence.as_ref().unwrap().min_fraction, Some(1.0));
+    assert_eq!(schema.string_domain("payment_type").unwrap().value, ["Card", "Cash"]);
+}

@@ -48,7 +48,12 @@ pub enum FeatureType {
 /// `FeatureNameStatistics`: one feature's statistics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FeatureNameStatistics {
+    /// The feature's name. TFDV names nested features by `path` instead;
+    /// [`DatasetFeatureStatisticsList::read`] joins its steps with `.` here.
+    #[serde(default)]
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<StatsPath>,
     #[serde(rename = "type", default)]
     pub feature_type: FeatureType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,10 +116,17 @@ impl DatasetFeatureStatisticsList {
     /// Reads `stats.json`, `stats.pbtxt` or `stats.pb` (by extension).
     pub fn read(path: &std::path::Path) -> tabx_core::Result<Self> {
         let json = crate::proto::read_file(crate::proto::ProtoMessage::Statistics, path)?;
-        serde_json::from_value(json).map_err(|e| tabx_core::TabxError::Artifact {
+        let mut list: Self = serde_json::from_value(json).map_err(|e| tabx_core::TabxError::Artifact {
             path: path.display().to_string(),
             message: format!("not TFDV statistics: {e}"),
-        })
+        })?;
+        // TFDV writes `path { step: "fare" }` rather than `name: "fare"`.
+        for feature in list.datasets.iter_mut().flat_map(|d| d.features.iter_mut()) {
+            if let Some(p) = feature.path.take() {
+                feature.name = p.step.join(".");
+            }
+        }
+        Ok(list)
     }
 
     /// The statistics of the whole dataset: the one named `All Examples`
@@ -129,6 +141,13 @@ impl DatasetFeatureStatistics {
     pub fn feature(&self, name: &str) -> Option<&FeatureNameStatistics> {
         self.features.iter().find(|f| f.name == name)
     }
+}
+
+/// `Path`: the steps to a (possibly nested) feature.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatsPath {
+    #[serde(default)]
+    pub step: Vec<String>,
 }
 
 /// `CustomStatistic`: a named number, string or histogram beyond the proto.
