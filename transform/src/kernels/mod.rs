@@ -1,0 +1,1 @@
+//! Arrow kernels and analyzer states shared by the ops.
