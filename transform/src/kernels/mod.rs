@@ -1,5 +1,7 @@
 //! Arrow kernels and analyzer states shared by the ops.
 
 mod hash;
+mod vocab;
 
 pub use hash::{fingerprint_cat64, fingerprint64, hash_bucket, hash_strings};
+pub use vocab::{EMPTY_VOCABULARY_TOKEN, VocabularyLookup, VocabularyState, apply_vocabulary};
