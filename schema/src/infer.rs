@@ -201,7 +201,7 @@ fn unused_domain_name(schema: &Schema, candidate: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::statistics::{CommonStatistics, NumericStatistics, RankBucket, RankHistogram, StringStatistics};
+    use crate::statistics::{CommonStatistics, NumericStatistics};
 
     fn common(present: u64, missing: u64, min_values: u64, max_values: u64) -> CommonStatistics {
         CommonStatistics {
@@ -215,28 +215,11 @@ mod tests {
     }
 
     fn strings(name: &str, values: &[(&str, f64)], missing: u64) -> FeatureNameStatistics {
-        let present = values.iter().map(|(_, c)| *c as u64).sum();
-        let buckets = values
-            .iter()
-            .enumerate()
-            .map(|(i, (v, c))| RankBucket {
-                low_rank: i as u64,
-                high_rank: i as u64,
-                label: v.to_string(),
-                sample_count: *c,
-            })
-            .collect();
-        FeatureNameStatistics {
-            name: name.into(),
-            feature_type: FeatureType::String,
-            string_stats: Some(StringStatistics {
-                common_stats: common(present, missing, 1, 1),
-                unique: values.len() as u64,
-                rank_histogram: Some(RankHistogram { buckets }),
-                ..StringStatistics::default()
-            }),
-            ..FeatureNameStatistics::default()
+        let mut f = FeatureNameStatistics::from_value_counts(name, values);
+        if let Some(s) = f.string_stats.as_mut() {
+            s.common_stats.num_missing = missing;
         }
+        f
     }
 
     fn ints(name: &str, min: f64, max: f64, missing: u64) -> FeatureNameStatistics {

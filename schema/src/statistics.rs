@@ -106,6 +106,42 @@ impl FeatureNameStatistics {
         values
     }
 
+    /// A STRING feature whose values occur `counts` times each, in that rank
+    /// order: common statistics (one value per example), `unique` and the
+    /// rank histogram. For tests and examples of what reads statistics.
+    pub fn from_value_counts(name: &str, counts: &[(&str, f64)]) -> Self {
+        let total: f64 = counts.iter().map(|(_, c)| c).sum();
+        let buckets = counts
+            .iter()
+            .enumerate()
+            .map(|(rank, (label, count))| RankBucket {
+                low_rank: rank as u64,
+                high_rank: rank as u64,
+                label: label.to_string(),
+                sample_count: *count,
+            })
+            .collect();
+        let common_stats = CommonStatistics {
+            num_non_missing: total as u64,
+            min_num_values: 1,
+            max_num_values: 1,
+            avg_num_values: 1.0,
+            tot_num_values: total as u64,
+            ..CommonStatistics::default()
+        };
+        Self {
+            name: name.to_string(),
+            feature_type: FeatureType::String,
+            string_stats: Some(StringStatistics {
+                common_stats,
+                unique: counts.len() as u64,
+                rank_histogram: Some(RankHistogram { buckets }),
+                ..StringStatistics::default()
+            }),
+            ..Self::default()
+        }
+    }
+
     /// Whether [`Self::string_values_with_counts`] lists every distinct value.
     pub fn string_values_complete(&self) -> bool {
         self.string_stats.as_ref().is_some_and(|s| s.unique as usize <= self.string_values_with_counts().len())

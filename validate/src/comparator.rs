@@ -149,23 +149,10 @@ fn measurement(kind: &str, value: f64, threshold: f64) -> Measurement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tabx_schema::{RankBucket, RankHistogram, StringStatistics, Threshold};
+    use tabx_schema::Threshold;
 
     fn categorical(name: &str, values: &[(&str, f64)]) -> FeatureNameStatistics {
-        FeatureNameStatistics {
-            name: name.into(),
-            feature_type: tabx_schema::FeatureType::String,
-            string_stats: Some(StringStatistics {
-                rank_histogram: Some(RankHistogram {
-                    buckets: values
-                        .iter()
-                        .map(|(v, c)| RankBucket { label: v.to_string(), sample_count: *c, ..RankBucket::default() })
-                        .collect(),
-                }),
-                ..StringStatistics::default()
-            }),
-            ..FeatureNameStatistics::default()
-        }
+        FeatureNameStatistics::from_value_counts(name, values)
     }
 
     fn linf(threshold: f64) -> FeatureComparator {

@@ -369,7 +369,7 @@ fn kullback_leibler(p: &[f64], q: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tabx_schema::{Bucket, FreqAndValue, NumericStatistics, RankBucket, RankHistogram, StringStatistics};
+    use tabx_schema::{Bucket, FreqAndValue, NumericStatistics, StringStatistics};
 
     fn histogram(buckets: &[(f64, f64, f64)], num_nan: u64) -> Histogram {
         Histogram {
@@ -387,23 +387,7 @@ mod tests {
     }
 
     fn categorical(counts: &[(&str, f64)]) -> FeatureNameStatistics {
-        let buckets = counts
-            .iter()
-            .enumerate()
-            .map(|(rank, &(label, sample_count))| RankBucket {
-                low_rank: rank as u64,
-                high_rank: rank as u64,
-                label: label.to_string(),
-                sample_count,
-            })
-            .collect();
-        FeatureNameStatistics {
-            string_stats: Some(StringStatistics {
-                rank_histogram: Some(RankHistogram { buckets }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
+        FeatureNameStatistics::from_value_counts("f", counts)
     }
 
     fn assert_near(got: f64, want: f64) {

@@ -261,32 +261,12 @@ fn check_float(stats: &FeatureNameStatistics, feature: &mut Feature) -> Vec<Find
 mod tests {
     use super::*;
     use tabx_schema::{
-        BoolDomain, CommonStatistics, DistributionConstraints, FloatDomain, Histogram, IntDomain, NumericStatistics,
-        RankBucket, RankHistogram, SchemaType, StringDomain, StringStatistics,
+        BoolDomain, DistributionConstraints, FloatDomain, Histogram, IntDomain, NumericStatistics, SchemaType,
+        StringDomain,
     };
 
     fn strings(values: &[(&str, f64)]) -> FeatureNameStatistics {
-        let total: f64 = values.iter().map(|(_, c)| c).sum();
-        FeatureNameStatistics {
-            name: "s".into(),
-            feature_type: FeatureType::String,
-            string_stats: Some(StringStatistics {
-                common_stats: CommonStatistics {
-                    num_non_missing: total as u64,
-                    tot_num_values: total as u64,
-                    ..CommonStatistics::default()
-                },
-                unique: values.len() as u64,
-                rank_histogram: Some(RankHistogram {
-                    buckets: values
-                        .iter()
-                        .map(|(v, c)| RankBucket { label: v.to_string(), sample_count: *c, ..RankBucket::default() })
-                        .collect(),
-                }),
-                ..StringStatistics::default()
-            }),
-            ..FeatureNameStatistics::default()
-        }
+        FeatureNameStatistics::from_value_counts("s", values)
     }
 
     fn numbers(t: FeatureType, min: f64, max: f64, num_nan: u64) -> FeatureNameStatistics {
