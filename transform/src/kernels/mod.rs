@@ -1,9 +1,11 @@
 //! Arrow kernels and analyzer states shared by the ops.
 
 mod hash;
+mod one_hot;
 mod time;
 mod vocab;
 
 pub use hash::{fingerprint_cat64, fingerprint64, hash_bucket, hash_strings};
+pub use one_hot::{one_hot, one_hot_type, one_hot_values};
 pub use time::{TimestampParts, parse_time_zone, timestamp_parts};
 pub use vocab::{EMPTY_VOCABULARY_TOKEN, VocabularyLookup, VocabularyState, apply_vocabulary};
