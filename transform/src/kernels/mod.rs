@@ -1,10 +1,12 @@
 //! Arrow kernels and analyzer states shared by the ops.
 
+mod cross;
 mod hash;
 mod one_hot;
 mod time;
 mod vocab;
 
+pub use cross::{DEFAULT_HASH_KEY, cross_hashed, cross_hashed_with_key};
 pub use hash::{fingerprint_cat64, fingerprint64, hash_bucket, hash_strings};
 pub use one_hot::{one_hot, one_hot_type, one_hot_values};
 pub use time::{TimestampParts, parse_time_zone, timestamp_parts};
