@@ -30,7 +30,7 @@ use super::hash::{fingerprint_cat64, fingerprint64, for_each_bytes};
 
 /// `tf.sparse.cross_hashed`'s default `hash_key` (`_DEFAULT_HASH_KEY` in
 /// `tensorflow/python/ops/sparse_ops.py`).
-pub const DEFAULT_HASH_KEY: u64 = 0xDECA_FCAF_FE;
+pub const DEFAULT_HASH_KEY: u64 = 0x00DE_CAFC_AFFE;
 
 /// `tf.sparse.cross_hashed(columns, num_buckets=hash_buckets)` with the
 /// default key: the bucket of each row's cross, in `0..hash_buckets`
