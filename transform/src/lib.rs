@@ -6,7 +6,54 @@
 //! (`transform.json`) transforms batches for training and single rows at
 //! serving with the same values.
 //!
+//! - [`TransformSpec`]: the spec (YAML or JSON): `outputs` of `{name, op,
+//!   inputs, params}` and `passthrough` columns; ops with TFT's names.
+//! - [`FitState`]: the fit pass, mergeable across tasks and shards (`*.partial`
+//!   files); [`FitState::finish`] gives the [`TransformArtifact`] (`transform.json`).
+//! - [`Transformer`]: the fitted transform: [`Transformer::apply`] for batches,
+//!   [`Transformer::transform_row`] for one row at serving, on a [`Backend`]
+//!   picked by [`Device`].
+//!
+//! ```
+//! use std::sync::Arc;
+//! use arrow::array::{ArrayRef, Float64Array, RecordBatch};
+//! use tabx_transform::{FitState, InvalidRows, TransformSpec, Transformer};
+//!
+//! let spec = TransformSpec::from_yaml("
+//! outputs:
+//!   - {name: x_z, op: scale_to_z_score, inputs: [x]}
+//!   - {name: x_bucket, op: bucketize, inputs: [x], num_buckets: 2}
+//! ")?;
+//! let batch = RecordBatch::try_from_iter([("x", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0, 4.0])) as ArrayRef)])?;
+//! let mut fit = FitState::try_new(&spec, InvalidRows::Fail)?;
+//! fit.update(&batch)?;
+//! let transformer = Transformer::from_json(&fit.finish()?.to_json()?)?;
+//! let out = transformer.apply(&batch)?;
+//! let row = transformer.transform_row(&serde_json::from_str(r#"{"x": 4.0}"#)?)?;
+//! assert_eq!(row["x_bucket"], 1);
+//! assert_eq!(out.num_rows(), 4);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! - [`kernels`]: the Arrow kernels and exact analyzer states of the string
 //!   and time ops (hashing, vocabularies, timestamp parts, one-hot, crosses).
 
+mod analyzer;
+mod apply;
+mod artifact;
+mod backend;
+mod columns;
+mod fit;
 pub mod kernels;
+mod ops;
+mod serve;
+mod spec;
+
+pub use analyzer::{AnalyzerState, FrequentState, FrequentValue, MinMaxState, MomentsState, QuantilesState};
+pub use apply::{Applied, Transformer};
+pub use artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
+pub use backend::{Backend, CpuBackend, Device};
+pub use columns::{InvalidRow, InvalidRows};
+pub use fit::FitState;
+pub use ops::{BatchTransform, InputKind, Preprocessor, op_names};
+pub use spec::{OutputSpec, TransformSpec};

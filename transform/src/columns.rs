@@ -1,0 +1,187 @@
+//! Input columns as the ops need them: types normalised, checked against the
+//! fitted input schema, cast, and the rows whose values do not fit found.
+//!
+//! The engine types CSV columns per task and only widens (INT < FLOAT <
+//! STRING), so one column can arrive as Int64 in one batch, Float64 in the
+//! next and Utf8 where a task met a value that is not a number. Types are
+//! therefore compared by family: integers are Int64, floats Float64, text
+//! Utf8, and a Null column (no value yet) fits anything. A number column
+//! arriving as text is parsed value by value; a value that is not a number
+//! makes its row *invalid* (handled by the caller's [`InvalidRows`] policy),
+//! never a silent null. Any other mismatch (a Boolean where numbers were
+//! fitted, a missing column) is a schema error naming the column and both types.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, new_null_array};
+use arrow::datatypes::{DataType, Float64Type};
+use tabx_core::{Result, TabxError};
+
+/// What to do with a row whose value does not fit its op (e.g. text in a numeric input).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InvalidRows {
+    /// Stop with an error naming the row, column and value.
+    #[default]
+    Fail,
+    /// Leave the row out of the fit or the output, counted.
+    Skip,
+}
+
+/// A row whose value does not fit: its index in the batch and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRow {
+    pub row: usize,
+    pub reason: String,
+}
+
+/// The family of an Arrow type: Int64, Float64, Utf8, Null, or the type itself.
+pub fn normalize(data_type: &DataType) -> DataType {
+    use DataType::*;
+    match data_type {
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 => Int64,
+        Float16 | Float32 | Float64 | Decimal32(..) | Decimal64(..) | Decimal128(..) | Decimal256(..) => Float64,
+        Utf8 | LargeUtf8 | Utf8View => Utf8,
+        other => other.clone(),
+    }
+}
+
+/// The type both families widen to (INT < FLOAT < STRING, Null below all),
+/// `None` when they do not mix.
+pub fn widest(a: &DataType, b: &DataType) -> Option<DataType> {
+    use DataType::*;
+    let number = |t: &DataType| matches!(t, Int64 | Float64);
+    Some(match (a, b) {
+        _ if a == b => a.clone(),
+        (Null, t) | (t, Null) => t.clone(),
+        (Int64, Float64) | (Float64, Int64) => Float64,
+        (t, Utf8) | (Utf8, t) if number(t) => Utf8,
+        _ => return None,
+    })
+}
+
+/// `column` (named `name`) cast to `target` (Int64, Float64 or Utf8, or its
+/// own family), with the rows whose value cannot be cast. Rows of an invalid
+/// value are null in the result.
+pub fn coerce(name: &str, column: &ArrayRef, target: &DataType) -> Result<(ArrayRef, Vec<InvalidRow>)> {
+    let family = normalize(column.data_type());
+    let column =
+        if &family == column.data_type() { Arc::clone(column) } else { arrow::compute::cast(column, &family)? };
+    let mut invalid = Vec::new();
+    let out: ArrayRef = match (&family, target) {
+        (f, t) if f == t => column,
+        (DataType::Null, t) => new_null_array(t, column.len()),
+        (DataType::Int64, DataType::Float64) | (DataType::Int64 | DataType::Float64, DataType::Utf8) => {
+            arrow::compute::cast(&column, target)?
+        }
+        (DataType::Float64, DataType::Int64) => {
+            let floats = column.as_primitive::<Float64Type>();
+            let ints: Int64Array = floats
+                .iter()
+                .enumerate()
+                .map(|(row, x)| {
+                    let x = x?;
+                    if x.fract() == 0.0 && x.abs() < 9.2e18 {
+                        Some(x as i64)
+                    } else {
+                        invalid.push(InvalidRow { row, reason: format!("column `{name}`: {x} is not an integer") });
+                        None
+                    }
+                })
+                .collect();
+            Arc::new(ints)
+        }
+        (DataType::Utf8, DataType::Float64) => {
+            let floats: Float64Array = column
+                .as_string::<i32>()
+                .iter()
+                .enumerate()
+                .map(|(row, s)| {
+                    let s = s?;
+                    let parsed = s.trim().parse::<f64>().ok();
+                    if parsed.is_none() {
+                        invalid.push(InvalidRow { row, reason: format!("column `{name}`: {s:?} is not a number") });
+                    }
+                    parsed
+                })
+                .collect();
+            Arc::new(floats)
+        }
+        (DataType::Utf8, DataType::Int64) => {
+            let ints: Int64Array = column
+                .as_string::<i32>()
+                .iter()
+                .enumerate()
+                .map(|(row, s)| {
+                    let s = s?;
+                    let parsed = s.trim().parse::<i64>().ok();
+                    if parsed.is_none() {
+                        invalid.push(InvalidRow { row, reason: format!("column `{name}`: {s:?} is not an integer") });
+                    }
+                    parsed
+                })
+                .collect();
+            Arc::new(ints)
+        }
+        (got, want) => {
+            return Err(TabxError::schema(format!(
+                "column `{name}`: the transform expects {want}, the input has {got}"
+            ))
+            .with_hint("cast the column, or fit the transform on data of this type"));
+        }
+    };
+    Ok((out, invalid))
+}
+
+/// The Int64 values of a column as f64 (for numeric ops on integer columns); other types as they are.
+pub fn as_float64(name: &str, column: &ArrayRef) -> Result<(ArrayRef, Vec<InvalidRow>)> {
+    match normalize(column.data_type()) {
+        DataType::Int64 | DataType::Float64 | DataType::Utf8 | DataType::Null => {
+            coerce(name, column, &DataType::Float64)
+        }
+        other => Err(TabxError::schema(format!("column `{name}`: a numeric op needs numbers, the input has {other}"))
+            .with_hint("use a numeric column, or an op for this type")),
+    }
+}
+
+/// The rows of `n` that are not in `invalid`, as a filter mask (`None` when all are valid).
+pub fn valid_mask(n: usize, invalid: &[InvalidRow]) -> Option<arrow::array::BooleanArray> {
+    if invalid.is_empty() {
+        return None;
+    }
+    let mut keep = vec![true; n];
+    invalid.iter().for_each(|r| keep[r.row] = false);
+    Some(arrow::array::BooleanArray::from(keep))
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{BooleanArray, Int32Array, StringArray};
+
+    use super::*;
+
+    #[test]
+    fn text_in_a_numeric_column_is_an_invalid_row_not_a_null() {
+        let column: ArrayRef = Arc::new(StringArray::from(vec![Some("1.5"), Some("12.3 mi"), None, Some(" 7 ")]));
+        let (out, invalid) = coerce("trip_miles", &column, &DataType::Float64).unwrap();
+        assert_eq!(invalid, [InvalidRow { row: 1, reason: "column `trip_miles`: \"12.3 mi\" is not a number".into() }]);
+        let out = out.as_primitive::<Float64Type>();
+        assert_eq!((out.value(0), out.is_null(2), out.value(3)), (1.5, true, 7.0));
+        assert_eq!(valid_mask(4, &invalid).unwrap(), BooleanArray::from(vec![true, false, true, true]));
+    }
+
+    #[test]
+    fn families_widen_and_mismatches_name_both_types() {
+        assert_eq!(widest(&DataType::Int64, &DataType::Float64), Some(DataType::Float64));
+        assert_eq!(widest(&DataType::Null, &DataType::Utf8), Some(DataType::Utf8));
+        assert_eq!(widest(&DataType::Boolean, &DataType::Int64), None);
+        let ints: ArrayRef = Arc::new(Int32Array::from(vec![1, 2]));
+        let (out, _) = coerce("x", &ints, &DataType::Float64).unwrap();
+        assert_eq!(out.data_type(), &DataType::Float64);
+        let bools: ArrayRef = Arc::new(BooleanArray::from(vec![true]));
+        let e = coerce("flag", &bools, &DataType::Float64).unwrap_err().to_string();
+        assert!(e.contains("column `flag`: the transform expects Float64, the input has Boolean"), "{e}");
+        let (_, invalid) =
+            coerce("n", &(Arc::new(Float64Array::from(vec![1.0, 1.5])) as ArrayRef), &DataType::Int64).unwrap();
+        assert_eq!(invalid.len(), 1);
+    }
+}

@@ -1,0 +1,399 @@
+//! The fit pass: every batch through the analyzers the spec needs, partial
+//! states merged, then each op's fitted values ([`FitState`]).
+//!
+//! ```text
+//!  FitState::try_new(spec) ─update(batch)…─▶ state ─┐
+//!  (one per task / shard)                           ├─merge─▶ finish() ─▶ TransformArtifact
+//!  FitState::from_partial(bytes) ───────────────────┘
+//! ```
+//!
+//! Besides the analyzer states the fit records each input column's type
+//! (widened over batches, see `columns.rs`) and counts the rows read and the
+//! invalid rows left out. A row that is invalid for any op is left out of
+//! every analyzer, so all outputs are fitted on the same rows.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::datatypes::DataType;
+use serde::{Deserialize, Serialize};
+use tabx_core::{PARTIAL_MAGIC, Result, TabxError, decode_state, encode_state};
+
+use crate::analyzer::AnalyzerState;
+use crate::artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
+use crate::columns::{InvalidRow, InvalidRows, as_float64, coerce, normalize, valid_mask, widest};
+use crate::ops::{InputKind, Preprocessor};
+use crate::spec::TransformSpec;
+
+/// Version of the `*.partial` form of a [`FitState`].
+const PARTIAL_VERSION: u32 = 1;
+
+/// The mergeable state of a fit (see the module docs).
+#[derive(Debug)]
+pub struct FitState {
+    spec: TransformSpec,
+    ops: Vec<Box<dyn Preprocessor>>,
+    /// One list of analyzer states per output, in [`Preprocessor::analyzers`] order.
+    states: Vec<Vec<AnalyzerState>>,
+    /// Each input column's type family, widened over every batch seen.
+    input_types: BTreeMap<String, DataType>,
+    rows: u64,
+    invalid_rows: u64,
+    invalid_by_reason: BTreeMap<String, u64>,
+    on_invalid: InvalidRows,
+}
+
+/// The serialised form of a [`FitState`] (postcard, behind [`PARTIAL_MAGIC`]).
+#[derive(Serialize, Deserialize)]
+struct Partial {
+    version: u32,
+    /// The spec as JSON text: its free-form parameters need a self-describing format.
+    spec: String,
+    states: Vec<Vec<AnalyzerState>>,
+    input_types: Vec<(String, String)>,
+    rows: u64,
+    invalid_rows: u64,
+    invalid_by_reason: Vec<(String, u64)>,
+}
+
+impl FitState {
+    /// An empty fit of `spec`; rows invalid for an op are handled by `on_invalid`.
+    pub fn try_new(spec: &TransformSpec, on_invalid: InvalidRows) -> Result<Self> {
+        let ops = spec.build()?;
+        let states = ops.iter().map(|op| op.analyzers()).collect();
+        Ok(Self {
+            spec: spec.clone(),
+            ops,
+            states,
+            input_types: BTreeMap::new(),
+            rows: 0,
+            invalid_rows: 0,
+            invalid_by_reason: BTreeMap::new(),
+            on_invalid,
+        })
+    }
+
+    /// A fresh empty state of the same spec and policy (one per task).
+    pub fn empty_like(&self) -> Self {
+        Self::try_new(&self.spec, self.on_invalid).expect("the spec was built once already")
+    }
+
+    /// The spec being fitted.
+    pub fn spec(&self) -> &TransformSpec {
+        &self.spec
+    }
+
+    /// Rows folded in so far (invalid rows included).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Rows left out because a value did not fit its op.
+    pub fn invalid_rows(&self) -> u64 {
+        self.invalid_rows
+    }
+
+    /// Folds one batch into the analyzers.
+    pub fn update(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.update_rows(batch).map(|_| ())
+    }
+
+    /// [`Self::update`], returning the rows left out as invalid (with
+    /// [`InvalidRows::Skip`]; with `Fail` the first one is an error), so that
+    /// a caller can say where they came from.
+    pub fn update_rows(&mut self, batch: &RecordBatch) -> Result<Vec<InvalidRow>> {
+        let schema = batch.schema();
+        // Every column the spec reads, typed, before any state changes.
+        let mut raw: BTreeMap<&str, ArrayRef> = BTreeMap::new();
+        for (i, output) in self.spec.outputs.iter().enumerate() {
+            for column in &output.inputs {
+                let Some((_, field)) = schema.column_with_name(column) else {
+                    return Err(missing_column(&format!("output `{}` reads", output.name), column, &schema));
+                };
+                if self.ops[i].input_kind() == InputKind::Numeric
+                    && !matches!(normalize(field.data_type()), DataType::Int64 | DataType::Float64 | DataType::Utf8)
+                    && field.data_type() != &DataType::Null
+                {
+                    return Err(TabxError::schema(format!(
+                        "output `{}`: op `{}` needs a numeric column, `{column}` is {}",
+                        output.name,
+                        output.op,
+                        field.data_type()
+                    ))
+                    .with_hint("use a numeric column, or an op for this type"));
+                }
+                raw.insert(column.as_str(), batch.column_by_name(column).expect("checked above").clone());
+            }
+        }
+        for column in &self.spec.passthrough {
+            let Some(array) = batch.column_by_name(column) else {
+                return Err(missing_column("passthrough", column, &schema));
+            };
+            raw.insert(column.as_str(), array.clone());
+        }
+        for (name, array) in &raw {
+            let family = normalize(array.data_type());
+            let entry = self.input_types.entry((*name).to_string()).or_insert(DataType::Null);
+            *entry = widest(entry, &family).ok_or_else(|| {
+                TabxError::schema(format!("column `{name}` is {entry} in one batch and {family} in another"))
+                    .with_hint("give the column one type in every input file")
+            })?;
+        }
+
+        // Each op's inputs as it reads them; invalid rows of any op are left out of all.
+        let mut inputs: Vec<Vec<ArrayRef>> = Vec::with_capacity(self.ops.len());
+        let mut invalid: Vec<InvalidRow> = Vec::new();
+        for (i, output) in self.spec.outputs.iter().enumerate() {
+            let mut columns = Vec::with_capacity(output.inputs.len());
+            for name in &output.inputs {
+                let (column, bad) = match self.ops[i].input_kind() {
+                    InputKind::Numeric => as_float64(name, &raw[name.as_str()])?,
+                    InputKind::Any => {
+                        let family = normalize(raw[name.as_str()].data_type());
+                        coerce(name, &raw[name.as_str()], &family)?
+                    }
+                };
+                invalid.extend(bad);
+                columns.push(column);
+            }
+            inputs.push(columns);
+        }
+        self.rows += batch.num_rows() as u64;
+        if !invalid.is_empty() {
+            if self.on_invalid == InvalidRows::Fail {
+                let first = invalid.iter().min_by_key(|r| r.row).expect("not empty");
+                return Err(TabxError::invalid_input(format!("row {} of a batch", first.row + 1), &first.reason)
+                    .with_hint("use --on-error skip to leave such rows out (they are counted)"));
+            }
+            // Two ops reading one bad value report it once.
+            invalid.sort_by(|a, b| (a.row, &a.reason).cmp(&(b.row, &b.reason)));
+            invalid.dedup();
+            let mut last = None;
+            for r in &invalid {
+                if last != Some(r.row) {
+                    self.invalid_rows += 1;
+                    last = Some(r.row);
+                }
+                *self.invalid_by_reason.entry(reason_kind(&r.reason)).or_default() += 1;
+            }
+            let mask = valid_mask(batch.num_rows(), &invalid).expect("not empty");
+            for columns in &mut inputs {
+                for c in columns.iter_mut() {
+                    *c = arrow::compute::filter(c.as_ref(), &mask)?;
+                }
+            }
+        }
+        for (states, columns) in self.states.iter_mut().zip(&inputs) {
+            for state in states.iter_mut() {
+                state.update(&columns[0])?;
+            }
+        }
+        Ok(invalid)
+    }
+
+    /// Folds in the state of another part of the same input (same spec).
+    pub fn merge(&mut self, other: &FitState) -> Result<()> {
+        if self.spec != other.spec {
+            return Err(TabxError::config("cannot merge fits of different specs")
+                .with_hint("fit every shard with the same --spec"));
+        }
+        for (mine, theirs) in self.states.iter_mut().zip(&other.states) {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                a.merge(b)?;
+            }
+        }
+        for (name, t) in &other.input_types {
+            let entry = self.input_types.entry(name.clone()).or_insert(DataType::Null);
+            *entry = widest(entry, t).ok_or_else(|| {
+                TabxError::schema(format!("column `{name}` is {entry} in one shard and {t} in another"))
+                    .with_hint("give the column one type in every input file")
+            })?;
+        }
+        self.rows += other.rows;
+        self.invalid_rows += other.invalid_rows;
+        for (k, v) in &other.invalid_by_reason {
+            *self.invalid_by_reason.entry(k.clone()).or_default() += v;
+        }
+        Ok(())
+    }
+
+    /// The fitted artifact.
+    pub fn finish(&self) -> Result<TransformArtifact> {
+        let type_of = |c: &str| self.input_types.get(c).cloned().unwrap_or(DataType::Null);
+        let mut outputs = Vec::with_capacity(self.ops.len());
+        let mut output_schema = Vec::new();
+        for ((output, op), states) in self.spec.outputs.iter().zip(&self.ops).zip(&self.states) {
+            let input_type = type_of(&output.inputs[0]);
+            let fitted = op.fit(&input_type, states).map_err(|e| match e {
+                TabxError::Config { message, hint } => {
+                    TabxError::Config { message: format!("output `{}`: {message}", output.name), hint }
+                }
+                other => other,
+            })?;
+            let transform = op.transform(&input_type, &fitted)?;
+            output_schema
+                .push(OutputColumn { name: output.name.clone(), data_type: transform.output_type().to_string() });
+            outputs.push(FittedOutput { name: output.name.clone(), op: output.op.clone(), fitted });
+        }
+        for column in &self.spec.passthrough {
+            output_schema.push(OutputColumn { name: column.clone(), data_type: type_of(column).to_string() });
+        }
+        Ok(TransformArtifact {
+            format_version: FORMAT_VERSION,
+            tabx_version: env!("CARGO_PKG_VERSION").to_string(),
+            spec: self.spec.clone(),
+            input_schema: self.spec.input_columns().iter().map(|c| (c.clone(), type_of(c).to_string())).collect(),
+            output_schema,
+            outputs,
+            rows: self.rows,
+            invalid_rows: self.invalid_rows,
+            invalid_by_reason: self.invalid_by_reason.clone(),
+        })
+    }
+
+    /// The state as a `*.partial` file's bytes.
+    pub fn to_partial(&self) -> Result<Vec<u8>> {
+        let spec = serde_json::to_string(&self.spec).map_err(|e| TabxError::Internal(e.to_string()))?;
+        let partial = Partial {
+            version: PARTIAL_VERSION,
+            spec,
+            states: self.states.clone(),
+            input_types: self.input_types.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
+            rows: self.rows,
+            invalid_rows: self.invalid_rows,
+            invalid_by_reason: self.invalid_by_reason.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        };
+        let mut bytes = PARTIAL_MAGIC.to_vec();
+        bytes.extend(encode_state(&partial)?);
+        Ok(bytes)
+    }
+
+    /// Reads a state written by [`Self::to_partial`]; `what` names the file in errors.
+    pub fn from_partial(bytes: &[u8], what: &str) -> Result<Self> {
+        let artifact_error = |message: String| TabxError::Artifact { path: what.to_string(), message };
+        let body = bytes
+            .strip_prefix(PARTIAL_MAGIC.as_slice())
+            .ok_or_else(|| artifact_error("not a tabx partial file".to_string()))?;
+        let partial: Partial = decode_state(body, what)?;
+        if partial.version != PARTIAL_VERSION {
+            return Err(artifact_error(format!(
+                "transform partial version {} (this tabx reads {PARTIAL_VERSION})",
+                partial.version
+            )));
+        }
+        let spec: TransformSpec =
+            serde_json::from_str(&partial.spec).map_err(|e| artifact_error(format!("invalid spec: {e}")))?;
+        let mut state = Self::try_new(&spec, InvalidRows::Fail)?;
+        if partial.states.len() != state.states.len()
+            || partial.states.iter().zip(&state.states).any(|(a, b)| a.len() != b.len())
+        {
+            return Err(artifact_error("the analyzer states do not match the spec".to_string()));
+        }
+        state.states = partial.states;
+        for (name, t) in partial.input_types {
+            let t = DataType::from_str(&t).map_err(|e| artifact_error(format!("column `{name}`: {e}")))?;
+            state.input_types.insert(name, t);
+        }
+        state.rows = partial.rows;
+        state.invalid_rows = partial.invalid_rows;
+        state.invalid_by_reason = partial.invalid_by_reason.into_iter().collect();
+        Ok(state)
+    }
+}
+
+/// The reason without the value: `column `x`: "abc" is not a number` → `column `x`: not a number`.
+fn reason_kind(reason: &str) -> String {
+    match (reason.split_once(": "), reason.rsplit_once(" is ")) {
+        (Some((column, _)), Some((_, what))) => format!("{column}: not {}", what.trim_start_matches("not ")),
+        _ => reason.to_string(),
+    }
+}
+
+fn missing_column(who: &str, column: &str, schema: &arrow::datatypes::Schema) -> TabxError {
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let close = names.iter().find(|n| n.eq_ignore_ascii_case(column) || n.contains(column) || column.contains(**n));
+    let hint = match close {
+        Some(n) => format!("did you mean `{n}`?"),
+        None => format!("the input has {}", names.join(", ")),
+    };
+    TabxError::schema(format!("{who} column `{column}`, which is not in the input")).with_hint(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Float64Array, Int64Array, StringArray};
+    use arrow::datatypes::{Field, Schema};
+
+    use super::*;
+
+    fn batch(x: Vec<Option<f64>>, s: Vec<Option<&str>>) -> RecordBatch {
+        let schema = Schema::new(vec![Field::new("x", DataType::Float64, true), Field::new("s", DataType::Utf8, true)]);
+        RecordBatch::try_new(Arc::new(schema), vec![Arc::new(Float64Array::from(x)), Arc::new(StringArray::from(s))])
+            .unwrap()
+    }
+
+    fn spec() -> TransformSpec {
+        TransformSpec::from_yaml(
+            "outputs:\n  - {name: z, op: scale_to_z_score, inputs: [x]}\n  - {name: b, op: bucketize, inputs: [x], num_buckets: 2}\n  - {name: f, op: fill_missing, inputs: [s], strategy: most_frequent}\npassthrough: [s]\n",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn shards_merged_equal_one_pass_and_survive_partials() {
+        let a = batch(vec![Some(1.0), None, Some(2.0)], vec![Some("a"), None, Some("b")]);
+        let b = batch(vec![Some(4.0), Some(f64::NAN)], vec![Some("b"), Some("c")]);
+        let mut whole = FitState::try_new(&spec(), InvalidRows::Fail).unwrap();
+        whole.update(&a).unwrap();
+        whole.update(&b).unwrap();
+        let (mut left, mut right) = (whole.empty_like(), whole.empty_like());
+        right.update(&b).unwrap();
+        left.update(&a).unwrap();
+        let right = FitState::from_partial(&right.to_partial().unwrap(), "right").unwrap();
+        let mut merged = FitState::from_partial(&left.to_partial().unwrap(), "left").unwrap();
+        merged.merge(&right).unwrap();
+        let (w, m) = (whole.finish().unwrap(), merged.finish().unwrap());
+        assert_eq!(serde_json::to_value(&w).unwrap(), serde_json::to_value(&m).unwrap());
+        // numpy: x = [1, 2, 4]; x.mean() = 7/3, x.std() = 1.247219128924647.
+        assert_eq!(w.outputs[0].fitted["mean"], 7.0 / 3.0);
+        assert_eq!(w.outputs[0].fitted["std_dev"], 1.247_219_128_924_647);
+        assert_eq!(w.outputs[2].fitted["value"], "b");
+        assert_eq!(w.rows, 5);
+    }
+
+    #[test]
+    fn text_in_a_numeric_input_fails_or_is_skipped_and_counted() {
+        let schema = Schema::new(vec![Field::new("x", DataType::Utf8, true), Field::new("s", DataType::Utf8, true)]);
+        let texts = RecordBatch::try_new(
+            Arc::new(schema),
+            vec![Arc::new(StringArray::from(vec!["1", "oops", "3"])), Arc::new(StringArray::from(vec!["a", "b", "c"]))],
+        )
+        .unwrap();
+        let mut fail = FitState::try_new(&spec(), InvalidRows::Fail).unwrap();
+        let e = fail.update(&texts).unwrap_err().to_string();
+        assert!(e.contains("row 2 of a batch: column `x`: \"oops\" is not a number"), "{e}");
+        let mut skip = FitState::try_new(&spec(), InvalidRows::Skip).unwrap();
+        skip.update(&texts).unwrap();
+        let artifact = skip.finish().unwrap();
+        assert_eq!((artifact.rows, artifact.invalid_rows), (3, 1));
+        assert_eq!(artifact.invalid_by_reason["column `x`: not a number"], 1, "two ops read x, counted once");
+        assert_eq!(artifact.outputs[0].fitted["mean"], 2.0);
+    }
+
+    #[test]
+    fn unknown_input_column_names_the_output() {
+        let spec = TransformSpec::from_yaml("outputs:\n  - {name: z, op: log1p, inputs: [X]}\n").unwrap();
+        let mut state = FitState::try_new(&spec, InvalidRows::Fail).unwrap();
+        let e = state.update(&batch(vec![Some(1.0)], vec![None])).unwrap_err().to_string();
+        assert!(e.contains("output `z` reads column `X`, which is not in the input\nhint: did you mean `x`?"), "{e}");
+        let ints = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("X", DataType::Int64, true)])),
+            vec![Arc::new(Int64Array::from(vec![1]))],
+        )
+        .unwrap();
+        state.update(&ints).unwrap();
+    }
+}

@@ -1,0 +1,183 @@
+//! The ops of the spec and their registry.
+//!
+//! Each op follows TFT's two phases (ARCHITECTURE.md §3): a [`Preprocessor`]
+//! (the op with its parameters) names the analyzers it needs and turns their
+//! finished states into fitted values; the [`BatchTransform`] built from those
+//! values is a pure function of a batch. Fitted values are JSON so that
+//! `transform.json` holds them verbatim and serving rebuilds the exact
+//! transform from the file.
+//!
+//! A new op is one file here and one line in [`REGISTRY`].
+
+mod bucketize;
+mod clip;
+mod fill_missing;
+mod log1p;
+mod scale_min_max;
+mod z_score;
+
+use std::fmt::Debug;
+
+use arrow::array::ArrayRef;
+use arrow::datatypes::DataType;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use tabx_core::{Result, TabxError};
+
+use crate::analyzer::AnalyzerState;
+use crate::backend::Backend;
+use crate::spec::OutputSpec;
+
+/// What an op reads from its input columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// Numbers, cast to Float64 before the op sees them (strings are parsed;
+    /// a string that is not a number makes the row invalid).
+    Numeric,
+    /// The column as fitted (Int64, Float64 or Utf8), whatever it holds.
+    Any,
+}
+
+/// An op of the spec with its parameters, before fitting.
+pub trait Preprocessor: Send + Sync + Debug {
+    /// The op's name as the spec spells it.
+    fn op(&self) -> &'static str;
+    /// What the op reads from each of its inputs.
+    fn input_kind(&self) -> InputKind;
+    /// Empty states of the analyzers the op needs, in the order [`Self::fit`] takes them.
+    fn analyzers(&self) -> Vec<AnalyzerState>;
+    /// The fitted values (a JSON object) from the finished analyzer states;
+    /// `input_type` is the fitted type of the input column.
+    fn fit(&self, input_type: &DataType, states: &[AnalyzerState]) -> Result<Value>;
+    /// The transform with `fitted` values, from [`Self::fit`] or `transform.json`.
+    fn transform(&self, input_type: &DataType, fitted: &Value) -> Result<Box<dyn BatchTransform>>;
+}
+
+/// A fitted op: a pure function from its input columns to its output column.
+pub trait BatchTransform: Send + Sync + Debug {
+    /// The type of the output column.
+    fn output_type(&self) -> DataType;
+    /// The output column of a batch; `inputs` are cast as [`Preprocessor::input_kind`] says.
+    fn transform(&self, inputs: &[ArrayRef], backend: &dyn Backend) -> Result<ArrayRef>;
+}
+
+type Build = fn(&mut Params<'_>) -> Result<Box<dyn Preprocessor>>;
+
+/// Every op: TFT's name, its arity, and how to build it from its parameters.
+const REGISTRY: &[(&str, usize, Build)] = &[
+    ("scale_to_z_score", 1, z_score::build),
+    ("scale_to_0_1", 1, scale_min_max::build_0_1),
+    ("scale_by_min_max", 1, scale_min_max::build),
+    ("bucketize", 1, bucketize::build),
+    ("apply_buckets", 1, bucketize::build_apply),
+    ("fill_missing", 1, fill_missing::build),
+    ("log1p", 1, log1p::build),
+    ("clip", 1, clip::build),
+];
+
+/// The names of every op, for help texts.
+pub fn op_names() -> Vec<&'static str> {
+    REGISTRY.iter().map(|(name, _, _)| *name).collect()
+}
+
+/// The configured op of one output: known op, right arity, valid parameters.
+pub fn build(output: &OutputSpec) -> Result<Box<dyn Preprocessor>> {
+    let at = |message: String| TabxError::config(format!("output `{}`: {message}", output.name));
+    let Some((name, arity, build)) = REGISTRY.iter().find(|(name, _, _)| *name == output.op) else {
+        let close = REGISTRY.iter().map(|(n, _, _)| *n).min_by_key(|n| edit_distance(n, &output.op));
+        let hint = match close.filter(|n| edit_distance(n, &output.op) <= 3) {
+            Some(n) => format!("did you mean `{n}`?"),
+            None => format!("the ops are {}", op_names().join(", ")),
+        };
+        return Err(at(format!("unknown op `{}`", output.op)).with_hint(hint));
+    };
+    if output.inputs.len() != *arity {
+        return Err(at(format!("op `{name}` takes {arity} input column, got {}", output.inputs.len()))
+            .with_hint(format!("write `inputs: [COLUMN]` and one output per column for {name}")));
+    }
+    let mut params = Params { output: &output.name, op: name, map: &output.params, used: Vec::new() };
+    let op = build(&mut params)?;
+    params.finish()?;
+    Ok(op)
+}
+
+/// The parameters of one output, read by an op's `build`; any left unread is an error.
+#[derive(Debug)]
+pub struct Params<'a> {
+    output: &'a str,
+    op: &'static str,
+    map: &'a Map<String, Value>,
+    used: Vec<&'static str>,
+}
+
+impl Params<'_> {
+    /// The error for this output, naming it and the op.
+    pub fn error(&self, message: impl std::fmt::Display) -> TabxError {
+        TabxError::config(format!("output `{}`: op `{}` {message}", self.output, self.op))
+    }
+
+    /// An optional parameter.
+    pub fn get<T: DeserializeOwned>(&mut self, name: &'static str) -> Result<Option<T>> {
+        self.used.push(name);
+        match self.map.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|e| {
+                self.error(format!("has an invalid `{name}`: {e} (got {v})"))
+                    .with_hint(format!("see `{}` in TFT's documentation for the expected value", self.op))
+            }),
+        }
+    }
+
+    /// A required parameter.
+    pub fn require<T: DeserializeOwned>(&mut self, name: &'static str, example: &str) -> Result<T> {
+        self.get(name)?.ok_or_else(|| {
+            self.error(format!("needs the parameter `{name}`")).with_hint(format!("add `{name}: {example}`"))
+        })
+    }
+
+    fn finish(&self) -> Result<()> {
+        if let Some(unknown) = self.map.keys().find(|k| !self.used.contains(&k.as_str())) {
+            let takes = if self.used.is_empty() { "no parameters".to_string() } else { self.used.join(", ") };
+            return Err(self.error(format!("has no parameter `{unknown}`")).with_hint(format!("it takes {takes}")));
+        }
+        Ok(())
+    }
+}
+
+/// Fitted values to JSON.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Value> {
+    serde_json::to_value(value).map_err(|e| TabxError::Internal(format!("cannot write fitted values: {e}")))
+}
+
+/// Fitted values from JSON (a `transform.json` edited by hand, or from another version).
+pub(crate) fn from_json<T: DeserializeOwned>(op: &str, value: &Value) -> Result<T> {
+    serde_json::from_value(value.clone()).map_err(|e| {
+        TabxError::config(format!("the fitted values of op `{op}` are invalid: {e}"))
+            .with_hint("fit the transform again with `tabx transform fit`")
+    })
+}
+
+/// The analyzer state at `index`, of the kind `pick` selects.
+pub(crate) fn state<T>(states: &[AnalyzerState], index: usize, pick: fn(&AnalyzerState) -> Option<&T>) -> Result<&T> {
+    states
+        .get(index)
+        .and_then(pick)
+        .ok_or_else(|| TabxError::Internal(format!("analyzer {index} missing or of the wrong kind")))
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}

@@ -1,0 +1,73 @@
+//! Serving: one row in, one row out, with exactly the batch path's values
+//! ([`Transformer::transform_row`]).
+//!
+//! The row becomes a one-row [`RecordBatch`] and goes through
+//! [`Transformer::apply`]: one code path, so training (batch) and serving
+//! (row) cannot skew. JSON numbers that are integers become Int64, others
+//! Float64, strings Utf8, booleans Boolean; an absent key or `null` is a null
+//! value. The fitted input schema then casts them exactly as it casts a
+//! batch's columns. In the output, NaN and ±inf (which JSON cannot hold) are `null`.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, NullArray, RecordBatch, StringArray,
+};
+use arrow::datatypes::{DataType, Float64Type, Int64Type};
+use serde_json::{Map, Value};
+use tabx_core::{Result, TabxError};
+
+use crate::apply::Transformer;
+
+impl Transformer {
+    /// Transforms one row given as a JSON object (column → value).
+    pub fn transform_row(&self, row: &Map<String, Value>) -> Result<Map<String, Value>> {
+        let columns = self
+            .artifact()
+            .input_schema
+            .keys()
+            .map(|name| Ok((name.as_str(), json_column(name, row.get(name).unwrap_or(&Value::Null))?)))
+            .collect::<Result<Vec<_>>>()?;
+        let batch = RecordBatch::try_from_iter(columns)?;
+        let out = self.apply(&batch)?;
+        let schema = out.schema();
+        Ok(schema.fields().iter().zip(out.columns()).map(|(f, c)| (f.name().clone(), json_value(c.as_ref()))).collect())
+    }
+}
+
+/// One JSON value as a one-row column.
+fn json_column(name: &str, value: &Value) -> Result<ArrayRef> {
+    Ok(match value {
+        Value::Null => Arc::new(NullArray::new(1)),
+        Value::Bool(b) => Arc::new(BooleanArray::from(vec![*b])),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Arc::new(Int64Array::from(vec![i])),
+            None => Arc::new(Float64Array::from(vec![n.as_f64().unwrap_or(f64::NAN)])),
+        },
+        Value::String(s) => Arc::new(StringArray::from(vec![s.as_str()])),
+        Value::Array(_) | Value::Object(_) => {
+            return Err(TabxError::invalid_input(
+                format!("column `{name}`"),
+                format!("expected a single value, got {value}"),
+            ));
+        }
+    })
+}
+
+/// Row 0 of an output column as JSON.
+pub(crate) fn json_value(column: &dyn Array) -> Value {
+    if column.data_type() == &DataType::Null || column.is_null(0) {
+        return Value::Null;
+    }
+    match column.data_type() {
+        DataType::Float64 => serde_json::Number::from_f64(column.as_primitive::<Float64Type>().value(0))
+            .map_or(Value::Null, Value::Number),
+        DataType::Int64 => Value::from(column.as_primitive::<Int64Type>().value(0)),
+        DataType::Utf8 => Value::from(column.as_string::<i32>().value(0)),
+        DataType::Boolean => Value::from(column.as_boolean().value(0)),
+        _ => match arrow::util::display::array_value_to_string(column, 0) {
+            Ok(s) => Value::String(s),
+            Err(_) => Value::Null,
+        },
+    }
+}
