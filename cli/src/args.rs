@@ -39,6 +39,9 @@ pub enum Command {
     /// Write example data sets.
     #[command(subcommand)]
     Datasets(DatasetsCommand),
+    /// Fit TFT-style feature transforms on data and apply them (transform.json).
+    #[command(subcommand)]
+    Transform(TransformCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -344,4 +347,82 @@ pub struct TaxiArgs {
     /// drop=COLUMN, type-change=COLUMN[:FRACTION], scale=COLUMN:FACTOR[:OFFSET] or missing=COLUMN:FRACTION.
     #[arg(long, value_name = "FAULT")]
     pub inject: Vec<tabx_datasets::TaxiFault>,
+}
+
+const TRANSFORM_SPEC_HELP: &str = "Spec (YAML or JSON):
+  outputs:
+    - {name: trip_miles_z, op: scale_to_z_score, inputs: [trip_miles]}
+    - {name: fare_bucket, op: bucketize, inputs: [fare], num_buckets: 10}
+    - {name: company, op: fill_missing, inputs: [company], value: ''}
+  passthrough: [trip_start_hour]
+
+Ops (TFT's names and defaults): scale_to_z_score, scale_to_0_1, scale_by_min_max (output_min, output_max),
+bucketize (num_buckets, epsilon), apply_buckets (bucket_boundaries), fill_missing (strategy:
+constant|mean|median|most_frequent, value), log1p, clip (min, max).
+
+Examples:
+  tabx transform fit data.csv --spec spec.yaml -o transform.json
+  tabx transform fit big.csv --spec spec.yaml --shard 0/4 --partial -o part-0.partial   # one pod of four
+  tabx transform merge part-*.partial -o transform.json
+  tabx transform apply data.parquet --transform transform.json -o transformed.parquet";
+
+#[derive(Debug, Subcommand)]
+pub enum TransformCommand {
+    /// Fit a spec on data: one pass through the analyzers its ops need, written to transform.json.
+    #[command(after_help = TRANSFORM_SPEC_HELP)]
+    Fit(TransformFitArgs),
+    /// Merge the partial fits of shards (`fit --shard I/N --partial`) into transform.json.
+    Merge(TransformMergeArgs),
+    /// Apply a fitted transform.json to data, writing Parquet or CSV.
+    #[command(after_help = TRANSFORM_SPEC_HELP)]
+    Apply(TransformApplyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TransformFitArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The transform spec (YAML or JSON).
+    #[arg(long, value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Where to write the fitted transform (or the partial state with --partial).
+    #[arg(long, short, default_value = "transform.json")]
+    pub output: PathBuf,
+    /// Read only shard I of N (0-based), e.g. `--shard 2/8`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Write the mergeable partial state instead of transform.json (see `tabx transform merge`).
+    #[arg(long)]
+    pub partial: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TransformMergeArgs {
+    /// Partial files written by `tabx transform fit --shard I/N --partial`.
+    #[arg(required = true, value_name = "PARTIAL")]
+    pub partials: Vec<PathBuf>,
+    /// Where to write the fitted transform.
+    #[arg(long, short, default_value = "transform.json")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TransformApplyArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The fitted transform from `tabx transform fit`.
+    #[arg(long, value_name = "PATH", default_value = "transform.json")]
+    pub transform: PathBuf,
+    /// Where to write the transformed rows: .parquet (or .pq), else CSV.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Where to run the transform: cpu, or auto (the fastest backend available; CPU until CUDA lands).
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DeviceArg {
+    Cpu,
+    Auto,
 }

@@ -18,6 +18,7 @@ mod output;
 pub mod rows;
 mod schema_view;
 mod settings;
+mod sink;
 mod summary;
 
 pub use driver::{StatsRun, compute_stats, compute_stats_with};

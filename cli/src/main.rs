@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Schema(command) => commands::schema(command, cli.quiet),
         Command::Validate(args) => commands::validate(args, cli.quiet),
         Command::Datasets(command) => commands::datasets(command, cli.quiet),
+        Command::Transform(command) => commands::transform(command, cli.quiet),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

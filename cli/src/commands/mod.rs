@@ -7,6 +7,7 @@ mod merge;
 mod rows;
 mod schema;
 mod stats;
+mod transform;
 mod validate;
 
 pub use datasets::datasets;
@@ -14,6 +15,7 @@ pub use demo::demo;
 pub use merge::merge;
 pub use schema::schema;
 pub use stats::stats;
+pub use transform::transform;
 pub use validate::validate;
 
 /// How a command ended, for the exit status.

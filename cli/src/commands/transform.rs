@@ -1,0 +1,223 @@
+//! `tabx transform fit | merge | apply`: TFT-style transforms over the
+//! engine's parallel scan.
+//!
+//! ```text
+//!  fit:   tasks ─FitState::update─▶ states in task order ─merge─▶ transform.json (or a *.partial)
+//!  merge: *.partial ─FitState::from_partial─▶ merge ─▶ transform.json
+//!  apply: tasks ─Transformer::apply_with─▶ batches in task order ─▶ OUT.parquet | OUT.csv
+//! ```
+//!
+//! `--on-error` covers both rows the reader rejects (the engine's policy) and
+//! rows whose values do not fit an op (text in a numeric input): `fail` stops
+//! at the first with its `file:line`; `skip` and `quarantine=PATH` leave them
+//! out, counted by reason (only rows the reader rejects go to the quarantine file).
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result, bail};
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::UInt64Type;
+use tabx_core::TabxError;
+use tabx_engine::{OnError, ScanPlan, ScanReport, Shard, SourceOptions, scan_ordered};
+use tabx_transform::{Device, FitState, InvalidRow, InvalidRows, TransformSpec, Transformer};
+
+use super::Outcome;
+use crate::args::{DeviceArg, TransformApplyArgs, TransformCommand, TransformFitArgs, TransformMergeArgs};
+use crate::output::write_atomically;
+use crate::settings::source_options;
+use crate::sink::Sink;
+
+pub fn transform(command: &TransformCommand, quiet: bool) -> Result<Outcome> {
+    match command {
+        TransformCommand::Fit(args) => fit(args, quiet),
+        TransformCommand::Merge(args) => merge(args, quiet),
+        TransformCommand::Apply(args) => apply(args, quiet),
+    }
+}
+
+fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
+    let spec = TransformSpec::from_path(&args.spec).context("cannot use the spec")?;
+    let mut source = source_options(&args.input.read)?;
+    if let Some(shard) = &args.shard {
+        source.shard = Some(shard.parse::<Shard>().map_err(anyhow::Error::msg)?);
+    } else if args.partial {
+        source.shard = Some(Shard { index: 0, count: 1 });
+    }
+    let fail = source.on_error == OnError::Fail;
+    source.row_source = true;
+    // Invalid rows come back to this function, which names their file and line.
+    let empty = FitState::try_new(&spec, InvalidRows::Skip)?;
+    let plan = ScanPlan::try_new(&args.input.inputs, source.clone())?;
+    let mut merged: Option<FitState> = None;
+    let report = scan_ordered(
+        &plan,
+        |_| empty.empty_like(),
+        |state, batch| {
+            let invalid = state.update_rows(batch)?;
+            match invalid.first() {
+                Some(first) if fail => Err(located(batch, first)),
+                _ => Ok(()),
+            }
+        },
+        |state| match &mut merged {
+            Some(m) => m.merge(&state),
+            None => {
+                merged = Some(state);
+                Ok(())
+            }
+        },
+    )?;
+    let state = merged.unwrap_or(empty);
+    if args.partial {
+        write_atomically(&args.output, &state.to_partial()?)?;
+        if !quiet {
+            report_scan(&report, state.invalid_rows(), &BTreeMap::new());
+            let shard = source.shard.expect("--partial sets a shard");
+            eprintln!(
+                "wrote the partial fit of shard {}/{} ({} rows) to {}",
+                shard.index,
+                shard.count,
+                state.rows(),
+                args.output.display()
+            );
+        }
+        return Ok(Outcome::Ok);
+    }
+    let artifact = state.finish()?;
+    write_atomically(&args.output, artifact.to_json()?.as_bytes())?;
+    if !quiet {
+        report_scan(&report, artifact.invalid_rows, &artifact.invalid_by_reason);
+        eprintln!(
+            "fitted {} outputs on {} rows; wrote {}",
+            artifact.outputs.len(),
+            artifact.rows - artifact.invalid_rows,
+            args.output.display()
+        );
+    }
+    Ok(Outcome::Ok)
+}
+
+fn merge(args: &TransformMergeArgs, quiet: bool) -> Result<Outcome> {
+    let mut merged: Option<FitState> = None;
+    for path in &args.partials {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let part = FitState::from_partial(&bytes, &path.display().to_string())?;
+        match &mut merged {
+            Some(m) => m.merge(&part).with_context(|| format!("cannot merge {}", path.display()))?,
+            None => merged = Some(part),
+        }
+    }
+    let Some(state) = merged else { bail!("no partial files given") };
+    let artifact = state.finish()?;
+    write_atomically(&args.output, artifact.to_json()?.as_bytes())?;
+    if !quiet {
+        eprintln!(
+            "merged {} shards: fitted {} outputs on {} rows; wrote {}",
+            args.partials.len(),
+            artifact.outputs.len(),
+            artifact.rows - artifact.invalid_rows,
+            args.output.display()
+        );
+    }
+    Ok(Outcome::Ok)
+}
+
+/// One task's transformed rows, waiting for their turn to be written.
+#[derive(Debug, Default)]
+struct TaskRows {
+    batches: Vec<RecordBatch>,
+    invalid: u64,
+    by_reason: BTreeMap<String, u64>,
+}
+
+fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
+    let device = match args.device {
+        DeviceArg::Cpu => Device::Cpu,
+        DeviceArg::Auto => Device::Auto,
+    };
+    let transformer = Transformer::load(&args.transform)
+        .with_context(|| format!("cannot load the transform {}", args.transform.display()))?
+        .with_device(device);
+    let mut source = source_options(&args.input.read)?;
+    let fail = source.on_error == OnError::Fail;
+    source.row_source = true;
+    let plan = ScanPlan::try_new(&args.input.inputs, source)?;
+    let mut sink = Sink::create(&args.output)?;
+    // The header (CSV) and the column types (Parquet), even when no row comes.
+    sink.write(&RecordBatch::new_empty(transformer.output_schema()))?;
+    let (mut written, mut invalid) = (0u64, 0u64);
+    let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    let report = scan_ordered(
+        &plan,
+        |_| TaskRows::default(),
+        |task, batch| {
+            let applied = transformer.apply_with(batch, InvalidRows::Skip)?;
+            if let Some(first) = applied.invalid.first() {
+                if fail {
+                    return Err(located(batch, first));
+                }
+                let mut rows: Vec<usize> = applied.invalid.iter().map(|r| r.row).collect();
+                rows.dedup();
+                task.invalid += rows.len() as u64;
+                for r in &applied.invalid {
+                    *task.by_reason.entry(reason_kind(&r.reason)).or_default() += 1;
+                }
+            }
+            task.batches.push(applied.batch);
+            Ok(())
+        },
+        |task| {
+            for b in &task.batches {
+                sink.write(b)?;
+                written += b.num_rows() as u64;
+            }
+            invalid += task.invalid;
+            for (k, v) in task.by_reason {
+                *by_reason.entry(k).or_default() += v;
+            }
+            Ok(())
+        },
+    )
+    .with_context(|| format!("cannot apply {}", args.transform.display()))?;
+    sink.finish().with_context(|| format!("cannot write {}", args.output.display()))?;
+    if !quiet {
+        report_scan(&report, invalid, &by_reason);
+        eprintln!("wrote {written} transformed rows to {}", args.output.display());
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The error for an invalid row, at the `file:line` the engine tagged it with.
+fn located(batch: &RecordBatch, row: &InvalidRow) -> TabxError {
+    let file = batch.column_by_name(SourceOptions::FILE_COLUMN).map(|c| c.as_string::<i32>().value(row.row));
+    let line = batch.column_by_name(SourceOptions::LINE_COLUMN).map(|c| c.as_primitive::<UInt64Type>().value(row.row));
+    let location = match (file, line) {
+        (Some(f), Some(l)) => format!("{f}:{l}"),
+        _ => format!("row {}", row.row + 1),
+    };
+    TabxError::invalid_input(location, &row.reason)
+        .with_hint("use --on-error skip to leave such rows out (they are counted)")
+}
+
+/// `column `x`: "abc" is not a number` → `column `x`: not a number`.
+fn reason_kind(reason: &str) -> String {
+    match reason.rsplit_once(" is ") {
+        Some((head, what)) => format!("{}: {what}", head.split_once(": ").map_or(head, |(c, _)| c)),
+        None => reason.to_string(),
+    }
+}
+
+/// What the scan and the transform left out, and the warnings.
+fn report_scan(report: &ScanReport, invalid: u64, by_reason: &BTreeMap<String, u64>) {
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if report.rows_bad > 0 {
+        let reasons: Vec<String> = report.bad_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        eprintln!("{} rows could not be read and were left out ({})", report.rows_bad, reasons.join(", "));
+    }
+    if invalid > 0 {
+        let reasons: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        eprintln!("{invalid} rows had values their op cannot take and were left out ({})", reasons.join(", "));
+    }
+}

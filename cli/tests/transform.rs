@@ -1,0 +1,156 @@
+//! `tabx transform fit | merge | apply` end to end on the taxi data: CSV and
+//! Parquet inputs give the same output, shards merge to the single-pass fit,
+//! and bad specs, wrong input schemas and invalid values fail with a clear error.
+
+mod common;
+
+use std::fs::File;
+use std::path::Path;
+
+use arrow::array::RecordBatch;
+use common::{read_json, tabx, taxi, write};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use predicates::str::contains;
+
+const SPEC: &str = "
+outputs:
+  - {name: trip_miles_z, op: scale_to_z_score, inputs: [trip_miles]}
+  - {name: trip_seconds_z, op: scale_to_z_score, inputs: [trip_seconds]}
+  - {name: fare_01, op: scale_to_0_1, inputs: [fare]}
+  - {name: tips_scaled, op: scale_by_min_max, inputs: [tips], output_min: -1, output_max: 1}
+  - {name: pickup_latitude_b, op: bucketize, inputs: [pickup_latitude], num_buckets: 10}
+  - {name: dropoff_latitude_b, op: apply_buckets, inputs: [dropoff_latitude], bucket_boundaries: [41.85, 41.9]}
+  - {name: company, op: fill_missing, inputs: [company], value: ''}
+  - {name: pickup_community_area, op: fill_missing, inputs: [pickup_community_area], value: 0}
+  - {name: tips_log, op: log1p, inputs: [tips]}
+  - {name: fare_clipped, op: clip, inputs: [fare], max: 100}
+passthrough: [trip_start_hour, payment_type]
+";
+
+fn read_parquet(path: &Path) -> Vec<RecordBatch> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap().build().unwrap();
+    reader.map(Result::unwrap).collect()
+}
+
+fn concat(batches: &[RecordBatch]) -> RecordBatch {
+    arrow::compute::concat_batches(&batches[0].schema(), batches).unwrap()
+}
+
+#[test]
+fn csv_and_parquet_inputs_give_identical_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "spec.yaml", SPEC);
+    tabx(d, &["transform", "fit", &taxi("data.csv"), "--spec", "spec.yaml", "-o", "t_csv.json"])
+        .success()
+        .stderr(contains("fitted 10 outputs on 15002 rows"));
+    tabx(d, &["transform", "fit", &taxi("data.parquet"), "--spec", "spec.yaml", "-o", "t_pq.json"]).success();
+    let (from_csv, from_parquet) = (read_json(&d.join("t_csv.json")), read_json(&d.join("t_pq.json")));
+    // Exact analyzers agree to the bit whichever format was read; quantile
+    // boundaries (output 4) agree within the sketch's rank error.
+    for i in [0, 1, 2, 3, 5, 6, 7, 8, 9] {
+        assert_eq!(from_csv["outputs"][i], from_parquet["outputs"][i], "output {i}");
+    }
+    assert_eq!(from_csv["output_schema"], from_parquet["output_schema"]);
+
+    tabx(d, &["transform", "apply", &taxi("data.csv"), "--transform", "t_csv.json", "-o", "a.parquet"])
+        .success()
+        .stderr(contains("wrote 15002 transformed rows"));
+    tabx(
+        d,
+        &[
+            "transform",
+            "apply",
+            &taxi("data.parquet"),
+            "--transform",
+            "t_csv.json",
+            "-o",
+            "b.parquet",
+            "--device",
+            "auto",
+        ],
+    )
+    .success();
+    let (a, b) = (concat(&read_parquet(&d.join("a.parquet"))), concat(&read_parquet(&d.join("b.parquet"))));
+    assert_eq!(a.num_rows(), 15_002);
+    assert_eq!(a, b);
+    let names: Vec<String> = a.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names[0], "trip_miles_z");
+    assert_eq!(names.last().unwrap(), "payment_type");
+
+    tabx(d, &["transform", "apply", &taxi("data.parquet"), "--transform", "t_csv.json", "-o", "c.csv"]).success();
+    let text = std::fs::read_to_string(d.join("c.csv")).unwrap();
+    assert_eq!(text.lines().count(), 15_003);
+    assert!(text.starts_with("trip_miles_z,trip_seconds_z,fare_01,"), "{}", &text[..80]);
+}
+
+#[test]
+fn shards_merge_to_the_single_pass_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "spec.yaml", SPEC);
+    let data = taxi("data.parquet");
+    tabx(d, &["transform", "fit", &data, "--spec", "spec.yaml", "-o", "whole.json"]).success();
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let out = format!("part-{i}.partial");
+        tabx(d, &["transform", "fit", &data, "--spec", "spec.yaml", "--shard", &shard, "--partial", "-o", &out])
+            .success();
+    }
+    tabx(d, &["transform", "merge", "part-1.partial", "part-0.partial", "-o", "merged.json"])
+        .success()
+        .stderr(contains("merged 2 shards"));
+    let (whole, merged) = (read_json(&d.join("whole.json")), read_json(&d.join("merged.json")));
+    for i in [0, 1, 2, 3, 5, 6, 7, 8, 9] {
+        assert_eq!(whole["outputs"][i], merged["outputs"][i], "output {i}");
+    }
+    assert_eq!(whole["rows"], merged["rows"]);
+}
+
+#[test]
+fn bad_spec_is_an_error_naming_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "spec.yaml", "outputs:\n  - {name: z, op: scale_to_zscore, inputs: [trip_miles]}\n");
+    tabx(d, &["transform", "fit", &taxi("data.csv"), "--spec", "spec.yaml"])
+        .code(2)
+        .stderr(contains("output `z`: unknown op `scale_to_zscore`"))
+        .stderr(contains("hint: did you mean `scale_to_z_score`?"));
+    write(d, "spec.yaml", "outputs:\n  - {name: z, op: log1p, inputs: [trip_mile]}\n");
+    tabx(d, &["transform", "fit", &taxi("data.csv"), "--spec", "spec.yaml"])
+        .code(2)
+        .stderr(contains("output `z` reads column `trip_mile`, which is not in the input"))
+        .stderr(contains("hint: did you mean `trip_miles`?"));
+}
+
+#[test]
+fn wrong_input_schema_and_invalid_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "spec.yaml", "outputs:\n  - {name: z, op: scale_to_z_score, inputs: [x]}\npassthrough: [id]\n");
+    write(d, "train.csv", "id,x\n1,1.0\n2,2.0\n3,3.0\n");
+    tabx(d, &["transform", "fit", "train.csv", "--spec", "spec.yaml"]).success();
+    write(d, "other.csv", "id,y\n1,1.0\n");
+    tabx(d, &["transform", "apply", "other.csv", "-o", "out.csv"])
+        .code(2)
+        .stderr(contains("column `x` (Float64 when the transform was fitted) is not in the input"));
+    write(d, "typed.csv", "id,x\nabc,1.0\n");
+    tabx(d, &["transform", "apply", "typed.csv", "-o", "out.csv"])
+        .code(2)
+        .stderr(contains("typed.csv:2: column `id`: \"abc\" is not an integer"));
+
+    write(d, "dirty.csv", "id,x\n1,1.0\n2,oops\n3,3.0\n");
+    tabx(d, &["transform", "apply", "dirty.csv", "-o", "out.csv"])
+        .code(2)
+        .stderr(contains("dirty.csv:3: column `x`: \"oops\" is not a number"))
+        .stderr(contains("hint: use --on-error skip"));
+    tabx(d, &["transform", "apply", "dirty.csv", "-o", "out.csv", "--on-error", "skip"])
+        .success()
+        .stderr(contains("1 rows had values their op cannot take and were left out (1 column `x`: not a number)"))
+        .stderr(contains("wrote 2 transformed rows"));
+    // numpy: x = [1, 2, 3]; (x - 2) / x.std() = ±1.224744871391589.
+    assert_eq!(
+        std::fs::read_to_string(d.join("out.csv")).unwrap(),
+        "z,id\n-1.224744871391589,1\n1.224744871391589,3\n"
+    );
+}
