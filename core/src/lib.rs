@@ -26,4 +26,4 @@ pub mod testing;
 
 pub use error::{Result, TabxError};
 pub use mergeable::{Mergeable, PARTIAL_MAGIC, decode_state, encode_state};
-pub use sketch::{ExactSum, FrequentItems, HyperLogLog, KllSketch, hash64, sort_f64};
+pub use sketch::{ExactSum, FrequentItems, HyperLogLog, KllSketch, add_square, hash64, mean_variance, sort_f64};

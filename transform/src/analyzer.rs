@@ -37,11 +37,7 @@ impl MomentsState {
             self.count += 1;
             self.sum.add(x);
             // x² = p + e exactly (Dekker 1971, with a fused multiply-add).
-            let p = x * x;
-            self.sum_sq.add(p);
-            if p.is_finite() {
-                self.sum_sq.add(x.mul_add(x, -p));
-            }
+            tabx_core::add_square(&mut self.sum_sq, x);
         }
     }
 
@@ -53,19 +49,7 @@ impl MomentsState {
     /// Mean and population (biased, ddof 0) variance, as TFT's `tft.var`;
     /// `(0, 0)` for no values.
     pub fn mean_var(&self) -> (f64, f64) {
-        let n = self.count as f64;
-        if self.count == 0 {
-            return (0.0, 0.0);
-        }
-        let mean = self.sum.value() / n;
-        let (s1, s2) = (split(&self.sum), split(&self.sum_sq));
-        if !(s1.0.is_finite() && s2.0.is_finite()) {
-            return (mean, f64::NAN);
-        }
-        // (n·Σx² − (Σx)²) / n² in double-double: E[x²] − E[x]² in f64 loses
-        // half the digits when the mean dwarfs the spread.
-        let numerator = dd_sub(dd_mul(s2, (n, 0.0)), dd_mul(s1, s1));
-        (mean, ((numerator.0 + numerator.1) / (n * n)).max(0.0))
+        tabx_core::mean_variance(self.count as f64, &self.sum, &self.sum_sq)
     }
 }
 
@@ -75,35 +59,6 @@ impl Mergeable for MomentsState {
         self.sum.merge(&other.sum);
         self.sum_sq.merge(&other.sum_sq);
     }
-}
-
-/// An exact sum as a double-double: the rounded value and the rounded remainder.
-fn split(sum: &ExactSum) -> (f64, f64) {
-    let hi = sum.value();
-    if !hi.is_finite() {
-        return (hi, 0.0);
-    }
-    let mut rest = sum.clone();
-    rest.add(-hi);
-    (hi, rest.value())
-}
-
-/// Knuth's TwoSum.
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let v = s - a;
-    (s, (a - (s - v)) + (b - v))
-}
-
-fn dd_mul(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
-    let p = a.0 * b.0;
-    let e = a.0.mul_add(b.0, -p) + (a.0 * b.1 + a.1 * b.0);
-    two_sum(p, e)
-}
-
-fn dd_sub(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
-    let (s, e) = two_sum(a.0, -b.0);
-    two_sum(s, e + a.1 - b.1)
 }
 
 /// Exact minimum and maximum of the non-NaN values (TFT's `tft.min`/`tft.max`).

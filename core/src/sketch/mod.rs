@@ -13,6 +13,7 @@ mod frequent;
 mod hash;
 mod hll;
 mod kll;
+mod moments;
 mod rng;
 mod sort;
 
@@ -21,5 +22,6 @@ pub use frequent::FrequentItems;
 pub use hash::hash64;
 pub use hll::HyperLogLog;
 pub use kll::KllSketch;
+pub use moments::{add_square, mean_variance};
 pub(crate) use rng::SplitMix64;
 pub use sort::sort_f64;

@@ -179,48 +179,8 @@ impl NumericState {
 /// Being a function of exact sums, the result has the same bits however the data
 /// was partitioned.
 fn moments(n: f64, sum: &ExactSum, sum_sq: &ExactSum) -> (f64, f64) {
-    if n == 0.0 {
-        return (0.0, 0.0);
-    }
-    let mean = sum.value() / n;
-    let (s1, s2) = (split(sum), split(sum_sq));
-    if !(s1.0.is_finite() && s2.0.is_finite()) {
-        return (mean, f64::NAN);
-    }
-    let numerator = dd_sub(dd_mul(s2, (n, 0.0)), dd_mul(s1, s1));
-    let variance = ((numerator.0 + numerator.1) / (n * n)).max(0.0);
+    let (mean, variance) = tabx_core::mean_variance(n, sum, sum_sq);
     (mean, variance.sqrt())
-}
-
-/// An exact sum as a double-double: the rounded value and the rounded remainder.
-fn split(sum: &ExactSum) -> (f64, f64) {
-    let hi = sum.value();
-    if !hi.is_finite() {
-        return (hi, 0.0);
-    }
-    let mut rest = sum.clone();
-    rest.add(-hi);
-    (hi, rest.value())
-}
-
-/// Error-free sum (Knuth's TwoSum).
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let v = s - a;
-    (s, (a - (s - v)) + (b - v))
-}
-
-/// Double-double product (Dekker's algorithm with a fused multiply-add).
-fn dd_mul(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
-    let p = a.0 * b.0;
-    let e = a.0.mul_add(b.0, -p) + (a.0 * b.1 + a.1 * b.0);
-    two_sum(p, e)
-}
-
-/// Double-double difference.
-fn dd_sub(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
-    let (s, e) = two_sum(a.0, -b.0);
-    two_sum(s, e + a.1 - b.1)
 }
 
 impl Mergeable for NumericState {
