@@ -419,6 +419,9 @@ pub struct TransformApplyArgs {
     /// Where to run the transform: cpu, or auto (the fastest backend available; CPU until CUDA lands).
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceArg,
+    /// Also write the TFDV statistics of the transformed rows here (.json, .pbtxt or .pb, as `tabx stats -o`).
+    #[arg(long, value_name = "PATH")]
+    pub stats: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

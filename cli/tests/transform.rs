@@ -8,7 +8,7 @@ use std::fs::File;
 use std::path::Path;
 
 use arrow::array::RecordBatch;
-use common::{read_json, tabx, taxi, write};
+use common::{feature, read_json, tabx, taxi, write};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use predicates::str::contains;
 
@@ -153,4 +153,29 @@ fn wrong_input_schema_and_invalid_values() {
         std::fs::read_to_string(d.join("out.csv")).unwrap(),
         "z,id\n-1.224744871391589,1\n1.224744871391589,3\n"
     );
+}
+
+#[test]
+fn stats_of_the_transformed_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "spec.yaml", SPEC);
+    tabx(d, &["transform", "fit", &taxi("data.csv"), "--spec", "spec.yaml"]).success();
+    tabx(d, &["transform", "apply", &taxi("data.parquet"), "-o", "out.parquet", "--stats", "out_stats.json"])
+        .success()
+        .stderr(contains("wrote the statistics of the transformed rows to out_stats.json"));
+    let stats = read_json(&d.join("out_stats.json"));
+    assert_eq!(stats["datasets"][0]["num_examples"], 15_002);
+    // A z-score has mean 0 and (population) standard deviation 1 by construction;
+    // trip_miles has no missing values in data.csv, so every row counts.
+    for name in ["trip_miles_z", "trip_seconds_z"] {
+        let z = &feature(&stats, name)["num_stats"];
+        assert!(z["mean"].as_f64().unwrap().abs() < 1e-12, "{name}: {z}");
+        assert!((z["std_dev"].as_f64().unwrap() - 1.0).abs() < 1e-12, "{name}: {z}");
+    }
+    // scale_to_0_1 spans [0, 1] exactly; passthrough columns keep their statistics.
+    let fare = &feature(&stats, "fare_01")["num_stats"];
+    assert_eq!((fare["min"].as_f64(), fare["max"].as_f64()), (Some(0.0), Some(1.0)));
+    let hour = &feature(&stats, "trip_start_hour")["num_stats"];
+    assert_eq!(hour["max"], 23.0);
 }

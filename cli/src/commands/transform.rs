@@ -5,6 +5,7 @@
 //!  fit:   tasks ─FitState::update─▶ states in task order ─merge─▶ transform.json (or a *.partial)
 //!  merge: *.partial ─FitState::from_partial─▶ merge ─▶ transform.json
 //!  apply: tasks ─Transformer::apply_with─▶ batches in task order ─▶ OUT.parquet | OUT.csv
+//!                  └─StatsAccumulator::update (--stats)─▶ merge in task order ─▶ stats.json
 //! ```
 //!
 //! `--on-error` covers both rows the reader rejects (the engine's policy) and
@@ -19,12 +20,13 @@ use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::UInt64Type;
 use tabx_core::TabxError;
 use tabx_engine::{OnError, ScanPlan, ScanReport, Shard, SourceOptions, scan_ordered};
+use tabx_schema::{StatsAccumulator, StatsOptions};
 use tabx_transform::{Device, FitState, InvalidRow, InvalidRows, TransformSpec, Transformer};
 
 use super::Outcome;
 use crate::args::{DeviceArg, TransformApplyArgs, TransformCommand, TransformFitArgs, TransformMergeArgs};
-use crate::output::write_atomically;
-use crate::settings::source_options;
+use crate::output::{write_atomically, write_statistics};
+use crate::settings::{output_format, source_options};
 use crate::sink::Sink;
 
 pub fn transform(command: &TransformCommand, quiet: bool) -> Result<Outcome> {
@@ -122,12 +124,15 @@ fn merge(args: &TransformMergeArgs, quiet: bool) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// One task's transformed rows, waiting for their turn to be written.
+/// One task's transformed rows, waiting for their turn to be written, and
+/// their statistics with `--stats` (computed in the worker, merged in task
+/// order so the sketches are the same on every run).
 #[derive(Debug, Default)]
 struct TaskRows {
     batches: Vec<RecordBatch>,
     invalid: u64,
     by_reason: BTreeMap<String, u64>,
+    stats: Option<StatsAccumulator>,
 }
 
 fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
@@ -147,9 +152,14 @@ fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
     sink.write(&RecordBatch::new_empty(transformer.output_schema()))?;
     let (mut written, mut invalid) = (0u64, 0u64);
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    let empty_stats = match &args.stats {
+        Some(_) => Some(StatsAccumulator::try_new(StatsOptions::default())?),
+        None => None,
+    };
+    let mut stats: Option<StatsAccumulator> = None;
     let report = scan_ordered(
         &plan,
-        |_| TaskRows::default(),
+        |index| TaskRows { stats: empty_stats.clone().map(|s| s.for_partition(index)), ..TaskRows::default() },
         |task, batch| {
             let applied = transformer.apply_with(batch, InvalidRows::Skip)?;
             if let Some(first) = applied.invalid.first() {
@@ -163,6 +173,9 @@ fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
                     *task.by_reason.entry(reason_kind(&r.reason)).or_default() += 1;
                 }
             }
+            if let Some(s) = &mut task.stats {
+                s.update(&applied.batch)?;
+            }
             task.batches.push(applied.batch);
             Ok(())
         },
@@ -175,14 +188,26 @@ fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
             for (k, v) in task.by_reason {
                 *by_reason.entry(k).or_default() += v;
             }
+            match (&mut stats, task.stats) {
+                (Some(merged), Some(s)) => merged.merge(&s)?,
+                (None, s) => stats = s,
+                (Some(_), None) => {}
+            }
             Ok(())
         },
     )
     .with_context(|| format!("cannot apply {}", args.transform.display()))?;
     sink.finish().with_context(|| format!("cannot write {}", args.output.display()))?;
+    if let (Some(path), Some(empty)) = (&args.stats, empty_stats) {
+        let statistics = stats.unwrap_or(empty).finish();
+        write_statistics(&statistics, path, output_format(None, path))?;
+    }
     if !quiet {
         report_scan(&report, invalid, &by_reason);
         eprintln!("wrote {written} transformed rows to {}", args.output.display());
+        if let Some(path) = &args.stats {
+            eprintln!("wrote the statistics of the transformed rows to {}", path.display());
+        }
     }
     Ok(Outcome::Ok)
 }
