@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// TFDV-compatible statistics of CSV, Parquet and NDJSON data, without Python,
-/// Beam or TensorFlow. (Schema checks, transforms and evaluation are on the way.)
+/// TFDV-compatible statistics, schemas and data validation, and TFT-style
+/// transforms, for CSV, Parquet and NDJSON data, without Python, Beam or
+/// TensorFlow. (Model evaluation is on the way.)
 #[derive(Debug, Parser)]
 #[command(name = "tabx", version, propagate_version = true)]
 #[command(after_help = "Exit status: 0 ok, 1 findings (anomalies, failed thresholds), 2 error.")]
