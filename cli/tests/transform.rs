@@ -179,3 +179,51 @@ fn stats_of_the_transformed_rows() {
     let hour = &feature(&stats, "trip_start_hour")["num_stats"];
     assert_eq!(hour["max"], 23.0);
 }
+
+/// The fitted values of the output `name` of a transform.json.
+fn fitted<'a>(transform: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    let outputs = transform["outputs"].as_array().unwrap();
+    &outputs.iter().find(|o| o["name"] == name).unwrap_or_else(|| panic!("no output {name}"))["fitted"]
+}
+
+#[test]
+fn the_taxi_spec_fits_and_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The shipped file and the embedded copy are the same spec.
+    assert_eq!(std::fs::read_to_string(taxi("taxi_transform.yaml")).unwrap(), tabx_datasets::TAXI_TRANSFORM_YAML);
+    let spec = taxi("taxi_transform.yaml");
+    tabx(d, &["transform", "fit", &taxi("data.csv"), "--spec", &spec]).success();
+    let transform = read_json(&d.join("transform.json"));
+    // pandas: m = df.trip_miles.fillna(0) (trip_miles has no missing value);
+    // m.mean() = 2.872819624050127, m.std(ddof=0) = 15.275498251854652.
+    let miles = fitted(&transform, "trip_miles_xf");
+    assert!((miles["mean"].as_f64().unwrap() - 2.872819624050127).abs() < 1e-12, "{miles}");
+    assert!((miles["std_dev"].as_f64().unwrap() - 15.275498251854652).abs() < 1e-12, "{miles}");
+    assert_eq!(miles["count"], 15_002);
+
+    tabx(d, &["transform", "apply", &taxi("data.csv"), "-o", "transformed.parquet"])
+        .success()
+        .stderr(contains("wrote 15002 transformed rows"));
+    let out = concat(&read_parquet(&d.join("transformed.parquet")));
+    assert_eq!(out.num_rows(), 15_002);
+    // Categorical ints keep their type, missing values filled with 0: pandas
+    // df.dropoff_census_tract.isna().sum() = 4241 zeros.
+    let tract = out.column_by_name("dropoff_census_tract_xf").unwrap();
+    assert_eq!(tract.data_type(), &arrow::datatypes::DataType::Int64);
+    assert_eq!(tract.null_count(), 0);
+    let tract = tract.as_any().downcast_ref::<arrow::array::Int64Array>().unwrap();
+    assert_eq!(tract.iter().filter(|v| *v == Some(0)).count(), 4241);
+    let buckets = out.column_by_name("pickup_latitude_xf").unwrap();
+    assert_eq!(buckets.null_count(), 2, "pandas: df.pickup_latitude.isna().sum()");
+}
+
+#[test]
+fn demo_fits_and_applies_the_taxi_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    tabx(dir.path(), &["demo", "-o", "demo"]).success().stdout(contains("transformed.parquet"));
+    let demo = dir.path().join("demo");
+    assert_eq!(read_json(&demo.join("transform.json"))["rows"], 15_002);
+    assert_eq!(concat(&read_parquet(&demo.join("transformed.parquet"))).num_rows(), 15_002);
+    assert_eq!(std::fs::read_to_string(demo.join("taxi_transform.yaml")).unwrap(), tabx_datasets::TAXI_TRANSFORM_YAML);
+}

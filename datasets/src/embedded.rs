@@ -11,6 +11,10 @@ pub const TAXI_CSV: &[u8] = include_bytes!("../data/data.csv");
 /// (tensorflow_metadata `Schema`).
 pub const TAXI_SCHEMA_PBTXT: &str = include_str!("../data/tfdv_schema.pbtxt");
 
+/// The TFX taxi example's preprocessing adapted to the fare task, as a
+/// `tabx transform` spec (YAML; the file's comments say what it does).
+pub const TAXI_TRANSFORM_YAML: &str = include_str!("../data/taxi_transform.yaml");
+
 /// Rows in [`TAXI_CSV`] (and in the Parquet copy), header not counted.
 pub const TAXI_ROWS: u64 = 15_002;
 

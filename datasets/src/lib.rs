@@ -40,7 +40,9 @@
 mod embedded;
 mod taxi;
 
-pub use embedded::{TAXI_CSV, TAXI_ROWS, TAXI_SCHEMA_PBTXT, taxi_csv_path, taxi_parquet_path, taxi_schema_path};
+pub use embedded::{
+    TAXI_CSV, TAXI_ROWS, TAXI_SCHEMA_PBTXT, TAXI_TRANSFORM_YAML, taxi_csv_path, taxi_parquet_path, taxi_schema_path,
+};
 pub use taxi::{
     TAXI_BATCH_ROWS, TAXI_FAULT_SYNTAX, TAXI_ROW_GROUP_ROWS, TaxiBatches, TaxiFault, TaxiFaults, TaxiGenerator,
     write_file,

@@ -14,6 +14,7 @@
 //! out, counted by reason (only rows the reader rejects go to the quarantine file).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use arrow::array::{AsArray, RecordBatch};
@@ -45,36 +46,13 @@ fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
     } else if args.partial {
         source.shard = Some(Shard { index: 0, count: 1 });
     }
-    let fail = source.on_error == OnError::Fail;
-    source.row_source = true;
-    // Invalid rows come back to this function, which names their file and line.
-    let empty = FitState::try_new(&spec, InvalidRows::Skip)?;
-    let plan = ScanPlan::try_new(&args.input.inputs, source.clone())?;
-    let mut merged: Option<FitState> = None;
-    let report = scan_ordered(
-        &plan,
-        |_| empty.empty_like(),
-        |state, batch| {
-            let invalid = state.update_rows(batch)?;
-            match invalid.first() {
-                Some(first) if fail => Err(located(batch, first)),
-                _ => Ok(()),
-            }
-        },
-        |state| match &mut merged {
-            Some(m) => m.merge(&state),
-            None => {
-                merged = Some(state);
-                Ok(())
-            }
-        },
-    )?;
-    let state = merged.unwrap_or(empty);
+    let shard = source.shard;
+    let (state, report) = fit_inputs(&spec, &args.input.inputs, source)?;
     if args.partial {
         write_atomically(&args.output, &state.to_partial()?)?;
         if !quiet {
             report_scan(&report, state.invalid_rows(), &BTreeMap::new());
-            let shard = source.shard.expect("--partial sets a shard");
+            let shard = shard.expect("--partial sets a shard");
             eprintln!(
                 "wrote the partial fit of shard {}/{} ({} rows) to {}",
                 shard.index,
@@ -97,6 +75,39 @@ fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Ok)
+}
+
+/// The fit pass of `spec` over `inputs`: one [`FitState`] per task, merged in task order.
+pub(crate) fn fit_inputs(
+    spec: &TransformSpec,
+    inputs: &[String],
+    mut source: SourceOptions,
+) -> Result<(FitState, ScanReport)> {
+    let fail = source.on_error == OnError::Fail;
+    source.row_source = true;
+    // Invalid rows come back to this function, which names their file and line.
+    let empty = FitState::try_new(spec, InvalidRows::Skip)?;
+    let plan = ScanPlan::try_new(inputs, source)?;
+    let mut merged: Option<FitState> = None;
+    let report = scan_ordered(
+        &plan,
+        |_| empty.empty_like(),
+        |state, batch| {
+            let invalid = state.update_rows(batch)?;
+            match invalid.first() {
+                Some(first) if fail => Err(located(batch, first)),
+                _ => Ok(()),
+            }
+        },
+        |state| match &mut merged {
+            Some(m) => m.merge(&state),
+            None => {
+                merged = Some(state);
+                Ok(())
+            }
+        },
+    )?;
+    Ok((merged.unwrap_or(empty), report))
 }
 
 fn merge(args: &TransformMergeArgs, quiet: bool) -> Result<Outcome> {
@@ -143,16 +154,46 @@ fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
     let transformer = Transformer::load(&args.transform)
         .with_context(|| format!("cannot load the transform {}", args.transform.display()))?
         .with_device(device);
-    let mut source = source_options(&args.input.read)?;
+    let source = source_options(&args.input.read)?;
+    let run = apply_inputs(&transformer, &args.input.inputs, source, &args.output, args.stats.as_deref())
+        .with_context(|| format!("cannot apply {}", args.transform.display()))?;
+    if !quiet {
+        report_scan(&run.report, run.invalid, &run.by_reason);
+        eprintln!("wrote {} transformed rows to {}", run.written, args.output.display());
+        if let Some(path) = &args.stats {
+            eprintln!("wrote the statistics of the transformed rows to {}", path.display());
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// What [`apply_inputs`] wrote and left out.
+#[derive(Debug)]
+pub(crate) struct ApplyRun {
+    pub report: ScanReport,
+    pub written: u64,
+    pub invalid: u64,
+    pub by_reason: BTreeMap<String, u64>,
+}
+
+/// Transforms `inputs` into `output` (Parquet or CSV by extension), and
+/// writes the statistics of the output rows to `stats` when given.
+pub(crate) fn apply_inputs(
+    transformer: &Transformer,
+    inputs: &[String],
+    mut source: SourceOptions,
+    output: &Path,
+    stats_path: Option<&Path>,
+) -> Result<ApplyRun> {
     let fail = source.on_error == OnError::Fail;
     source.row_source = true;
-    let plan = ScanPlan::try_new(&args.input.inputs, source)?;
-    let mut sink = Sink::create(&args.output)?;
+    let plan = ScanPlan::try_new(inputs, source)?;
+    let mut sink = Sink::create(output)?;
     // The header (CSV) and the column types (Parquet), even when no row comes.
     sink.write(&RecordBatch::new_empty(transformer.output_schema()))?;
     let (mut written, mut invalid) = (0u64, 0u64);
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
-    let empty_stats = match &args.stats {
+    let empty_stats = match stats_path {
         Some(_) => Some(StatsAccumulator::try_new(StatsOptions::default())?),
         None => None,
     };
@@ -195,21 +236,13 @@ fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
             }
             Ok(())
         },
-    )
-    .with_context(|| format!("cannot apply {}", args.transform.display()))?;
-    sink.finish().with_context(|| format!("cannot write {}", args.output.display()))?;
-    if let (Some(path), Some(empty)) = (&args.stats, empty_stats) {
+    )?;
+    sink.finish().with_context(|| format!("cannot write {}", output.display()))?;
+    if let (Some(path), Some(empty)) = (stats_path, empty_stats) {
         let statistics = stats.unwrap_or(empty).finish();
         write_statistics(&statistics, path, output_format(None, path))?;
     }
-    if !quiet {
-        report_scan(&report, invalid, &by_reason);
-        eprintln!("wrote {written} transformed rows to {}", args.output.display());
-        if let Some(path) = &args.stats {
-            eprintln!("wrote the statistics of the transformed rows to {}", path.display());
-        }
-    }
-    Ok(Outcome::Ok)
+    Ok(ApplyRun { report, written, invalid, by_reason })
 }
 
 /// The error for an invalid row, at the `file:line` the engine tagged it with.
