@@ -1,6 +1,7 @@
 //! The analyzers of the fit pass: plain mergeable states, one per need of an op
 //! (TFT's `tft.mean`/`tft.var`, `tft.min`/`tft.max`, `tft.quantiles`, and a
-//! most-frequent count for `fill_missing`).
+//! most-frequent count for `fill_missing`, and exact token counts for
+//! `tft.vocabulary`).
 //!
 //! ```text
 //!  shard 0: batches ─update─▶ AnalyzerState ─┐
@@ -21,6 +22,8 @@ use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use serde::{Deserialize, Serialize};
 use tabx_core::{ExactSum, FrequentItems, KllSketch, Mergeable, Result, TabxError};
+
+use crate::kernels::VocabularyState;
 
 /// Count, Σx and Σx² (exactly) of the non-NaN values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -223,6 +226,8 @@ pub enum AnalyzerState {
     MinMax(MinMaxState),
     Quantiles(QuantilesState),
     Frequent(FrequentState),
+    /// Exact token counts for `compute_and_apply_vocabulary`.
+    Vocabulary(VocabularyState),
 }
 
 impl AnalyzerState {
@@ -240,6 +245,9 @@ impl AnalyzerState {
             Self::MinMax(s) => s.update(floats()?),
             Self::Quantiles(s) => s.update(&floats()?),
             Self::Frequent(s) => s.update(column)?,
+            // An all-null column (typed Null) has no tokens.
+            Self::Vocabulary(_) if column.data_type() == &DataType::Null => {}
+            Self::Vocabulary(s) => s.update(column.as_ref())?,
         }
         Ok(())
     }
@@ -251,6 +259,7 @@ impl AnalyzerState {
             (Self::MinMax(a), Self::MinMax(b)) => a.merge(b),
             (Self::Quantiles(a), Self::Quantiles(b)) => a.merge(b),
             (Self::Frequent(a), Self::Frequent(b)) => a.merge(b),
+            (Self::Vocabulary(a), Self::Vocabulary(b)) => a.merge(b),
             _ => return Err(TabxError::config("cannot merge analyzer states of different kinds")),
         }
         Ok(())

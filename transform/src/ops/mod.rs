@@ -12,8 +12,14 @@
 mod bucketize;
 mod clip;
 mod fill_missing;
+mod greater_than_fraction;
+mod hash_cross;
+mod hash_strings;
 mod log1p;
+mod one_hot;
 mod scale_min_max;
+mod timestamp;
+mod vocabulary;
 mod z_score;
 
 use std::fmt::Debug;
@@ -64,16 +70,33 @@ pub trait BatchTransform: Send + Sync + Debug {
 
 type Build = fn(&mut Params<'_>) -> Result<Box<dyn Preprocessor>>;
 
+/// How many input columns an op reads.
+#[derive(Debug, Clone, Copy)]
+enum Arity {
+    Exactly(usize),
+    AtLeast(usize),
+}
+
+use Arity::{AtLeast, Exactly};
+
 /// Every op: TFT's name, its arity, and how to build it from its parameters.
-const REGISTRY: &[(&str, usize, Build)] = &[
-    ("scale_to_z_score", 1, z_score::build),
-    ("scale_to_0_1", 1, scale_min_max::build_0_1),
-    ("scale_by_min_max", 1, scale_min_max::build),
-    ("bucketize", 1, bucketize::build),
-    ("apply_buckets", 1, bucketize::build_apply),
-    ("fill_missing", 1, fill_missing::build),
-    ("log1p", 1, log1p::build),
-    ("clip", 1, clip::build),
+const REGISTRY: &[(&str, Arity, Build)] = &[
+    ("scale_to_z_score", Exactly(1), z_score::build),
+    ("scale_to_0_1", Exactly(1), scale_min_max::build_0_1),
+    ("scale_by_min_max", Exactly(1), scale_min_max::build),
+    ("bucketize", Exactly(1), bucketize::build),
+    ("apply_buckets", Exactly(1), bucketize::build_apply),
+    ("fill_missing", Exactly(1), fill_missing::build),
+    ("log1p", Exactly(1), log1p::build),
+    ("clip", Exactly(1), clip::build),
+    ("compute_and_apply_vocabulary", Exactly(1), vocabulary::build),
+    ("hash_strings", Exactly(1), hash_strings::build),
+    ("timestamp_hour", Exactly(1), timestamp::build_hour),
+    ("timestamp_day_of_week", Exactly(1), timestamp::build_day_of_week),
+    ("timestamp_month", Exactly(1), timestamp::build_month),
+    ("one_hot", Exactly(1), one_hot::build),
+    ("hash_cross", AtLeast(2), hash_cross::build),
+    ("greater_than_fraction", Exactly(2), greater_than_fraction::build),
 ];
 
 /// The names of every op, for help texts.
@@ -92,9 +115,21 @@ pub fn build(output: &OutputSpec) -> Result<Box<dyn Preprocessor>> {
         };
         return Err(at(format!("unknown op `{}`", output.op)).with_hint(hint));
     };
-    if output.inputs.len() != *arity {
-        return Err(at(format!("op `{name}` takes {arity} input column, got {}", output.inputs.len()))
-            .with_hint(format!("write `inputs: [COLUMN]` and one output per column for {name}")));
+    let got = output.inputs.len();
+    match *arity {
+        Exactly(1) if got != 1 => {
+            return Err(at(format!("op `{name}` takes 1 input column, got {got}"))
+                .with_hint(format!("write `inputs: [COLUMN]` and one output per column for {name}")));
+        }
+        Exactly(n) if got != n => {
+            return Err(at(format!("op `{name}` takes {n} input columns, got {got}"))
+                .with_hint(format!("write `inputs: [{}]`", column_list(n))));
+        }
+        AtLeast(n) if got < n => {
+            return Err(at(format!("op `{name}` takes {n} or more input columns, got {got}"))
+                .with_hint(format!("write `inputs: [{}, ...]`", column_list(n))));
+        }
+        _ => {}
     }
     let mut params = Params { output: &output.name, op: name, map: &output.params, used: Vec::new() };
     let op = build(&mut params)?;
@@ -164,6 +199,11 @@ pub(crate) fn state<T>(states: &[AnalyzerState], index: usize, pick: fn(&Analyze
         .get(index)
         .and_then(pick)
         .ok_or_else(|| TabxError::Internal(format!("analyzer {index} missing or of the wrong kind")))
+}
+
+/// `A, B, ...` placeholders for `n` input columns.
+fn column_list(n: usize) -> String {
+    (0..n).map(|i| char::from(b'A' + (i % 26) as u8).to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Levenshtein distance, for "did you mean".

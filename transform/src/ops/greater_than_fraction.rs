@@ -1,0 +1,83 @@
+//! `greater_than_fraction`: `a > fraction × b` as Int64 1/0, for labels such
+//! as the TFX taxi example's `big_tipper` (`tips > 0.2 × fare`):
+//! `{op: greater_than_fraction, inputs: [tips, fare], fraction: 0.2}`.
+//!
+//! Missing values follow TFX's `preprocessing_fn` exactly
+//! (`tfx/examples/chicago_taxi_pipeline/taxi_utils.py`): both inputs go
+//! through `_fill_in_missing`, which turns a missing value into 0, and then
+//! `tf.where(tf.math.is_nan(fare), 0, tf.cast(tf.greater(tips, fare * 0.2), tf.int64))`.
+//! So a null `a` or `b` counts as 0, a NaN `b` gives 0, and a NaN `a`
+//! compares false (0): the output is never null. (TFX computes in float32;
+//! this op in float64, which can differ only for `a` within a float32 ulp of
+//! `fraction × b`.)
+//!
+//! Parameter: `fraction` (required, a finite number). Inputs: two numeric columns.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array};
+use arrow::datatypes::{DataType, Float64Type};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tabx_core::Result;
+
+use super::{BatchTransform, InputKind, Params, Preprocessor, from_json, to_json};
+use crate::analyzer::AnalyzerState;
+use crate::backend::Backend;
+
+/// The op and its fitted values alike: only the fraction.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct GreaterThanFraction {
+    fraction: f64,
+}
+
+pub(super) fn build(params: &mut Params<'_>) -> Result<Box<dyn Preprocessor>> {
+    let fraction = params.require::<f64>("fraction", "0.2")?;
+    if !fraction.is_finite() {
+        return Err(params
+            .error(format!("needs a finite `fraction`, got {fraction}"))
+            .with_hint("e.g. `fraction: 0.2`"));
+    }
+    Ok(Box::new(GreaterThanFraction { fraction }))
+}
+
+impl Preprocessor for GreaterThanFraction {
+    fn op(&self) -> &'static str {
+        "greater_than_fraction"
+    }
+
+    fn input_kind(&self) -> InputKind {
+        InputKind::Numeric
+    }
+
+    fn analyzers(&self) -> Vec<AnalyzerState> {
+        Vec::new()
+    }
+
+    fn fit(&self, _: &DataType, _: &[AnalyzerState]) -> Result<Value> {
+        to_json(self)
+    }
+
+    fn transform(&self, _: &DataType, fitted: &Value) -> Result<Box<dyn BatchTransform>> {
+        Ok(Box::new(from_json::<GreaterThanFraction>(self.op(), fitted)?))
+    }
+}
+
+impl BatchTransform for GreaterThanFraction {
+    fn output_type(&self) -> DataType {
+        DataType::Int64
+    }
+
+    fn transform(&self, inputs: &[ArrayRef], _: &dyn Backend) -> Result<ArrayRef> {
+        let (a, b) = (inputs[0].as_primitive::<Float64Type>(), inputs[1].as_primitive::<Float64Type>());
+        // TFX's _fill_in_missing: a missing value is 0.
+        let value = |x: &arrow::array::Float64Array, i: usize| if x.is_null(i) { 0.0 } else { x.value(i) };
+        let out: Int64Array = (0..a.len())
+            .map(|i| {
+                let (a, b) = (value(a, i), value(b, i));
+                Some(if b.is_nan() { 0 } else { i64::from(a > b * self.fraction) })
+            })
+            .collect();
+        Ok(Arc::new(out))
+    }
+}
