@@ -7,7 +7,13 @@
 //! serving with the same values.
 //!
 //! - [`TransformSpec`]: the spec (YAML or JSON): `outputs` of `{name, op,
-//!   inputs, params}` and `passthrough` columns; ops with TFT's names.
+//!   inputs, params}` and `passthrough` columns; ops with TFT's names:
+//!   numeric (`scale_to_z_score`, `scale_to_0_1`, `scale_by_min_max`,
+//!   `bucketize`, `apply_buckets`, `fill_missing`, `log1p`, `clip`), string
+//!   (`compute_and_apply_vocabulary`, `hash_strings`, `hash_cross`), time
+//!   (`timestamp_hour`, `timestamp_day_of_week`, `timestamp_month`), `one_hot`
+//!   and the label op `greater_than_fraction`; each op's file in `src/ops/`
+//!   documents its parameters and nulls.
 //! - [`FitState`]: the fit pass, mergeable across tasks and shards (`*.partial`
 //!   files); [`FitState::finish`] gives the [`TransformArtifact`] (`transform.json`).
 //! - [`Transformer`]: the fitted transform: [`Transformer::apply`] for batches,
