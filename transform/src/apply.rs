@@ -19,7 +19,7 @@ use tabx_core::{Result, TabxError};
 
 use crate::artifact::TransformArtifact;
 use crate::backend::{Backend, CpuBackend, Device};
-use crate::columns::{InvalidRow, InvalidRows, coerce, valid_mask, widest};
+use crate::columns::{InvalidRow, InvalidRows, coerce, fill_nulls, valid_mask, widest};
 use crate::ops::{BatchTransform, InputKind};
 
 /// A fitted transform, ready for batches ([`Self::apply`]) and single rows
@@ -37,6 +37,7 @@ pub struct Transformer {
 #[derive(Debug)]
 struct Output {
     inputs: Vec<String>,
+    fill: Option<serde_json::Value>,
     kind: InputKind,
     transform: Box<dyn BatchTransform>,
 }
@@ -75,7 +76,12 @@ impl Transformer {
             let input_type = input_types.get(&spec.inputs[0]).cloned().unwrap_or(DataType::Null);
             let transform = op.transform(&input_type, &fitted.fitted)?;
             fields.push(Field::new(&spec.name, transform.output_type(), true));
-            outputs.push(Output { inputs: spec.inputs.clone(), kind: op.input_kind(), transform });
+            outputs.push(Output {
+                inputs: spec.inputs.clone(),
+                fill: spec.fill.clone(),
+                kind: op.input_kind(),
+                transform,
+            });
         }
         let mut passthrough = Vec::new();
         for column in &artifact.spec.passthrough {
@@ -133,7 +139,7 @@ impl Transformer {
                 };
                 let (c, bad) = coerce(name, column(name), &target)?;
                 invalid.extend(bad);
-                columns.push(c);
+                columns.push(fill_nulls(name, c, output.fill.as_ref())?);
             }
             op_inputs.push(columns);
         }
@@ -299,6 +305,28 @@ mod tests {
         let out = t.apply(&RecordBatch::try_from_iter(x(probe)).unwrap()).unwrap();
         let b = out.column(0).as_primitive::<Int64Type>().values().to_vec();
         assert_eq!(b, [0, 0, 0, 1, 1, 1, 2, 2, 2, 2]);
+    }
+
+    #[test]
+    fn fill_replaces_missing_inputs_before_the_op_fits_and_applies() {
+        // TFX fills first: [1, null, 3] as [1, 0, 3] has mean 4/3 and
+        // population variance ((1-4/3)² + (4/3)² + (3-4/3)²)/3 = 14/9 (numpy).
+        let spec = "outputs:\n  - {name: z, op: scale_to_z_score, inputs: [x], fill: 0}\n  - {name: s, op: compute_and_apply_vocabulary, inputs: [s], fill: ''}\n";
+        let x: ArrayRef = Arc::new(Float64Array::from(vec![Some(1.0), None, Some(3.0)]));
+        let s: ArrayRef = Arc::new(arrow::array::StringArray::from(vec![Some("a"), None, None]));
+        let t = fit(spec, vec![("x", Arc::clone(&x)), ("s", Arc::clone(&s))]);
+        let out = t.apply(&RecordBatch::try_from_iter([("x", x), ("s", s)]).unwrap()).unwrap();
+        let (mean, std) = (4.0 / 3.0, (14.0f64 / 9.0).sqrt());
+        let z = floats(&out, "z");
+        assert!((z[1] - (0.0 - mean) / std).abs() < 1e-12, "{z:?}");
+        // TFT leaves "" out of vocabularies, so a filled "" is out of the
+        // vocabulary: `default_value` -1 (an OOV bucket with num_oov_buckets),
+        // where without `fill` it would stay null.
+        let ids = out.column_by_name("s").unwrap().as_primitive::<arrow::datatypes::Int64Type>();
+        assert_eq!(ids.null_count(), 0);
+        assert_eq!(ids.values().to_vec(), [0, -1, -1]);
+        let row = t.transform_row(&serde_json::from_str(r#"{"x": null, "s": null}"#).unwrap()).unwrap();
+        assert_eq!(row["s"], -1);
     }
 
     #[test]

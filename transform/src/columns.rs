@@ -34,6 +34,36 @@ pub struct InvalidRow {
     pub reason: String,
 }
 
+/// `column` with its nulls replaced by `fill` (an output's `fill`), or as it
+/// is without one. A number fills an Int64/Float64 column (an Int64 column
+/// filled with a fraction becomes Float64), a string fills Utf8, and a column
+/// with no value yet (Null) takes the fill's type.
+pub fn fill_nulls(name: &str, column: ArrayRef, fill: Option<&serde_json::Value>) -> Result<ArrayRef> {
+    use serde_json::Value;
+    let Some(fill) = fill else { return Ok(column) };
+    if column.null_count() == 0 && column.data_type() != &DataType::Null {
+        return Ok(column);
+    }
+    let (target, scalar): (DataType, ArrayRef) = match (column.data_type(), fill) {
+        (DataType::Int64 | DataType::Null, Value::Number(n)) if n.is_i64() => {
+            (DataType::Int64, Arc::new(Int64Array::from(vec![n.as_i64().unwrap_or_default()])))
+        }
+        (DataType::Int64 | DataType::Float64 | DataType::Null, Value::Number(n)) => {
+            (DataType::Float64, Arc::new(Float64Array::from(vec![n.as_f64().unwrap_or(f64::NAN)])))
+        }
+        (DataType::Utf8 | DataType::Null, Value::String(s)) => {
+            (DataType::Utf8, Arc::new(arrow::array::StringArray::from(vec![s.as_str()])))
+        }
+        (t, v) => {
+            return Err(TabxError::config(format!("column `{name}` is {t} and cannot be filled with {v}"))
+                .with_hint("fill numbers with a number (`fill: 0`) and text with a string (`fill: \"\"`)"));
+        }
+    };
+    let column = if column.data_type() == &target { column } else { arrow::compute::cast(&column, &target)? };
+    let present = arrow::compute::is_not_null(&column)?;
+    Ok(arrow::compute::kernels::zip::zip(&present, &column, &arrow::array::Scalar::new(scalar))?)
+}
+
 /// The family of an Arrow type: Int64, Float64, Utf8, Null, or the type itself.
 pub fn normalize(data_type: &DataType) -> DataType {
     use DataType::*;

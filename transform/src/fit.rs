@@ -22,7 +22,7 @@ use tabx_core::{PARTIAL_MAGIC, Result, TabxError, decode_state, encode_state};
 
 use crate::analyzer::AnalyzerState;
 use crate::artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
-use crate::columns::{InvalidRow, InvalidRows, as_float64, coerce, normalize, valid_mask, widest};
+use crate::columns::{InvalidRow, InvalidRows, as_float64, coerce, fill_nulls, normalize, valid_mask, widest};
 use crate::ops::{InputKind, Preprocessor};
 use crate::spec::TransformSpec;
 
@@ -155,7 +155,7 @@ impl FitState {
                     }
                 };
                 invalid.extend(bad);
-                columns.push(column);
+                columns.push(fill_nulls(name, column, output.fill.as_ref())?);
             }
             inputs.push(columns);
         }

@@ -40,6 +40,12 @@ pub struct OutputSpec {
     pub op: String,
     /// The input columns the op reads.
     pub inputs: Vec<String>,
+    /// Missing (null) input values become this value before the op fits and
+    /// applies, as TFX's taxi example fills every input first
+    /// (`_fill_in_missing`: `""` for strings, 0 for numbers). Unset: nulls
+    /// reach the op, which documents what it does with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fill: Option<Value>,
     /// Everything else: the op's parameters.
     #[serde(flatten)]
     pub params: Map<String, Value>,
