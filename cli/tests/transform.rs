@@ -201,6 +201,17 @@ fn the_taxi_spec_fits_and_applies() {
     assert!((miles["mean"].as_f64().unwrap() - 2.872819624050127).abs() < 1e-12, "{miles}");
     assert!((miles["std_dev"].as_f64().unwrap() - 15.275498251854652).abs() < 1e-12, "{miles}");
     assert_eq!(miles["count"], 15_002);
+    // pandas: s = df.trip_seconds.fillna(0) (6 missing, filled first):
+    // s.mean() = 777.3164911345154, s.std(ddof=0) = 977.434354810735.
+    let seconds = fitted(&transform, "trip_seconds_xf");
+    assert!((seconds["mean"].as_f64().unwrap() - 777.3164911345154).abs() < 1e-9, "{seconds}");
+    assert!((seconds["std_dev"].as_f64().unwrap() - 977.434354810735).abs() < 1e-9, "{seconds}");
+    assert_eq!(seconds["count"], 15_002);
+    // pandas: df.payment_type.value_counts() (every count distinct, so no tie order to settle).
+    assert_eq!(
+        fitted(&transform, "payment_type_xf")["vocabulary"],
+        serde_json::json!(["Cash", "Credit Card", "No Charge", "Unknown", "Dispute", "Pcard", "Prcard"])
+    );
 
     tabx(d, &["transform", "apply", &taxi("data.csv"), "-o", "transformed.parquet"])
         .success()
@@ -214,8 +225,12 @@ fn the_taxi_spec_fits_and_applies() {
     assert_eq!(tract.null_count(), 0);
     let tract = tract.as_any().downcast_ref::<arrow::array::Int64Array>().unwrap();
     assert_eq!(tract.iter().filter(|v| *v == Some(0)).count(), 4241);
+    // pandas: (df.tips > 0.2 * df.fare).sum() = 3374 (neither column has a missing value).
+    let big_tipper = out.column_by_name("big_tipper").unwrap();
+    let big_tipper = big_tipper.as_any().downcast_ref::<arrow::array::Int64Array>().unwrap();
+    assert_eq!((arrow::array::Array::null_count(big_tipper), big_tipper.iter().flatten().sum::<i64>()), (0, 3374));
     let buckets = out.column_by_name("pickup_latitude_xf").unwrap();
-    assert_eq!(buckets.null_count(), 2, "pandas: df.pickup_latitude.isna().sum()");
+    assert_eq!(buckets.null_count(), 0, "the 2 missing latitudes are filled with 0 first");
 }
 
 #[test]

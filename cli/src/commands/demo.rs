@@ -64,7 +64,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
         ))?;
         print_out(anomalies_table(&anomalies))?;
         print_out(format!(
-            "\nthe TFX taxi preprocessing (z-scores, quantile buckets, filled categorical ints, labels) fitted \
+            "\nthe TFX taxi preprocessing (z-scores, vocabularies, quantile buckets, categorical ints, labels) fitted \
              and applied: {} rows x {} columns",
             applied.written,
             transformer.output_schema().fields().len()
@@ -76,7 +76,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
         print_out("  tfdv_schema.pbtxt    the schema of TFX's taxi pipeline")?;
         print_out("  anomalies.json       the data checked against it (TFDV Anomalies)")?;
         print_out("  taxi_transform.yaml  the transform spec (the TFX taxi preprocessing, for the fare task)")?;
-        print_out("  transform.json       the spec fitted on the data (means, std devs, bucket boundaries)")?;
+        print_out("  transform.json       the spec fitted on the data (means, vocabularies, boundaries)")?;
         print_out("  transformed.parquet  the data transformed with it")?;
         print_out(format!(
             "\nnext: tabx stats {} --slice payment_type -o {}",
