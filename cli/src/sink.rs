@@ -22,10 +22,12 @@ use parquet::arrow::ArrowWriter;
 use tabx_core::{Result, TabxError};
 
 /// An output file being written: CSV rows go straight to it; Parquet batches
-/// wait in a spill until the end (see [`ParquetSink`]).
+/// wait in a spill until the end (see [`ParquetSink`]) unless the schema is
+/// known up front ([`Sink::create_typed`]).
 pub(crate) enum Sink {
     Csv(CsvSink),
     Parquet(ParquetSink),
+    TypedParquet(TypedParquetSink),
 }
 
 impl Sink {
@@ -56,11 +58,27 @@ impl Sink {
         })
     }
 
+    /// [`Sink::create`] for batches that all have `schema` (e.g. a fitted
+    /// transform's output): Parquet is written as the batches arrive, with no
+    /// spill and no second pass.
+    pub(crate) fn create_typed(path: &Path, schema: SchemaRef) -> anyhow::Result<Self> {
+        Ok(match Self::create(path)? {
+            Sink::Parquet(spilling) => {
+                let file = spilling.temp.reopen().map_err(|e| io(path, e))?;
+                let writer =
+                    ArrowWriter::try_new(BufWriter::new(file), schema, None).map_err(|e| parquet_error(path, e))?;
+                Sink::TypedParquet(TypedParquetSink { target: spilling.target, temp: spilling.temp, writer })
+            }
+            other => other,
+        })
+    }
+
     /// Appends a batch; every batch must have the columns of the first.
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         match self {
             Sink::Csv(s) => s.write(batch),
             Sink::Parquet(s) => s.write(batch),
+            Sink::TypedParquet(s) => s.writer.write(batch).map_err(|e| parquet_error(&s.target, e)),
         }
     }
 
@@ -69,8 +87,25 @@ impl Sink {
         match self {
             Sink::Csv(s) => s.finish(),
             Sink::Parquet(s) => s.finish(),
+            Sink::TypedParquet(s) => {
+                s.writer.close().map_err(|e| parquet_error(&s.target, e))?;
+                s.temp.persist(&s.target).map_err(|e| io(&s.target, e.error))?;
+                Ok(())
+            }
         }
     }
+}
+
+/// Parquet written straight through: every batch has the schema given at creation.
+pub(crate) struct TypedParquetSink {
+    target: PathBuf,
+    temp: tempfile::NamedTempFile,
+    writer: ArrowWriter<BufWriter<File>>,
+}
+
+#[expect(clippy::needless_pass_by_value, reason = "used as map_err(|e| parquet_error(path, e))")]
+fn parquet_error(path: &Path, e: parquet::errors::ParquetError) -> TabxError {
+    TabxError::Parquet { path: path.display().to_string(), message: e.to_string() }
 }
 
 fn io(path: &Path, e: std::io::Error) -> TabxError {
@@ -198,10 +233,7 @@ impl ParquetSink {
         let schema =
             Arc::new(ArrowSchema::new(fields.iter().map(|(n, t)| Field::new(n, t.clone(), true)).collect::<Vec<_>>()));
         let file = self.temp.reopen().map_err(|e| io(&self.target, e))?;
-        let parquet_error = |e: parquet::errors::ParquetError| TabxError::Parquet {
-            path: self.target.display().to_string(),
-            message: e.to_string(),
-        };
+        let parquet_error = |e| parquet_error(&self.target, e);
         let mut writer =
             ArrowWriter::try_new(BufWriter::new(file), Arc::clone(&schema), None).map_err(parquet_error)?;
         // Pass 2: every batch cast to the final types, in order.

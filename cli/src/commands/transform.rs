@@ -188,7 +188,8 @@ pub(crate) fn apply_inputs(
     let fail = source.on_error == OnError::Fail;
     source.row_source = true;
     let plan = ScanPlan::try_new(inputs, source)?;
-    let mut sink = Sink::create(output)?;
+    // The fitted transform fixes every output type: Parquet streams straight out.
+    let mut sink = Sink::create_typed(output, transformer.output_schema())?;
     // The header (CSV) and the column types (Parquet), even when no row comes.
     sink.write(&RecordBatch::new_empty(transformer.output_schema()))?;
     let (mut written, mut invalid) = (0u64, 0u64);
