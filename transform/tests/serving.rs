@@ -2,10 +2,13 @@
 //! 15,002 rows): every row through `transform_row` gives exactly the values of
 //! the batch path, and a sharded fit gives the artifact of a single pass.
 
+mod common;
+
+use common::taxi;
+
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use serde_json::{Map, Value};
-use tabx_engine::{ScanPlan, SourceOptions, scan_fold};
 use tabx_transform::{FitState, InvalidRows, TransformSpec, Transformer};
 
 const SPEC: &str = "
@@ -26,22 +29,6 @@ outputs:
   - {name: tips_mean, op: fill_missing, inputs: [tips], strategy: mean}
 passthrough: [trip_start_hour, payment_type]
 ";
-
-fn taxi() -> Vec<RecordBatch> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/data/data.csv");
-    let options = SourceOptions { batch_size: 1000, ..SourceOptions::default() };
-    let plan = ScanPlan::try_new(&[path.to_string()], options).unwrap();
-    let (batches, _) = scan_fold(
-        &plan,
-        |_| Vec::new(),
-        |acc: &mut Vec<RecordBatch>, b| {
-            acc.push(b.clone());
-            Ok(())
-        },
-    )
-    .unwrap();
-    batches.into_iter().flatten().collect()
-}
 
 fn cell(column: &dyn Array, row: usize) -> Value {
     if column.data_type() == &DataType::Null || column.is_null(row) {

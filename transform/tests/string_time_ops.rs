@@ -3,12 +3,15 @@
 //! by `transform_row` equal to the batch output. Expected values come from
 //! TFT's, TF's and TFX's own tests and code, named at each test.
 
+mod common;
+
+use common::taxi;
+
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Float32Type, Float64Type, Int64Type};
 use serde_json::{Map, Value, json};
-use tabx_engine::{ScanPlan, SourceOptions, scan_fold};
 use tabx_transform::{FitState, InvalidRows, TransformSpec, Transformer};
 
 /// Fits `spec` on `batches`, one shard each, merged through partial files; loads
@@ -255,22 +258,6 @@ fn spec_errors_name_the_output_and_the_fix() {
         ),
         "{e}"
     );
-}
-
-fn taxi() -> Vec<RecordBatch> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/data/data.csv");
-    let options = SourceOptions { batch_size: 1000, ..SourceOptions::default() };
-    let plan = ScanPlan::try_new(&[path.to_string()], options).unwrap();
-    let (batches, _) = scan_fold(
-        &plan,
-        |_| Vec::new(),
-        |acc: &mut Vec<RecordBatch>, b| {
-            acc.push(b.clone());
-            Ok(())
-        },
-    )
-    .unwrap();
-    batches.into_iter().flatten().collect()
 }
 
 const TAXI_SPEC: &str = "
