@@ -68,6 +68,6 @@ pub fn check(path: &Path, _args: &ValidateArgs, _quiet: bool) -> Result<Vec<Find
         feature: "sql",
         message: format!("custom constraints ({}) need DataFusion", path.display()),
     }
-    .with_hint("build tabx with `cargo build --release --features sql` (the container image has it)")
+    .with_hint("build tabx with `cargo build --release --features sql`")
     .into())
 }
