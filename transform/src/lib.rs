@@ -62,4 +62,5 @@ pub use backend::{Backend, CpuBackend, Device};
 pub use columns::{InvalidRow, InvalidRows};
 pub use fit::FitState;
 pub use ops::{BatchTransform, InputKind, Preprocessor, op_names};
+pub use serve::json_cell;
 pub use spec::{OutputSpec, TransformSpec};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, NullArray, RecordBatch, StringArray,
 };
-use arrow::datatypes::{DataType, Float64Type, Int64Type};
+use arrow::datatypes::{DataType, Float32Type, Float64Type, Int64Type};
 use serde_json::{Map, Value};
 use tabx_core::{Result, TabxError};
 
@@ -31,7 +31,12 @@ impl Transformer {
         let batch = RecordBatch::try_from_iter(columns)?;
         let out = self.apply(&batch)?;
         let schema = out.schema();
-        Ok(schema.fields().iter().zip(out.columns()).map(|(f, c)| (f.name().clone(), json_value(c.as_ref()))).collect())
+        Ok(schema
+            .fields()
+            .iter()
+            .zip(out.columns())
+            .map(|(f, c)| (f.name().clone(), json_cell(c.as_ref(), 0)))
+            .collect())
     }
 }
 
@@ -54,18 +59,24 @@ fn json_column(name: &str, value: &Value) -> Result<ArrayRef> {
     })
 }
 
-/// Row 0 of an output column as JSON.
-pub(crate) fn json_value(column: &dyn Array) -> Value {
-    if column.data_type() == &DataType::Null || column.is_null(0) {
+/// Row `row` of an output column as the JSON that serving returns: numbers,
+/// strings, booleans, null, and a `one_hot` vector as an array of numbers.
+pub fn json_cell(column: &dyn Array, row: usize) -> Value {
+    let number = |x: f64| serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number);
+    if column.data_type() == &DataType::Null || column.is_null(row) {
         return Value::Null;
     }
     match column.data_type() {
-        DataType::Float64 => serde_json::Number::from_f64(column.as_primitive::<Float64Type>().value(0))
-            .map_or(Value::Null, Value::Number),
-        DataType::Int64 => Value::from(column.as_primitive::<Int64Type>().value(0)),
-        DataType::Utf8 => Value::from(column.as_string::<i32>().value(0)),
-        DataType::Boolean => Value::from(column.as_boolean().value(0)),
-        _ => match arrow::util::display::array_value_to_string(column, 0) {
+        DataType::Float64 => number(column.as_primitive::<Float64Type>().value(row)),
+        DataType::Float32 => number(f64::from(column.as_primitive::<Float32Type>().value(row))),
+        DataType::Int64 => Value::from(column.as_primitive::<Int64Type>().value(row)),
+        DataType::Utf8 => Value::from(column.as_string::<i32>().value(row)),
+        DataType::Boolean => Value::from(column.as_boolean().value(row)),
+        DataType::FixedSizeList(_, _) => {
+            let values = column.as_fixed_size_list().value(row);
+            Value::Array((0..values.len()).map(|i| json_cell(values.as_ref(), i)).collect())
+        }
+        _ => match arrow::util::display::array_value_to_string(column, row) {
             Ok(s) => Value::String(s),
             Err(_) => Value::Null,
         },

@@ -6,10 +6,9 @@ mod common;
 
 use common::taxi;
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Float64Type, Int64Type};
+use arrow::array::RecordBatch;
 use serde_json::{Map, Value};
-use tabx_transform::{FitState, InvalidRows, TransformSpec, Transformer};
+use tabx_transform::{FitState, InvalidRows, TransformSpec, Transformer, json_cell};
 
 const SPEC: &str = "
 outputs:
@@ -29,19 +28,6 @@ outputs:
   - {name: tips_mean, op: fill_missing, inputs: [tips], strategy: mean}
 passthrough: [trip_start_hour, payment_type]
 ";
-
-fn cell(column: &dyn Array, row: usize) -> Value {
-    if column.data_type() == &DataType::Null || column.is_null(row) {
-        return Value::Null;
-    }
-    match column.data_type() {
-        DataType::Int64 => Value::from(column.as_primitive::<Int64Type>().value(row)),
-        DataType::Float64 => serde_json::Number::from_f64(column.as_primitive::<Float64Type>().value(row))
-            .map_or(Value::Null, Value::Number),
-        DataType::Utf8 => Value::from(column.as_string::<i32>().value(row)),
-        other => panic!("unexpected {other}"),
-    }
-}
 
 #[test]
 fn row_by_row_equals_batch_on_the_taxi_data() {
@@ -63,11 +49,11 @@ fn row_by_row_equals_batch_on_the_taxi_data() {
                 .fields()
                 .iter()
                 .zip(batch.columns())
-                .map(|(f, c)| (f.name().clone(), cell(c.as_ref(), row)))
+                .map(|(f, c)| (f.name().clone(), json_cell(c.as_ref(), row)))
                 .collect();
             let served = transformer.transform_row(&input).unwrap();
             for (field, column) in out.schema().fields().iter().zip(out.columns()) {
-                let want = cell(column.as_ref(), row);
+                let want = json_cell(column.as_ref(), row);
                 let got = &served[field.name()];
                 // JSON numbers round-trip f64 exactly (serde_json float_roundtrip): equal means same bits.
                 assert_eq!(got, &want, "row {row}, output {}", field.name());

@@ -10,9 +10,9 @@ use common::taxi;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Float32Type, Float64Type, Int64Type};
+use arrow::datatypes::{Float32Type, Int64Type};
 use serde_json::{Map, Value, json};
-use tabx_transform::{FitState, InvalidRows, TransformSpec, Transformer};
+use tabx_transform::{FitState, InvalidRows, TransformSpec, Transformer, json_cell};
 
 /// Fits `spec` on `batches`, one shard each, merged through partial files; loads
 /// the artifact from its JSON text, as serving does.
@@ -31,19 +31,6 @@ fn fit(spec: &str, batches: &[RecordBatch]) -> Transformer {
     Transformer::from_json(&a.to_json().unwrap()).unwrap()
 }
 
-fn cell(column: &dyn Array, row: usize) -> Value {
-    if column.data_type() == &DataType::Null || column.is_null(row) {
-        return Value::Null;
-    }
-    match column.data_type() {
-        DataType::Int64 => Value::from(column.as_primitive::<Int64Type>().value(row)),
-        DataType::Float64 => serde_json::Number::from_f64(column.as_primitive::<Float64Type>().value(row))
-            .map_or(Value::Null, Value::Number),
-        DataType::Utf8 => Value::from(column.as_string::<i32>().value(row)),
-        _ => Value::String(arrow::util::display::array_value_to_string(column, row).unwrap()),
-    }
-}
-
 /// Applies `t` to `batch` and checks that `transform_row` gives every row's values.
 fn apply_and_serve(t: &Transformer, batch: &RecordBatch) -> RecordBatch {
     let out = t.apply(batch).unwrap();
@@ -54,11 +41,11 @@ fn apply_and_serve(t: &Transformer, batch: &RecordBatch) -> RecordBatch {
             .fields()
             .iter()
             .zip(batch.columns())
-            .map(|(f, c)| (f.name().clone(), cell(c.as_ref(), row)))
+            .map(|(f, c)| (f.name().clone(), json_cell(c.as_ref(), row)))
             .collect();
         let served = t.transform_row(&input).unwrap();
         for (field, column) in out.schema().fields().iter().zip(out.columns()) {
-            assert_eq!(served[field.name()], cell(column.as_ref(), row), "row {row}, output {}", field.name());
+            assert_eq!(served[field.name()], json_cell(column.as_ref(), row), "row {row}, output {}", field.name());
         }
     }
     out
@@ -202,6 +189,9 @@ fn one_hot_gives_float32_vectors() {
     assert_eq!(v.null_count(), 0);
     let flat: Vec<f32> = v.values().as_primitive::<Float32Type>().values().to_vec();
     assert_eq!(flat, [1., 0., 0., 0., 0., 1., 0., 0., 0., 0., 0., 0., 0., 0., 0.]);
+    // Serving gives the vector as a JSON array of numbers.
+    let served = t.transform_row(&serde_json::from_str(r#"{"id": 2}"#).unwrap()).unwrap();
+    assert_eq!(served["v"], json!([0.0, 0.0, 1.0]));
     let e = FitState::try_new(
         &TransformSpec::from_yaml("outputs:\n  - {name: v, op: one_hot, inputs: [s], depth: 3}\n").unwrap(),
         InvalidRows::Fail,
