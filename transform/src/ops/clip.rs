@@ -8,11 +8,9 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Float64Type};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tabx_core::Result;
 
-use super::{BatchTransform, InputKind, Params, Preprocessor, from_json, to_json};
-use crate::analyzer::AnalyzerState;
+use super::{BatchTransform, InputKind, Params, Preprocessor, StatelessOp};
 use crate::backend::Backend;
 
 /// The bounds (they are the op's parameters, and its fitted values).
@@ -33,25 +31,13 @@ pub(super) fn build(params: &mut Params<'_>) -> Result<Box<dyn Preprocessor>> {
     }
 }
 
-impl Preprocessor for Clip {
-    fn op(&self) -> &'static str {
+impl StatelessOp for Clip {
+    fn name(&self) -> &'static str {
         "clip"
     }
 
-    fn input_kind(&self) -> InputKind {
+    fn kind(&self) -> InputKind {
         InputKind::Numeric
-    }
-
-    fn analyzers(&self) -> Vec<AnalyzerState> {
-        Vec::new()
-    }
-
-    fn fit(&self, _: &DataType, _: &[AnalyzerState]) -> Result<Value> {
-        to_json(self)
-    }
-
-    fn transform(&self, _: &DataType, fitted: &Value) -> Result<Box<dyn BatchTransform>> {
-        Ok(Box::new(from_json::<Clip>(self.op(), fitted)?))
     }
 }
 

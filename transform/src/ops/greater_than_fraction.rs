@@ -18,11 +18,9 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array};
 use arrow::datatypes::{DataType, Float64Type};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tabx_core::Result;
 
-use super::{BatchTransform, InputKind, Params, Preprocessor, from_json, to_json};
-use crate::analyzer::AnalyzerState;
+use super::{BatchTransform, InputKind, Params, Preprocessor, StatelessOp};
 use crate::backend::Backend;
 
 /// The op and its fitted values alike: only the fraction.
@@ -41,25 +39,13 @@ pub(super) fn build(params: &mut Params<'_>) -> Result<Box<dyn Preprocessor>> {
     Ok(Box::new(GreaterThanFraction { fraction }))
 }
 
-impl Preprocessor for GreaterThanFraction {
-    fn op(&self) -> &'static str {
+impl StatelessOp for GreaterThanFraction {
+    fn name(&self) -> &'static str {
         "greater_than_fraction"
     }
 
-    fn input_kind(&self) -> InputKind {
+    fn kind(&self) -> InputKind {
         InputKind::Numeric
-    }
-
-    fn analyzers(&self) -> Vec<AnalyzerState> {
-        Vec::new()
-    }
-
-    fn fit(&self, _: &DataType, _: &[AnalyzerState]) -> Result<Value> {
-        to_json(self)
-    }
-
-    fn transform(&self, _: &DataType, fitted: &Value) -> Result<Box<dyn BatchTransform>> {
-        Ok(Box::new(from_json::<GreaterThanFraction>(self.op(), fitted)?))
     }
 }
 

@@ -15,11 +15,9 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, Int64Array};
 use arrow::datatypes::DataType;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tabx_core::Result;
 
-use super::{BatchTransform, InputKind, Params, Preprocessor, from_json, to_json};
-use crate::analyzer::AnalyzerState;
+use super::{BatchTransform, InputKind, Params, Preprocessor, StatelessOp};
 use crate::backend::Backend;
 use crate::kernels::cross_hashed;
 
@@ -39,25 +37,13 @@ pub(super) fn build(params: &mut Params<'_>) -> Result<Box<dyn Preprocessor>> {
     Ok(Box::new(HashCross { hash_buckets }))
 }
 
-impl Preprocessor for HashCross {
-    fn op(&self) -> &'static str {
+impl StatelessOp for HashCross {
+    fn name(&self) -> &'static str {
         "hash_cross"
     }
 
-    fn input_kind(&self) -> InputKind {
+    fn kind(&self) -> InputKind {
         InputKind::Any
-    }
-
-    fn analyzers(&self) -> Vec<AnalyzerState> {
-        Vec::new()
-    }
-
-    fn fit(&self, _: &DataType, _: &[AnalyzerState]) -> Result<Value> {
-        to_json(self)
-    }
-
-    fn transform(&self, _: &DataType, fitted: &Value) -> Result<Box<dyn BatchTransform>> {
-        Ok(Box::new(from_json::<HashCross>(self.op(), fitted)?))
     }
 }
 

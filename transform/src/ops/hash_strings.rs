@@ -12,11 +12,9 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array};
 use arrow::datatypes::DataType;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tabx_core::{Result, TabxError};
 
-use super::{BatchTransform, InputKind, Params, Preprocessor, from_json, to_json};
-use crate::analyzer::AnalyzerState;
+use super::{BatchTransform, InputKind, Params, Preprocessor, StatelessOp};
 use crate::backend::Backend;
 use crate::kernels::hash_strings;
 
@@ -36,27 +34,17 @@ pub(super) fn build(params: &mut Params<'_>) -> Result<Box<dyn Preprocessor>> {
     Ok(Box::new(HashStrings { hash_buckets }))
 }
 
-impl Preprocessor for HashStrings {
-    fn op(&self) -> &'static str {
+impl StatelessOp for HashStrings {
+    fn name(&self) -> &'static str {
         "hash_strings"
     }
 
-    fn input_kind(&self) -> InputKind {
+    fn kind(&self) -> InputKind {
         InputKind::Any
     }
 
-    fn analyzers(&self) -> Vec<AnalyzerState> {
-        Vec::new()
-    }
-
-    fn fit(&self, input_type: &DataType, _: &[AnalyzerState]) -> Result<Value> {
-        check_type(input_type)?;
-        to_json(self)
-    }
-
-    fn transform(&self, input_type: &DataType, fitted: &Value) -> Result<Box<dyn BatchTransform>> {
-        check_type(input_type)?;
-        Ok(Box::new(from_json::<HashStrings>(self.op(), fitted)?))
+    fn check_input(&self, input_type: &DataType) -> Result<()> {
+        check_type(input_type)
     }
 }
 

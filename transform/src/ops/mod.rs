@@ -60,6 +60,44 @@ pub trait Preprocessor: Send + Sync + Debug {
     fn transform(&self, input_type: &DataType, fitted: &Value) -> Result<Box<dyn BatchTransform>>;
 }
 
+/// An op that fits nothing: its parameters are its fitted values, written to
+/// `transform.json` as they are. Implementing this (a name, an input kind and
+/// an optional type check) makes the op a [`Preprocessor`].
+pub(crate) trait StatelessOp: BatchTransform + Serialize + DeserializeOwned + 'static {
+    /// The op's name as the spec spells it.
+    fn name(&self) -> &'static str;
+    /// What the op reads from each of its inputs.
+    fn kind(&self) -> InputKind;
+    /// Refuses an input column type the op cannot read, at fit and at load.
+    fn check_input(&self, _input_type: &DataType) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl<T: StatelessOp> Preprocessor for T {
+    fn op(&self) -> &'static str {
+        self.name()
+    }
+
+    fn input_kind(&self) -> InputKind {
+        self.kind()
+    }
+
+    fn analyzers(&self) -> Vec<AnalyzerState> {
+        Vec::new()
+    }
+
+    fn fit(&self, input_type: &DataType, _: &[AnalyzerState]) -> Result<Value> {
+        self.check_input(input_type)?;
+        to_json(self)
+    }
+
+    fn transform(&self, input_type: &DataType, fitted: &Value) -> Result<Box<dyn BatchTransform>> {
+        self.check_input(input_type)?;
+        Ok(Box::new(from_json::<T>(self.name(), fitted)?))
+    }
+}
+
 /// A fitted op: a pure function from its input columns to its output column.
 pub trait BatchTransform: Send + Sync + Debug {
     /// The type of the output column.

@@ -16,11 +16,9 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Int64Type};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tabx_core::{Result, TabxError};
 
-use super::{BatchTransform, InputKind, Params, Preprocessor, from_json, to_json};
-use crate::analyzer::AnalyzerState;
+use super::{BatchTransform, InputKind, Params, Preprocessor, StatelessOp};
 use crate::backend::Backend;
 use crate::kernels::{one_hot, one_hot_type};
 
@@ -40,27 +38,17 @@ pub(super) fn build(params: &mut Params<'_>) -> Result<Box<dyn Preprocessor>> {
     Ok(Box::new(OneHot { depth }))
 }
 
-impl Preprocessor for OneHot {
-    fn op(&self) -> &'static str {
+impl StatelessOp for OneHot {
+    fn name(&self) -> &'static str {
         "one_hot"
     }
 
-    fn input_kind(&self) -> InputKind {
+    fn kind(&self) -> InputKind {
         InputKind::Any
     }
 
-    fn analyzers(&self) -> Vec<AnalyzerState> {
-        Vec::new()
-    }
-
-    fn fit(&self, input_type: &DataType, _: &[AnalyzerState]) -> Result<Value> {
-        check_type(input_type)?;
-        to_json(self)
-    }
-
-    fn transform(&self, input_type: &DataType, fitted: &Value) -> Result<Box<dyn BatchTransform>> {
-        check_type(input_type)?;
-        Ok(Box::new(from_json::<OneHot>(self.op(), fitted)?))
+    fn check_input(&self, input_type: &DataType) -> Result<()> {
+        check_type(input_type)
     }
 }
 

@@ -15,11 +15,9 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array};
 use arrow::datatypes::DataType;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tabx_core::{Result, TabxError};
 
-use super::{BatchTransform, InputKind, Params, Preprocessor, from_json, to_json};
-use crate::analyzer::AnalyzerState;
+use super::{BatchTransform, InputKind, Params, Preprocessor, StatelessOp};
 use crate::backend::Backend;
 use crate::kernels::{parse_time_zone, timestamp_parts};
 
@@ -60,8 +58,8 @@ pub(super) fn build_month(params: &mut Params<'_>) -> Result<Box<dyn Preprocesso
     build_part(params, Part::Month)
 }
 
-impl Preprocessor for TimestampPart {
-    fn op(&self) -> &'static str {
+impl StatelessOp for TimestampPart {
+    fn name(&self) -> &'static str {
         match self.part {
             Part::Hour => "timestamp_hour",
             Part::DayOfWeek => "timestamp_day_of_week",
@@ -69,22 +67,12 @@ impl Preprocessor for TimestampPart {
         }
     }
 
-    fn input_kind(&self) -> InputKind {
+    fn kind(&self) -> InputKind {
         InputKind::Any
     }
 
-    fn analyzers(&self) -> Vec<AnalyzerState> {
-        Vec::new()
-    }
-
-    fn fit(&self, input_type: &DataType, _: &[AnalyzerState]) -> Result<Value> {
-        check_type(self.op(), input_type)?;
-        to_json(self)
-    }
-
-    fn transform(&self, input_type: &DataType, fitted: &Value) -> Result<Box<dyn BatchTransform>> {
-        check_type(self.op(), input_type)?;
-        Ok(Box::new(from_json::<TimestampPart>(self.op(), fitted)?))
+    fn check_input(&self, input_type: &DataType) -> Result<()> {
+        check_type(self.name(), input_type)
     }
 }
 
