@@ -5,14 +5,14 @@
 
 mod common;
 
-use common::taxi;
+use common::{apply_and_serve, taxi};
 
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{Float32Type, Int64Type};
-use serde_json::{Map, Value, json};
-use tabx_transform::{FitState, InvalidRows, TransformSpec, Transformer, json_cell};
+use serde_json::json;
+use tabx_transform::{FitState, InvalidRows, TransformSpec, Transformer};
 
 /// Fits `spec` on `batches`, one shard each, merged through partial files; loads
 /// the artifact from its JSON text, as serving does.
@@ -29,26 +29,6 @@ fn fit(spec: &str, batches: &[RecordBatch]) -> Transformer {
     let (a, b) = (merged.finish().unwrap(), whole.finish().unwrap());
     assert_eq!(serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap(), "sharded fit = one pass");
     Transformer::from_json(&a.to_json().unwrap()).unwrap()
-}
-
-/// Applies `t` to `batch` and checks that `transform_row` gives every row's values.
-fn apply_and_serve(t: &Transformer, batch: &RecordBatch) -> RecordBatch {
-    let out = t.apply(batch).unwrap();
-    assert_eq!(out.schema(), t.output_schema());
-    let schema = batch.schema();
-    for row in 0..batch.num_rows() {
-        let input: Map<String, Value> = schema
-            .fields()
-            .iter()
-            .zip(batch.columns())
-            .map(|(f, c)| (f.name().clone(), json_cell(c.as_ref(), row)))
-            .collect();
-        let served = t.transform_row(&input).unwrap();
-        for (field, column) in out.schema().fields().iter().zip(out.columns()) {
-            assert_eq!(served[field.name()], json_cell(column.as_ref(), row), "row {row}, output {}", field.name());
-        }
-    }
-    out
 }
 
 fn ints(out: &RecordBatch, name: &str) -> Vec<Option<i64>> {
