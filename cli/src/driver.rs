@@ -5,7 +5,7 @@
 //! first and turns out to hold strings is read a second time, that column only,
 //! as strings (the only case in which tabx reads a file twice).
 
-use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_ordered};
+use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_merged};
 use tabx_schema::{StatsAccumulator, StatsOptions};
 
 use tabx_core::Result;
@@ -55,20 +55,13 @@ pub fn compute_stats_with(
 
 fn scan_into_accumulator(plan: &ScanPlan, options: &StatsOptions) -> Result<(StatsAccumulator, ScanReport)> {
     let empty = StatsAccumulator::try_new(options.clone())?;
-    let mut merged: Option<StatsAccumulator> = None;
     // States arrive in task order and are merged at once: memory holds a few
     // task states, not one per row group or byte range.
-    let report = scan_ordered(
+    let (merged, report) = scan_merged(
         plan,
         |task| empty.clone().for_partition(task),
         |state, batch| state.update(batch),
-        |state| match &mut merged {
-            Some(m) => m.merge(&state),
-            None => {
-                merged = Some(state);
-                Ok(())
-            }
-        },
+        |merged, state| merged.merge(&state),
     )?;
     Ok((merged.unwrap_or(empty), report))
 }

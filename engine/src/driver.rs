@@ -158,6 +158,26 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
+/// [`scan_ordered`] that merges each task's state into one as it arrives, in
+/// task order: the shape of every mergeable pass (statistics, transform fit).
+/// `None` when the plan has no task.
+pub fn scan_merged<S: Send>(
+    plan: &ScanPlan,
+    init: impl Fn(usize) -> S + Sync,
+    fold: impl Fn(&mut S, &RecordBatch) -> Result<()> + Sync,
+    mut merge: impl FnMut(&mut S, S) -> Result<()> + Send,
+) -> Result<(Option<S>, ScanReport)> {
+    let mut merged: Option<S> = None;
+    let report = scan_ordered(plan, init, fold, |state| match &mut merged {
+        Some(m) => merge(m, state),
+        None => {
+            merged = Some(state);
+            Ok(())
+        }
+    })?;
+    Ok((merged, report))
+}
+
 /// Runs every task in parallel and folds each batch into a per-task state;
 /// returns the states in task order (merging them in that order is
 /// deterministic) with the scan's report. Holds every task's state until the

@@ -12,7 +12,8 @@
 //!   into a per-task state and hands the states over in task order as they
 //!   finish (merge them in that order and the result does not depend on
 //!   scheduling; memory holds a few states), with a [`ScanReport`].
-//!   [`scan_fold`] is the same returning every state at once, for small plans.
+//!   [`scan_merged`] merges them into one as they come; [`scan_fold`] returns
+//!   every state at once, for small plans.
 //!
 //! CSV columns are typed as TFDV types them (INT < FLOAT < STRING, from every
 //! value): batches carry `Int64`, `Float64`, `Utf8` (`Binary` where a value is
@@ -60,6 +61,6 @@ mod plan;
 mod resolve;
 mod store;
 
-pub use driver::{ScanReport, scan_fold, scan_ordered};
+pub use driver::{ScanReport, scan_fold, scan_merged, scan_ordered};
 pub use options::{ColumnType, Format, OnError, ProgressFn, Shard, SourceOptions};
 pub use plan::ScanPlan;

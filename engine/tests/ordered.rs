@@ -4,7 +4,7 @@
 mod common;
 
 use tabx_core::TabxError;
-use tabx_engine::{ScanPlan, SourceOptions, scan_ordered};
+use tabx_engine::{ScanPlan, SourceOptions, scan_merged, scan_ordered};
 
 #[test]
 fn states_arrive_in_task_order_and_cover_every_row() {
@@ -48,4 +48,28 @@ fn a_consumer_error_is_the_scan_error() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("states do not match"), "{err}");
+}
+
+#[test]
+fn scan_merged_merges_every_task_in_task_order() {
+    let options = SourceOptions { threads: 7, min_split_bytes: 1, ..Default::default() };
+    let plan = ScanPlan::try_new(&[common::taxi_csv()], options).unwrap();
+    // State: the task indices merged so far, and the rows they hold.
+    let (merged, report) = scan_merged(
+        &plan,
+        |task| (vec![task], 0usize),
+        |state, batch| {
+            state.1 += batch.num_rows();
+            Ok(())
+        },
+        |merged, state| {
+            merged.0.extend(state.0);
+            merged.1 += state.1;
+            Ok(())
+        },
+    )
+    .unwrap();
+    let (tasks, rows) = merged.unwrap();
+    assert_eq!(tasks, (0..plan.tasks()).collect::<Vec<_>>());
+    assert_eq!((rows, report.rows_read), (15002, 15002));
 }

@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::UInt64Type;
 use tabx_core::TabxError;
-use tabx_engine::{OnError, ScanPlan, ScanReport, Shard, SourceOptions, scan_ordered};
+use tabx_engine::{OnError, ScanPlan, ScanReport, Shard, SourceOptions, scan_merged, scan_ordered};
 use tabx_schema::{StatsAccumulator, StatsOptions};
 use tabx_transform::{Device, FitState, InvalidRow, InvalidRows, TransformSpec, Transformer};
 
@@ -88,8 +88,7 @@ pub(crate) fn fit_inputs(
     // Invalid rows come back to this function, which names their file and line.
     let empty = FitState::try_new(spec, InvalidRows::Skip)?;
     let plan = ScanPlan::try_new(inputs, source)?;
-    let mut merged: Option<FitState> = None;
-    let report = scan_ordered(
+    let (merged, report) = scan_merged(
         &plan,
         |_| empty.empty_like(),
         |state, batch| {
@@ -99,13 +98,7 @@ pub(crate) fn fit_inputs(
                 _ => Ok(()),
             }
         },
-        |state| match &mut merged {
-            Some(m) => m.merge(&state),
-            None => {
-                merged = Some(state);
-                Ok(())
-            }
-        },
+        |merged, state| merged.merge(&state),
     )?;
     Ok((merged.unwrap_or(empty), report))
 }
