@@ -20,5 +20,6 @@ mod schema_view;
 mod settings;
 mod sink;
 mod summary;
+mod typed_sink;
 
 pub use driver::{StatsRun, compute_stats, compute_stats_with};

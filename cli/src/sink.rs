@@ -1,6 +1,6 @@
 //! Writing row outputs (CSV or Parquet by extension) from batches that arrive
 //! one by one ([`Sink`]): `validate --rows` writes its good and bad rows with
-//! it, `transform apply` its transformed rows.
+//! it (`transform apply`, whose columns are fixed, uses `typed_sink`).
 //!
 //! Output format by extension: `.parquet` (or `.pq`) is Parquet, anything else
 //! CSV (nulls as empty cells, numbers as Arrow prints them: `12.50` comes back
@@ -8,7 +8,7 @@
 //! renamed into place once complete.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -22,54 +22,26 @@ use parquet::arrow::ArrowWriter;
 use tabx_core::{Result, TabxError};
 
 /// An output file being written: CSV rows go straight to it; Parquet batches
-/// wait in a spill until the end (see [`ParquetSink`]) unless the schema is
-/// known up front ([`Sink::create_typed`]).
+/// wait in a spill until the end (see [`ParquetSink`]). Rows whose columns
+/// are known up front go through [`crate::typed_sink::TypedSink`] instead.
 pub(crate) enum Sink {
     Csv(CsvSink),
     Parquet(ParquetSink),
-    TypedParquet(TypedParquetSink),
 }
 
 impl Sink {
     /// Opens a temporary file beside `path` (CSV, or Parquet for `.parquet`/`.pq`).
     pub(crate) fn create(path: &Path) -> anyhow::Result<Self> {
-        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
-        let temp = tempfile::Builder::new()
-            .prefix(".tabx-rows-")
-            .tempfile_in(&parent)
-            .with_context(|| format!("cannot create a temporary file in {}", parent.display()))?;
-        Ok(match ext.as_deref() {
-            Some("parquet" | "pq") => {
-                let spill = tempfile::Builder::new()
-                    .prefix(".tabx-spill-")
-                    .tempdir_in(&parent)
-                    .with_context(|| format!("cannot create a spill folder in {}", parent.display()))?;
-                Sink::Parquet(ParquetSink { target: path.to_path_buf(), temp, spill, segments: Vec::new(), open: None })
-            }
-            _ => {
-                let writer = csv::Writer::from_writer(BufWriter::new(temp.reopen().map_err(|e| io(path, e))?));
-                Sink::Csv(CsvSink { target: path.to_path_buf(), temp, writer, header: None })
-            }
-        })
-    }
-
-    /// [`Sink::create`] for batches that all have `schema` (e.g. a fitted
-    /// transform's output): Parquet is written as the batches arrive, with no
-    /// spill and no second pass.
-    pub(crate) fn create_typed(path: &Path, schema: SchemaRef) -> anyhow::Result<Self> {
-        Ok(match Self::create(path)? {
-            Sink::Parquet(spilling) => {
-                let file = spilling.temp.reopen().map_err(|e| io(path, e))?;
-                let writer =
-                    ArrowWriter::try_new(BufWriter::new(file), schema, None).map_err(|e| parquet_error(path, e))?;
-                Sink::TypedParquet(TypedParquetSink { target: spilling.target, temp: spilling.temp, writer })
-            }
-            other => other,
+        let temp = temp_beside(path)?;
+        Ok(if is_parquet(path) {
+            let spill = tempfile::Builder::new()
+                .prefix(".tabx-spill-")
+                .tempdir_in(parent_of(path))
+                .with_context(|| format!("cannot create a spill folder beside {}", path.display()))?;
+            Sink::Parquet(ParquetSink { target: path.to_path_buf(), temp, spill, segments: Vec::new(), open: None })
+        } else {
+            let writer = csv::Writer::from_writer(BufWriter::new(temp.reopen().map_err(|e| io(path, e))?));
+            Sink::Csv(CsvSink { target: path.to_path_buf(), temp, writer, header: None })
         })
     }
 
@@ -78,7 +50,6 @@ impl Sink {
         match self {
             Sink::Csv(s) => s.write(batch),
             Sink::Parquet(s) => s.write(batch),
-            Sink::TypedParquet(s) => s.writer.write(batch).map_err(|e| parquet_error(&s.target, e)),
         }
     }
 
@@ -87,28 +58,39 @@ impl Sink {
         match self {
             Sink::Csv(s) => s.finish(),
             Sink::Parquet(s) => s.finish(),
-            Sink::TypedParquet(s) => {
-                s.writer.close().map_err(|e| parquet_error(&s.target, e))?;
-                s.temp.persist(&s.target).map_err(|e| io(&s.target, e.error))?;
-                Ok(())
-            }
         }
     }
 }
 
-/// Parquet written straight through: every batch has the schema given at creation.
-pub(crate) struct TypedParquetSink {
-    target: PathBuf,
-    temp: tempfile::NamedTempFile,
-    writer: ArrowWriter<BufWriter<File>>,
+/// Whether `path` names a Parquet file (`.parquet`, `.pq`); anything else is CSV.
+pub(crate) fn is_parquet(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    matches!(ext.as_deref(), Some("parquet" | "pq"))
+}
+
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A temporary file beside `path` (same filesystem, so the final rename is atomic).
+pub(crate) fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
+    let parent = parent_of(path);
+    std::fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    tempfile::Builder::new()
+        .prefix(".tabx-rows-")
+        .tempfile_in(&parent)
+        .with_context(|| format!("cannot create a temporary file in {}", parent.display()))
 }
 
 #[expect(clippy::needless_pass_by_value, reason = "used as map_err(|e| parquet_error(path, e))")]
-fn parquet_error(path: &Path, e: parquet::errors::ParquetError) -> TabxError {
+pub(crate) fn parquet_error(path: &Path, e: parquet::errors::ParquetError) -> TabxError {
     TabxError::Parquet { path: path.display().to_string(), message: e.to_string() }
 }
 
-fn io(path: &Path, e: std::io::Error) -> TabxError {
+pub(crate) fn io(path: &Path, e: std::io::Error) -> TabxError {
     TabxError::io(path, e)
 }
 
@@ -147,21 +129,7 @@ impl CsvSink {
             }
         };
         let columns = align(header, batch)?;
-        // Cell text as Arrow prints it; nulls as empty cells, as the engine reads them.
-        let options = FormatOptions::default().with_null("");
-        let formatters =
-            columns.iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options)).collect::<Result<Vec<_>, _>>()?;
-        let mut cell = String::new();
-        for row in 0..batch.num_rows() {
-            for f in &formatters {
-                cell.clear();
-                use std::fmt::Write;
-                write!(cell, "{}", f.value(row)).map_err(|e| TabxError::Internal(e.to_string()))?;
-                self.writer.write_field(&cell).map_err(|e| csv_error(&self.target, e))?;
-            }
-            self.writer.write_record(None::<&[u8]>).map_err(|e| csv_error(&self.target, e))?;
-        }
-        Ok(())
+        write_csv_rows(&mut self.writer, &columns, batch.num_rows(), &self.target)
     }
 
     fn finish(mut self) -> Result<()> {
@@ -172,7 +140,31 @@ impl CsvSink {
     }
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> TabxError {
+/// Writes `rows` rows of `columns` as CSV records: cell text as Arrow prints
+/// it, nulls as empty cells (as the engine reads them back).
+pub(crate) fn write_csv_rows<W: Write>(
+    writer: &mut csv::Writer<W>,
+    columns: &[ArrayRef],
+    rows: usize,
+    target: &Path,
+) -> Result<()> {
+    let options = FormatOptions::default().with_null("");
+    let formatters =
+        columns.iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options)).collect::<Result<Vec<_>, _>>()?;
+    let mut cell = String::new();
+    for row in 0..rows {
+        for f in &formatters {
+            cell.clear();
+            use std::fmt::Write;
+            write!(cell, "{}", f.value(row)).map_err(|e| TabxError::Internal(e.to_string()))?;
+            writer.write_field(&cell).map_err(|e| csv_error(target, e))?;
+        }
+        writer.write_record(None::<&[u8]>).map_err(|e| csv_error(target, e))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn csv_error(path: &Path, e: csv::Error) -> TabxError {
     match e.into_kind() {
         csv::ErrorKind::Io(e) => io(path, e),
         other => TabxError::Internal(format!("{}: {other:?}", path.display())),

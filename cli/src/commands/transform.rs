@@ -28,7 +28,7 @@ use super::Outcome;
 use crate::args::{DeviceArg, TransformApplyArgs, TransformCommand, TransformFitArgs, TransformMergeArgs};
 use crate::output::{write_atomically, write_statistics};
 use crate::settings::{output_format, source_options};
-use crate::sink::Sink;
+use crate::typed_sink::{TaskEncoder, TypedSink};
 
 pub fn transform(command: &TransformCommand, quiet: bool) -> Result<Outcome> {
     match command {
@@ -128,12 +128,12 @@ fn merge(args: &TransformMergeArgs, quiet: bool) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// One task's transformed rows, waiting for their turn to be written, and
-/// their statistics with `--stats` (computed in the worker, merged in task
-/// order so the sketches are the same on every run).
-#[derive(Debug, Default)]
+/// One task's transformed rows, encoded for the output file and waiting for
+/// their turn to be written, and their statistics with `--stats` (computed in
+/// the worker, merged in task order so the sketches are the same on every run).
+#[derive(Debug)]
 struct TaskRows {
-    batches: Vec<RecordBatch>,
+    encoded: TaskEncoder,
     invalid: u64,
     by_reason: BTreeMap<String, u64>,
     stats: Option<StatsAccumulator>,
@@ -181,10 +181,9 @@ pub(crate) fn apply_inputs(
     let fail = source.on_error == OnError::Fail;
     source.row_source = true;
     let plan = ScanPlan::try_new(inputs, source)?;
-    // The fitted transform fixes every output type: Parquet streams straight out.
-    let mut sink = Sink::create_typed(output, transformer.output_schema())?;
-    // The header (CSV) and the column types (Parquet), even when no row comes.
-    sink.write(&RecordBatch::new_empty(transformer.output_schema()))?;
+    // The fitted transform fixes every output type: workers encode, the file streams out.
+    let mut sink = TypedSink::create(output, transformer.output_schema())?;
+    let encoders = sink.encoders();
     let (mut written, mut invalid) = (0u64, 0u64);
     let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
     let empty_stats = match stats_path {
@@ -194,7 +193,12 @@ pub(crate) fn apply_inputs(
     let mut stats: Option<StatsAccumulator> = None;
     let report = scan_ordered(
         &plan,
-        |index| TaskRows { stats: empty_stats.clone().map(|s| s.for_partition(index)), ..TaskRows::default() },
+        |index| TaskRows {
+            encoded: encoders.encoder(),
+            invalid: 0,
+            by_reason: BTreeMap::new(),
+            stats: empty_stats.clone().map(|s| s.for_partition(index)),
+        },
         |task, batch| {
             let applied = transformer.apply_with(batch, InvalidRows::Skip)?;
             if let Some(first) = applied.invalid.first() {
@@ -211,14 +215,11 @@ pub(crate) fn apply_inputs(
             if let Some(s) = &mut task.stats {
                 s.update(&applied.batch)?;
             }
-            task.batches.push(applied.batch);
+            task.encoded.write(&applied.batch)?;
             Ok(())
         },
         |task| {
-            for b in &task.batches {
-                sink.write(b)?;
-                written += b.num_rows() as u64;
-            }
+            written += sink.append(task.encoded)?;
             invalid += task.invalid;
             for (k, v) in task.by_reason {
                 *by_reason.entry(k).or_default() += v;
