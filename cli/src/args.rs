@@ -26,7 +26,7 @@ pub enum Command {
     /// Compute TFDV statistics of CSV, Parquet or NDJSON data.
     #[command(after_help = STATS_EXAMPLES)]
     Stats(Box<StatsArgs>),
-    /// Merge the partial statistics of shards into one artifact.
+    /// Merge the partial states of shards (statistics or transform fits) into one artifact.
     #[command(after_help = MERGE_EXAMPLES)]
     Merge(MergeArgs),
     /// Run the main job on the embedded Chicago taxi data.
@@ -294,13 +294,15 @@ pub struct StatsArgs {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Partial files written by `tabx stats --shard I/N --partial`.
+    /// Partial files written by `tabx stats --partial` or `tabx transform fit
+    /// --partial` (all of one kind, one run).
     #[arg(required = true, value_name = "PARTIAL")]
     pub partials: Vec<PathBuf>,
-    /// Where to write the merged statistics.
-    #[arg(long, short, default_value = "stats.json")]
-    pub output: PathBuf,
-    /// Artifact format; by default from the output's extension.
+    /// Where to write the merged statistics [default: stats.json], or the
+    /// fitted transform [default: transform.json].
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Statistics format; by default from the output's extension.
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
 }
@@ -357,14 +359,19 @@ const TRANSFORM_SPEC_HELP: &str = "Spec (YAML or JSON):
     - {name: company, op: fill_missing, inputs: [company], value: ''}
   passthrough: [trip_start_hour]
 
-Ops (TFT's names and defaults): scale_to_z_score, scale_to_0_1, scale_by_min_max (output_min, output_max),
-bucketize (num_buckets, epsilon), apply_buckets (bucket_boundaries), fill_missing (strategy:
-constant|mean|median|most_frequent, value), log1p, clip (min, max).
+Ops (TFT's names and defaults; parameters in brackets):
+  scale_to_z_score, scale_to_0_1, scale_by_min_max [output_min, output_max], log1p, clip [min, max],
+  bucketize [num_buckets, epsilon], apply_buckets [bucket_boundaries],
+  fill_missing [strategy: constant|mean|median|most_frequent, value],
+  compute_and_apply_vocabulary [top_k, frequency_threshold, num_oov_buckets, default_value],
+  hash_strings [hash_buckets], hash_cross (2+ inputs) [hash_buckets], one_hot [depth],
+  timestamp_hour, timestamp_day_of_week, timestamp_month [timezone], greater_than_fraction (2 inputs) [fraction].
+Any output may take `fill: VALUE` (nulls filled before the op).
 
 Examples:
   tabx transform fit data.csv --spec spec.yaml -o transform.json
   tabx transform fit big.csv --spec spec.yaml --shard 0/4 --partial -o part-0.partial   # one pod of four
-  tabx transform merge part-*.partial -o transform.json
+  tabx merge part-*.partial -o transform.json
   tabx transform apply data.parquet --transform transform.json -o transformed.parquet";
 
 #[derive(Debug, Subcommand)]
@@ -372,7 +379,8 @@ pub enum TransformCommand {
     /// Fit a spec on data: one pass through the analyzers its ops need, written to transform.json.
     #[command(after_help = TRANSFORM_SPEC_HELP)]
     Fit(TransformFitArgs),
-    /// Merge the partial fits of shards (`fit --shard I/N --partial`) into transform.json.
+    /// Merge the partial fits of shards (`fit --shard I/N --partial`) into
+    /// transform.json (what `tabx merge` does with transform partials).
     Merge(TransformMergeArgs),
     /// Apply a fitted transform.json to data, writing Parquet or CSV.
     #[command(after_help = TRANSFORM_SPEC_HELP)]
@@ -392,7 +400,7 @@ pub struct TransformFitArgs {
     /// Read only shard I of N (0-based), e.g. `--shard 2/8`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Write the mergeable partial state instead of transform.json (see `tabx transform merge`).
+    /// Write the mergeable partial state instead of transform.json (see `tabx merge`).
     #[arg(long)]
     pub partial: bool,
 }

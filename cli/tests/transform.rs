@@ -97,14 +97,28 @@ fn shards_merge_to_the_single_pass_fit() {
         tabx(d, &["transform", "fit", &data, "--spec", "spec.yaml", "--shard", &shard, "--partial", "-o", &out])
             .success();
     }
-    tabx(d, &["transform", "merge", "part-1.partial", "part-0.partial", "-o", "merged.json"])
-        .success()
-        .stderr(contains("merged 2 shards"));
+    // `tabx merge` reads what the partials hold; `tabx transform merge` is the same merge.
+    tabx(d, &["merge", "part-1.partial", "part-0.partial"]).success().stderr(contains("merged 2 shards"));
+    tabx(d, &["transform", "merge", "part-0.partial", "part-1.partial", "-o", "merged.json"]).success();
     let (whole, merged) = (read_json(&d.join("whole.json")), read_json(&d.join("merged.json")));
+    assert_eq!(read_json(&d.join("transform.json")), merged);
     for i in [0, 1, 2, 3, 5, 6, 7, 8, 9] {
         assert_eq!(whole["outputs"][i], merged["outputs"][i], "output {i}");
     }
     assert_eq!(whole["rows"], merged["rows"]);
+
+    // Incomplete, mixed or mismatched shards are refused by name.
+    tabx(d, &["merge", "part-0.partial"]).code(2).stderr(contains("missing shards: 1/2"));
+    tabx(d, &["stats", &data, "--shard", "1/2", "--partial", "-o", "stats-1.partial"]).success();
+    tabx(d, &["merge", "part-0.partial", "stats-1.partial"])
+        .code(2)
+        .stderr(contains("stats-1.partial holds `stats` state but part-0.partial holds `transform`"));
+    write(d, "other.yaml", "outputs:\n  - {name: z, op: log1p, inputs: [trip_miles]}\n");
+    tabx(d, &["transform", "fit", &data, "--spec", "other.yaml", "--shard", "1/2", "--partial", "-o", "o.partial"])
+        .success();
+    tabx(d, &["merge", "part-0.partial", "o.partial"])
+        .code(2)
+        .stderr(contains("o.partial was computed with other options than part-0.partial"));
 }
 
 #[test]

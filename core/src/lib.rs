@@ -3,7 +3,8 @@
 //! The pieces every tabx crate shares, with no engine attached (Arrow only):
 //!
 //! - [`TabxError`] / [`Result`]: the one error type, categorised.
-//! - [`Mergeable`]: the law of partial states (update per partition, merge, evaluate).
+//! - [`Mergeable`]: the law of partial states (update per partition, merge, evaluate),
+//!   and [`PartialFile`], the `*.partial` file a shard's state travels in.
 //! - Sketches with stated error, all mergeable and seeded so runs are reproducible:
 //!   [`ExactSum`] (order-independent f64 sum), [`KllSketch`] (quantiles),
 //!   [`HyperLogLog`] (distinct counts), [`FrequentItems`] (exact counts up to a
@@ -20,10 +21,12 @@
 
 mod error;
 mod mergeable;
+mod partial;
 mod sketch;
 #[doc(hidden)]
 pub mod testing;
 
 pub use error::{Result, TabxError};
 pub use mergeable::{Mergeable, PARTIAL_MAGIC, decode_state, encode_state};
+pub use partial::{PartialFile, PartialHeader, in_shard_order};
 pub use sketch::{ExactSum, FrequentItems, HyperLogLog, KllSketch, add_square, hash64, mean_variance, sort_f64};

@@ -36,10 +36,11 @@ mod stats;
 #[cfg(feature = "polars")]
 pub use self::polars::record_batches_from_polars;
 pub use infer::{InferOptions, infer_feature, infer_schema, schema_type_of};
-pub use partial::{PartialHeader, PartialStats};
+pub use partial::PartialStats;
 pub use schema::*;
 pub use statistics::*;
 pub use stats::*;
+pub use tabx_core::PartialHeader;
 
 mod proto;
 pub use proto::{ProtoFormat, ProtoMessage, json_to_format, read_file, read_message, validate_json};

@@ -4,7 +4,7 @@
 //! ```text
 //!  FitState::try_new(spec) ─update(batch)…─▶ state ─┐
 //!  (one per task / shard)                           ├─merge─▶ finish() ─▶ TransformArtifact
-//!  FitState::from_partial(bytes) ───────────────────┘
+//!  FitState::from_partial(*.partial) ───────────────┘
 //! ```
 //!
 //! Besides the analyzer states the fit records each input column's type
@@ -18,7 +18,7 @@ use std::str::FromStr;
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::DataType;
 use serde::{Deserialize, Serialize};
-use tabx_core::{PARTIAL_MAGIC, Result, TabxError, decode_state, encode_state};
+use tabx_core::{PartialFile, PartialHeader, Result, TabxError, decode_state, encode_state};
 
 use crate::analyzer::AnalyzerState;
 use crate::artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
@@ -28,6 +28,8 @@ use crate::spec::TransformSpec;
 
 /// Version of the `*.partial` form of a [`FitState`].
 const PARTIAL_VERSION: u32 = 1;
+/// The `kind` of a transform's `*.partial` file.
+pub const PARTIAL_KIND: &str = "transform";
 
 /// The mergeable state of a fit (see the module docs).
 #[derive(Debug)]
@@ -44,10 +46,9 @@ pub struct FitState {
     on_invalid: InvalidRows,
 }
 
-/// The serialised form of a [`FitState`] (postcard, behind [`PARTIAL_MAGIC`]).
+/// The serialised form of a [`FitState`] (postcard, inside a [`PartialFile`]).
 #[derive(Serialize, Deserialize)]
 struct Partial {
-    version: u32,
     /// The spec as JSON text: its free-form parameters need a self-describing format.
     spec: String,
     states: Vec<Vec<AnalyzerState>>,
@@ -252,11 +253,21 @@ impl FitState {
         })
     }
 
-    /// The state as a `*.partial` file's bytes.
-    pub fn to_partial(&self) -> Result<Vec<u8>> {
+    /// The state as shard `shard_index` of `shard_count` of a fit of `inputs`
+    /// (a `*.partial` file of kind `"transform"`, merged by `tabx merge`).
+    pub fn to_partial(&self, shard_index: usize, shard_count: usize, inputs: Vec<String>) -> Result<PartialFile> {
         let spec = serde_json::to_string(&self.spec).map_err(|e| TabxError::Internal(e.to_string()))?;
+        let header = PartialHeader {
+            kind: PARTIAL_KIND.into(),
+            format_version: PARTIAL_VERSION,
+            tabx_version: env!("CARGO_PKG_VERSION").into(),
+            // The spec decides every analyzer: shards of one fit share it.
+            options_fingerprint: tabx_core::hash64(spec.as_bytes()),
+            shard_index,
+            shard_count,
+            inputs,
+        };
         let partial = Partial {
-            version: PARTIAL_VERSION,
             spec,
             states: self.states.clone(),
             input_types: self.input_types.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
@@ -264,24 +275,13 @@ impl FitState {
             invalid_rows: self.invalid_rows,
             invalid_by_reason: self.invalid_by_reason.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         };
-        let mut bytes = PARTIAL_MAGIC.to_vec();
-        bytes.extend(encode_state(&partial)?);
-        Ok(bytes)
+        Ok(PartialFile { header, state: encode_state(&partial)? })
     }
 
     /// Reads a state written by [`Self::to_partial`]; `what` names the file in errors.
-    pub fn from_partial(bytes: &[u8], what: &str) -> Result<Self> {
+    pub fn from_partial(file: &PartialFile, what: &str) -> Result<Self> {
         let artifact_error = |message: String| TabxError::Artifact { path: what.to_string(), message };
-        let body = bytes
-            .strip_prefix(PARTIAL_MAGIC.as_slice())
-            .ok_or_else(|| artifact_error("not a tabx partial file".to_string()))?;
-        let partial: Partial = decode_state(body, what)?;
-        if partial.version != PARTIAL_VERSION {
-            return Err(artifact_error(format!(
-                "transform partial version {} (this tabx reads {PARTIAL_VERSION})",
-                partial.version
-            )));
-        }
+        let partial: Partial = decode_state(file.state_of(PARTIAL_KIND, PARTIAL_VERSION, what)?, what)?;
         let spec: TransformSpec =
             serde_json::from_str(&partial.spec).map_err(|e| artifact_error(format!("invalid spec: {e}")))?;
         let mut state = Self::try_new(&spec, InvalidRows::Fail)?;
@@ -352,8 +352,8 @@ mod tests {
         let (mut left, mut right) = (whole.empty_like(), whole.empty_like());
         right.update(&b).unwrap();
         left.update(&a).unwrap();
-        let right = FitState::from_partial(&right.to_partial().unwrap(), "right").unwrap();
-        let mut merged = FitState::from_partial(&left.to_partial().unwrap(), "left").unwrap();
+        let right = FitState::from_partial(&right.to_partial(0, 1, vec![]).unwrap(), "right").unwrap();
+        let mut merged = FitState::from_partial(&left.to_partial(0, 1, vec![]).unwrap(), "left").unwrap();
         merged.merge(&right).unwrap();
         let (w, m) = (whole.finish().unwrap(), merged.finish().unwrap());
         assert_eq!(serde_json::to_value(&w).unwrap(), serde_json::to_value(&m).unwrap());

@@ -60,7 +60,7 @@ pub use apply::{Applied, Transformer};
 pub use artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
 pub use backend::{Backend, CpuBackend, Device};
 pub use columns::{InvalidRow, InvalidRows};
-pub use fit::FitState;
+pub use fit::{FitState, PARTIAL_KIND};
 pub use ops::{BatchTransform, InputKind, Preprocessor, op_names};
 pub use serve::json_cell;
 pub use spec::{OutputSpec, TransformSpec};

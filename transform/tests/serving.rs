@@ -56,7 +56,7 @@ fn sharded_fit_equals_one_pass() {
     for shard in batches.chunks(4).rev() {
         let mut part = whole.empty_like();
         shard.iter().for_each(|b| part.update(b).unwrap());
-        merged.merge(&FitState::from_partial(&part.to_partial().unwrap(), "shard").unwrap()).unwrap();
+        merged.merge(&FitState::from_partial(&part.to_partial(0, 1, vec![]).unwrap(), "shard").unwrap()).unwrap();
     }
     let (w, m) = (whole.finish().unwrap(), merged.finish().unwrap());
     // Exact analyzers: the same bits.

@@ -22,7 +22,7 @@ fn fit(spec: &str, batches: &[RecordBatch]) -> Transformer {
     for batch in batches {
         let mut shard = merged.empty_like();
         shard.update(batch).unwrap();
-        merged.merge(&FitState::from_partial(&shard.to_partial().unwrap(), "shard").unwrap()).unwrap();
+        merged.merge(&FitState::from_partial(&shard.to_partial(0, 1, vec![]).unwrap(), "shard").unwrap()).unwrap();
     }
     let mut whole = merged.empty_like();
     batches.iter().for_each(|b| whole.update(b).unwrap());

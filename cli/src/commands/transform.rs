@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!  fit:   tasks ─FitState::update─▶ states in task order ─merge─▶ transform.json (or a *.partial)
-//!  merge: *.partial ─FitState::from_partial─▶ merge ─▶ transform.json
+//!  merge: *.partial (shards 0..N) ─FitState::from_partial─▶ merge in shard order ─▶ transform.json
 //!  apply: tasks ─Transformer::apply_with─▶ batches in task order ─▶ OUT.parquet | OUT.csv
 //!                  └─StatsAccumulator::update (--stats)─▶ merge in task order ─▶ stats.json
 //! ```
@@ -19,7 +19,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::UInt64Type;
-use tabx_core::TabxError;
+use tabx_core::{PartialFile, TabxError, in_shard_order};
 use tabx_engine::{OnError, ScanPlan, ScanReport, Shard, SourceOptions, scan_merged, scan_ordered};
 use tabx_schema::{StatsAccumulator, StatsOptions};
 use tabx_transform::{Device, FitState, InvalidRow, InvalidRows, TransformSpec, Transformer};
@@ -49,10 +49,10 @@ fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
     let shard = source.shard;
     let (state, report) = fit_inputs(&spec, &args.input.inputs, source)?;
     if args.partial {
-        write_atomically(&args.output, &state.to_partial()?)?;
+        let shard = shard.expect("--partial sets a shard");
+        state.to_partial(shard.index, shard.count, args.input.inputs.clone())?.write(&args.output)?;
         if !quiet {
             report_scan(&report, state.invalid_rows(), &BTreeMap::new());
-            let shard = shard.expect("--partial sets a shard");
             eprintln!(
                 "wrote the partial fit of shard {}/{} ({} rows) to {}",
                 shard.index,
@@ -104,25 +104,31 @@ pub(crate) fn fit_inputs(
 }
 
 fn merge(args: &TransformMergeArgs, quiet: bool) -> Result<Outcome> {
+    merge_fits(super::merge::read_partials(&args.partials)?, &args.output, quiet)
+}
+
+/// The fitted transform of shards 0..N's partial fits (checked complete and
+/// of one spec), merged in shard order, written to `output`.
+pub(crate) fn merge_fits(mut parts: Vec<(String, PartialFile)>, output: &Path, quiet: bool) -> Result<Outcome> {
+    in_shard_order(&mut parts, |p| &p.header)?;
     let mut merged: Option<FitState> = None;
-    for path in &args.partials {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let part = FitState::from_partial(&bytes, &path.display().to_string())?;
+    for (name, file) in &parts {
+        let part = FitState::from_partial(file, name)?;
         match &mut merged {
-            Some(m) => m.merge(&part).with_context(|| format!("cannot merge {}", path.display()))?,
+            Some(m) => m.merge(&part).with_context(|| format!("cannot merge {name}"))?,
             None => merged = Some(part),
         }
     }
     let Some(state) = merged else { bail!("no partial files given") };
     let artifact = state.finish()?;
-    write_atomically(&args.output, artifact.to_json()?.as_bytes())?;
+    write_atomically(output, artifact.to_json()?.as_bytes())?;
     if !quiet {
         eprintln!(
             "merged {} shards: fitted {} outputs on {} rows; wrote {}",
-            args.partials.len(),
+            parts.len(),
             artifact.outputs.len(),
             artifact.rows - artifact.invalid_rows,
-            args.output.display()
+            output.display()
         );
     }
     Ok(Outcome::Ok)

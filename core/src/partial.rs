@@ -1,0 +1,208 @@
+//! `*.partial` files: the state of one shard of a sharded run, written by
+//! `tabx stats --partial` or `tabx transform fit --partial` and merged by
+//! `tabx merge` ([`PartialFile`], [`PartialHeader`], [`in_shard_order`]).
+//!
+//! Layout: `TABXPART` magic, a u32 layout version, a u32 header length, a JSON
+//! [`PartialHeader`] (which says what kind of state follows), then the state,
+//! postcard-encoded by its owner. Files are written to a temporary name and
+//! renamed, so a retried pod (Kubernetes Indexed Jobs retry an index with the
+//! same index) leaves a whole file or none.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{PARTIAL_MAGIC, Result, TabxError};
+
+/// The version of the file layout around the header and the state.
+const LAYOUT_VERSION: u32 = 1;
+
+/// What a partial file says about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialHeader {
+    /// What the state is of: `"stats"` or `"transform"`.
+    pub kind: String,
+    /// The version of the state's encoding, owned by its kind.
+    pub format_version: u32,
+    /// The tabx version that wrote it.
+    pub tabx_version: String,
+    /// A hash of the options the state depends on: shards of one run agree.
+    pub options_fingerprint: u64,
+    /// This shard's index, 0-based.
+    pub shard_index: usize,
+    /// The number of shards.
+    pub shard_count: usize,
+    /// The inputs as given on the command line.
+    pub inputs: Vec<String>,
+}
+
+/// A partial file: its header and the encoded state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartialFile {
+    pub header: PartialHeader,
+    pub state: Vec<u8>,
+}
+
+impl PartialFile {
+    /// Writes the file atomically: a temporary file beside `path`, then a rename.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let header = serde_json::to_vec(&self.header).map_err(|e| TabxError::Internal(e.to_string()))?;
+        let mut bytes = Vec::with_capacity(16 + header.len() + self.state.len());
+        bytes.extend_from_slice(PARTIAL_MAGIC);
+        bytes.extend_from_slice(&LAYOUT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&header);
+        bytes.extend_from_slice(&self.state);
+        let tmp = path.with_extension(format!("partial.tmp.{}", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            TabxError::io(path, e)
+        })
+    }
+
+    /// Reads a file written by [`write`](Self::write).
+    pub fn read(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| TabxError::io(path, e))?;
+        Self::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// Decodes the bytes of a partial file; `what` names it in errors.
+    pub fn from_bytes(bytes: &[u8], what: &str) -> Result<Self> {
+        let bad = |message: String| TabxError::Artifact { path: what.to_string(), message };
+        if bytes.len() < 16 || &bytes[..8] != PARTIAL_MAGIC {
+            return Err(bad("not a tabx partial file (no TABXPART magic)".into()));
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version != LAYOUT_VERSION {
+            return Err(bad(format!(
+                "partial format version {version}, this tabx reads version {LAYOUT_VERSION}: recompute the shard with this tabx"
+            )));
+        }
+        let header_len = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as usize;
+        let header_end = 16usize.checked_add(header_len).filter(|end| *end <= bytes.len());
+        let Some(header_end) = header_end else {
+            return Err(bad("truncated partial file".into()));
+        };
+        let header: PartialHeader =
+            serde_json::from_slice(&bytes[16..header_end]).map_err(|e| bad(format!("bad header: {e}")))?;
+        Ok(Self { header, state: bytes[header_end..].to_vec() })
+    }
+
+    /// The state, checked to be of `kind` at `format_version`.
+    pub fn state_of(&self, kind: &str, format_version: u32, what: &str) -> Result<&[u8]> {
+        let h = &self.header;
+        if h.kind != kind {
+            return Err(TabxError::config(format!("{what}: holds `{}` state, not `{kind}`", h.kind)));
+        }
+        if h.format_version != format_version {
+            return Err(TabxError::Artifact {
+                path: what.to_string(),
+                message: format!(
+                    "{kind} state version {}, this tabx reads version {format_version}: recompute the shard with this tabx",
+                    h.format_version
+                ),
+            });
+        }
+        Ok(&self.state)
+    }
+}
+
+/// Checks that `parts` (named, with their headers) are shards 0..N of one run
+/// (same kind, count and options; none missing, none twice) and sorts them in
+/// shard order: merging in that order keeps the result reproducible.
+pub fn in_shard_order<T>(parts: &mut [(String, T)], header: impl Fn(&T) -> &PartialHeader) -> Result<()> {
+    let Some((first_name, first)) = parts.first() else {
+        return Err(TabxError::config("no partial files to merge"));
+    };
+    let first = header(first);
+    let (kind, count, fingerprint) = (first.kind.clone(), first.shard_count, first.options_fingerprint);
+    for (name, part) in parts.iter() {
+        let h = header(part);
+        if h.kind != kind {
+            return Err(TabxError::config(format!(
+                "{name} holds `{}` state but {first_name} holds `{kind}`: merge each kind on its own",
+                h.kind
+            )));
+        }
+        if h.shard_count != count {
+            return Err(TabxError::config(format!(
+                "{name} is shard {}/{} but {first_name} is shard {}/{count}: shards of different runs",
+                h.shard_index, h.shard_count, first.shard_index
+            )));
+        }
+        if h.options_fingerprint != fingerprint {
+            return Err(TabxError::config(format!("{name} was computed with other options than {first_name}"))
+                .with_hint("run every shard with the same flags and spec (weights, slices, buckets, seed)"));
+        }
+        if h.shard_index >= count {
+            return Err(TabxError::config(format!("{name}: shard index {} ≥ count {count}", h.shard_index)));
+        }
+    }
+    parts.sort_by_key(|(_, p)| header(p).shard_index);
+    let mut by_index: Vec<Vec<&str>> = vec![Vec::new(); count];
+    for (name, part) in parts.iter() {
+        by_index[header(part).shard_index].push(name);
+    }
+    let missing: Vec<String> =
+        by_index.iter().enumerate().filter(|(_, v)| v.is_empty()).map(|(i, _)| format!("{i}/{count}")).collect();
+    if !missing.is_empty() {
+        return Err(TabxError::config(format!("missing shards: {}", missing.join(", ")))
+            .with_hint("wait for every shard to finish, or rerun the missing ones"));
+    }
+    if let Some(dupes) = by_index.iter().find(|v| v.len() > 1) {
+        return Err(TabxError::config(format!("the same shard appears twice: {}", dupes.join(" and "))));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(kind: &str, index: usize, count: usize) -> (String, PartialFile) {
+        let header = PartialHeader {
+            kind: kind.into(),
+            format_version: 1,
+            tabx_version: "0".into(),
+            options_fingerprint: 7,
+            shard_index: index,
+            shard_count: count,
+            inputs: vec![],
+        };
+        (format!("{kind}-{index}"), PartialFile { header, state: vec![index as u8] })
+    }
+
+    #[test]
+    fn round_trip_and_order() {
+        let (_, p) = part("stats", 1, 2);
+        let dir = std::env::temp_dir().join(format!("tabx-partial-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("p.partial");
+        p.write(&path).unwrap();
+        assert_eq!(PartialFile::read(&path).unwrap(), p);
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let mut parts = vec![part("stats", 1, 2), part("stats", 0, 2)];
+        in_shard_order(&mut parts, |p| &p.header).unwrap();
+        assert_eq!(parts[0].1.state, vec![0]);
+    }
+
+    #[test]
+    fn refuses_missing_duplicate_and_mixed() {
+        let err =
+            |mut parts: Vec<(String, PartialFile)>| in_shard_order(&mut parts, |p| &p.header).unwrap_err().to_string();
+        assert!(err(vec![part("stats", 0, 3), part("stats", 2, 3)]).contains("missing shards: 1/3"));
+        assert!(err(vec![part("stats", 0, 2), part("stats", 1, 2), part("stats", 0, 2)]).contains("twice"));
+        assert!(err(vec![part("stats", 0, 2), part("transform", 1, 2)]).contains("merge each kind on its own"));
+        assert!(err(vec![part("stats", 0, 2), part("stats", 1, 3)]).contains("different runs"));
+        let (_, p) = part("stats", 0, 1);
+        assert!(p.state_of("transform", 1, "p").unwrap_err().to_string().contains("not `transform`"));
+    }
+}
