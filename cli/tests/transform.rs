@@ -167,6 +167,24 @@ fn wrong_input_schema_and_invalid_values() {
         std::fs::read_to_string(d.join("out.csv")).unwrap(),
         "z,id\n-1.224744871391589,1\n1.224744871391589,3\n"
     );
+
+    // quarantine=PATH: the row the reader rejects (line 5, ragged) and the
+    // row the op cannot take (line 3) both land in PATH, the reader's first.
+    write(d, "dirty.csv", "id,x\n1,1.0\n2,oops\n3,3.0\n4\n");
+    let quarantined = "id,x,_tabx_source,_tabx_reasons,_tabx_raw\n\
+                       ,,dirty.csv:5,\"expected 2 fields, found 1\",4\n\
+                       2,oops,dirty.csv:3,\"column `x`: \"\"oops\"\" is not a number\",\n";
+    tabx(d, &["transform", "apply", "dirty.csv", "-o", "out.csv", "--on-error", "quarantine=q.csv"])
+        .success()
+        .stderr(contains("1 rows could not be read"))
+        .stderr(contains("1 rows had values their op cannot take"))
+        .stderr(contains("the rows left out are in q.csv"))
+        .stderr(contains("wrote 2 transformed rows"));
+    assert_eq!(std::fs::read_to_string(d.join("q.csv")).unwrap(), quarantined);
+    tabx(d, &["transform", "fit", "dirty.csv", "--spec", "spec.yaml", "--on-error", "quarantine=fq.csv"])
+        .success()
+        .stderr(contains("fitted 1 outputs on 2 rows"));
+    assert_eq!(std::fs::read_to_string(d.join("fq.csv")).unwrap(), quarantined);
 }
 
 #[test]

@@ -61,6 +61,7 @@ mod plan;
 mod resolve;
 mod store;
 
+pub use csv::{RejectedRows, append_to_quarantine};
 pub use driver::{ScanReport, scan_fold, scan_merged, scan_ordered};
 pub use options::{ColumnType, Format, OnError, ProgressFn, Shard, SourceOptions};
 pub use plan::ScanPlan;

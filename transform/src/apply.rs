@@ -19,7 +19,8 @@ use tabx_core::{Result, TabxError};
 
 use crate::artifact::TransformArtifact;
 use crate::backend::{Backend, CpuBackend, Device};
-use crate::columns::{InvalidRow, InvalidRows, coerce, fill_nulls, valid_mask, widest};
+use crate::columns::{coerce, fill_nulls, widest};
+use crate::invalid::{InvalidRow, InvalidRows, normalize_invalid, reasons_by_row, valid_mask};
 use crate::ops::{BatchTransform, InputKind};
 
 /// A fitted transform, ready for batches ([`Self::apply`]) and single rows
@@ -149,8 +150,7 @@ impl Transformer {
             invalid.extend(bad);
             passthrough.push(c);
         }
-        invalid.sort_by(|a, b| (a.row, &a.reason).cmp(&(b.row, &b.reason)));
-        invalid.dedup();
+        normalize_invalid(&mut invalid);
         if on_invalid == InvalidRows::Fail
             && let Some(first) = invalid.first()
         {
@@ -170,7 +170,8 @@ impl Transformer {
         let batch = RecordBatch::try_new_with_options(
             Arc::clone(&self.schema),
             columns,
-            &arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.num_rows() - count_rows(&invalid))),
+            &arrow::array::RecordBatchOptions::new()
+                .with_row_count(Some(batch.num_rows() - reasons_by_row(&invalid).len())),
         )?;
         Ok(Applied { batch, invalid })
     }
@@ -204,12 +205,6 @@ impl Transformer {
         }
         Ok(())
     }
-}
-
-fn count_rows(invalid: &[InvalidRow]) -> usize {
-    let mut rows: Vec<usize> = invalid.iter().map(|r| r.row).collect();
-    rows.dedup();
-    rows.len()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! therefore compared by family: integers are Int64, floats Float64, text
 //! Utf8, and a Null column (no value yet) fits anything. A number column
 //! arriving as text is parsed value by value; a value that is not a number
-//! makes its row *invalid* (handled by the caller's [`InvalidRows`] policy),
+//! makes its row *invalid* (handled by the caller's [`crate::InvalidRows`] policy),
 //! never a silent null. Any other mismatch (a Boolean where numbers were
 //! fitted, a missing column) is a schema error naming the column and both types.
 
@@ -17,22 +17,7 @@ use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, new_null_
 use arrow::datatypes::{DataType, Float64Type};
 use tabx_core::{Result, TabxError};
 
-/// What to do with a row whose value does not fit its op (e.g. text in a numeric input).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum InvalidRows {
-    /// Stop with an error naming the row, column and value.
-    #[default]
-    Fail,
-    /// Leave the row out of the fit or the output, counted.
-    Skip,
-}
-
-/// A row whose value does not fit: its index in the batch and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidRow {
-    pub row: usize,
-    pub reason: String,
-}
+use crate::invalid::InvalidRow;
 
 /// `column` with its nulls replaced by `fill` (an output's `fill`), or as it
 /// is without one. A number fills an Int64/Float64 column (an Int64 column
@@ -173,18 +158,9 @@ pub fn as_float64(name: &str, column: &ArrayRef) -> Result<(ArrayRef, Vec<Invali
     }
 }
 
-/// The rows of `n` that are not in `invalid`, as a filter mask (`None` when all are valid).
-pub fn valid_mask(n: usize, invalid: &[InvalidRow]) -> Option<arrow::array::BooleanArray> {
-    if invalid.is_empty() {
-        return None;
-    }
-    let mut keep = vec![true; n];
-    invalid.iter().for_each(|r| keep[r.row] = false);
-    Some(arrow::array::BooleanArray::from(keep))
-}
-
 #[cfg(test)]
 mod tests {
+    use crate::invalid::valid_mask;
     use arrow::array::{BooleanArray, Int32Array, StringArray};
 
     use super::*;

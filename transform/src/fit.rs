@@ -22,12 +22,13 @@ use tabx_core::{PartialFile, PartialHeader, Result, TabxError, decode_state, enc
 
 use crate::analyzer::AnalyzerState;
 use crate::artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
-use crate::columns::{InvalidRow, InvalidRows, as_float64, coerce, fill_nulls, normalize, valid_mask, widest};
+use crate::columns::{as_float64, coerce, fill_nulls, normalize, widest};
+use crate::invalid::{InvalidCounts, InvalidRow, InvalidRows, normalize_invalid, valid_mask};
 use crate::ops::{InputKind, Preprocessor};
 use crate::spec::TransformSpec;
 
 /// Version of the `*.partial` form of a [`FitState`].
-const PARTIAL_VERSION: u32 = 1;
+const PARTIAL_VERSION: u32 = 2;
 /// The `kind` of a transform's `*.partial` file.
 pub const PARTIAL_KIND: &str = "transform";
 
@@ -41,8 +42,7 @@ pub struct FitState {
     /// Each input column's type family, widened over every batch seen.
     input_types: BTreeMap<String, DataType>,
     rows: u64,
-    invalid_rows: u64,
-    invalid_by_reason: BTreeMap<String, u64>,
+    invalid: InvalidCounts,
     on_invalid: InvalidRows,
 }
 
@@ -54,8 +54,7 @@ struct Partial {
     states: Vec<Vec<AnalyzerState>>,
     input_types: Vec<(String, String)>,
     rows: u64,
-    invalid_rows: u64,
-    invalid_by_reason: Vec<(String, u64)>,
+    invalid: InvalidCounts,
 }
 
 impl FitState {
@@ -69,8 +68,7 @@ impl FitState {
             states,
             input_types: BTreeMap::new(),
             rows: 0,
-            invalid_rows: 0,
-            invalid_by_reason: BTreeMap::new(),
+            invalid: InvalidCounts::default(),
             on_invalid,
         })
     }
@@ -90,9 +88,9 @@ impl FitState {
         self.rows
     }
 
-    /// Rows left out because a value did not fit its op.
-    pub fn invalid_rows(&self) -> u64 {
-        self.invalid_rows
+    /// Rows left out because a value did not fit its op, by reason.
+    pub fn invalid(&self) -> &InvalidCounts {
+        &self.invalid
     }
 
     /// Folds one batch into the analyzers.
@@ -167,17 +165,8 @@ impl FitState {
                 return Err(TabxError::invalid_input(format!("row {} of a batch", first.row + 1), &first.reason)
                     .with_hint("use --on-error skip to leave such rows out (they are counted)"));
             }
-            // Two ops reading one bad value report it once.
-            invalid.sort_by(|a, b| (a.row, &a.reason).cmp(&(b.row, &b.reason)));
-            invalid.dedup();
-            let mut last = None;
-            for r in &invalid {
-                if last != Some(r.row) {
-                    self.invalid_rows += 1;
-                    last = Some(r.row);
-                }
-                *self.invalid_by_reason.entry(reason_kind(&r.reason)).or_default() += 1;
-            }
+            normalize_invalid(&mut invalid);
+            self.invalid.add(&invalid);
             let mask = valid_mask(batch.num_rows(), &invalid).expect("not empty");
             for columns in &mut inputs {
                 for c in columns.iter_mut() {
@@ -212,10 +201,7 @@ impl FitState {
             })?;
         }
         self.rows += other.rows;
-        self.invalid_rows += other.invalid_rows;
-        for (k, v) in &other.invalid_by_reason {
-            *self.invalid_by_reason.entry(k.clone()).or_default() += v;
-        }
+        self.invalid.merge(&other.invalid);
         Ok(())
     }
 
@@ -248,8 +234,8 @@ impl FitState {
             output_schema,
             outputs,
             rows: self.rows,
-            invalid_rows: self.invalid_rows,
-            invalid_by_reason: self.invalid_by_reason.clone(),
+            invalid_rows: self.invalid.rows,
+            invalid_by_reason: self.invalid.by_reason.clone(),
         })
     }
 
@@ -272,8 +258,7 @@ impl FitState {
             states: self.states.clone(),
             input_types: self.input_types.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
             rows: self.rows,
-            invalid_rows: self.invalid_rows,
-            invalid_by_reason: self.invalid_by_reason.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            invalid: self.invalid.clone(),
         };
         Ok(PartialFile { header, state: encode_state(&partial)? })
     }
@@ -296,17 +281,8 @@ impl FitState {
             state.input_types.insert(name, t);
         }
         state.rows = partial.rows;
-        state.invalid_rows = partial.invalid_rows;
-        state.invalid_by_reason = partial.invalid_by_reason.into_iter().collect();
+        state.invalid = partial.invalid;
         Ok(state)
-    }
-}
-
-/// The reason without the value: `column `x`: "abc" is not a number` → `column `x`: not a number`.
-fn reason_kind(reason: &str) -> String {
-    match (reason.split_once(": "), reason.rsplit_once(" is ")) {
-        (Some((column, _)), Some((_, what))) => format!("{column}: not {}", what.trim_start_matches("not ")),
-        _ => reason.to_string(),
     }
 }
 

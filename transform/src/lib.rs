@@ -50,6 +50,7 @@ mod artifact;
 mod backend;
 mod columns;
 mod fit;
+mod invalid;
 pub mod kernels;
 mod ops;
 mod serve;
@@ -59,8 +60,8 @@ pub use analyzer::{AnalyzerState, FrequentState, FrequentValue, MinMaxState, Mom
 pub use apply::{Applied, Transformer};
 pub use artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
 pub use backend::{Backend, CpuBackend, Device};
-pub use columns::{InvalidRow, InvalidRows};
 pub use fit::{FitState, PARTIAL_KIND};
+pub use invalid::{InvalidCounts, InvalidRow, InvalidRows, reasons_by_row};
 pub use ops::{BatchTransform, InputKind, Preprocessor, op_names};
 pub use serve::json_cell;
 pub use spec::{OutputSpec, TransformSpec};

@@ -11,18 +11,22 @@
 //! `--on-error` covers both rows the reader rejects (the engine's policy) and
 //! rows whose values do not fit an op (text in a numeric input): `fail` stops
 //! at the first with its `file:line`; `skip` and `quarantine=PATH` leave them
-//! out, counted by reason (only rows the reader rejects go to the quarantine file).
+//! out, counted by reason; `quarantine=PATH` writes both kinds to PATH, the
+//! reader's rows first, each with `_tabx_source` (file:line) and `_tabx_reasons`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::UInt64Type;
 use tabx_core::{PartialFile, TabxError, in_shard_order};
-use tabx_engine::{OnError, ScanPlan, ScanReport, Shard, SourceOptions, scan_merged, scan_ordered};
+use tabx_engine::{
+    OnError, RejectedRows, ScanPlan, ScanReport, Shard, SourceOptions, append_to_quarantine, scan_merged, scan_ordered,
+};
 use tabx_schema::{StatsAccumulator, StatsOptions};
-use tabx_transform::{Device, FitState, InvalidRow, InvalidRows, TransformSpec, Transformer};
+use tabx_transform::{
+    Device, FitState, InvalidCounts, InvalidRow, InvalidRows, TransformSpec, Transformer, reasons_by_row,
+};
 
 use super::Outcome;
 use crate::args::{DeviceArg, TransformApplyArgs, TransformCommand, TransformFitArgs, TransformMergeArgs};
@@ -52,7 +56,7 @@ fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
         let shard = shard.expect("--partial sets a shard");
         state.to_partial(shard.index, shard.count, args.input.inputs.clone())?.write(&args.output)?;
         if !quiet {
-            report_scan(&report, state.invalid_rows(), &BTreeMap::new());
+            report_scan(&report, state.invalid());
             eprintln!(
                 "wrote the partial fit of shard {}/{} ({} rows) to {}",
                 shard.index,
@@ -66,7 +70,8 @@ fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
     let artifact = state.finish()?;
     write_atomically(&args.output, artifact.to_json()?.as_bytes())?;
     if !quiet {
-        report_scan(&report, artifact.invalid_rows, &artifact.invalid_by_reason);
+        let invalid = InvalidCounts { rows: artifact.invalid_rows, by_reason: artifact.invalid_by_reason.clone() };
+        report_scan(&report, &invalid);
         eprintln!(
             "fitted {} outputs on {} rows; wrote {}",
             artifact.outputs.len(),
@@ -83,24 +88,23 @@ pub(crate) fn fit_inputs(
     inputs: &[String],
     mut source: SourceOptions,
 ) -> Result<(FitState, ScanReport)> {
-    let fail = source.on_error == OnError::Fail;
     source.row_source = true;
-    // Invalid rows come back to this function, which names their file and line.
+    let on_error = source.on_error.clone();
+    // Invalid rows come back here, to be located and handled per --on-error.
     let empty = FitState::try_new(spec, InvalidRows::Skip)?;
     let plan = ScanPlan::try_new(inputs, source)?;
     let (merged, report) = scan_merged(
         &plan,
-        |_| empty.empty_like(),
-        |state, batch| {
-            let invalid = state.update_rows(batch)?;
-            match invalid.first() {
-                Some(first) if fail => Err(located(batch, first)),
-                _ => Ok(()),
-            }
+        |_| (empty.empty_like(), Rejects::default()),
+        |(state, rejects), batch| rejects.record(batch, &state.update_rows(batch)?, &on_error),
+        |(merged, all), (state, rejects)| {
+            all.merge(rejects);
+            merged.merge(&state)
         },
-        |merged, state| merged.merge(&state),
     )?;
-    Ok((merged.unwrap_or(empty), report))
+    let (state, rejects) = merged.unwrap_or((empty, Rejects::default()));
+    rejects.finish(&on_error)?;
+    Ok((state, report))
 }
 
 fn merge(args: &TransformMergeArgs, quiet: bool) -> Result<Outcome> {
@@ -140,8 +144,7 @@ pub(crate) fn merge_fits(mut parts: Vec<(String, PartialFile)>, output: &Path, q
 #[derive(Debug)]
 struct TaskRows {
     encoded: TaskEncoder,
-    invalid: u64,
-    by_reason: BTreeMap<String, u64>,
+    rejects: Rejects,
     stats: Option<StatsAccumulator>,
 }
 
@@ -157,7 +160,7 @@ fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
     let run = apply_inputs(&transformer, &args.input.inputs, source, &args.output, args.stats.as_deref())
         .with_context(|| format!("cannot apply {}", args.transform.display()))?;
     if !quiet {
-        report_scan(&run.report, run.invalid, &run.by_reason);
+        report_scan(&run.report, &run.invalid);
         eprintln!("wrote {} transformed rows to {}", run.written, args.output.display());
         if let Some(path) = &args.stats {
             eprintln!("wrote the statistics of the transformed rows to {}", path.display());
@@ -171,8 +174,7 @@ fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
 pub(crate) struct ApplyRun {
     pub report: ScanReport,
     pub written: u64,
-    pub invalid: u64,
-    pub by_reason: BTreeMap<String, u64>,
+    pub invalid: InvalidCounts,
 }
 
 /// Transforms `inputs` into `output` (Parquet or CSV by extension), and
@@ -184,14 +186,14 @@ pub(crate) fn apply_inputs(
     output: &Path,
     stats_path: Option<&Path>,
 ) -> Result<ApplyRun> {
-    let fail = source.on_error == OnError::Fail;
     source.row_source = true;
+    let on_error = source.on_error.clone();
     let plan = ScanPlan::try_new(inputs, source)?;
     // The fitted transform fixes every output type: workers encode, the file streams out.
     let mut sink = TypedSink::create(output, transformer.output_schema())?;
     let encoders = sink.encoders();
-    let (mut written, mut invalid) = (0u64, 0u64);
-    let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    let mut written = 0u64;
+    let mut rejects = Rejects::default();
     let empty_stats = match stats_path {
         Some(_) => Some(StatsAccumulator::try_new(StatsOptions::default())?),
         None => None,
@@ -201,23 +203,12 @@ pub(crate) fn apply_inputs(
         &plan,
         |index| TaskRows {
             encoded: encoders.encoder(),
-            invalid: 0,
-            by_reason: BTreeMap::new(),
+            rejects: Rejects::default(),
             stats: empty_stats.clone().map(|s| s.for_partition(index)),
         },
         |task, batch| {
             let applied = transformer.apply_with(batch, InvalidRows::Skip)?;
-            if let Some(first) = applied.invalid.first() {
-                if fail {
-                    return Err(located(batch, first));
-                }
-                let mut rows: Vec<usize> = applied.invalid.iter().map(|r| r.row).collect();
-                rows.dedup();
-                task.invalid += rows.len() as u64;
-                for r in &applied.invalid {
-                    *task.by_reason.entry(reason_kind(&r.reason)).or_default() += 1;
-                }
-            }
+            task.rejects.record(batch, &applied.invalid, &on_error)?;
             if let Some(s) = &mut task.stats {
                 s.update(&applied.batch)?;
             }
@@ -226,10 +217,7 @@ pub(crate) fn apply_inputs(
         },
         |task| {
             written += sink.append(task.encoded)?;
-            invalid += task.invalid;
-            for (k, v) in task.by_reason {
-                *by_reason.entry(k).or_default() += v;
-            }
+            rejects.merge(task.rejects);
             match (&mut stats, task.stats) {
                 (Some(merged), Some(s)) => merged.merge(&s)?,
                 (None, s) => stats = s,
@@ -239,11 +227,59 @@ pub(crate) fn apply_inputs(
         },
     )?;
     sink.finish().with_context(|| format!("cannot write {}", output.display()))?;
+    let invalid = rejects.counts.clone();
+    rejects.finish(&on_error)?;
     if let (Some(path), Some(empty)) = (stats_path, empty_stats) {
         let statistics = stats.unwrap_or(empty).finish();
         write_statistics(&statistics, path, output_format(None, path))?;
     }
-    Ok(ApplyRun { report, written, invalid, by_reason })
+    Ok(ApplyRun { report, written, invalid })
+}
+
+/// The rows an op could not take, per task and then merged in task order:
+/// counted, and with `--on-error quarantine=PATH` written to the quarantine
+/// file after the rows the reader rejected.
+#[derive(Debug, Default)]
+struct Rejects {
+    counts: InvalidCounts,
+    parts: Vec<RejectedRows>,
+}
+
+impl Rejects {
+    /// Handles the `invalid` rows of `batch` per `on_error`: `fail` stops at
+    /// the first with its `file:line`; `skip` counts; `quarantine` counts and writes.
+    fn record(&mut self, batch: &RecordBatch, invalid: &[InvalidRow], on_error: &OnError) -> tabx_core::Result<()> {
+        let Some(first) = invalid.first() else { return Ok(()) };
+        match on_error {
+            OnError::Fail => return Err(located(batch, first)),
+            OnError::Skip => {}
+            OnError::Quarantine(path) => {
+                if self.parts.is_empty() {
+                    self.parts.push(RejectedRows::create(path)?);
+                }
+                let part = self.parts.last_mut().expect("created above");
+                for (row, reasons) in reasons_by_row(invalid) {
+                    part.write(batch, row, &reasons)?;
+                }
+            }
+        }
+        self.counts.add(invalid);
+        Ok(())
+    }
+
+    /// Adds the rows of the next task.
+    fn merge(&mut self, next: Rejects) {
+        self.counts.merge(&next.counts);
+        self.parts.extend(next.parts);
+    }
+
+    /// Writes the quarantined rows (after the scan wrote the reader's).
+    fn finish(self, on_error: &OnError) -> tabx_core::Result<()> {
+        match on_error {
+            OnError::Quarantine(path) if !self.parts.is_empty() => append_to_quarantine(path, self.parts),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The error for an invalid row, at the `file:line` the engine tagged it with.
@@ -255,19 +291,11 @@ fn located(batch: &RecordBatch, row: &InvalidRow) -> TabxError {
         _ => format!("row {}", row.row + 1),
     };
     TabxError::invalid_input(location, &row.reason)
-        .with_hint("use --on-error skip to leave such rows out (they are counted)")
-}
-
-/// `column `x`: "abc" is not a number` → `column `x`: not a number`.
-fn reason_kind(reason: &str) -> String {
-    match reason.rsplit_once(" is ") {
-        Some((head, what)) => format!("{}: {what}", head.split_once(": ").map_or(head, |(c, _)| c)),
-        None => reason.to_string(),
-    }
+        .with_hint("use --on-error skip to leave such rows out (they are counted), or quarantine=PATH to keep them")
 }
 
 /// What the scan and the transform left out, and the warnings.
-fn report_scan(report: &ScanReport, invalid: u64, by_reason: &BTreeMap<String, u64>) {
+fn report_scan(report: &ScanReport, invalid: &InvalidCounts) {
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
@@ -275,8 +303,11 @@ fn report_scan(report: &ScanReport, invalid: u64, by_reason: &BTreeMap<String, u
         let reasons: Vec<String> = report.bad_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
         eprintln!("{} rows could not be read and were left out ({})", report.rows_bad, reasons.join(", "));
     }
-    if invalid > 0 {
-        let reasons: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
-        eprintln!("{invalid} rows had values their op cannot take and were left out ({})", reasons.join(", "));
+    if invalid.rows > 0 {
+        let reasons: Vec<String> = invalid.by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        eprintln!("{} rows had values their op cannot take and were left out ({})", invalid.rows, reasons.join(", "));
+    }
+    if let Some(path) = report.quarantine.as_ref().filter(|_| report.rows_bad + invalid.rows > 0) {
+        eprintln!("the rows left out are in {}", path.display());
     }
 }

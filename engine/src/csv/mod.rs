@@ -24,6 +24,7 @@ use arrow::datatypes::{Field, Schema};
 use tabx_core::{Result, TabxError};
 
 pub(crate) use quarantine::{QuarantinePart, QuarantineWriter, merge_parts};
+pub use quarantine::{RejectedRows, append_to_quarantine};
 pub(crate) use reader::io_error;
 pub(crate) use split::{Cut, record_starts};
 

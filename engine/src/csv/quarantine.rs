@@ -11,12 +11,21 @@
 //! its fields in the columns and an empty `_tabx_raw`; otherwise (ragged, an
 //! unclosed quote, another file's header) the columns stay empty and the line's
 //! text is in `_tabx_raw`.
+//!
+//! Rows the reader accepted but a consumer of the scan rejected (a value an
+//! op cannot take in `tabx transform`) join the same file after the scan:
+//! [`RejectedRows`] per task, then [`append_to_quarantine`].
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::UInt64Type;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use tabx_core::{Result, TabxError};
+
+use crate::options::SourceOptions;
 
 const META_COLUMNS: [&str; 3] = ["_tabx_source", "_tabx_reasons", "_tabx_raw"];
 
@@ -128,6 +137,84 @@ pub(crate) fn merge_parts(target: &Path, parts: Vec<QuarantinePart>) -> Result<(
     Ok(())
 }
 
+/// Rows of a scan's batches that its consumer rejected, on their way to the
+/// quarantine file (one writer per task, like the reader's own parts). The
+/// batches must carry the row-origin columns ([`SourceOptions::row_source`]).
+#[derive(Debug)]
+pub struct RejectedRows {
+    part: QuarantineWriter,
+}
+
+impl RejectedRows {
+    /// A part for the quarantine file `target`.
+    pub fn create(target: &Path) -> Result<Self> {
+        Ok(RejectedRows { part: QuarantineWriter::create(target)? })
+    }
+
+    /// Row `row` of `batch`, with why it was rejected: its cells as Arrow
+    /// prints them (nulls empty) under the batch's column names.
+    pub fn write(&mut self, batch: &RecordBatch, row: usize, reasons: &str) -> Result<()> {
+        let origin = [SourceOptions::FILE_COLUMN, SourceOptions::LINE_COLUMN];
+        let schema = batch.schema();
+        let data: Vec<usize> =
+            (0..batch.num_columns()).filter(|&i| !origin.contains(&schema.field(i).name().as_str())).collect();
+        if self.part.header.is_none() {
+            self.part.set_header(&data.iter().map(|&i| schema.field(i).name().clone()).collect::<Vec<_>>());
+        }
+        let file = batch.column_by_name(origin[0]).map(|c| c.as_string::<i32>().value(row).to_string());
+        let line = batch.column_by_name(origin[1]).map(|c| c.as_primitive::<UInt64Type>().value(row));
+        let source = match (file, line) {
+            (Some(f), Some(l)) => format!("{f}:{l}"),
+            _ => return Err(TabxError::Internal("rejected rows need the row-origin columns".into())),
+        };
+        let options = FormatOptions::default().with_null("");
+        let cells = data
+            .iter()
+            .map(|&i| Ok(ArrayFormatter::try_new(batch.column(i).as_ref(), &options)?.value(row).to_string()))
+            .collect::<Result<Vec<String>>>()?;
+        // The cells as one CSV line too: the file shows them there when its
+        // header is not this batch's columns.
+        let mut raw = csv::Writer::from_writer(Vec::new());
+        raw.write_record(&cells).map_err(|e| TabxError::Internal(e.to_string()))?;
+        let raw = raw.into_inner().map_err(|e| TabxError::Internal(e.to_string()))?;
+        let raw = raw.strip_suffix(b"\n").unwrap_or(&raw);
+        self.part.write(&source, reasons, raw, Some(cells.iter().map(|c| c.as_bytes()).collect()))
+    }
+}
+
+/// Adds the rejected rows of `parts` (in task order) to the end of the
+/// quarantine file `target` that a scan with `OnError::Quarantine` wrote, so
+/// one file lists every row left out, whoever left it out. Rows already there
+/// keep their place; the header is the file's, or the rejected rows' columns
+/// when the reader put no columns there (Parquet input, no CSV header).
+pub fn append_to_quarantine(target: &Path, parts: Vec<RejectedRows>) -> Result<()> {
+    let parts = parts.into_iter().map(|p| p.part.finish()).collect::<Result<Vec<_>>>()?;
+    if parts.iter().all(|p| p.header.is_none()) {
+        return Ok(());
+    }
+    let io = |e: csv::Error| TabxError::io(target, std::io::Error::other(format!("reading quarantine: {e}")));
+    // The rows already there, back in part form (source, reasons, raw, fields…).
+    let mut existing = QuarantineWriter::create(target)?;
+    if target.exists() {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(target).map_err(io)?;
+        let header = reader.headers().map_err(io)?.clone();
+        let columns = header.len().saturating_sub(META_COLUMNS.len());
+        if columns > 0 {
+            existing.set_header(&header.iter().take(columns).map(str::to_string).collect::<Vec<_>>());
+        }
+        for record in reader.byte_records() {
+            let r = record.map_err(io)?;
+            let meta = |i: usize| r.get(columns + i).unwrap_or_default();
+            let placed = meta(2).is_empty() && columns > 0;
+            let fields = placed.then(|| r.iter().take(columns).collect());
+            existing.write(&String::from_utf8_lossy(meta(0)), &String::from_utf8_lossy(meta(1)), meta(2), fields)?;
+        }
+    }
+    let mut all = vec![existing.finish()?];
+    all.extend(parts);
+    merge_parts(target, all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +245,50 @@ mod tests {
         );
         // Only the target is left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+        // Rows a consumer rejected join the end; the rows there keep their place.
+        let batch = rejected_batch(&[("a", vec![Some("7")]), ("b", vec![None])]);
+        let mut rejected = RejectedRows::create(&target).unwrap();
+        rejected.write(&batch, 0, "column `b`: not a number").unwrap();
+        append_to_quarantine(&target, vec![rejected]).unwrap();
+        let text = std::fs::read_to_string(&target).unwrap();
+        assert_eq!(
+            text.lines().skip(1).collect::<Vec<_>>(),
+            [
+                "1,x,f.csv:3,column b: value does not parse as INT,",
+                ",,f.csv:9,\"expected 2 fields, found 3\",\"1,2,3\"",
+                ",,g.csv:2,bad,q",
+                "7,,in.csv:5,column `b`: not a number,",
+            ]
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Rejected rows with no quarantine file columns to join (Parquet input):
+    /// the rows' own columns become the header.
+    #[test]
+    fn rejected_rows_name_their_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("q.csv");
+        merge_parts(&target, Vec::new()).unwrap();
+        let batch = rejected_batch(&[("x", vec![Some("abc")]), ("y", vec![Some("1")])]);
+        let mut rejected = RejectedRows::create(&target).unwrap();
+        rejected.write(&batch, 0, "column `x`: not a number").unwrap();
+        append_to_quarantine(&target, vec![rejected]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&target).unwrap(),
+            "x,y,_tabx_source,_tabx_reasons,_tabx_raw\nabc,1,in.csv:5,column `x`: not a number,\n"
+        );
+    }
+
+    /// A one-row batch of text columns with the row-origin columns (in.csv, line 5).
+    fn rejected_batch(columns: &[(&str, Vec<Option<&str>>)]) -> RecordBatch {
+        use arrow::array::{ArrayRef, StringArray, UInt64Array};
+        use std::sync::Arc;
+        let mut named: Vec<(String, ArrayRef)> =
+            columns.iter().map(|(n, v)| (n.to_string(), Arc::new(StringArray::from(v.clone())) as ArrayRef)).collect();
+        named.push((SourceOptions::FILE_COLUMN.into(), Arc::new(StringArray::from(vec!["in.csv"]))));
+        named.push((SourceOptions::LINE_COLUMN.into(), Arc::new(UInt64Array::from(vec![5]))));
+        RecordBatch::try_from_iter(named).unwrap()
     }
 }
