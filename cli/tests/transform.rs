@@ -7,7 +7,8 @@ mod common;
 use std::fs::File;
 use std::path::Path;
 
-use arrow::array::RecordBatch;
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Float64Type};
 use common::{feature, read_json, tabx, taxi, write};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use predicates::str::contains;
@@ -102,10 +103,32 @@ fn shards_merge_to_the_single_pass_fit() {
     tabx(d, &["transform", "merge", "part-0.partial", "part-1.partial", "-o", "merged.json"]).success();
     let (whole, merged) = (read_json(&d.join("whole.json")), read_json(&d.join("merged.json")));
     assert_eq!(read_json(&d.join("transform.json")), merged);
+    // Exact analyzers: identical.
     for i in [0, 1, 2, 3, 5, 6, 7, 8, 9] {
         assert_eq!(whole["outputs"][i], merged["outputs"][i], "output {i}");
     }
     assert_eq!(whole["rows"], merged["rows"]);
+    // Quantile boundaries (KLL, ε = min(1/10, 0.01)): each boundary of either
+    // fit sits within ε·n ranks of TFT's exact position ⌊i·n/10⌋ in the
+    // sorted values (ties: anywhere in the run of equal values counts).
+    let table = concat(&read_parquet(Path::new(&data)));
+    let column = arrow::compute::cast(table.column_by_name("pickup_latitude").unwrap(), &DataType::Float64).unwrap();
+    let mut values: Vec<f64> = column.as_primitive::<Float64Type>().iter().flatten().filter(|x| !x.is_nan()).collect();
+    values.sort_by(f64::total_cmp);
+    let n = values.len() as f64;
+    for fit in [&whole, &merged] {
+        let boundaries = fit["outputs"][4]["fitted"]["bucket_boundaries"].as_array().unwrap();
+        assert_eq!(boundaries.len(), 9);
+        for (i, b) in boundaries.iter().enumerate() {
+            let b = b.as_f64().unwrap();
+            let (lo, hi) = (values.partition_point(|&x| x < b) as f64, values.partition_point(|&x| x <= b) as f64);
+            let target = ((i + 1) as f64 * n / 10.0).floor();
+            assert!(
+                lo - 0.01 * n <= target && target <= hi + 0.01 * n,
+                "boundary {i} = {b}: ranks {lo}..{hi}, target {target}"
+            );
+        }
+    }
 
     // Incomplete, mixed or mismatched shards are refused by name.
     tabx(d, &["merge", "part-0.partial"]).code(2).stderr(contains("missing shards: 1/2"));
