@@ -71,7 +71,8 @@ fn csv_and_parquet_inputs_give_identical_outputs() {
             "auto",
         ],
     )
-    .success();
+    .success()
+    .stderr(contains("--device auto: this build has no CUDA backend yet; applying on the CPU"));
     let (a, b) = (concat(&read_parquet(&d.join("a.parquet"))), concat(&read_parquet(&d.join("b.parquet"))));
     assert_eq!(a.num_rows(), 15_002);
     assert_eq!(a, b);

@@ -111,7 +111,7 @@ impl Device {
     /// The backend for this device.
     pub fn backend(self) -> Arc<dyn Backend> {
         if self == Device::Auto {
-            tracing::info!("--device auto: this build has no CUDA backend yet; applying on the CPU");
+            tracing::warn!("--device auto: this build has no CUDA backend yet; applying on the CPU");
         }
         Arc::new(CpuBackend)
     }
