@@ -23,8 +23,15 @@
 //!
 //! The fitted vocabulary is written in `transform.json` (`vocabulary`, a list
 //! of tokens in id order). Nulls are not counted and map to a null id (TFT's
-//! missing `VarLenFeature` value has no id); fill them first with
-//! `fill_missing` on another output if a value is wanted.
+//! missing `VarLenFeature` value has no id); give the output `fill: ''` to
+//! count and look them up as a token instead (TFX's taxi example does).
+//!
+//! Memory: the fit counts every distinct token exactly (TFT's vocabulary is
+//! exact too), so its state grows with the column's cardinality, about 50
+//! bytes plus the token per distinct value and per task, whatever `top_k` is;
+//! `top_k` and `frequency_threshold` bound the fitted vocabulary in
+//! `transform.json` and the lookup table of apply and serving. For an id-like
+//! column with millions of distinct values, `hash_strings` needs no state.
 
 use std::sync::Arc;
 
