@@ -107,9 +107,12 @@ impl QuantilesState {
         Self { sketch: KllSketch::with_epsilon(epsilon, 0) }
     }
 
-    /// Adds the values (the sketch skips NaN).
-    pub fn update(&mut self, values: &[f64]) {
-        self.sketch.update_slice(values);
+    /// Adds the values (the sketch skips NaN). They are sorted first: sorted
+    /// runs turn the sketch's compactions into linear scans (`sort_f64`, as
+    /// the statistics' numeric state does).
+    pub fn update(&mut self, mut values: Vec<f64>) {
+        tabx_core::sort_f64(&mut values, &mut Vec::new());
+        self.sketch.update_slice(&values);
     }
 
     /// The sketch.
@@ -243,7 +246,7 @@ impl AnalyzerState {
         match self {
             Self::Moments(s) => s.update(floats()?),
             Self::MinMax(s) => s.update(floats()?),
-            Self::Quantiles(s) => s.update(&floats()?),
+            Self::Quantiles(s) => s.update(floats()?),
             Self::Frequent(s) => s.update(column)?,
             // An all-null column (typed Null) has no tokens.
             Self::Vocabulary(_) if column.data_type() == &DataType::Null => {}
@@ -314,14 +317,14 @@ mod tests {
         // The sketch is exact below k values; past it, within its rank error.
         check_merge_laws(
             &VALUES,
-            |s: &mut QuantilesState, b: &[f64]| s.update(b),
+            |s: &mut QuantilesState, b: &[f64]| s.update(b.to_vec()),
             |g, w, how| {
                 assert_eq!(g.sketch().quantiles(&[0.25, 0.5, 0.75]), w.sketch().quantiles(&[0.25, 0.5, 0.75]), "{how}")
             },
         );
         check_merge_laws(
             &finite,
-            |s: &mut QuantilesState, b: &[f64]| s.update(b),
+            |s: &mut QuantilesState, b: &[f64]| s.update(b.to_vec()),
             |g, w, how| {
                 let (g, w) = (g.sketch(), w.sketch());
                 assert_eq!(g.count(), w.count(), "{how}");

@@ -145,7 +145,7 @@ mod tests {
 
     fn fitted(values: &[f64], num_buckets: usize) -> Vec<f64> {
         let mut q = QuantilesState::with_epsilon((1.0 / num_buckets as f64).min(0.01));
-        q.update(values);
+        q.update(values.to_vec());
         boundaries(&q, num_buckets)
     }
 
