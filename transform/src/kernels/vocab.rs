@@ -36,13 +36,14 @@
 //! A null is an absent value (a missing entry of a TFT `VarLenFeature`): it is
 //! not counted, and it maps to a null id (no id), never to `default_value`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use arrow::array::{Array, AsArray, Int64Array};
 use arrow::datatypes::{
     DataType, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tabx_core::{Mergeable, Result, TabxError};
 
@@ -69,11 +70,29 @@ impl VocabularyState {
     /// Counts every non-null value of a string or integer array (see the
     /// module docs for integers). Binary values must be UTF-8.
     pub fn update(&mut self, array: &dyn Array) -> Result<()> {
+        // Counted in a hash map first: a batch repeats few distinct tokens
+        // (payment types, companies), and the ordered map's lookups cost a
+        // string comparison per tree level each.
+        let mut batch: FxHashMap<String, u64> = FxHashMap::default();
         for_each_token(array, "vocabulary", |token| {
             if let Some(t) = token {
-                self.add(t, 1);
+                match batch.get_mut(t) {
+                    Some(c) => *c += 1,
+                    None => {
+                        batch.insert(t.to_string(), 1);
+                    }
+                }
             }
-        })
+        })?;
+        for (token, count) in batch {
+            match self.counts.get_mut(&token) {
+                Some(c) => *c = c.saturating_add(count),
+                None => {
+                    self.counts.insert(token, count);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Adds `count` occurrences of `token`.
@@ -154,7 +173,7 @@ fn storable_in_text_file(token: &str) -> bool {
 /// Nulls map to null.
 #[derive(Debug, Clone)]
 pub struct VocabularyLookup {
-    ids: HashMap<String, i64>,
+    ids: FxHashMap<String, i64>,
     num_oov_buckets: u64,
     default_value: i64,
 }
@@ -166,7 +185,7 @@ impl VocabularyLookup {
         if num_oov_buckets > 0 {
             check_buckets(num_oov_buckets, "apply_vocabulary: num_oov_buckets")?;
         }
-        let mut ids = HashMap::with_capacity(vocab.len());
+        let mut ids = FxHashMap::with_capacity_and_hasher(vocab.len(), Default::default());
         for (i, token) in vocab.iter().enumerate() {
             if ids.insert(token.clone(), i as i64).is_some() {
                 return Err(TabxError::config(format!("vocabulary: token {token:?} appears more than once"))
