@@ -20,13 +20,11 @@
 //! some column has no cross; here each row has at most one value per column,
 //! so a null in any column gives a null id.
 
-use arrow::array::{Array, AsArray, Int64Array};
-use arrow::datatypes::{
-    DataType, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
-};
+use arrow::array::{Array, Int64Array};
 use tabx_core::{Result, TabxError};
 
-use super::hash::{fingerprint_cat64, fingerprint64, for_each_bytes};
+use super::hash::{fingerprint_cat64, fingerprint64};
+use super::values::{for_each_bytes, for_each_integer};
 
 /// `tf.sparse.cross_hashed`'s default `hash_key` (`_DEFAULT_HASH_KEY` in
 /// `tensorflow/python/ops/sparse_ops.py`).
@@ -75,23 +73,10 @@ pub fn cross_hashed_with_key(columns: &[&dyn Array], hash_buckets: u64, hash_key
 /// Calls `f` with each row's feature hash (`None` for nulls), as TF's
 /// `SparseTensorColumn<int64>::Feature` computes it.
 fn fold_features(array: &dyn Array, mut f: impl FnMut(Option<u64>)) -> Result<()> {
-    macro_rules! ints {
-        ($t:ty) => {
-            // `as u64`: the int64 value's two's complement bits, as TF's cast to uint64.
-            array.as_primitive::<$t>().iter().for_each(|v| f(v.map(|v| v as i64 as u64)))
-        };
-    }
-    match array.data_type() {
-        DataType::Int8 => ints!(Int8Type),
-        DataType::Int16 => ints!(Int16Type),
-        DataType::Int32 => ints!(Int32Type),
-        DataType::Int64 => ints!(Int64Type),
-        DataType::UInt8 => ints!(UInt8Type),
-        DataType::UInt16 => ints!(UInt16Type),
-        DataType::UInt32 => ints!(UInt32Type),
-        DataType::UInt64 => array.as_primitive::<UInt64Type>().iter().for_each(f),
-        _ => for_each_bytes(array, "cross_hashed", |v| f(v.map(fingerprint64)))
-            .map_err(|e| e.with_hint("cross string, binary or integer columns; bucketize floats first"))?,
+    // `as u64`: the int64 value's two's complement bits, as TF's cast to uint64.
+    if !for_each_integer(array, |v| f(v.map(|v| v as u64))) {
+        for_each_bytes(array, "cross_hashed", |v| f(v.map(fingerprint64)))
+            .map_err(|e| e.with_hint("cross string, binary or integer columns; bucketize floats first"))?;
     }
     Ok(())
 }

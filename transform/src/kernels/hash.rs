@@ -14,9 +14,10 @@
 //! Nulls: a null input stays null in [`hash_strings`]' output (TF has no nulls:
 //! an absent value of a sparse feature is no value, so no id).
 
-use arrow::array::{Array, AsArray, Int64Array};
-use arrow::datatypes::DataType;
+use arrow::array::{Array, Int64Array};
 use tabx_core::{Result, TabxError};
+
+use super::values::for_each_bytes;
 
 // Primes of farmhash.cc (shared with CityHash).
 const K0: u64 = 0xc3a5_c85c_97cb_3127;
@@ -193,24 +194,6 @@ pub fn fingerprint_cat64(fp1: u64, fp2: u64) -> u64 {
 pub fn hash_bucket(bytes: &[u8], buckets: u64) -> i64 {
     // `buckets` is checked to fit in i64 by the callers, so the remainder does too.
     (fingerprint64(bytes) % buckets) as i64
-}
-
-/// Calls `f` with the bytes of each value of a string or binary array (`None`
-/// for nulls), in order. Errors on any other type.
-pub(crate) fn for_each_bytes(array: &dyn Array, what: &str, mut f: impl FnMut(Option<&[u8]>)) -> Result<()> {
-    match array.data_type() {
-        DataType::Utf8 => array.as_string::<i32>().iter().for_each(|v| f(v.map(str::as_bytes))),
-        DataType::LargeUtf8 => array.as_string::<i64>().iter().for_each(|v| f(v.map(str::as_bytes))),
-        DataType::Utf8View => array.as_string_view().iter().for_each(|v| f(v.map(str::as_bytes))),
-        DataType::Binary => array.as_binary::<i32>().iter().for_each(f),
-        DataType::LargeBinary => array.as_binary::<i64>().iter().for_each(f),
-        DataType::BinaryView => array.as_binary_view().iter().for_each(f),
-        other => {
-            return Err(TabxError::schema(format!("{what} needs a string or binary column, got {other}"))
-                .with_hint("cast the column to a string first"));
-        }
-    }
-    Ok(())
 }
 
 /// Checks that a bucket count is usable (≥ 1 and representable as an id).

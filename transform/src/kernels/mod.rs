@@ -4,6 +4,7 @@ mod cross;
 mod hash;
 mod one_hot;
 mod time;
+mod values;
 mod vocab;
 
 pub use cross::{DEFAULT_HASH_KEY, cross_hashed, cross_hashed_with_key};

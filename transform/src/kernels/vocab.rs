@@ -40,14 +40,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use arrow::array::{Array, AsArray, Int64Array};
-use arrow::datatypes::{
-    DataType, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
-};
+use arrow::datatypes::DataType;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use tabx_core::{Mergeable, Result, TabxError};
 
 use super::hash::{check_buckets, hash_bucket};
+use super::values::for_each_integer;
 
 /// The token TFT writes when a vocabulary would be empty (string input).
 pub const EMPTY_VOCABULARY_TOKEN: &str = "49d0cd50-04bb-48c0-bc6f-5b575dce351a";
@@ -234,21 +233,18 @@ pub fn apply_vocabulary(
 /// Calls `f` with each value of a string, binary (UTF-8) or integer array as a
 /// token (`None` for nulls); integers as their decimal strings.
 pub(crate) fn for_each_token(array: &dyn Array, what: &str, mut f: impl FnMut(Option<&str>)) -> Result<()> {
-    macro_rules! ints {
-        ($t:ty) => {{
-            let mut buf = String::new();
-            for v in array.as_primitive::<$t>().iter() {
-                match v {
-                    Some(v) => {
-                        buf.clear();
-                        // Writing to a String cannot fail.
-                        let _ = write!(buf, "{v}");
-                        f(Some(&buf));
-                    }
-                    None => f(None),
-                }
-            }
-        }};
+    let mut buf = String::new();
+    let integers = for_each_integer(array, |v| match v {
+        Some(v) => {
+            buf.clear();
+            // Writing to a String cannot fail.
+            let _ = write!(buf, "{v}");
+            f(Some(&buf));
+        }
+        None => f(None),
+    });
+    if integers {
+        return Ok(());
     }
     macro_rules! binary {
         ($iter:expr) => {{
@@ -272,14 +268,6 @@ pub(crate) fn for_each_token(array: &dyn Array, what: &str, mut f: impl FnMut(Op
         DataType::Binary => binary!(array.as_binary::<i32>().iter()),
         DataType::LargeBinary => binary!(array.as_binary::<i64>().iter()),
         DataType::BinaryView => binary!(array.as_binary_view().iter()),
-        DataType::Int8 => ints!(Int8Type),
-        DataType::Int16 => ints!(Int16Type),
-        DataType::Int32 => ints!(Int32Type),
-        DataType::Int64 => ints!(Int64Type),
-        DataType::UInt8 => ints!(UInt8Type),
-        DataType::UInt16 => ints!(UInt16Type),
-        DataType::UInt32 => ints!(UInt32Type),
-        DataType::UInt64 => ints!(UInt64Type),
         other => {
             return Err(TabxError::schema(format!("{what} needs a string or integer column, got {other}"))
                 .with_hint("vocabularies are built over strings or integers; bucketize floats first"));
