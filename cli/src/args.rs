@@ -366,7 +366,9 @@ Ops (TFT's names and defaults; parameters in brackets):
   compute_and_apply_vocabulary [top_k, frequency_threshold, num_oov_buckets, default_value],
   hash_strings [hash_buckets], hash_cross (2+ inputs) [hash_buckets], one_hot [depth],
   timestamp_hour, timestamp_day_of_week, timestamp_month [timezone], greater_than_fraction (2 inputs) [fraction].
-Any output may take `fill: VALUE` (nulls filled before the op).
+Any output may take `fill: VALUE` (nulls filled before the op). An input may name an output above it
+(`{name: z, op: scale_to_z_score, inputs: [fare_log]}` after a `fare_log` log1p output), except that an op
+that fits on data cannot read an output that depends on another such op (that needs a second pass).
 
 Examples:
   tabx transform fit data.csv --spec spec.yaml -o transform.json

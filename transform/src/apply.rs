@@ -19,9 +19,10 @@ use tabx_core::{Result, TabxError};
 
 use crate::artifact::TransformArtifact;
 use crate::backend::{Backend, CpuBackend, Device};
-use crate::columns::{coerce, fill_nulls, widest};
+use crate::columns::{chained_input, coerce, fill_nulls, widest};
 use crate::invalid::{InvalidRow, InvalidRows, normalize_invalid, reasons_by_row, valid_mask};
 use crate::ops::{BatchTransform, InputKind};
+use crate::spec::Source;
 
 /// A fitted transform, ready for batches ([`Self::apply`]) and single rows
 /// ([`Self::transform_row`]).
@@ -37,7 +38,9 @@ pub struct Transformer {
 
 #[derive(Debug)]
 struct Output {
+    name: String,
     inputs: Vec<String>,
+    sources: Vec<Source>,
     fill: Option<serde_json::Value>,
     kind: InputKind,
     transform: Box<dyn BatchTransform>,
@@ -72,13 +75,19 @@ impl Transformer {
                 .with_hint("fit the transform again with `tabx transform fit`"));
         }
         let mut outputs = Vec::with_capacity(ops.len());
-        let mut fields = Vec::new();
-        for ((spec, op), fitted) in artifact.spec.outputs.iter().zip(ops).zip(&artifact.outputs) {
-            let input_type = input_types.get(&spec.inputs[0]).cloned().unwrap_or(DataType::Null);
+        let mut fields: Vec<Field> = Vec::new();
+        for (i, ((spec, op), fitted)) in artifact.spec.outputs.iter().zip(ops).zip(&artifact.outputs).enumerate() {
+            let sources = artifact.spec.sources(i);
+            let input_type = match sources[0] {
+                Source::Column => input_types.get(&spec.inputs[0]).cloned().unwrap_or(DataType::Null),
+                Source::Output(k) => fields[k].data_type().clone(),
+            };
             let transform = op.transform(&input_type, &fitted.fitted)?;
             fields.push(Field::new(&spec.name, transform.output_type(), true));
             outputs.push(Output {
+                name: spec.name.clone(),
                 inputs: spec.inputs.clone(),
+                sources,
                 fill: spec.fill.clone(),
                 kind: op.input_kind(),
                 transform,
@@ -130,17 +139,22 @@ impl Transformer {
         self.check_schema(batch)?;
         let column = |name: &str| batch.column_by_name(name).expect("checked by check_schema");
         let mut invalid = Vec::new();
-        let mut op_inputs: Vec<Vec<ArrayRef>> = Vec::with_capacity(self.outputs.len());
+        // Column inputs now (outputs read by ops below them come as they are computed).
+        let mut op_inputs: Vec<Vec<Option<ArrayRef>>> = Vec::with_capacity(self.outputs.len());
         for output in &self.outputs {
             let mut columns = Vec::with_capacity(output.inputs.len());
-            for name in &output.inputs {
+            for (name, source) in output.inputs.iter().zip(&output.sources) {
+                if *source != Source::Column {
+                    columns.push(None);
+                    continue;
+                }
                 let target = match output.kind {
                     InputKind::Numeric => DataType::Float64,
                     InputKind::Any => self.input_types[name].clone(),
                 };
                 let (c, bad) = coerce(name, column(name), &target)?;
                 invalid.extend(bad);
-                columns.push(fill_nulls(name, c, output.fill.as_ref())?);
+                columns.push(Some(fill_nulls(name, c, output.fill.as_ref())?));
             }
             op_inputs.push(columns);
         }
@@ -158,13 +172,23 @@ impl Transformer {
                 .with_hint("use --on-error skip to leave such rows out (they are counted)"));
         }
         if let Some(mask) = valid_mask(batch.num_rows(), &invalid) {
-            for c in op_inputs.iter_mut().flatten().chain(passthrough.iter_mut()) {
+            for c in op_inputs.iter_mut().flatten().flatten().chain(passthrough.iter_mut()) {
                 *c = arrow::compute::filter(c.as_ref(), &mask)?;
             }
         }
-        let mut columns = Vec::with_capacity(self.schema.fields().len());
-        for (output, inputs) in self.outputs.iter().zip(&op_inputs) {
-            columns.push(output.transform.transform(inputs, self.backend.as_ref())?);
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        for (output, inputs) in self.outputs.iter().zip(op_inputs) {
+            let mut resolved = Vec::with_capacity(inputs.len());
+            for (input, source) in inputs.into_iter().zip(&output.sources) {
+                resolved.push(match (input, source) {
+                    (Some(column), _) => column,
+                    (None, Source::Output(k)) => {
+                        chained_input(&self.outputs[*k].name, &columns[*k], output.kind, output.fill.as_ref())?
+                    }
+                    (None, Source::Column) => unreachable!("column inputs are read above"),
+                });
+            }
+            columns.push(output.transform.transform(&resolved, self.backend.as_ref())?);
         }
         columns.extend(passthrough);
         let batch = RecordBatch::try_new_with_options(
@@ -187,7 +211,10 @@ impl Transformer {
                 .with_hint("apply the transform to data with the columns it was fitted on"));
             };
             let got = crate::columns::normalize(field.data_type());
-            let numeric_reader = self.outputs.iter().any(|o| o.kind == InputKind::Numeric && o.inputs.contains(name));
+            let numeric_reader = self.outputs.iter().any(|o| {
+                o.kind == InputKind::Numeric
+                    && o.inputs.iter().zip(&o.sources).any(|(i, s)| i == name && *s == Source::Column)
+            });
             // Text may arrive where numbers were fitted (parsed row by row), and
             // numbers where text was fitted (a CSV task with only digits).
             let fits = got == *fitted

@@ -18,6 +18,7 @@ use arrow::datatypes::{DataType, Float64Type};
 use tabx_core::{Result, TabxError};
 
 use crate::invalid::InvalidRow;
+use crate::ops::InputKind;
 
 /// `column` with its nulls replaced by `fill` (an output's `fill`), or as it
 /// is without one. A number fills an Int64/Float64 column (an Int64 column
@@ -156,6 +157,28 @@ pub fn as_float64(name: &str, column: &ArrayRef) -> Result<(ArrayRef, Vec<Invali
         other => Err(TabxError::schema(format!("column `{name}`: a numeric op needs numbers, the input has {other}"))
             .with_hint("use a numeric column, or an op for this type")),
     }
+}
+
+/// Output `name` read as the input of an op below it (`spec::Source::Output`):
+/// Float64 for a numeric op (integer outputs cast; text is an error, as no
+/// row of an output is invalid), as it is otherwise; nulls filled with `fill`.
+pub fn chained_input(
+    name: &str,
+    column: &ArrayRef,
+    kind: InputKind,
+    fill: Option<&serde_json::Value>,
+) -> Result<ArrayRef> {
+    let column = match (kind, normalize(column.data_type())) {
+        (InputKind::Any, _) => Arc::clone(column),
+        (InputKind::Numeric, DataType::Int64 | DataType::Float64 | DataType::Null) => {
+            coerce(name, column, &DataType::Float64)?.0
+        }
+        (InputKind::Numeric, other) => {
+            return Err(TabxError::schema(format!("output `{name}` is {other}, and a numeric op reads it"))
+                .with_hint("read a numeric output or column, or use an op for this type"));
+        }
+    };
+    fill_nulls(name, column, fill)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::DataType;
@@ -22,10 +23,11 @@ use tabx_core::{PartialFile, PartialHeader, Result, TabxError, decode_state, enc
 
 use crate::analyzer::AnalyzerState;
 use crate::artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
-use crate::columns::{as_float64, coerce, fill_nulls, normalize, widest};
+use crate::backend::CpuBackend;
+use crate::columns::{as_float64, chained_input, coerce, fill_nulls, normalize, widest};
 use crate::invalid::{InvalidCounts, InvalidRow, InvalidRows, normalize_invalid, valid_mask};
 use crate::ops::{InputKind, Preprocessor};
-use crate::spec::TransformSpec;
+use crate::spec::{Source, TransformSpec};
 
 /// Version of the `*.partial` form of a [`FitState`].
 const PARTIAL_VERSION: u32 = 2;
@@ -37,6 +39,8 @@ pub const PARTIAL_KIND: &str = "transform";
 pub struct FitState {
     spec: TransformSpec,
     ops: Vec<Box<dyn Preprocessor>>,
+    /// Where each output's inputs come from ([`TransformSpec::sources`]).
+    sources: Vec<Vec<Source>>,
     /// One list of analyzer states per output, in [`Preprocessor::analyzers`] order.
     states: Vec<Vec<AnalyzerState>>,
     /// Each input column's type family, widened over every batch seen.
@@ -65,6 +69,7 @@ impl FitState {
         Ok(Self {
             spec: spec.clone(),
             ops,
+            sources: (0..spec.outputs.len()).map(|i| spec.sources(i)).collect(),
             states,
             input_types: BTreeMap::new(),
             rows: 0,
@@ -106,7 +111,10 @@ impl FitState {
         // Every column the spec reads, typed, before any state changes.
         let mut raw: BTreeMap<&str, ArrayRef> = BTreeMap::new();
         for (i, output) in self.spec.outputs.iter().enumerate() {
-            for column in &output.inputs {
+            for (column, source) in output.inputs.iter().zip(&self.sources[i]) {
+                if *source != Source::Column {
+                    continue;
+                }
                 let Some((_, field)) = schema.column_with_name(column) else {
                     return Err(missing_column(&format!("output `{}` reads", output.name), column, &schema));
                 };
@@ -140,12 +148,17 @@ impl FitState {
             })?;
         }
 
-        // Each op's inputs as it reads them; invalid rows of any op are left out of all.
-        let mut inputs: Vec<Vec<ArrayRef>> = Vec::with_capacity(self.ops.len());
+        // Each op's column inputs as it reads them (outputs it reads come
+        // later); invalid rows of any op are left out of all.
+        let mut inputs: Vec<Vec<Option<ArrayRef>>> = Vec::with_capacity(self.ops.len());
         let mut invalid: Vec<InvalidRow> = Vec::new();
         for (i, output) in self.spec.outputs.iter().enumerate() {
             let mut columns = Vec::with_capacity(output.inputs.len());
-            for name in &output.inputs {
+            for (name, source) in output.inputs.iter().zip(&self.sources[i]) {
+                if *source != Source::Column {
+                    columns.push(None);
+                    continue;
+                }
                 let (column, bad) = match self.ops[i].input_kind() {
                     InputKind::Numeric => as_float64(name, &raw[name.as_str()])?,
                     InputKind::Any => {
@@ -154,7 +167,7 @@ impl FitState {
                     }
                 };
                 invalid.extend(bad);
-                columns.push(fill_nulls(name, column, output.fill.as_ref())?);
+                columns.push(Some(fill_nulls(name, column, output.fill.as_ref())?));
             }
             inputs.push(columns);
         }
@@ -168,18 +181,71 @@ impl FitState {
             normalize_invalid(&mut invalid);
             self.invalid.add(&invalid);
             let mask = valid_mask(batch.num_rows(), &invalid).expect("not empty");
-            for columns in &mut inputs {
-                for c in columns.iter_mut() {
-                    *c = arrow::compute::filter(c.as_ref(), &mask)?;
-                }
+            for c in inputs.iter_mut().flatten().flatten() {
+                *c = arrow::compute::filter(c.as_ref(), &mask)?;
             }
         }
-        for (states, columns) in self.states.iter_mut().zip(&inputs) {
-            for state in states.iter_mut() {
-                state.update(&columns[0])?;
+        // Analyzers read their op's first input; one that is an output above
+        // is computed here (the spec checked that it needs no fitted value).
+        let mut outputs: Vec<Option<ArrayRef>> = vec![None; self.ops.len()];
+        for i in 0..self.ops.len() {
+            if self.states[i].is_empty() {
+                continue;
+            }
+            let first = match self.sources[i][0] {
+                Source::Column => inputs[i][0].clone().expect("column inputs are read above"),
+                Source::Output(k) => {
+                    let values = self.unfitted_output(k, &inputs, &mut outputs)?;
+                    let output = &self.spec.outputs[i];
+                    chained_input(&self.spec.outputs[k].name, &values, self.ops[i].input_kind(), output.fill.as_ref())?
+                }
+            };
+            for state in self.states[i].iter_mut() {
+                state.update(&first)?;
             }
         }
         Ok(invalid)
+    }
+
+    /// The values of output `k`, an op that fits nothing, on this batch's
+    /// valid rows (memoised in `outputs`: several ops may read it).
+    fn unfitted_output(
+        &self,
+        k: usize,
+        inputs: &[Vec<Option<ArrayRef>>],
+        outputs: &mut Vec<Option<ArrayRef>>,
+    ) -> Result<ArrayRef> {
+        if let Some(done) = &outputs[k] {
+            return Ok(Arc::clone(done));
+        }
+        let output = &self.spec.outputs[k];
+        let mut columns = Vec::with_capacity(output.inputs.len());
+        // The op is built for its first input's type as `finish` and apply
+        // see it: the column's fitted family, or the output's own type.
+        let mut input_type = DataType::Null;
+        for (j, source) in self.sources[k].iter().enumerate() {
+            columns.push(match source {
+                Source::Column => {
+                    if j == 0 {
+                        input_type = self.input_types.get(&output.inputs[0]).cloned().unwrap_or(DataType::Null);
+                    }
+                    inputs[k][j].clone().expect("column inputs are read above")
+                }
+                Source::Output(above) => {
+                    let values = self.unfitted_output(*above, inputs, outputs)?;
+                    if j == 0 {
+                        input_type = values.data_type().clone();
+                    }
+                    let name = &self.spec.outputs[*above].name;
+                    chained_input(name, &values, self.ops[k].input_kind(), output.fill.as_ref())?
+                }
+            });
+        }
+        let op = &self.ops[k];
+        let transform = op.transform(&input_type, &op.fit(&input_type, &[])?)?;
+        let values = transform.transform(&columns, &CpuBackend)?;
+        outputs[k] = Some(Arc::clone(&values));
+        Ok(values)
     }
 
     /// Folds in the state of another part of the same input (same spec).
@@ -209,9 +275,13 @@ impl FitState {
     pub fn finish(&self) -> Result<TransformArtifact> {
         let type_of = |c: &str| self.input_types.get(c).cloned().unwrap_or(DataType::Null);
         let mut outputs = Vec::with_capacity(self.ops.len());
-        let mut output_schema = Vec::new();
-        for ((output, op), states) in self.spec.outputs.iter().zip(&self.ops).zip(&self.states) {
-            let input_type = type_of(&output.inputs[0]);
+        let mut output_schema: Vec<OutputColumn> = Vec::new();
+        for (i, ((output, op), states)) in self.spec.outputs.iter().zip(&self.ops).zip(&self.states).enumerate() {
+            let input_type = match self.sources[i][0] {
+                Source::Column => type_of(&output.inputs[0]),
+                Source::Output(k) => DataType::from_str(&output_schema[k].data_type)
+                    .map_err(|e| TabxError::Internal(format!("output type: {e}")))?,
+            };
             let fitted = op.fit(&input_type, states).map_err(|e| match e {
                 TabxError::Config { message, hint } => {
                     TabxError::Config { message: format!("output `{}`: {message}", output.name), hint }

@@ -12,8 +12,18 @@
 //!     op: bucketize
 //!     inputs: [fare]
 //!     num_buckets: 10             # the op's parameters sit beside `op`
+//!   - name: fare_log_z            # an input may name an output above it:
+//!     op: scale_to_z_score        # z-score of log1p(fare), as TFT's
+//!     inputs: [fare_log]          # `scale_to_z_score(tf.math.log1p(x))`
 //! passthrough: [trip_start_hour, company]
 //! ```
+//!
+//! Inputs name input columns, or outputs defined above them ([`Source`]): an
+//! output shadows a column of the same name for the outputs below it, as
+//! assigning a variable would. An op that fits on its input (a z-score,
+//! quantiles, a vocabulary) can read an output only if nothing on that
+//! output's way fits anything: one pass over the data fits the whole spec
+//! (TFT would need a second analysis phase; tabx refuses the spec instead).
 //!
 //! Parsing checks the shape only; [`TransformSpec::build`] checks each op, its
 //! parameters and arity against the registry (`ops/mod.rs`), so every spec
@@ -49,6 +59,15 @@ pub struct OutputSpec {
     /// Everything else: the op's parameters.
     #[serde(flatten)]
     pub params: Map<String, Value>,
+}
+
+/// Where an input of an output comes from (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The input column of that name.
+    Column,
+    /// The output with this index, defined above.
+    Output(usize),
 }
 
 /// The whole spec (see the module docs).
@@ -107,7 +126,56 @@ impl TransformSpec {
                     .with_hint("give every output its own name; a passthrough column keeps its input name"));
             }
         }
-        self.build().map(|_| ())
+        let ops = self.build()?;
+        for (i, output) in self.outputs.iter().enumerate() {
+            if ops[i].analyzers().is_empty() {
+                continue;
+            }
+            // Analyzers read the first input; its values must exist before fitting.
+            if let Source::Output(k) = self.sources(i)[0]
+                && let Some(fitted) = self.first_fitted(&ops, k)
+            {
+                let above = &self.outputs[fitted];
+                let why = match fitted == k {
+                    true => format!("which is `{}`, fitted from the data too", above.op),
+                    false => format!("which depends on `{}` ({}), fitted from the data too", above.name, above.op),
+                };
+                return Err(TabxError::config(format!(
+                    "output `{}` fits `{}` on output `{}`, {why}: that takes a second pass over the data",
+                    output.name, output.op, self.outputs[k].name
+                ))
+                .with_hint(format!(
+                    "fit `{}` on an input column, or on outputs of ops that fit nothing (log1p, clip, hash_strings, ...)",
+                    output.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Where each input of output `i` comes from: the output of that name
+    /// above it, else the input column.
+    pub fn sources(&self, i: usize) -> Vec<Source> {
+        self.outputs[i]
+            .inputs
+            .iter()
+            .map(|name| match self.outputs[..i].iter().position(|o| &o.name == name) {
+                Some(k) => Source::Output(k),
+                None => Source::Column,
+            })
+            .collect()
+    }
+
+    /// The first output on the way to output `k` (itself included) whose op
+    /// fits on data, if any.
+    fn first_fitted(&self, ops: &[Box<dyn Preprocessor>], k: usize) -> Option<usize> {
+        if !ops[k].analyzers().is_empty() {
+            return Some(k);
+        }
+        self.sources(k).into_iter().find_map(|source| match source {
+            Source::Output(j) => self.first_fitted(ops, j),
+            Source::Column => None,
+        })
     }
 
     /// The configured op of every output, in order.
@@ -115,16 +183,14 @@ impl TransformSpec {
         self.outputs.iter().map(ops::build).collect()
     }
 
-    /// Every input column the spec reads (op inputs, then passthrough), once each, in first-use order.
+    /// Every input column the spec reads (op inputs that name no output
+    /// above them, then passthrough), once each, in first-use order.
     pub fn input_columns(&self) -> Vec<String> {
         let mut seen = HashSet::new();
-        self.outputs
-            .iter()
-            .flat_map(|o| o.inputs.iter())
-            .chain(&self.passthrough)
-            .filter(|c| seen.insert(c.as_str()))
-            .cloned()
-            .collect()
+        let op_columns = self.outputs.iter().enumerate().flat_map(|(i, o)| {
+            o.inputs.iter().zip(self.sources(i)).filter(|(_, s)| *s == Source::Column).map(|(c, _)| c)
+        });
+        op_columns.chain(&self.passthrough).filter(|c| seen.insert(c.as_str())).cloned().collect()
     }
 }
 
@@ -140,6 +206,41 @@ mod tests {
         .unwrap();
         assert_eq!(spec.outputs[0].params["num_buckets"], 4);
         assert_eq!(spec.input_columns(), ["fare", "company"]);
+    }
+
+    #[test]
+    fn inputs_name_outputs_above_them() {
+        let spec = TransformSpec::from_yaml(
+            "outputs:
+  - {name: fare, op: clip, inputs: [fare], max: 100}
+  - {name: fare_log, op: log1p, inputs: [fare]}
+  - {name: fare_log_z, op: scale_to_z_score, inputs: [fare_log]}
+  - {name: fare_z, op: scale_to_z_score, inputs: [tips]}
+  - {name: crossed, op: hash_cross, inputs: [fare_z, company], hash_buckets: 10}
+",
+        )
+        .unwrap();
+        // The first `fare` is the column; below it, `fare` is the clipped output.
+        assert_eq!(spec.sources(0), [Source::Column]);
+        assert_eq!(spec.sources(1), [Source::Output(0)]);
+        assert_eq!(spec.sources(2), [Source::Output(1)]);
+        assert_eq!(spec.sources(4), [Source::Output(3), Source::Column]);
+        assert_eq!(spec.input_columns(), ["fare", "tips", "company"]);
+
+        // A fitted op on a fitted output needs a second pass: refused, naming both.
+        let e = TransformSpec::from_yaml(
+            "outputs:
+  - {name: z, op: scale_to_z_score, inputs: [x]}
+  - {name: l, op: log1p, inputs: [z]}
+  - {name: b, op: bucketize, inputs: [l], num_buckets: 4}
+",
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("output `b` fits `bucketize` on output `l`, which depends on `z` (scale_to_z_score)"),
+            "{text}"
+        );
     }
 
     #[test]

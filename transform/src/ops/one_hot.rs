@@ -1,9 +1,11 @@
 //! `one_hot`: `tf.one_hot(ids, depth)` of an integer id column: a
 //! FixedSizeList<Float32> of `depth` values, 1 at the id and 0 elsewhere.
 //!
-//! Parameter: `depth` (required, ≥ 1). Outputs of the spec do not chain, so
-//! the input is an integer column of the data (small category codes such as
-//! `trip_start_hour`); string or float columns are an error. Ids outside
+//! Parameter: `depth` (required, ≥ 1). The input is an integer column or
+//! output: small category codes such as `trip_start_hour`, or the ids of a
+//! `compute_and_apply_vocabulary` or `bucketize` output above it (TFT's
+//! `tf.one_hot(tft.compute_and_apply_vocabulary(x), depth)`); string or
+//! float inputs are an error. Ids outside
 //! `0..depth` and nulls give all-zero vectors, as `tf.one_hot` does (the
 //! output row is never null).
 //!
