@@ -186,7 +186,8 @@ const STATS_EXAMPLES: &str = "Examples:
   tabx stats big.csv --shard 0/4 --partial -o part-0.partial   # one pod of four";
 
 const MERGE_EXAMPLES: &str = "Examples:
-  tabx merge part-*.partial -o stats.json";
+  tabx merge part-*.partial -o stats.json          # from tabx stats --shard I/N --partial
+  tabx merge fit-*.partial -o transform.json       # from tabx transform fit --shard I/N --partial";
 
 /// Where the data comes from and how to read it.
 #[derive(Debug, Args)]
@@ -360,20 +361,21 @@ const TRANSFORM_SPEC_HELP: &str = "Spec (YAML or JSON):
   passthrough: [trip_start_hour]
 
 Ops (TFT's names and defaults; parameters in brackets):
-  scale_to_z_score, scale_to_0_1, scale_by_min_max [output_min, output_max], log1p, clip [min, max],
-  bucketize [num_buckets, epsilon], apply_buckets [bucket_boundaries],
+  scale_to_z_score, scale_to_0_1, scale_by_min_max [output_min, output_max],
+  log1p, clip [min, max], bucketize [num_buckets, epsilon], apply_buckets [bucket_boundaries],
   fill_missing [strategy: constant|mean|median|most_frequent, value],
   compute_and_apply_vocabulary [top_k, frequency_threshold, num_oov_buckets, default_value],
   hash_strings [hash_buckets], hash_cross (2+ inputs) [hash_buckets], one_hot [depth],
-  timestamp_hour, timestamp_day_of_week, timestamp_month [timezone], greater_than_fraction (2 inputs) [fraction].
-Any output may take `fill: VALUE` (nulls filled before the op). An input may name an output above it
-(`{name: z, op: scale_to_z_score, inputs: [fare_log]}` after a `fare_log` log1p output), except that an op
-that fits on data cannot read an output that depends on another such op (that needs a second pass).
+  timestamp_hour, timestamp_day_of_week, timestamp_month [timezone],
+  greater_than_fraction (2 inputs) [fraction].
+Any output may take `fill: VALUE` (nulls filled before the op). An input may name an output
+above it: `{name: z, op: scale_to_z_score, inputs: [fare_log]}` after a log1p output `fare_log`.
+An op that fits on data cannot read an output of another such op (that needs a second pass).
 
 Examples:
   tabx transform fit data.csv --spec spec.yaml -o transform.json
-  tabx transform fit big.csv --spec spec.yaml --shard 0/4 --partial -o part-0.partial   # one pod of four
-  tabx merge part-*.partial -o transform.json
+  tabx transform fit big.csv --spec spec.yaml --shard 0/4 --partial -o fit-0.partial  # pod 0 of 4
+  tabx merge fit-*.partial -o transform.json
   tabx transform apply data.parquet --transform transform.json -o transformed.parquet";
 
 #[derive(Debug, Subcommand)]
