@@ -11,10 +11,11 @@
 //! never a silent null. Any other mismatch (a Boolean where numbers were
 //! fitted, a missing column) is a schema error naming the column and both types.
 
+use std::str::FromStr;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, new_null_array};
-use arrow::datatypes::{DataType, Float64Type};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray, new_null_array};
+use arrow::datatypes::{ArrowPrimitiveType, DataType, Float64Type, Int64Type};
 use tabx_core::{Result, TabxError};
 
 use crate::invalid::InvalidRow;
@@ -107,36 +108,10 @@ pub fn coerce(name: &str, column: &ArrayRef, target: &DataType) -> Result<(Array
             Arc::new(ints)
         }
         (DataType::Utf8, DataType::Float64) => {
-            let floats: Float64Array = column
-                .as_string::<i32>()
-                .iter()
-                .enumerate()
-                .map(|(row, s)| {
-                    let s = s?;
-                    let parsed = s.trim().parse::<f64>().ok();
-                    if parsed.is_none() {
-                        invalid.push(InvalidRow { row, reason: format!("column `{name}`: {s:?} is not a number") });
-                    }
-                    parsed
-                })
-                .collect();
-            Arc::new(floats)
+            Arc::new(parse_text::<Float64Type>(name, &column, "a number", &mut invalid))
         }
         (DataType::Utf8, DataType::Int64) => {
-            let ints: Int64Array = column
-                .as_string::<i32>()
-                .iter()
-                .enumerate()
-                .map(|(row, s)| {
-                    let s = s?;
-                    let parsed = s.trim().parse::<i64>().ok();
-                    if parsed.is_none() {
-                        invalid.push(InvalidRow { row, reason: format!("column `{name}`: {s:?} is not an integer") });
-                    }
-                    parsed
-                })
-                .collect();
-            Arc::new(ints)
+            Arc::new(parse_text::<Int64Type>(name, &column, "an integer", &mut invalid))
         }
         (got, want) => {
             return Err(TabxError::schema(format!(
@@ -146,6 +121,33 @@ pub fn coerce(name: &str, column: &ArrayRef, target: &DataType) -> Result<(Array
         }
     };
     Ok((out, invalid))
+}
+
+/// The text values of `column` parsed as `T` (surrounding spaces ignored);
+/// a value that does not parse is null and its row is pushed to `invalid`
+/// ("`"abc"` is not `what`").
+fn parse_text<T: ArrowPrimitiveType>(
+    name: &str,
+    column: &ArrayRef,
+    what: &str,
+    invalid: &mut Vec<InvalidRow>,
+) -> PrimitiveArray<T>
+where
+    T::Native: FromStr,
+{
+    column
+        .as_string::<i32>()
+        .iter()
+        .enumerate()
+        .map(|(row, s)| {
+            let s = s?;
+            let parsed = s.trim().parse::<T::Native>().ok();
+            if parsed.is_none() {
+                invalid.push(InvalidRow { row, reason: format!("column `{name}`: {s:?} is not {what}") });
+            }
+            parsed
+        })
+        .collect()
 }
 
 /// The Int64 values of a column as f64 (for numeric ops on integer columns); other types as they are.
