@@ -70,8 +70,7 @@ fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
     let artifact = state.finish()?;
     write_atomically(&args.output, artifact.to_json()?.as_bytes())?;
     if !quiet {
-        let invalid = InvalidCounts { rows: artifact.invalid_rows, by_reason: artifact.invalid_by_reason.clone() };
-        report_scan(&report, &invalid);
+        report_scan(&report, state.invalid());
         eprintln!(
             "fitted {} outputs on {} rows; wrote {}",
             artifact.outputs.len(),
@@ -144,6 +143,7 @@ pub(crate) fn merge_fits(mut parts: Vec<(String, PartialFile)>, output: &Path, q
 #[derive(Debug)]
 struct TaskRows {
     encoded: TaskEncoder,
+    invalid: InvalidCounts,
     rejects: Rejects,
     stats: Option<StatsAccumulator>,
 }
@@ -193,7 +193,7 @@ pub(crate) fn apply_inputs(
     let mut sink = TypedSink::create(output, transformer.output_schema())?;
     let encoders = sink.encoders();
     let mut written = 0u64;
-    let mut rejects = Rejects::default();
+    let (mut invalid, mut rejects) = (InvalidCounts::default(), Rejects::default());
     let empty_stats = match stats_path {
         Some(_) => Some(StatsAccumulator::try_new(StatsOptions::default())?),
         None => None,
@@ -203,12 +203,14 @@ pub(crate) fn apply_inputs(
         &plan,
         |index| TaskRows {
             encoded: encoders.encoder(),
+            invalid: InvalidCounts::default(),
             rejects: Rejects::default(),
             stats: empty_stats.clone().map(|s| s.for_partition(index)),
         },
         |task, batch| {
             let applied = transformer.apply_with(batch, InvalidRows::Skip)?;
             task.rejects.record(batch, &applied.invalid, &on_error)?;
+            task.invalid.add(&applied.invalid);
             if let Some(s) = &mut task.stats {
                 s.update(&applied.batch)?;
             }
@@ -217,6 +219,7 @@ pub(crate) fn apply_inputs(
         },
         |task| {
             written += sink.append(task.encoded)?;
+            invalid.merge(&task.invalid);
             rejects.merge(task.rejects);
             match (&mut stats, task.stats) {
                 (Some(merged), Some(s)) => merged.merge(&s)?,
@@ -227,7 +230,6 @@ pub(crate) fn apply_inputs(
         },
     )?;
     sink.finish().with_context(|| format!("cannot write {}", output.display()))?;
-    let invalid = rejects.counts.clone();
     rejects.finish(&on_error)?;
     if let (Some(path), Some(empty)) = (stats_path, empty_stats) {
         let statistics = stats.unwrap_or(empty).finish();
@@ -236,18 +238,18 @@ pub(crate) fn apply_inputs(
     Ok(ApplyRun { report, written, invalid })
 }
 
-/// The rows an op could not take, per task and then merged in task order:
-/// counted, and with `--on-error quarantine=PATH` written to the quarantine
-/// file after the rows the reader rejected.
+/// What `--on-error` does with the rows an op could not take (their counts
+/// are kept by whoever left them out: `FitState` in fit, the task in apply):
+/// per task, then merged in task order; with `quarantine=PATH` they are
+/// written to the quarantine file after the rows the reader rejected.
 #[derive(Debug, Default)]
 struct Rejects {
-    counts: InvalidCounts,
     parts: Vec<RejectedRows>,
 }
 
 impl Rejects {
     /// Handles the `invalid` rows of `batch` per `on_error`: `fail` stops at
-    /// the first with its `file:line`; `skip` counts; `quarantine` counts and writes.
+    /// the first with its `file:line`; `skip` does nothing more; `quarantine` writes them.
     fn record(&mut self, batch: &RecordBatch, invalid: &[InvalidRow], on_error: &OnError) -> tabx_core::Result<()> {
         let Some(first) = invalid.first() else { return Ok(()) };
         match on_error {
@@ -263,13 +265,11 @@ impl Rejects {
                 }
             }
         }
-        self.counts.add(invalid);
         Ok(())
     }
 
     /// Adds the rows of the next task.
     fn merge(&mut self, next: Rejects) {
-        self.counts.merge(&next.counts);
         self.parts.extend(next.parts);
     }
 
