@@ -33,3 +33,41 @@ pub fn decode_state<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> 
         message: format!("cannot decode partial state ({e}); was it written by another tabx version?"),
     })
 }
+
+/// The contract of every mergeable job state that travels between threads,
+/// shards and pods: statistics (`StatsAccumulator`), transform fits
+/// (`FitState`) and evaluations (`EvalState`).
+///
+/// ```text
+///  batches ─▶ update ─▶ state (one per task) ─┐
+///  batches ─▶ update ─▶ state ────────────────┼─▶ merge ─▶ finish ─▶ artifact
+///  part-3.partial (another pod) ─▶ decode ────┘
+/// ```
+///
+/// One implementation gives a job the parallel scan (`tabx_engine::scan_state`),
+/// the `*.partial` file ([`crate::PartialFile::of_state`] /
+/// [`crate::PartialFile::decode_state`]), `tabx merge` ([`crate::merge_partials`]) and a
+/// memory budget ([`size_bytes`](Self::size_bytes)).
+pub trait PartialState: Sized + Send {
+    /// What the state is of, as written in partial headers: `"stats"`, `"transform"`, `"eval"`.
+    const KIND: &'static str;
+    /// The version of the encoded state; bumped whenever its shape changes.
+    const FORMAT_VERSION: u32;
+    /// The artifact the state finishes into.
+    type Artifact;
+
+    /// Folds one batch of examples.
+    fn update(&mut self, batch: &arrow::array::RecordBatch) -> Result<()>;
+    /// Folds another state of the same run; an error when its options differ.
+    fn merge(&mut self, other: Self) -> Result<()>;
+    /// The artifact (`stats.json`, `transform.json`, `eval.json`).
+    fn finish(self) -> Result<Self::Artifact>;
+    /// Bytes held, for memory budgets.
+    fn size_bytes(&self) -> usize;
+    /// A hash of the options the state depends on: shards of one run agree.
+    fn fingerprint(&self) -> u64;
+    /// The state's binary form (inside `*.partial` files).
+    fn encode(&self) -> Result<Vec<u8>>;
+    /// Reads [`encode`](Self::encode) output; `what` names the source in errors.
+    fn decode(bytes: &[u8], what: &str) -> Result<Self>;
+}

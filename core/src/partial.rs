@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{PARTIAL_MAGIC, Result, TabxError};
+use crate::{PARTIAL_MAGIC, PartialState, Result, TabxError};
 
 /// The version of the file layout around the header and the state.
 const LAYOUT_VERSION: u32 = 1;
@@ -112,6 +112,48 @@ impl PartialFile {
         }
         Ok(&self.state)
     }
+}
+
+impl PartialFile {
+    /// The partial file of `state` as shard `shard_index` of `shard_count` of a run over `inputs`.
+    pub fn of_state<S: PartialState>(
+        state: &S,
+        shard_index: usize,
+        shard_count: usize,
+        inputs: Vec<String>,
+    ) -> Result<Self> {
+        let header = PartialHeader {
+            kind: S::KIND.into(),
+            format_version: S::FORMAT_VERSION,
+            tabx_version: env!("CARGO_PKG_VERSION").into(),
+            options_fingerprint: state.fingerprint(),
+            shard_index,
+            shard_count,
+            inputs,
+        };
+        Ok(Self { header, state: state.encode()? })
+    }
+
+    /// The state inside, checked to be of `S`'s kind and version; `what` names the file.
+    pub fn decode_state<S: PartialState>(&self, what: &str) -> Result<S> {
+        S::decode(self.state_of(S::KIND, S::FORMAT_VERSION, what)?, what)
+    }
+}
+
+/// Merges the partial files of shards 0..N (named, as read) into one state,
+/// refusing missing, duplicate or mismatched shards; merging in shard order
+/// keeps the result reproducible.
+pub fn merge_partials<S: PartialState>(mut parts: Vec<(String, PartialFile)>) -> Result<S> {
+    in_shard_order(&mut parts, |p| &p.header)?;
+    let mut merged: Option<S> = None;
+    for (name, file) in parts {
+        let state = file.decode_state::<S>(&name)?;
+        match &mut merged {
+            Some(m) => m.merge(state)?,
+            None => merged = Some(state),
+        }
+    }
+    merged.ok_or_else(|| TabxError::config("no partial files to merge"))
 }
 
 /// Checks that `parts` (named, with their headers) are shards 0..N of one run

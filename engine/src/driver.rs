@@ -178,6 +178,16 @@ pub fn scan_merged<S: Send>(
     Ok((merged, report))
 }
 
+/// [`scan_merged`] for a [`PartialState`](tabx_core::PartialState) (statistics,
+/// transform fits, evaluations): one state per task from `init(task)`, every
+/// batch folded with `update`, the states merged in task order.
+pub fn scan_state<S: tabx_core::PartialState>(
+    plan: &ScanPlan,
+    init: impl Fn(usize) -> S + Sync,
+) -> Result<(Option<S>, ScanReport)> {
+    scan_merged(plan, init, |state, batch| state.update(batch), |merged, state| merged.merge(state))
+}
+
 /// Runs every task in parallel and folds each batch into a per-task state;
 /// returns the states in task order (merging them in that order is
 /// deterministic) with the scan's report. Holds every task's state until the

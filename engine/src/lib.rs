@@ -59,9 +59,11 @@ mod options;
 mod parquet;
 mod plan;
 mod resolve;
+mod split;
 mod store;
 
 pub use csv::{RejectedRows, append_to_quarantine};
-pub use driver::{ScanReport, scan_fold, scan_merged, scan_ordered};
+pub use driver::{ScanReport, scan_fold, scan_merged, scan_ordered, scan_state};
 pub use options::{ColumnType, Format, OnError, ProgressFn, Shard, SourceOptions};
 pub use plan::ScanPlan;
+pub use split::{SplitConfig, SplitSpec, hash_bucket, partition_keys};

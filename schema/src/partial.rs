@@ -4,9 +4,11 @@
 
 use std::path::Path;
 
-use tabx_core::{PartialFile, PartialHeader, Result, TabxError, in_shard_order};
+use arrow::array::RecordBatch;
+use tabx_core::{PartialFile, PartialHeader, PartialState, Result, TabxError, in_shard_order};
 
 use crate::StatsAccumulator;
+use crate::statistics::DatasetFeatureStatisticsList;
 
 /// Bumped whenever the encoded state changes shape.
 pub const PARTIAL_FORMAT_VERSION: u32 = 1;
@@ -78,5 +80,41 @@ impl PartialStats {
             .with_hint("give every shard the same types with --schema SCHEMA (e.g. a TFDV schema.pbtxt)"));
         }
         Ok(merged)
+    }
+}
+
+impl PartialState for StatsAccumulator {
+    const KIND: &'static str = KIND;
+    const FORMAT_VERSION: u32 = PARTIAL_FORMAT_VERSION;
+    type Artifact = DatasetFeatureStatisticsList;
+
+    fn update(&mut self, batch: &RecordBatch) -> Result<()> {
+        StatsAccumulator::update(self, batch)
+    }
+
+    fn merge(&mut self, other: Self) -> Result<()> {
+        StatsAccumulator::merge(self, &other)
+    }
+
+    fn finish(self) -> Result<DatasetFeatureStatisticsList> {
+        Ok(StatsAccumulator::finish(&self))
+    }
+
+    fn size_bytes(&self) -> usize {
+        // Per-column state is bounded (sketches, capped exact counts); the
+        // encoded size measures it without a second bookkeeping of every field.
+        self.to_bytes().map_or(0, |b| b.len())
+    }
+
+    fn fingerprint(&self) -> u64 {
+        self.options().fingerprint()
+    }
+
+    fn encode(&self) -> Result<Vec<u8>> {
+        self.to_bytes()
+    }
+
+    fn decode(bytes: &[u8], what: &str) -> Result<Self> {
+        StatsAccumulator::from_bytes(bytes, what)
     }
 }

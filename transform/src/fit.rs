@@ -19,7 +19,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::DataType;
 use serde::{Deserialize, Serialize};
-use tabx_core::{PartialFile, PartialHeader, Result, TabxError, decode_state, encode_state};
+use tabx_core::{PartialFile, PartialState, Result, TabxError, decode_state, encode_state};
 
 use crate::analyzer::AnalyzerState;
 use crate::artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
@@ -312,17 +312,45 @@ impl FitState {
     /// The state as shard `shard_index` of `shard_count` of a fit of `inputs`
     /// (a `*.partial` file of kind `"transform"`, merged by `tabx merge`).
     pub fn to_partial(&self, shard_index: usize, shard_count: usize, inputs: Vec<String>) -> Result<PartialFile> {
+        PartialFile::of_state(self, shard_index, shard_count, inputs)
+    }
+
+    /// Reads a state written by [`Self::to_partial`]; `what` names the file in errors.
+    pub fn from_partial(file: &PartialFile, what: &str) -> Result<Self> {
+        file.decode_state(what)
+    }
+}
+
+impl PartialState for FitState {
+    const KIND: &'static str = PARTIAL_KIND;
+    const FORMAT_VERSION: u32 = PARTIAL_VERSION;
+    type Artifact = TransformArtifact;
+
+    fn update(&mut self, batch: &RecordBatch) -> Result<()> {
+        FitState::update(self, batch)
+    }
+
+    fn merge(&mut self, other: Self) -> Result<()> {
+        FitState::merge(self, &other)
+    }
+
+    fn finish(self) -> Result<TransformArtifact> {
+        FitState::finish(&self)
+    }
+
+    fn size_bytes(&self) -> usize {
+        // Analyzer states are small (sums, sketches) except vocabularies, whose
+        // exact counts dominate: the encoded size is the honest measure.
+        self.encode().map_or(0, |b| b.len())
+    }
+
+    fn fingerprint(&self) -> u64 {
+        // The spec decides every analyzer: shards of one fit share it.
+        tabx_core::hash64(serde_json::to_string(&self.spec).unwrap_or_default().as_bytes())
+    }
+
+    fn encode(&self) -> Result<Vec<u8>> {
         let spec = serde_json::to_string(&self.spec).map_err(|e| TabxError::Internal(e.to_string()))?;
-        let header = PartialHeader {
-            kind: PARTIAL_KIND.into(),
-            format_version: PARTIAL_VERSION,
-            tabx_version: env!("CARGO_PKG_VERSION").into(),
-            // The spec decides every analyzer: shards of one fit share it.
-            options_fingerprint: tabx_core::hash64(spec.as_bytes()),
-            shard_index,
-            shard_count,
-            inputs,
-        };
         let partial = Partial {
             spec,
             states: self.states.clone(),
@@ -330,13 +358,12 @@ impl FitState {
             rows: self.rows,
             invalid: self.invalid.clone(),
         };
-        Ok(PartialFile { header, state: encode_state(&partial)? })
+        encode_state(&partial)
     }
 
-    /// Reads a state written by [`Self::to_partial`]; `what` names the file in errors.
-    pub fn from_partial(file: &PartialFile, what: &str) -> Result<Self> {
+    fn decode(bytes: &[u8], what: &str) -> Result<Self> {
         let artifact_error = |message: String| TabxError::Artifact { path: what.to_string(), message };
-        let partial: Partial = decode_state(file.state_of(PARTIAL_KIND, PARTIAL_VERSION, what)?, what)?;
+        let partial: Partial = decode_state(bytes, what)?;
         let spec: TransformSpec =
             serde_json::from_str(&partial.spec).map_err(|e| artifact_error(format!("invalid spec: {e}")))?;
         let mut state = Self::try_new(&spec, InvalidRows::Fail)?;

@@ -7,14 +7,14 @@
 //!  part-3.partial (another pod) ─▶ from_bytes ────────────────┘
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
 use arrow::compute::{cast, take_record_batch};
 use arrow::datatypes::DataType;
 use serde::{Deserialize, Serialize};
 
-use tabx_core::{Mergeable, Result, TabxError, decode_state, encode_state};
+use tabx_core::{Mergeable, Result, SliceSpec, TabxError, decode_state, encode_state};
 
 use super::StatsOptions;
 use super::dataset::DatasetState;
@@ -22,7 +22,7 @@ use super::feature::Scratch;
 use crate::statistics::DatasetFeatureStatisticsList;
 
 /// TFDV's name of the unsliced dataset.
-pub const ALL_EXAMPLES: &str = "All Examples";
+pub const ALL_EXAMPLES: &str = tabx_core::OVERALL;
 
 /// Statistics of a stream of record batches: update per batch, merge partial
 /// accumulators, then [`finish`](Self::finish).
@@ -96,9 +96,8 @@ impl StatsAccumulator {
         let weights = self.weights_of(batch)?;
         let (options, seed) = (&self.options, self.partition_seed);
         self.all.update(batch, weights.as_deref(), options, seed, &mut self.scratch.0)?;
-        if let Some(column) = &options.slice_column {
-            let column = column.clone();
-            self.update_slices(batch, &column, weights.as_deref())?;
+        for spec in options.slices.clone() {
+            self.update_slices(batch, &spec, weights.as_deref())?;
         }
         Ok(())
     }
@@ -112,21 +111,10 @@ impl StatsAccumulator {
         Ok(Some(weights.as_primitive::<arrow::datatypes::Float64Type>().iter().map(|w| w.unwrap_or(0.0)).collect()))
     }
 
-    fn update_slices(&mut self, batch: &RecordBatch, column: &str, weights: Option<&[f64]>) -> Result<()> {
-        let values = batch.column_by_name(column).ok_or_else(|| missing_column("slice", column, batch))?;
-        let values = cast(values, &DataType::Utf8)?;
-        let values = values.as_string::<i32>();
-        let mut rows_of: HashMap<&str, Vec<u32>> = HashMap::new();
-        for (row, value) in values.iter().enumerate() {
-            // Examples without a slice value belong to "All Examples" only, as in TFDV.
-            if let Some(v) = value {
-                rows_of.entry(v).or_default().push(row as u32);
-            }
-        }
-        let mut groups: Vec<(&str, Vec<u32>)> = rows_of.into_iter().collect();
-        groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        for (value, rows) in groups {
-            let name = slice_name(column, value);
+    fn update_slices(&mut self, batch: &RecordBatch, spec: &SliceSpec, weights: Option<&[f64]>) -> Result<()> {
+        // Examples without a slice value belong to "All Examples" only, as in TFDV.
+        for (key, rows) in spec.groups(batch)? {
+            let name = key.name();
             if !self.slices.contains_key(&name) && self.slices.len() >= self.options.max_slices {
                 self.rows_beyond_max_slices += rows.len() as u64;
                 continue;
@@ -206,11 +194,6 @@ impl StatsAccumulator {
     pub fn from_bytes(bytes: &[u8], what: &str) -> Result<Self> {
         decode_state(bytes, what)
     }
-}
-
-/// TFDV's slice name for one feature value: `feature_value`.
-pub fn slice_name(column: &str, value: &str) -> String {
-    format!("{column}_{value}")
 }
 
 fn missing_column(role: &str, name: &str, batch: &RecordBatch) -> TabxError {

@@ -16,7 +16,7 @@ mod string;
 mod text;
 mod types;
 
-pub use accumulator::{ALL_EXAMPLES, StatsAccumulator, slice_name};
+pub use accumulator::{ALL_EXAMPLES, StatsAccumulator};
 pub use options::StatsOptions;
 pub use string::{INVALID_UTF8_VALUE, LARGE_BYTES_THRESHOLD, LARGE_BYTES_VALUE};
 pub use types::{ValueKind, value_kind};

@@ -21,9 +21,11 @@ pub struct StatsOptions {
     pub epsilon: f64,
     /// A numeric column whose value weights each example (`weight_feature`).
     pub weight_column: Option<String>,
-    /// A column whose values split the examples into slices, besides "All Examples".
-    pub slice_column: Option<String>,
-    /// At most this many slices; rows of further slice values count only in "All Examples".
+    /// Slice specs (`tabx_core::SliceSpec`, the grammar `tabx evaluate` shares):
+    /// each splits the examples into slices, besides "All Examples".
+    #[serde(default)]
+    pub slices: Vec<tabx_core::SliceSpec>,
+    /// At most this many slices in all; rows of further slices count only in "All Examples".
     pub max_slices: usize,
     /// Distinct values counted exactly per string feature before switching to sketches.
     pub distinct_cap: usize,
@@ -46,7 +48,7 @@ impl Default for StatsOptions {
             num_values_histogram_buckets: 10,
             epsilon: 0.01,
             weight_column: None,
-            slice_column: None,
+            slices: Vec::new(),
             max_slices: 100,
             distinct_cap: 100_000,
             seed: 0,

@@ -1,0 +1,330 @@
+//! Slices: which examples a per-slice result covers, for `tabx stats --slice`
+//! and `tabx evaluate --slice` alike ([`SliceSpec`], [`SliceKey`],
+//! [`SliceSpec::groups`]).
+//!
+//! One grammar, modelled on TFMA's `SlicingSpec` (`feature_keys` crossed,
+//! `feature_values` fixed) plus numeric ranges:
+//!
+//! | `--slice`                   | slices                                                  |
+//! | --------------------------- | ------------------------------------------------------- |
+//! | `overall` (or empty)        | every example (always reported)                         |
+//! | `payment_type`              | one per value: `payment_type_Cash`, ...                 |
+//! | `company,payment_type`      | one per pair of values (a cross)                        |
+//! | `payment_type=Cash`         | only the examples whose value is `Cash`                 |
+//! | `company,payment_type=Cash` | one per company, among `Cash` examples                  |
+//! | `trip_start_hour:0,6,12,18` | one per range: `[0, 6)`, ..., `[18, inf)`, `(-inf, 0)`  |
+//!
+//! Names are TFDV's (`slicing_util`): `column_value` per term, joined by `_`;
+//! the overall slice is [`OVERALL`]. An example with a null (or NaN) in a
+//! sliced column belongs to no slice of that spec, as in TFDV and TFMA; it
+//! still counts in the overall slice. Ranges are closed on the left, as
+//! `apply_buckets` cuts (a value equal to a boundary moves up a range).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type};
+use serde::{Deserialize, Serialize};
+
+use crate::{Result, TabxError};
+
+/// The name of the slice holding every example (TFDV's default slice name).
+pub const OVERALL: &str = "All Examples";
+
+/// One term of a slice spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SliceTerm {
+    /// One slice per value of the column.
+    Column(String),
+    /// Only examples whose column has this value (compared as text: `5`, `Cash`).
+    Value(String, String),
+    /// One slice per range of a numeric column, cut at increasing boundaries.
+    Ranges(String, Vec<f64>),
+}
+
+/// A slicing spec: the overall slice when it has no terms, else the cross of its terms.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SliceSpec {
+    pub terms: Vec<SliceTerm>,
+}
+
+/// Which slice an example is in: `(column, value)` per term, empty for [`OVERALL`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct SliceKey(pub Vec<(String, String)>);
+
+impl SliceKey {
+    /// TFDV's name of the slice: `col_value` joined by `_`, or [`OVERALL`].
+    pub fn name(&self) -> String {
+        if self.0.is_empty() {
+            return OVERALL.to_string();
+        }
+        self.0.iter().map(|(c, v)| format!("{c}_{v}")).collect::<Vec<_>>().join("_")
+    }
+
+    /// True for the slice of every example.
+    pub fn is_overall(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for SliceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl SliceSpec {
+    /// The spec of the overall slice.
+    pub fn overall() -> Self {
+        Self::default()
+    }
+
+    /// True for the overall slice.
+    pub fn is_overall(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Parses the `--slice` grammar of the module docs.
+    pub fn parse(text: &str) -> Result<Self> {
+        let text = text.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("overall") {
+            return Ok(Self::overall());
+        }
+        let bad = |why: String| TabxError::Config {
+            message: format!("slice `{text}`: {why}"),
+            hint: Some("a slice is COL, COL1,COL2 (a cross), COL=VALUE, or COL:B1,B2,... (numeric ranges)".to_string()),
+        };
+        let mut terms: Vec<SliceTerm> = Vec::new();
+        for part in text.split(',').map(str::trim) {
+            if part.is_empty() {
+                return Err(bad("an empty column name".into()));
+            }
+            // A bare number continues the boundaries of the ranges term before it.
+            if let (Some(SliceTerm::Ranges(_, bounds)), Ok(x)) = (terms.last_mut(), part.parse::<f64>()) {
+                bounds.push(x);
+                continue;
+            }
+            if let Some((column, first)) = part.split_once(':') {
+                let x = first.trim().parse::<f64>().map_err(|_| bad(format!("`{first}` is not a number")))?;
+                terms.push(SliceTerm::Ranges(column.trim().to_string(), vec![x]));
+            } else if let Some((column, value)) = part.split_once('=') {
+                terms.push(SliceTerm::Value(column.trim().to_string(), value.trim().to_string()));
+            } else {
+                terms.push(SliceTerm::Column(part.to_string()));
+            }
+        }
+        let mut seen = Vec::new();
+        for term in &terms {
+            let column = term.column();
+            if column.is_empty() {
+                return Err(bad("an empty column name".into()));
+            }
+            if seen.contains(&column) {
+                return Err(bad(format!("column `{column}` appears twice")));
+            }
+            seen.push(column);
+            if let SliceTerm::Ranges(_, bounds) = term
+                && (bounds.iter().any(|b| !b.is_finite()) || bounds.windows(2).any(|w| w[0] >= w[1]))
+            {
+                return Err(bad("range boundaries must be finite and increasing".into()));
+            }
+        }
+        Ok(Self { terms })
+    }
+
+    /// The columns the spec reads.
+    pub fn columns(&self) -> Vec<&str> {
+        self.terms.iter().map(SliceTerm::column).collect()
+    }
+
+    /// Groups the rows of `batch` by slice: each key with its rows, in key order.
+    /// Rows outside every slice of the spec (a null or NaN in a sliced column, or
+    /// another value than a fixed one) are in no group.
+    pub fn groups(&self, batch: &RecordBatch) -> Result<Vec<(SliceKey, Vec<u32>)>> {
+        let n = batch.num_rows();
+        if self.is_overall() {
+            return Ok(vec![(SliceKey::default(), (0..n as u32).collect())]);
+        }
+        // Per term, each row's value label (None: the row is in no slice).
+        let mut labels: Vec<Vec<Option<String>>> = Vec::with_capacity(self.terms.len());
+        for term in &self.terms {
+            let column = term.column();
+            let array = batch.column_by_name(column).ok_or_else(|| {
+                let names: Vec<&str> = batch.schema_ref().fields().iter().map(|f| f.name().as_str()).collect();
+                TabxError::Config {
+                    message: format!("slice column `{column}` is not in the data"),
+                    hint: Some(format!("columns are: {}", names.join(", "))),
+                }
+            })?;
+            labels.push(match term {
+                SliceTerm::Column(_) => text_values(array)?,
+                SliceTerm::Value(_, wanted) => {
+                    text_values(array)?.into_iter().map(|v| v.filter(|v| v == wanted)).collect()
+                }
+                SliceTerm::Ranges(_, bounds) => range_labels(array, bounds, column)?,
+            });
+        }
+        let mut rows_of: HashMap<Vec<&str>, Vec<u32>> = HashMap::new();
+        'rows: for row in 0..n {
+            let mut key = Vec::with_capacity(labels.len());
+            for term in &labels {
+                match &term[row] {
+                    Some(v) => key.push(v.as_str()),
+                    None => continue 'rows,
+                }
+            }
+            rows_of.entry(key).or_default().push(row as u32);
+        }
+        let mut groups: Vec<(SliceKey, Vec<u32>)> = rows_of
+            .into_iter()
+            .map(|(values, rows)| {
+                let key = self.terms.iter().zip(values).map(|(t, v)| (t.column().to_string(), v.to_string()));
+                (SliceKey(key.collect()), rows)
+            })
+            .collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Ok(groups)
+    }
+}
+
+impl fmt::Display for SliceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_overall() {
+            return f.write_str("overall");
+        }
+        let terms: Vec<String> = self
+            .terms
+            .iter()
+            .map(|t| match t {
+                SliceTerm::Column(c) => c.clone(),
+                SliceTerm::Value(c, v) => format!("{c}={v}"),
+                SliceTerm::Ranges(c, b) => {
+                    format!("{c}:{}", b.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","))
+                }
+            })
+            .collect();
+        f.write_str(&terms.join(","))
+    }
+}
+
+impl SliceTerm {
+    /// The column the term reads.
+    pub fn column(&self) -> &str {
+        match self {
+            Self::Column(c) | Self::Value(c, _) | Self::Ranges(c, _) => c,
+        }
+    }
+}
+
+/// Each value as the text a slice name shows (`5`, `1.5`, `Cash`); null → None.
+fn text_values(array: &dyn Array) -> Result<Vec<Option<String>>> {
+    let text = cast(array, &DataType::Utf8)?;
+    Ok(text.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect())
+}
+
+/// The range label of each value: `(-inf, b0)`, `[b0, b1)`, ..., `[bn, inf)`.
+fn range_labels(array: &dyn Array, bounds: &[f64], column: &str) -> Result<Vec<Option<String>>> {
+    if !array.data_type().is_numeric() {
+        return Err(TabxError::config(format!(
+            "slice column `{column}` is {}, not numeric: it cannot be cut into ranges",
+            array.data_type()
+        )));
+    }
+    let numbers = cast(array, &DataType::Float64)?;
+    let label = |i: usize| match i {
+        0 => format!("(-inf, {})", bounds[0]),
+        i if i == bounds.len() => format!("[{}, inf)", bounds[i - 1]),
+        i => format!("[{}, {})", bounds[i - 1], bounds[i]),
+    };
+    let labels: Vec<String> = (0..=bounds.len()).map(label).collect();
+    Ok(numbers
+        .as_primitive::<Float64Type>()
+        .iter()
+        .map(|x| x.filter(|x| !x.is_nan()).map(|x| labels[bounds.partition_point(|b| *b <= x)].clone()))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Float64Array, Int64Array, StringArray};
+
+    use super::*;
+
+    fn batch() -> RecordBatch {
+        RecordBatch::try_from_iter([
+            ("pay", Arc::new(StringArray::from(vec![Some("Cash"), Some("Card"), None, Some("Cash")])) as _),
+            ("co", Arc::new(StringArray::from(vec!["A", "A", "B", "B"])) as _),
+            ("hour", Arc::new(Int64Array::from(vec![Some(0), Some(6), Some(23), None])) as _),
+            ("x", Arc::new(Float64Array::from(vec![1.5, f64::NAN, -2.0, 6.0])) as _),
+        ])
+        .unwrap()
+    }
+
+    fn named(groups: Vec<(SliceKey, Vec<u32>)>) -> Vec<(String, Vec<u32>)> {
+        groups.into_iter().map(|(k, r)| (k.name(), r)).collect()
+    }
+
+    #[test]
+    fn grammar() {
+        assert!(SliceSpec::parse("").unwrap().is_overall());
+        assert!(SliceSpec::parse("Overall").unwrap().is_overall());
+        let spec = SliceSpec::parse("company, payment_type=Cash,hour:0,6,12.5,18").unwrap();
+        assert_eq!(
+            spec.terms,
+            vec![
+                SliceTerm::Column("company".into()),
+                SliceTerm::Value("payment_type".into(), "Cash".into()),
+                SliceTerm::Ranges("hour".into(), vec![0.0, 6.0, 12.5, 18.0]),
+            ]
+        );
+        assert_eq!(spec.to_string(), "company,payment_type=Cash,hour:0,6,12.5,18");
+        assert_eq!(SliceSpec::parse(&spec.to_string()).unwrap(), spec);
+        for bad in ["a,a", "a,", "h:6,0", "h:x", "h:1,inf", ",b"] {
+            let err = SliceSpec::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("slice `{bad}`")), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn groups_by_value_cross_fixed_and_ranges() {
+        let b = batch();
+        // Nulls are in no slice of the spec (TFDV's slicing_util drops them).
+        let by_pay = named(SliceSpec::parse("pay").unwrap().groups(&b).unwrap());
+        assert_eq!(by_pay, vec![("pay_Card".into(), vec![1]), ("pay_Cash".into(), vec![0, 3])]);
+        let cross = named(SliceSpec::parse("co,pay").unwrap().groups(&b).unwrap());
+        assert_eq!(
+            cross,
+            vec![
+                ("co_A_pay_Card".into(), vec![1]),
+                ("co_A_pay_Cash".into(), vec![0]),
+                ("co_B_pay_Cash".into(), vec![3])
+            ]
+        );
+        let fixed = named(SliceSpec::parse("pay=Cash").unwrap().groups(&b).unwrap());
+        assert_eq!(fixed, vec![("pay_Cash".into(), vec![0, 3])]);
+        // Left-closed ranges: 6 is in [6, 12); a null hour is in none.
+        let hours = named(SliceSpec::parse("hour:0,6,12").unwrap().groups(&b).unwrap());
+        assert_eq!(
+            hours,
+            vec![("hour_[0, 6)".into(), vec![0]), ("hour_[12, inf)".into(), vec![2]), ("hour_[6, 12)".into(), vec![1])]
+        );
+        // NaN is in no range; below the first boundary is (-inf, b0).
+        let xs = named(SliceSpec::parse("x:0").unwrap().groups(&b).unwrap());
+        assert_eq!(xs, vec![("x_(-inf, 0)".into(), vec![2]), ("x_[0, inf)".into(), vec![0, 3])]);
+        assert_eq!(named(SliceSpec::overall().groups(&b).unwrap()), vec![(OVERALL.into(), vec![0, 1, 2, 3])]);
+    }
+
+    #[test]
+    fn errors_name_the_column() {
+        let b = batch();
+        let err = SliceSpec::parse("nope").unwrap().groups(&b).unwrap_err().to_string();
+        assert!(err.contains("slice column `nope` is not in the data") && err.contains("pay, co, hour, x"), "{err}");
+        let err = SliceSpec::parse("co:1").unwrap().groups(&b).unwrap_err().to_string();
+        assert!(err.contains("`co` is Utf8, not numeric"), "{err}");
+    }
+}
