@@ -27,6 +27,7 @@ pub(crate) use quarantine::{QuarantinePart, QuarantineWriter, merge_parts};
 pub use quarantine::{RejectedRows, append_to_quarantine};
 pub(crate) use reader::io_error;
 pub(crate) use split::{Cut, record_starts};
+pub(crate) use typing::{parse_f64, parse_i64};
 
 use crate::driver::{TaskContext, TaskReport, append_row_source};
 use crate::options::{ColumnType, OnError};
