@@ -43,6 +43,12 @@ pub enum Command {
     /// Fit TFT-style feature transforms on data and apply them (transform.json).
     #[command(subcommand)]
     Transform(TransformCommand),
+    /// Split data into train/eval (or any) splits by a hash of each row, as TFX ExampleGen does.
+    #[command(after_help = SPLIT_EXAMPLES)]
+    Split(Box<SplitArgs>),
+    /// Score predictions against labels, sliced, with confidence intervals and thresholds (TFMA's job).
+    #[command(after_help = EVALUATE_EXAMPLES)]
+    Evaluate(Box<EvaluateArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -258,9 +264,10 @@ pub struct StatsArgs {
     /// A numeric column whose value weighs each example (adds TFDV's weighted_* statistics).
     #[arg(long, value_name = "COL")]
     pub weight: Option<String>,
-    /// Also compute statistics per value of this column ("COL_VALUE" slices).
-    #[arg(long, value_name = "COL")]
-    pub slice: Option<String>,
+    /// Also compute statistics per slice: COL (one per value, named COL_VALUE), COL1,COL2 (a cross),
+    /// COL=VALUE, or COL:B1,B2,... (numeric ranges). Repeat for more specs (the grammar of `tabx evaluate`).
+    #[arg(long, value_name = "SPEC")]
+    pub slice: Vec<String>,
     /// At most this many slices.
     #[arg(long, default_value_t = 100)]
     pub max_slices: usize,
@@ -441,4 +448,144 @@ pub struct TransformApplyArgs {
 pub enum DeviceArg {
     Cpu,
     Auto,
+}
+
+const SPLIT_EXAMPLES: &str = "Examples:
+  tabx split data.csv --ratio train=2,eval=1 -o splits/           # splits/train.parquet, splits/eval.parquet
+  tabx split data.csv --ratio train=8,eval=1,test=1 --key company --format csv -o splits/
+  tabx split big.csv --ratio train=2,eval=1 --shard 0/4 -o splits/  # splits/train/part-0.parquet ...
+
+A row's split is int(sha256(key), 16) % total buckets, buckets given to the splits in order (TFX
+ExampleGen's _PartitionFn): the same rows land in the same split on every run, shard and thread count.
+The key is the value of --key as TFX serialises it (a tf.train.Feature), or all the row's values.";
+
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The splits and their hash buckets, in bucket order: NAME=BUCKETS,... (TFX's SplitConfig).
+    #[arg(long, value_name = "RATIO", default_value = "train=2,eval=1")]
+    pub ratio: String,
+    /// Hash this column (TFX's partition_feature_name: an integer or string column) instead of the whole row.
+    #[arg(long, value_name = "COL")]
+    pub key: Option<String>,
+    /// Format of the split files.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: SplitFormat,
+    /// Read only shard I of N (0-based), e.g. `--shard 2/8`: writes DIR/NAME/part-I.EXT.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// The folder of the split files (DIR/NAME.parquet, or DIR/NAME.csv).
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitFormat {
+    Parquet,
+    Csv,
+}
+
+const EVALUATE_EXAMPLES: &str = "Examples:
+  tabx evaluate predictions.parquet --label fare --prediction prediction -o eval.json
+  tabx evaluate p.parquet --label fare --prediction prediction --slice payment_type --slice company,payment_type
+  tabx evaluate p.parquet --label big_tipper --prediction p --task binary --slice trip_start_hour:0,6,12,18
+  tabx evaluate p.parquet --config eval.yaml --blessing blessing/ -o eval.json     # thresholds in the config
+  tabx evaluate p.parquet --config eval.yaml --shard 0/4 --partial -o part-0.partial; tabx merge part-*.partial -o eval.json
+
+A slice is COL (one per value), COL1,COL2 (a cross), COL=VALUE, or COL:B1,B2,... (numeric ranges).
+The config file (eval.yaml) holds everything the flags do, plus metric options and thresholds:
+see docs/EVALUATION.md. Flags given on the command line override the config.
+
+Exit status: 0 blessed (or no thresholds), 1 a threshold failed (NOT_BLESSED), 2 error.";
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The evaluation config (eval.yaml, YAML or JSON): everything the flags say, plus metric options and thresholds.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The label column.
+    #[arg(long, value_name = "COL", required_unless_present = "config")]
+    pub label: Option<String>,
+    /// The prediction column (a probability in [0, 1] for --task binary).
+    #[arg(long, value_name = "COL", required_unless_present = "config")]
+    pub prediction: Option<String>,
+    /// regression (default) or binary.
+    #[arg(long, value_enum)]
+    pub task: Option<TaskArg>,
+    /// A numeric column weighing every example.
+    #[arg(long, value_name = "COL")]
+    pub weight: Option<String>,
+    /// Slice by this spec (repeat for more); the overall slice is always there.
+    #[arg(long, value_name = "SPEC")]
+    pub slice: Vec<String>,
+    /// Slices with fewer examples are reported as suppressed, without metrics.
+    #[arg(long, value_name = "N")]
+    pub min_slice_size: Option<u64>,
+    /// At most this many slices per slice spec (the largest are kept; the rest are reported as suppressed).
+    #[arg(long, value_name = "N")]
+    pub max_slices: Option<usize>,
+    /// Binary task with a numeric label: label > T is positive.
+    #[arg(long, value_name = "T")]
+    pub label_threshold: Option<f64>,
+    /// Hash this column (not the row's values) to pick a row's confidence-interval sample.
+    #[arg(long, value_name = "COL")]
+    pub example_key: Option<String>,
+    /// Confidence intervals: jackknife (TFMA's default), poisson-bootstrap or none.
+    #[arg(long, value_enum)]
+    pub ci: Option<CiArg>,
+    /// Jackknife buckets or bootstrap samples.
+    #[arg(long, value_name = "N")]
+    pub ci_samples: Option<usize>,
+    /// Seed of the row hashes behind confidence intervals.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Also the exact AUC and AUC-PR (keeps every prediction; capped by metrics.exact_auc_max_examples).
+    #[arg(long)]
+    pub exact_auc: bool,
+    /// A baseline model's predictions in the same rows, for change thresholds.
+    #[arg(long, value_name = "COL", conflicts_with = "baseline_eval")]
+    pub baseline_prediction: Option<String>,
+    /// A baseline's eval.json, for change thresholds.
+    #[arg(long, value_name = "PATH")]
+    pub baseline_eval: Option<PathBuf>,
+    /// Memory budget of the evaluation's state in MiB.
+    #[arg(long, value_name = "MIB")]
+    pub memory_budget_mb: Option<u64>,
+    /// Where to write eval.json (or the partial state with --partial).
+    #[arg(long, short, default_value = "eval.json")]
+    pub output: PathBuf,
+    /// Write TFX Evaluator's BLESSED or NOT_BLESSED marker file into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub blessing: Option<PathBuf>,
+    /// Also write the per-slice metrics as a TFRecord of TFMA MetricsForSlice protos.
+    #[arg(long, value_name = "PATH")]
+    pub metrics_tfrecord: Option<PathBuf>,
+    /// Sort the slices of the table by this metric, worst first [default: the task's main metric].
+    #[arg(long, value_name = "METRIC")]
+    pub sort_by: Option<String>,
+    /// Rows of each slice table shown.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Read only shard I of N (0-based), e.g. `--shard 2/8`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Write the mergeable partial state instead of eval.json (see `tabx merge`).
+    #[arg(long)]
+    pub partial: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TaskArg {
+    Regression,
+    Binary,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CiArg {
+    Jackknife,
+    PoissonBootstrap,
+    None,
 }

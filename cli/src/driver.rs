@@ -40,7 +40,7 @@ pub fn compute_stats_with(
         let mut rescan_source = source;
         rescan_source.force_string.extend(rescanned.iter().cloned());
         let mut columns = rescanned.clone();
-        columns.extend(options.slice_column.iter().cloned());
+        columns.extend(options.slices.iter().flat_map(|s| s.columns()).map(str::to_string));
         columns.extend(options.weight_column.iter().cloned());
         rescan_source.projection = Some(columns);
         // Bad rows were reported by the first pass; the second pass must not write them again.

@@ -14,6 +14,7 @@
 pub mod args;
 pub mod commands;
 mod driver;
+mod eval_view;
 mod output;
 pub mod rows;
 mod schema_view;

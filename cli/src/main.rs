@@ -18,6 +18,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate(args, cli.quiet),
         Command::Datasets(command) => commands::datasets(command, cli.quiet),
         Command::Transform(command) => commands::transform(command, cli.quiet),
+        Command::Split(args) => commands::split(args, cli.quiet),
+        Command::Evaluate(args) => commands::evaluate(args, cli.quiet),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

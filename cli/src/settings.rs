@@ -49,7 +49,7 @@ pub fn stats_options(args: &StatsArgs) -> Result<StatsOptions> {
         num_histogram_buckets: args.histogram_buckets,
         num_quantiles_histogram_buckets: args.quantiles_buckets,
         weight_column: args.weight.clone(),
-        slice_column: args.slice.clone(),
+        slices: args.slice.iter().map(|s| tabx_core::SliceSpec::parse(s)).collect::<tabx_core::Result<_>>()?,
         max_slices: args.max_slices,
         distinct_cap: args.distinct_cap,
         seed: args.seed,

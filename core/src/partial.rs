@@ -149,7 +149,12 @@ pub fn merge_partials<S: PartialState>(mut parts: Vec<(String, PartialFile)>) ->
     for (name, file) in parts {
         let state = file.decode_state::<S>(&name)?;
         match &mut merged {
-            Some(m) => m.merge(state)?,
+            Some(m) => m.merge(state).map_err(|e| match e {
+                TabxError::Config { message, hint } => {
+                    TabxError::Config { message: format!("{name}: {message}"), hint }
+                }
+                other => other,
+            })?,
             None => merged = Some(state),
         }
     }

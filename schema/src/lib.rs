@@ -7,7 +7,7 @@
 //!   form that TFDV and Facets read.
 //! - [`StatsAccumulator`]: statistics of any stream of Arrow `RecordBatch`es, with
 //!   TFDV's names and defaults ([`StatsOptions`]); mergeable across partitions.
-//! - [`PartialStats`]: the versioned `*.partial` file of one shard.
+//! - `StatsAccumulator` is a [`tabx_core::PartialState`]: the versioned `*.partial` file of one shard.
 //! - [`Schema`]: tensorflow_metadata's `schema.proto`, read and written
 //!   losslessly in JSON, `.pbtxt` and `.pb`; [`infer_schema`] derives one from
 //!   statistics with TFDV's rules.
@@ -36,7 +36,7 @@ mod stats;
 #[cfg(feature = "polars")]
 pub use self::polars::record_batches_from_polars;
 pub use infer::{InferOptions, infer_feature, infer_schema, schema_type_of};
-pub use partial::PartialStats;
+pub use partial::PARTIAL_FORMAT_VERSION;
 pub use schema::*;
 pub use statistics::*;
 pub use stats::*;

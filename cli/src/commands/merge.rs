@@ -1,12 +1,16 @@
 //! `tabx merge`: one artifact from the partial states of all shards. The
-//! files say what they hold: statistics partials give `stats.json`, transform
-//! partials a fitted `transform.json` (as `tabx transform merge` does).
+//! files say what they hold (their header's kind, one per
+//! [`PartialState`](tabx_core::PartialState) implementation): statistics
+//! partials give `stats.json`, transform partials a fitted `transform.json`
+//! (as `tabx transform merge` does), evaluation partials `eval.json`.
 
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use tabx_core::PartialFile;
-use tabx_schema::PartialStats;
+use tabx_analyze::EvalState;
+use tabx_core::{PartialFile, PartialState, merge_partials};
+use tabx_schema::StatsAccumulator;
+use tabx_transform::FitState;
 
 use super::Outcome;
 use crate::args::MergeArgs;
@@ -16,21 +20,31 @@ use crate::summary::feature_table;
 
 pub fn merge(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     let parts = read_partials(&args.partials)?;
-    if parts.first().is_some_and(|(_, p)| p.header.kind == tabx_transform::PARTIAL_KIND) {
+    let kind = parts.first().map(|(_, p)| p.header.kind.clone()).unwrap_or_default();
+    if kind == FitState::KIND || kind == EvalState::KIND {
         if args.format.is_some() {
-            bail!("--format is for statistics; a merged transform is always transform.json");
+            bail!("--format is for statistics; a merged {kind} state is always written as JSON");
+        }
+        if kind == EvalState::KIND {
+            return super::evaluate::merge_evaluations(parts, args.output.as_deref(), quiet);
         }
         let output = args.output.as_deref().unwrap_or(Path::new("transform.json"));
         return super::transform::merge_fits(parts, output, quiet);
     }
     let output = args.output.as_deref().unwrap_or(Path::new("stats.json"));
-    let parts = parts
-        .into_iter()
-        .map(|(name, file)| Ok((name.clone(), PartialStats::from_file(&file, &name)?)))
-        .collect::<Result<Vec<_>>>()?;
     let shards = parts.len();
-    let merged = PartialStats::merge_all(parts)?;
-    let statistics = merged.finish();
+    let merged: StatsAccumulator = merge_partials(parts)?;
+    // A column numeric in some shards and STRING in others cannot be re-read
+    // here (the data is with the pods): INT with FLOAT merges as FLOAT, any
+    // other clash is an error.
+    let clashing = merged.columns_to_rescan();
+    if !clashing.is_empty() {
+        bail!(
+            "columns inferred as numbers in some shards and as STRING in others: {}\nhint: give every shard the same types with --schema SCHEMA (e.g. a TFDV schema.pbtxt)",
+            clashing.join(", ")
+        );
+    }
+    let statistics = StatsAccumulator::finish(&merged);
     write_statistics(&statistics, output, output_format(args.format, output))?;
     if !quiet {
         print_out(feature_table(&statistics.datasets[0]))?;

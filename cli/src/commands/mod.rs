@@ -3,18 +3,22 @@
 mod constraints;
 mod datasets;
 mod demo;
+mod evaluate;
 mod merge;
 mod rows;
 mod schema;
 mod stats;
+mod split;
 mod transform;
 mod validate;
 
 pub use datasets::datasets;
 pub use demo::demo;
+pub use evaluate::evaluate;
 pub use merge::merge;
 pub use schema::schema;
 pub use stats::stats;
+pub use split::split;
 pub use transform::transform;
 pub use validate::validate;
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use tabx_schema::PartialStats;
+use tabx_core::PartialFile;
 
 use super::Outcome;
 use crate::args::StatsArgs;
@@ -34,8 +34,7 @@ pub fn stats(args: &StatsArgs, quiet: bool) -> Result<Outcome> {
     }
     if args.partial {
         let shard = source.shard.expect("--partial always sets a shard");
-        let part = PartialStats::new(run.state.clone(), shard.index, shard.count, args.input.inputs.clone());
-        part.write(&args.output)?;
+        PartialFile::of_state(&run.state, shard.index, shard.count, args.input.inputs.clone())?.write(&args.output)?;
         if !quiet {
             report_scan(&run);
             eprintln!(
@@ -57,7 +56,7 @@ pub fn stats(args: &StatsArgs, quiet: bool) -> Result<Outcome> {
             eprintln!(
                 "{} slices by `{}`",
                 statistics.datasets.len() - 1,
-                options.slice_column.as_deref().unwrap_or("")
+                options.slices.iter().map(ToString::to_string).collect::<Vec<_>>().join("`, `")
             );
         }
         eprintln!("wrote statistics of {} examples to {}", statistics.datasets[0].num_examples, args.output.display());

@@ -16,10 +16,10 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::UInt64Type;
-use tabx_core::{PartialFile, TabxError, in_shard_order};
+use tabx_core::{PartialFile, TabxError, merge_partials};
 use tabx_engine::{
     OnError, RejectedRows, ScanPlan, ScanReport, Shard, SourceOptions, append_to_quarantine, scan_merged, scan_ordered,
 };
@@ -112,23 +112,15 @@ fn merge(args: &TransformMergeArgs, quiet: bool) -> Result<Outcome> {
 
 /// The fitted transform of shards 0..N's partial fits (checked complete and
 /// of one spec), merged in shard order, written to `output`.
-pub(crate) fn merge_fits(mut parts: Vec<(String, PartialFile)>, output: &Path, quiet: bool) -> Result<Outcome> {
-    in_shard_order(&mut parts, |p| &p.header)?;
-    let mut merged: Option<FitState> = None;
-    for (name, file) in &parts {
-        let part = FitState::from_partial(file, name)?;
-        match &mut merged {
-            Some(m) => m.merge(&part).with_context(|| format!("cannot merge {name}"))?,
-            None => merged = Some(part),
-        }
-    }
-    let Some(state) = merged else { bail!("no partial files given") };
+pub(crate) fn merge_fits(parts: Vec<(String, PartialFile)>, output: &Path, quiet: bool) -> Result<Outcome> {
+    let shards = parts.len();
+    let state: FitState = merge_partials(parts)?;
     let artifact = state.finish()?;
     write_atomically(output, artifact.to_json()?.as_bytes())?;
     if !quiet {
         eprintln!(
             "merged {} shards: fitted {} outputs on {} rows; wrote {}",
-            parts.len(),
+            shards,
             artifact.outputs.len(),
             artifact.rows - artifact.invalid_rows,
             output.display()

@@ -1,0 +1,180 @@
+//! `tabx evaluate`: sliced metrics of predictions against labels, with
+//! confidence intervals, thresholds and a blessing (TFMA's job), or one
+//! shard's partial state; and `tabx merge` of evaluation partials.
+//!
+//! NOTE to other engineers: this file is the lead's; do not delete it.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use tabx_analyze::{BaselineConfig, CiMethod, EvalConfig, EvalResult, EvalState, Task, write_blessing};
+use tabx_core::{PartialFile, SliceSpec, merge_partials};
+use tabx_engine::{ScanPlan, Shard, SourceOptions};
+
+use super::Outcome;
+use crate::args::{CiArg, EvaluateArgs, TaskArg};
+use crate::eval_view::eval_tables;
+use crate::output::{print_out, write_atomically};
+use crate::settings::source_options;
+
+pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<Outcome> {
+    let config = eval_config(args)?;
+    let mut source = source_options(&args.input.read)?;
+    if let Some(shard) = &args.shard {
+        source.shard = Some(shard.parse::<Shard>().map_err(anyhow::Error::msg)?);
+    } else if args.partial {
+        source.shard = Some(Shard { index: 0, count: 1 });
+    }
+    let shard = source.shard;
+    let state = evaluate_inputs(&config, &args.input.inputs, source)?;
+    if args.partial {
+        let shard = shard.expect("--partial always sets a shard");
+        PartialFile::of_state(&state, shard.index, shard.count, args.input.inputs.clone())?.write(&args.output)?;
+        if !quiet {
+            eprintln!(
+                "wrote partial evaluation state of shard {}/{} to {}",
+                shard.index,
+                shard.count,
+                args.output.display()
+            );
+        }
+        return Ok(Outcome::Ok);
+    }
+    let outputs = EvalOutputs {
+        output: &args.output,
+        blessing: args.blessing.as_deref(),
+        tfrecord: args.metrics_tfrecord.as_deref(),
+    };
+    write_evaluation(state, &outputs, quiet, args.sort_by.as_deref(), args.top)
+}
+
+/// The config file (if any) with the flags laid over it.
+fn eval_config(args: &EvaluateArgs) -> Result<EvalConfig> {
+    let mut config = match &args.config {
+        Some(path) => EvalConfig::from_path(path)?,
+        None => EvalConfig::new(
+            args.label.clone().context("--label is required without --config")?,
+            args.prediction.clone().context("--prediction is required without --config")?,
+        ),
+    };
+    if let Some(label) = &args.label {
+        config.label = label.clone();
+    }
+    if let Some(prediction) = &args.prediction {
+        config.prediction = prediction.clone();
+    }
+    if let Some(task) = args.task {
+        config.task = match task {
+            TaskArg::Regression => Task::Regression,
+            TaskArg::Binary => Task::Binary,
+        };
+    }
+    if args.weight.is_some() {
+        config.weight = args.weight.clone();
+    }
+    for slice in &args.slice {
+        let spec = SliceSpec::parse(slice)?;
+        if !config.slices.contains(&spec) {
+            config.slices.push(spec);
+        }
+    }
+    config.min_slice_size = args.min_slice_size.unwrap_or(config.min_slice_size);
+    config.max_slices = args.max_slices.unwrap_or(config.max_slices);
+    if args.label_threshold.is_some() {
+        config.label_threshold = args.label_threshold;
+    }
+    if args.example_key.is_some() {
+        config.example_key = args.example_key.clone();
+    }
+    let ci = &mut config.confidence_intervals;
+    if let Some(method) = args.ci {
+        ci.method = match method {
+            CiArg::Jackknife => CiMethod::Jackknife,
+            CiArg::PoissonBootstrap => CiMethod::PoissonBootstrap,
+            CiArg::None => CiMethod::None,
+        };
+    }
+    if let Some(n) = args.ci_samples {
+        match ci.method {
+            CiMethod::PoissonBootstrap => ci.num_samples = n,
+            _ => ci.num_buckets = n,
+        }
+    }
+    ci.seed = args.seed.unwrap_or(ci.seed);
+    config.metrics.exact_auc |= args.exact_auc;
+    if let Some(column) = &args.baseline_prediction {
+        config.baseline = Some(BaselineConfig { prediction: Some(column.clone()), eval: None });
+    }
+    if let Some(path) = &args.baseline_eval {
+        config.baseline = Some(BaselineConfig { prediction: None, eval: Some(path.clone()) });
+    }
+    config.memory_budget_mb = args.memory_budget_mb.unwrap_or(config.memory_budget_mb);
+    config.check()?;
+    Ok(config)
+}
+
+/// The evaluation state of `inputs`: one pass on all cores, task states merged in order.
+pub(crate) fn evaluate_inputs(config: &EvalConfig, inputs: &[String], mut source: SourceOptions) -> Result<EvalState> {
+    source.projection = Some(config.columns());
+    // Errors name the row's file and line.
+    source.row_source = true;
+    let plan = ScanPlan::try_new(inputs, source)?;
+    let template = EvalState::try_new(config)?;
+    let (state, _report) = tabx_engine::scan_state(&plan, |_| template.clone())?;
+    Ok(state.unwrap_or(template))
+}
+
+/// `tabx merge` of evaluation partials: eval.json of shards 0..N (checked
+/// complete and of one config), merged in shard order. Thresholds and the
+/// verdict come from the merged state as in a single run (the config holds
+/// every threshold).
+pub(crate) fn merge_evaluations(
+    parts: Vec<(String, PartialFile)>,
+    output: Option<&Path>,
+    quiet: bool,
+) -> Result<Outcome> {
+    let shards = parts.len();
+    let state: EvalState = merge_partials(parts)?;
+    let output = output.unwrap_or(Path::new("eval.json"));
+    let outcome = write_evaluation(state, &EvalOutputs { output, blessing: None, tfrecord: None }, quiet, None, 10)?;
+    if !quiet {
+        eprintln!("merged {shards} shards");
+    }
+    Ok(outcome)
+}
+
+/// Where a finished evaluation goes.
+pub(crate) struct EvalOutputs<'a> {
+    pub output: &'a Path,
+    pub blessing: Option<&'a Path>,
+    pub tfrecord: Option<&'a Path>,
+}
+
+/// eval.json, the TFRecord, the blessing and the tables of a finished evaluation.
+pub(crate) fn write_evaluation(
+    state: EvalState,
+    outputs: &EvalOutputs<'_>,
+    quiet: bool,
+    sort_by: Option<&str>,
+    top: usize,
+) -> Result<Outcome> {
+    let baseline = match state.config().baseline.as_ref().and_then(|b| b.eval.as_ref()) {
+        Some(path) => Some(EvalResult::load(path).with_context(|| format!("cannot read baseline {}", path.display()))?),
+        None => None,
+    };
+    let result = state.finish_against(baseline.as_ref())?;
+    write_atomically(outputs.output, result.to_json()?.as_bytes())?;
+    let mut written = vec![outputs.output.display().to_string()];
+    if let Some(path) = outputs.tfrecord {
+        tabx_analyze::write_metrics_tfrecord(&result, path)?;
+        written.push(path.display().to_string());
+    }
+    if let Some(dir) = outputs.blessing {
+        written.push(write_blessing(dir, result.blessed)?.display().to_string());
+    }
+    if !quiet {
+        print_out(eval_tables(&result, sort_by, top))?;
+        eprintln!("wrote {}", written.join(", "));
+    }
+    Ok(if result.blessed { Outcome::Ok } else { Outcome::Findings })
+}
