@@ -222,7 +222,7 @@ pub(crate) fn student_t_quantile(p: f64, dof: u32) -> f64 {
 fn two_sided_cdf(theta: f64, dof: u32) -> f64 {
     let (sin, cos) = theta.sin_cos();
     let cos2 = cos * cos;
-    if dof % 2 == 0 {
+    if dof.is_multiple_of(2) {
         // sin θ · (1 + ½cos²θ + (1·3)/(2·4)cos⁴θ + … up to cos^(ν−2)θ)
         let (mut term, mut sum) = (1.0, 1.0);
         for k in 1..dof / 2 {

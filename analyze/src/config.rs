@@ -9,7 +9,7 @@
 //! task: regression                 # or binary (a probability and a 0/1 label)
 //! weight: trip_miles               # optional: weighs every metric
 //! example_key: unique_key          # optional: what a row's CI bucket hashes (default: the row's values)
-//! label_threshold: 0.5             # binary only: label > t is positive (default: labels are 0/1)
+//! # label_threshold: 0.5           # binary only: label > t is positive (default: labels are 0/1)
 //! slices:                          # the --slice grammar; the overall slice is always there
 //!   - payment_type
 //!   - company,payment_type

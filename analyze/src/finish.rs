@@ -66,22 +66,19 @@ fn finish_spec(
                 format!("past max_slices: only the {} largest slices of `{name}` are reported", config.max_slices);
             result.suppressed.push(suppress(why));
         } else {
-            let reference = baseline.and_then(|b| b.spec(&name)).map(|s| (s, key.name()));
-            result.slices.push(finish_slice(key, slice, config, metrics, reference));
+            let reference = baseline.and_then(|b| b.spec(&name));
+            result.slices.push(finish_slice(key, &slice, config, metrics, reference));
         }
     }
     result
 }
 
-/// A baseline `eval.json`'s spec and the slice name to look up in it.
-type BaselineSlice<'a> = Option<(&'a SpecResult, String)>;
-
 fn finish_slice(
     key: SliceKey,
-    slice: SliceState,
+    slice: &SliceState,
     config: &EvalConfig,
     metrics: &[&'static dyn Metric],
-    reference: BaselineSlice<'_>,
+    reference: Option<&SpecResult>,
 ) -> SliceResult {
     let method = config.confidence_intervals.method;
     let candidate = Estimates::of(&slice.samples, method);
@@ -121,7 +118,7 @@ fn finish_slice(
         };
         let base = match (&baseline, &reference) {
             (Some(b), _) => Some(finite(metric.compute(&b.point, &config.metrics)).map_err(Option::unwrap_or_default)),
-            (None, Some((spec, name))) => Some(baseline_value(spec, name, metric.name())),
+            (None, Some(spec)) => Some(baseline_value(spec, &out.name, metric.name())),
             (None, None) => None,
         };
         match base {

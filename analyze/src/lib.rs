@@ -30,12 +30,12 @@ mod state;
 mod tfrecord;
 mod thresholds;
 
+pub use ci::CONFIDENCE_LEVEL;
 pub use config::{
     BaselineConfig, ChangeThreshold, CiMethod, CiOptions, Direction, EvalConfig, MetricOptions, MetricThreshold, Task,
 };
-pub use metrics::{CalibrationBucket, ConfusionAtThreshold, Metric, MetricValue, metrics_for};
-pub use ci::CONFIDENCE_LEVEL;
 pub use evaluator::EvalState;
+pub use metrics::{CalibrationBucket, ConfusionAtThreshold, Metric, MetricValue, metrics_for};
 pub use result::{
     EVAL_FORMAT_VERSION, EvalResult, MetricResult, RowsLeftOut, SliceResult, SpecResult, SuppressedSlice,
     ThresholdFailure, Validation,

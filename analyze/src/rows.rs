@@ -76,33 +76,28 @@ impl Rows {
             if status != RowStatus::Evaluated {
                 continue;
             }
-            let mut values = vec![(labels[r], config.label.as_str()), (predictions[r], config.prediction.as_str())];
-            if let Some(c) = baseline_column {
-                values.push((baseline[r], c));
+            let values = [
+                (labels[r], config.label.as_str()),
+                (predictions[r], config.prediction.as_str()),
+                (baseline.get(r).copied().unwrap_or(0.0), baseline_column.unwrap_or_default()),
+            ];
+            if let Some((x, column)) = values.iter().find(|(x, _)| !x.is_finite()) {
+                return Err(TabxError::InvalidInput {
+                    location: at(r, column),
+                    message: format!("{x} is not a finite number"),
+                    hint: None,
+                });
             }
-            for (x, column) in &values {
-                if !x.is_finite() {
-                    return Err(TabxError::InvalidInput {
-                        location: at(r, column),
-                        message: format!("{x} is not a finite number"),
-                        hint: None,
-                    });
-                }
-            }
-            if binary {
-                for (x, column) in &values[1..] {
-                    if !(0.0..=1.0).contains(x) {
-                        return Err(TabxError::InvalidInput {
-                            location: at(r, column),
-                            message: format!("{x} is outside [0, 1]: a binary task scores probabilities"),
-                            hint: Some(
-                                "for a real-valued prediction use `--task regression`; for scores, calibrate the \
-                                 model (a sigmoid) so that it outputs probabilities"
-                                    .into(),
-                            ),
-                        });
-                    }
-                }
+            if binary && let Some((x, column)) = values[1..].iter().find(|(x, _)| !(0.0..=1.0).contains(x)) {
+                return Err(TabxError::InvalidInput {
+                    location: at(r, column),
+                    message: format!("{x} is outside [0, 1]: a binary task scores probabilities"),
+                    hint: Some(
+                        "for a real-valued prediction use `--task regression`; for scores, calibrate the model \
+                         (a sigmoid) so that it outputs probabilities"
+                            .into(),
+                    ),
+                });
             }
         }
         if binary {

@@ -46,11 +46,11 @@ pub(crate) mod proto {
         #[derive(Clone, PartialEq, prost::Oneof)]
         pub enum Kind {
             #[prost(bytes, tag = "2")]
-            BytesValue(Vec<u8>),
+            Bytes(Vec<u8>),
             #[prost(float, tag = "3")]
-            FloatValue(f32),
+            Float(f32),
             #[prost(int64, tag = "4")]
-            Int64Value(i64),
+            Int64(i64),
         }
     }
 
@@ -224,11 +224,11 @@ fn key_and_value(
 fn slice_value(text: &str) -> proto::single_slice_key::Kind {
     use proto::single_slice_key::Kind;
     if let Ok(i) = text.parse::<i64>() {
-        Kind::Int64Value(i)
+        Kind::Int64(i)
     } else if let Some(x) = text.parse::<f64>().ok().filter(|x| x.is_finite()) {
-        Kind::FloatValue(x as f32)
+        Kind::Float(x as f32)
     } else {
-        Kind::BytesValue(text.as_bytes().to_vec())
+        Kind::Bytes(text.as_bytes().to_vec())
     }
 }
 
@@ -348,7 +348,7 @@ mod tests {
         // Field 51 length-delimited: tag (51 << 3 | 2) = 410 = varint 0x9a 0x03.
         assert_eq!(&bytes[9..11], &[0x9a, 0x03]);
         assert_eq!(proto::MetricsForSlice::decode(bytes.as_slice()).unwrap(), m);
-        assert_eq!(slice_value("1.5"), proto::single_slice_key::Kind::FloatValue(1.5));
-        assert_eq!(slice_value("[0, 6)"), proto::single_slice_key::Kind::BytesValue(b"[0, 6)".to_vec()));
+        assert_eq!(slice_value("1.5"), proto::single_slice_key::Kind::Float(1.5));
+        assert_eq!(slice_value("[0, 6)"), proto::single_slice_key::Kind::Bytes(b"[0, 6)".to_vec()));
     }
 }

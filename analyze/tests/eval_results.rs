@@ -137,3 +137,34 @@ fn metrics_tfrecord_holds_one_record_per_slice() {
     );
     assert!(records[1].windows(4).any(|w| w == b"Card"));
 }
+
+#[test]
+fn binary_evaluation_is_split_invariant_and_matches_sklearn() {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Float64Array, RecordBatch};
+    // Labels Y > 2.5, probabilities P / 8 (eval_common's data).
+    let labels: Vec<f64> = Y.iter().map(|y| f64::from(u8::from(*y > 2.5))).collect();
+    let probs: Vec<f64> = P.iter().map(|p| p / 8.0).collect();
+    let b = RecordBatch::try_from_iter([
+        ("y", Arc::new(Float64Array::from(labels)) as ArrayRef),
+        ("p", Arc::new(Float64Array::from(probs)) as _),
+        ("pay", Arc::new(arrow::array::StringArray::from(PAY.to_vec())) as _),
+    ])
+    .unwrap();
+    let mut config = EvalConfig::new("y", "p");
+    config.task = tabx_analyze::Task::Binary;
+    config.slices.push(SliceSpec::parse("pay").unwrap());
+    config.confidence_intervals.num_buckets = 3;
+    let whole = evaluate(&config, std::slice::from_ref(&b));
+    for size in [1, 5] {
+        assert_eq!(evaluate(&config, &pieces(&b, size)), whole, "{size}");
+    }
+    // sklearn.metrics.roc_auc_score(Y > 2.5, P / 8) = 1.0 (the predictions rank every positive first).
+    let auc = whole.overall().unwrap().metrics["auc"].value.unwrap();
+    assert!((auc - 1.0).abs() < 1e-3, "{auc}");
+    // The confusion matrices are plots: in the TFRecord, not in the intervals.
+    assert!(whole.overall().unwrap().plots.contains_key("confusion_matrix_at_thresholds"));
+    let records = tabx_analyze::metrics_for_slice_records(&whole);
+    assert_eq!(records.len(), 4);
+}

@@ -103,7 +103,7 @@ fn a_baseline_eval_json_gives_the_same_comparison() {
         }
     }
     // A slice the baseline does not report has no baseline value, and a change threshold on it fails.
-    let mut small = baseline.clone();
+    let mut small = baseline;
     small.slice_specs[1].slices.retain(|s| s.name != "pay_Other");
     config.thresholds = vec![threshold(
         None,

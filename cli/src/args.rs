@@ -49,6 +49,12 @@ pub enum Command {
     /// Score predictions against labels, sliced, with confidence intervals and thresholds (TFMA's job).
     #[command(after_help = EVALUATE_EXAMPLES)]
     Evaluate(Box<EvaluateArgs>),
+    /// Train a baseline model (ridge or logistic regression) on the outputs of a fitted transform.
+    #[command(after_help = TRAIN_EXAMPLES)]
+    Train(Box<TrainArgs>),
+    /// Predict with a model: raw rows in, the fitted transform and the model applied, raw columns + prediction out.
+    #[command(after_help = TRAIN_EXAMPLES)]
+    Predict(Box<PredictArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -588,4 +594,71 @@ pub enum CiArg {
     Jackknife,
     PoissonBootstrap,
     None,
+}
+
+const TRAIN_EXAMPLES: &str = "Examples:
+  tabx transform fit train.csv --spec taxi_transform.yaml -o transform.json
+  tabx train train.csv --transform transform.json --label fare --kind linear --l2 1 -o fare.json
+  tabx train train.csv --transform transform.json --label big_tipper --kind logistic -o tipper.json
+  tabx predict eval.csv --transform transform.json --model fare.json -o predictions.parquet
+  tabx predict big.csv --transform transform.json --model fare.json --shard 3/8 -o predictions/   # predictions/part-3.parquet
+
+Features default to the transform's outputs minus the label and every output derived from the
+label's input columns. Vocabulary ids, buckets and hashes are one-hot over the ids the transform
+declares; other integer outputs are one-hot over the values seen in training (at most 100, else a
+number); floats are numbers. model.json lists every design column and its coefficient.";
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The fitted transform from `tabx transform fit`; the raw input rows are transformed with it.
+    #[arg(long, value_name = "PATH", default_value = "transform.json")]
+    pub transform: PathBuf,
+    /// The label: an output column of the transform.
+    #[arg(long, value_name = "COL")]
+    pub label: String,
+    /// The features (output columns of the transform), comma-separated; default: see below.
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    pub features: Option<Vec<String>>,
+    /// linear: ridge regression; logistic: logistic regression on a 0/1 label.
+    #[arg(long, value_enum)]
+    pub kind: ModelKindArg,
+    /// The L2 penalty λ: scikit-learn's Ridge(alpha=λ), LogisticRegression(C=1/λ); the intercept is not penalised.
+    #[arg(long, value_name = "λ", default_value_t = 1.0)]
+    pub l2: f64,
+    /// Where to write the model.
+    #[arg(long, short, default_value = "model.json")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModelKindArg {
+    Linear,
+    Logistic,
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The fitted transform the model was trained on.
+    #[arg(long, value_name = "PATH", default_value = "transform.json")]
+    pub transform: PathBuf,
+    /// The model from `tabx train`.
+    #[arg(long, value_name = "PATH", default_value = "model.json")]
+    pub model: PathBuf,
+    /// Predict only shard I of N (0-based) and write OUT/part-I.parquet.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Where to write the raw columns and the prediction: .parquet (or .pq), else CSV; a folder with --shard.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// The name of the prediction column (a probability for a logistic model).
+    #[arg(long, value_name = "NAME", default_value = "prediction")]
+    pub column: String,
+    /// Also write this output of the transform next to the raw columns (repeat for more), e.g. a
+    /// label the transform derives (`big_tipper`), so that `tabx evaluate` can score against it.
+    #[arg(long, value_name = "OUTPUT")]
+    pub with_output: Vec<String>,
 }

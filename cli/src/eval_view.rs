@@ -58,6 +58,20 @@ pub fn eval_tables(result: &EvalResult, sort_by: Option<&str>, top: usize) -> St
             }
         }
         let _ = writeln!(out, "{table}");
+        // Why a shown metric is undefined, once per reason.
+        let mut reasons: Vec<(&str, &str)> = Vec::new();
+        for slice in slices.iter().take(top) {
+            for metric in &metrics {
+                if let Some(why) = slice.metrics.get(*metric).and_then(|m| m.undefined.as_deref())
+                    && !reasons.iter().any(|(_, w)| *w == why)
+                {
+                    reasons.push((metric, why));
+                }
+            }
+        }
+        for (metric, why) in reasons {
+            let _ = writeln!(out, "  undefined {metric} (and others): {why}");
+        }
         if slices.len() > top {
             let _ = writeln!(out, "  ... and {} more slices in eval.json (--top N shows more)", slices.len() - top);
         }
@@ -100,7 +114,7 @@ fn metric_cell(m: &MetricResult) -> String {
             (Some(lo), Some(hi)) => format!("{} [{}, {}]", short(v), short(lo), short(hi)),
             _ => short(v),
         },
-        (None, Some(why)) => format!("undefined: {}", shorten(why, 30)),
+        (None, Some(_)) => "undefined".to_string(),
         (None, None) => "-".to_string(),
     }
 }
@@ -146,11 +160,4 @@ fn short(x: f64) -> String {
         .trim_end_matches('0')
         .trim_end_matches('.')
         .to_string()
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
 }

@@ -20,6 +20,8 @@ fn main() -> ExitCode {
         Command::Transform(command) => commands::transform(command, cli.quiet),
         Command::Split(args) => commands::split(args, cli.quiet),
         Command::Evaluate(args) => commands::evaluate(args, cli.quiet),
+        Command::Train(args) => commands::train(args, cli.quiet),
+        Command::Predict(args) => commands::predict(args, cli.quiet),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -30,5 +30,5 @@ pub mod testing;
 pub use error::{Result, TabxError};
 pub use mergeable::{Mergeable, PARTIAL_MAGIC, PartialState, decode_state, encode_state};
 pub use partial::{PartialFile, PartialHeader, in_shard_order, merge_partials};
-pub use slicing::{OVERALL, SliceKey, SliceSpec, SliceTerm};
 pub use sketch::{ExactSum, FrequentItems, HyperLogLog, KllSketch, add_square, hash64, mean_variance, sort_f64};
+pub use slicing::{OVERALL, SliceKey, SliceSpec, SliceTerm};

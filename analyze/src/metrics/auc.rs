@@ -117,14 +117,25 @@ mod tests {
         let options = MetricOptions::default();
         let mut positives = MetricState::default();
         positives.add(&[1.0, 1.0], &[0.2, 0.9], &[1.0, 1.0], &options);
-        assert_eq!(Auc.compute(&positives, &options), MetricValue::Undefined("no negative labels in this slice".into()));
+        assert_eq!(
+            Auc.compute(&positives, &options),
+            MetricValue::Undefined("no negative labels in this slice".into())
+        );
         // With only positives, precision is 1 everywhere: AUC-PR is 1.
-        assert!(matches!(AucPrecisionRecall.compute(&positives, &options), MetricValue::Scalar(x) if (x - 1.0).abs() < 1e-12));
+        assert!(
+            matches!(AucPrecisionRecall.compute(&positives, &options), MetricValue::Scalar(x) if (x - 1.0).abs() < 1e-12)
+        );
         let mut negatives = MetricState::default();
         negatives.add(&[0.0], &[0.2], &[1.0], &options);
         for m in [&Auc as &dyn Metric, &AucPrecisionRecall] {
-            assert_eq!(m.compute(&negatives, &options), MetricValue::Undefined("no positive labels in this slice".into()));
-            assert_eq!(m.compute(&MetricState::default(), &options), MetricValue::Undefined(super::super::ZERO_WEIGHT.into()));
+            assert_eq!(
+                m.compute(&negatives, &options),
+                MetricValue::Undefined("no positive labels in this slice".into())
+            );
+            assert_eq!(
+                m.compute(&MetricState::default(), &options),
+                MetricValue::Undefined(super::super::ZERO_WEIGHT.into())
+            );
         }
     }
 }

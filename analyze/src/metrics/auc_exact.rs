@@ -131,7 +131,10 @@ mod tests {
         s.add(&[0.0, 1.0], &[0.2, 0.8], &[1.0, 1.0], &options);
         assert!(matches!(AucExact.compute(&s, &options), MetricValue::Undefined(r) if r.contains("exact_auc")));
         assert_eq!(value(&AucExact, &[1.0], &[0.3]), MetricValue::Undefined("no negative labels in this slice".into()));
-        assert_eq!(value(&AucPrecisionRecallExact, &[0.0], &[0.3]), MetricValue::Undefined("no positive labels in this slice".into()));
+        assert_eq!(
+            value(&AucPrecisionRecallExact, &[0.0], &[0.3]),
+            MetricValue::Undefined("no positive labels in this slice".into())
+        );
         assert_eq!(value(&AucExact, &[], &[]), MetricValue::Undefined(ZERO_WEIGHT.into()));
     }
 }

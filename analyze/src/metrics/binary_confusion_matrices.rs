@@ -45,18 +45,18 @@ pub(crate) fn thresholded_matrices(state: &MetricState, num_thresholds: usize) -
     let mut m = Matrices { tp: vec![0.0; n], fp: vec![0.0; n], tn: vec![0.0; n], fn_: vec![0.0; n] };
     // tp(i), fp(i): positives / negatives in buckets ≥ i; fn(i), tn(i): below i.
     let (mut above_pos, mut above_neg) = (Fixed::default(), Fixed::default());
-    for i in (0..n).rev() {
-        above_pos.add(buckets[i].labels);
-        above_neg.add(buckets[i].negatives());
+    for (i, b) in buckets.iter().enumerate().rev() {
+        above_pos.add(b.labels);
+        above_neg.add(b.negatives());
         m.tp[i] = above_pos.value();
         m.fp[i] = above_neg.value();
     }
     let (mut below_pos, mut below_neg) = (Fixed::default(), Fixed::default());
-    for i in 0..n {
+    for (i, b) in buckets.iter().enumerate() {
         m.fn_[i] = below_pos.value();
         m.tn[i] = below_neg.value();
-        below_pos.add(buckets[i].labels);
-        below_neg.add(buckets[i].negatives());
+        below_pos.add(b.labels);
+        below_neg.add(b.negatives());
     }
     // "TP/FP values greater than 1.0 + EPSILON should be 0.0."
     for (i, &t) in thresholds.iter().enumerate() {

@@ -52,8 +52,10 @@ mod tests {
         let mut s = MetricState::default();
         s.add(&labels, &predictions, &[1.0; 10], &options);
         let MetricValue::ConfusionMatrices(m) = ConfusionMatrixAtThresholds.compute(&s, &options) else { panic!() };
-        let counts: Vec<_> =
-            m.iter().map(|c| (c.threshold, c.true_positives, c.false_positives, c.true_negatives, c.false_negatives)).collect();
+        let counts: Vec<_> = m
+            .iter()
+            .map(|c| (c.threshold, c.true_positives, c.false_positives, c.true_negatives, c.false_negatives))
+            .collect();
         assert_eq!(counts, [(0.0, 5.0, 5.0, 0.0, 0.0), (0.5, 1.0, 3.0, 2.0, 4.0), (0.75, 0.0, 1.0, 4.0, 5.0)]);
         assert_eq!((m[1].precision, m[1].recall), (0.25, 0.2));
         assert_eq!((m[2].precision, m[2].recall), (0.0, 0.0));

@@ -44,6 +44,8 @@ mod tests {
         assert_eq!(MeanAbsolutePercentageError.compute(&s, &options), MetricValue::Scalar(31.25));
         let mut zeros = MetricState::default();
         zeros.add(&[0.0], &[1.0], &[1.0], &options);
-        assert!(matches!(MeanAbsolutePercentageError.compute(&zeros, &options), MetricValue::Undefined(r) if r.contains("zero")));
+        assert!(
+            matches!(MeanAbsolutePercentageError.compute(&zeros, &options), MetricValue::Undefined(r) if r.contains("zero"))
+        );
     }
 }

@@ -147,7 +147,13 @@ mod bound {
 
     pub fn serialize<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() && !x.is_finite() {
-            s.serialize_str(if x.is_nan() { "nan" } else if *x > 0.0 { "inf" } else { "-inf" })
+            s.serialize_str(if x.is_nan() {
+                "nan"
+            } else if *x > 0.0 {
+                "inf"
+            } else {
+                "-inf"
+            })
         } else {
             s.serialize_f64(*x)
         }
@@ -195,7 +201,10 @@ mod tests {
             unique.sort_unstable();
             unique.dedup();
             assert_eq!(unique.len(), names.len(), "{names:?}");
-            assert_eq!(names[..5], ["example_count", "weighted_example_count", "mean_label", "mean_prediction", "calibration"]);
+            assert_eq!(
+                names[..5],
+                ["example_count", "weighted_example_count", "mean_label", "mean_prediction", "calibration"]
+            );
         }
         let binary: Vec<&str> = metrics_for(Task::Binary, &options).iter().map(|m| m.name()).collect();
         assert!(binary.contains(&"auc_exact") && !binary.contains(&"mean_squared_error"));
@@ -210,7 +219,16 @@ mod tests {
         let options = MetricOptions { exact_auc: true, ..MetricOptions::default() };
         let all: Vec<_> = [Task::Regression, Task::Binary].iter().flat_map(|&t| metrics_for(t, &options)).collect();
         let direction = |name: &str| all.iter().find(|m| m.name() == name).unwrap().higher_is_better();
-        for name in ["auc", "auc_precision_recall", "auc_exact", "binary_accuracy", "precision", "recall", "f1_score", "r_squared"] {
+        for name in [
+            "auc",
+            "auc_precision_recall",
+            "auc_exact",
+            "binary_accuracy",
+            "precision",
+            "recall",
+            "f1_score",
+            "r_squared",
+        ] {
             assert_eq!(direction(name), Some(true), "{name}");
         }
         for name in [

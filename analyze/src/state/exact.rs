@@ -54,8 +54,7 @@ impl ExactExamples {
 
 impl PartialEq for ExactExamples {
     fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len()
-            && self.sorted().iter().zip(&other.sorted()).all(|(a, b)| order(a, b).is_eq())
+        self.0.len() == other.0.len() && self.sorted().iter().zip(&other.sorted()).all(|(a, b)| order(a, b).is_eq())
     }
 }
 

@@ -10,14 +10,15 @@
 //! same, with the sums in [`Fixed`] point so that merges are exact.
 //!
 //! Memory: the evaluator keeps one state per slice and confidence-interval
-//! sample, so a small slice must stay small. The histogram is sparse (sorted
-//! bucket ids and their sums, 52 bytes a bucket hit) until `DENSE_AT`
-//! buckets are hit, then dense (10,002 × 48 bytes): inserting into a sorted
-//! vector costs a shift, which past a thousand entries would dominate. Which
-//! form a state is in depends only on the set of buckets hit, so equal
-//! contents compare equal however they were added and merged.
+//! sample, so a small slice must stay small, and a state costs what it hits:
+//! 52 bytes a bucket (its id and three sums). While fewer than `INDEX_AT`
+//! buckets are hit they are kept sorted by id (an insert shifts the tail);
+//! past that, a 10,002-slot `u16` index (20 KB) says where each bucket lives
+//! and new buckets are appended, so adding stays O(1) per example however
+//! many buckets fill. Equality and the serialised form go by bucket id, so
+//! equal contents compare and encode equal however they were added and merged.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::fixed::Fixed;
 
@@ -25,8 +26,10 @@ use super::fixed::Fixed;
 pub(crate) const NUM_BUCKETS: u32 = 10_000;
 /// Bucket ids 0..=NUM_BUCKETS+1: below 0, the 10,000 buckets, 1 and above.
 const ID_COUNT: usize = NUM_BUCKETS as usize + 2;
-/// Buckets hit past which the histogram turns dense.
-const DENSE_AT: usize = 1024;
+/// Buckets hit from which the histogram keeps an index instead of sorting.
+const INDEX_AT: usize = 256;
+/// An index slot of a bucket not hit.
+const NONE: u16 = u16::MAX;
 
 /// One bucket: TFMA's `Bucket` (weighted_labels, weighted_predictions, weighted_examples).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,13 +61,14 @@ impl Bucket {
 }
 
 /// The prediction histogram of one state (see the module docs).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Histogram {
-    /// Sorted ids of the buckets hit; empty when dense.
+    /// The ids of the buckets hit: sorted while unindexed, in arrival order after.
     ids: Vec<u32>,
-    /// The sums, parallel to `ids`; `ID_COUNT` of them when dense.
+    /// Their sums, parallel to `ids`.
     buckets: Vec<Bucket>,
-    dense: bool,
+    /// Empty, or `ID_COUNT` slots: the position of each id in `ids`, or `NONE`.
+    index: Vec<u16>,
 }
 
 /// TFMA's `_CalibrationHistogramCombiner._bucket_index` on [0, 1]: the same
@@ -72,7 +76,7 @@ pub(crate) struct Histogram {
 #[inline]
 pub(crate) fn bucket_index(prediction: f64) -> u32 {
     let index = prediction * f64::from(NUM_BUCKETS) + 1.0;
-    if !(index >= 0.0) {
+    if index.is_nan() || index < 0.0 {
         0 // also NaN, which the evaluator never passes
     } else if index >= f64::from(NUM_BUCKETS + 1) {
         NUM_BUCKETS + 1
@@ -103,60 +107,80 @@ impl Histogram {
         }
     }
 
-    /// Where bucket `id` lives in `buckets`, inserting it (or turning dense) if new.
+    /// Where bucket `id` lives in `buckets`, adding it if new.
     #[inline]
     fn slot(&mut self, id: u32) -> usize {
-        if self.dense {
-            return id as usize;
+        if !self.index.is_empty() {
+            let slot = self.index[id as usize];
+            if slot != NONE {
+                return usize::from(slot);
+            }
+            self.index[id as usize] = self.ids.len() as u16;
+            self.reserve_one();
+            self.ids.push(id);
+            self.buckets.push(Bucket::default());
+            return self.ids.len() - 1;
         }
         match self.ids.binary_search(&id) {
             Ok(i) => i,
-            Err(i) if self.ids.len() + 1 < DENSE_AT => {
+            Err(i) => {
+                self.reserve_one();
                 self.ids.insert(i, id);
                 self.buckets.insert(i, Bucket::default());
+                if self.ids.len() >= INDEX_AT {
+                    self.build_index();
+                }
                 i
             }
-            Err(_) => {
-                self.densify();
-                id as usize
-            }
         }
     }
 
-    fn densify(&mut self) {
-        let mut dense = vec![Bucket::default(); ID_COUNT];
-        for (&id, b) in self.ids.iter().zip(&self.buckets) {
-            dense[id as usize] = *b;
+    /// Room for one more bucket, growing by a quarter rather than doubling:
+    /// a state's size is what the memory budget counts.
+    fn reserve_one(&mut self) {
+        if self.ids.len() == self.ids.capacity() {
+            let more = (self.ids.len() / 4).max(4);
+            self.ids.reserve_exact(more);
+            self.buckets.reserve_exact(more);
         }
-        self.ids = Vec::new();
-        self.buckets = dense;
-        self.dense = true;
     }
 
-    /// The buckets in id order (every id when dense, empty ones included).
+    fn build_index(&mut self) {
+        self.index = vec![NONE; ID_COUNT];
+        for (slot, &id) in self.ids.iter().enumerate() {
+            self.index[id as usize] = slot as u16;
+        }
+    }
+
+    /// The buckets hit, in id order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &Bucket)> {
-        let dense = self.dense;
-        let ids = &self.ids;
-        self.buckets.iter().enumerate().map(move |(i, b)| (if dense { i as u32 } else { ids[i] }, b))
+        let sorted = self.index.is_empty().then(|| self.ids.iter().copied().zip(&self.buckets));
+        let indexed = (!self.index.is_empty()).then(|| {
+            let slots = self.index.iter().enumerate().filter(|(_, s)| **s != NONE);
+            slots.map(|(id, &s)| (id as u32, &self.buckets[usize::from(s)]))
+        });
+        sorted.into_iter().flatten().chain(indexed.into_iter().flatten())
     }
 
     pub(crate) fn merge(&mut self, other: &Self) {
-        if other.buckets.is_empty() {
+        if self.index.is_empty() && other.index.is_empty() && !self.ids.is_empty() {
+            // Both small and sorted: one linear merge.
+            self.merge_sorted(other);
             return;
         }
-        if self.dense {
-            for (id, b) in other.iter() {
-                self.buckets[id as usize].add(b);
-            }
+        if self.index.is_empty() && !other.index.is_empty() {
+            // Merge the small into (a copy of) the large: fewer inserts.
+            let small = std::mem::replace(self, other.clone());
+            self.merge(&small);
             return;
         }
-        if other.dense {
-            let mut merged = other.clone();
-            merged.merge(self);
-            *self = merged;
-            return;
+        for (&id, b) in other.ids.iter().zip(&other.buckets) {
+            let slot = self.slot(id);
+            self.buckets[slot].add(b);
         }
-        // Both sparse: one linear merge of the sorted ids.
+    }
+
+    fn merge_sorted(&mut self, other: &Self) {
         let (n, m) = (self.ids.len(), other.ids.len());
         let mut ids = Vec::with_capacity(n + m);
         let mut buckets = Vec::with_capacity(n + m);
@@ -165,7 +189,7 @@ impl Histogram {
             let take_self = j == m || (i < n && self.ids[i] <= other.ids[j]);
             let take_other = i == n || (j < m && other.ids[j] <= self.ids[i]);
             let mut b = Bucket::default();
-            let id = if take_self { self.ids[i] } else { other.ids[j] };
+            ids.push(if take_self { self.ids[i] } else { other.ids[j] });
             if take_self {
                 b.add(&self.buckets[i]);
                 i += 1;
@@ -174,19 +198,53 @@ impl Histogram {
                 b.add(&other.buckets[j]);
                 j += 1;
             }
-            ids.push(id);
             buckets.push(b);
         }
         self.ids = ids;
         self.buckets = buckets;
-        if self.ids.len() >= DENSE_AT {
-            self.densify();
+        if self.ids.len() >= INDEX_AT {
+            self.build_index();
         }
     }
 
     /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.ids.capacity() * size_of::<u32>() + self.buckets.capacity() * size_of::<Bucket>()
+        self.ids.capacity() * size_of::<u32>()
+            + self.buckets.capacity() * size_of::<Bucket>()
+            + self.index.capacity() * size_of::<u16>()
+    }
+}
+
+impl PartialEq for Histogram {
+    fn eq(&self, other: &Self) -> bool {
+        self.ids.len() == other.ids.len() && self.iter().eq(other.iter())
+    }
+}
+
+/// The serialised form: (id, bucket) pairs in id order.
+impl Serialize for Histogram {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.ids.len()))?;
+        for pair in self.iter() {
+            seq.serialize_element(&pair)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Histogram {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pairs: Vec<(u32, Bucket)> = Vec::deserialize(d)?;
+        let mut h = Self::default();
+        for (id, b) in pairs {
+            if id as usize >= ID_COUNT {
+                return Err(serde::de::Error::custom(format!("histogram bucket {id} out of range")));
+            }
+            let slot = h.slot(id);
+            h.buckets[slot].add(&b);
+        }
+        Ok(h)
     }
 }
 
@@ -235,13 +293,13 @@ mod tests {
     }
 
     #[test]
-    fn sparse_and_dense_forms_agree() {
+    fn sorted_and_indexed_forms_agree() {
         let few: Vec<f64> = (0..100).map(|i| f64::from(i) / 100.0).collect();
         let many: Vec<f64> = (0..5000).map(|i| f64::from(i) / 5000.0).collect();
         let (h_few, h_many) = (histogram(&few), histogram(&many));
-        assert!(!h_few.dense && h_many.dense);
-        assert!(h_few.heap_bytes() < 10_000 && h_many.heap_bytes() >= ID_COUNT * 48);
-        // Sparse + dense in either order gives the same state.
+        assert!(h_few.index.is_empty() && !h_many.index.is_empty());
+        assert!(h_few.heap_bytes() < 10_000, "{}", h_few.heap_bytes());
+        // Sorted + indexed in either order gives the same state.
         let mut a = h_few.clone();
         a.merge(&h_many);
         let mut b = h_many.clone();
@@ -249,12 +307,17 @@ mod tests {
         assert_eq!(a, b);
         let both: Vec<f64> = few.iter().chain(&many).copied().collect();
         assert_eq!(a, histogram(&both));
-        // Two sparse halves that together pass DENSE_AT turn dense on merge.
+        assert!(a.iter().map(|(id, _)| id).is_sorted());
+        // Two sorted halves that together pass INDEX_AT get an index on merge.
         let (left, right) = many.split_at(2500);
-        let mut c = histogram(&left[..700]);
-        c.merge(&histogram(&right[..700]));
-        assert!(c.dense);
-        assert_eq!(c, histogram(&[&left[..700], &right[..700]].concat()));
+        let mut c = histogram(&left[..200]);
+        c.merge(&histogram(&right[..200]));
+        assert!(!c.index.is_empty());
+        assert_eq!(c, histogram(&[&left[..200], &right[..200]].concat()));
+        // The serialised form is canonical.
+        let (x, y) = (tabx_core::encode_state(&a).unwrap(), tabx_core::encode_state(&b).unwrap());
+        assert_eq!(x, y);
+        assert_eq!(tabx_core::decode_state::<Histogram>(&x, "h").unwrap(), a);
     }
 
     #[test]

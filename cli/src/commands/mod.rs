@@ -5,10 +5,12 @@ mod datasets;
 mod demo;
 mod evaluate;
 mod merge;
+mod predict;
 mod rows;
 mod schema;
-mod stats;
 mod split;
+mod stats;
+mod train;
 mod transform;
 mod validate;
 
@@ -16,9 +18,11 @@ pub use datasets::datasets;
 pub use demo::demo;
 pub use evaluate::evaluate;
 pub use merge::merge;
+pub use predict::predict;
 pub use schema::schema;
-pub use stats::stats;
 pub use split::split;
+pub use stats::stats;
+pub use train::train;
 pub use transform::transform;
 pub use validate::validate;
 

@@ -235,14 +235,19 @@ pub(crate) fn apply_inputs(
 /// per task, then merged in task order; with `quarantine=PATH` they are
 /// written to the quarantine file after the rows the reader rejected.
 #[derive(Debug, Default)]
-struct Rejects {
+pub(crate) struct Rejects {
     parts: Vec<RejectedRows>,
 }
 
 impl Rejects {
     /// Handles the `invalid` rows of `batch` per `on_error`: `fail` stops at
     /// the first with its `file:line`; `skip` does nothing more; `quarantine` writes them.
-    fn record(&mut self, batch: &RecordBatch, invalid: &[InvalidRow], on_error: &OnError) -> tabx_core::Result<()> {
+    pub(crate) fn record(
+        &mut self,
+        batch: &RecordBatch,
+        invalid: &[InvalidRow],
+        on_error: &OnError,
+    ) -> tabx_core::Result<()> {
         let Some(first) = invalid.first() else { return Ok(()) };
         match on_error {
             OnError::Fail => return Err(located(batch, first)),
@@ -261,12 +266,12 @@ impl Rejects {
     }
 
     /// Adds the rows of the next task.
-    fn merge(&mut self, next: Rejects) {
+    pub(crate) fn merge(&mut self, next: Rejects) {
         self.parts.extend(next.parts);
     }
 
     /// Writes the quarantined rows (after the scan wrote the reader's).
-    fn finish(self, on_error: &OnError) -> tabx_core::Result<()> {
+    pub(crate) fn finish(self, on_error: &OnError) -> tabx_core::Result<()> {
         match on_error {
             OnError::Quarantine(path) if !self.parts.is_empty() => append_to_quarantine(path, self.parts),
             _ => Ok(()),
@@ -287,7 +292,7 @@ fn located(batch: &RecordBatch, row: &InvalidRow) -> TabxError {
 }
 
 /// What the scan and the transform left out, and the warnings.
-fn report_scan(report: &ScanReport, invalid: &InvalidCounts) {
+pub(crate) fn report_scan(report: &ScanReport, invalid: &InvalidCounts) {
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
