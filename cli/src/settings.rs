@@ -58,14 +58,18 @@ pub fn stats_options(args: &StatsArgs) -> Result<StatsOptions> {
     })
 }
 
+/// The shard `--shard I/N` names; with `--partial` and no `--shard`, the one shard 0/1.
+pub fn shard_option(shard: Option<&str>, partial: bool) -> Result<Option<Shard>> {
+    Ok(match shard {
+        Some(text) => Some(text.parse::<Shard>().map_err(anyhow::Error::msg)?),
+        None if partial => Some(Shard { index: 0, count: 1 }),
+        None => None,
+    })
+}
+
 /// Shard and sampling flags of `stats`, applied to the source options.
 pub fn apply_sharding(args: &StatsArgs, source: &mut SourceOptions) -> Result<()> {
-    if let Some(shard) = &args.shard {
-        let shard: Shard = shard.parse().map_err(anyhow::Error::msg)?;
-        source.shard = Some(shard);
-    } else if args.partial {
-        source.shard = Some(Shard { index: 0, count: 1 });
-    }
+    source.shard = shard_option(args.shard.as_deref(), args.partial)?;
     if let Some(rate) = args.sample_rate {
         if !(rate > 0.0 && rate <= 1.0) {
             bail!("--sample-rate must be in (0, 1], got {rate}");

@@ -114,6 +114,18 @@ macro_rules! ensure_internal {
     };
 }
 
+/// Reads a text artifact (`transform.json`, `model.json`) and parses it with
+/// `parse`; the file is named in I/O errors and in front of configuration errors.
+pub fn read_artifact<T>(path: &std::path::Path, parse: impl FnOnce(&str) -> Result<T>) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| TabxError::io(path, e))?;
+    parse(&text).map_err(|e| match e {
+        TabxError::Config { message, hint } => {
+            TabxError::Config { message: format!("{}: {message}", path.display()), hint }
+        }
+        other => other,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

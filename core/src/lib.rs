@@ -27,7 +27,7 @@ mod slicing;
 #[doc(hidden)]
 pub mod testing;
 
-pub use error::{Result, TabxError};
+pub use error::{Result, TabxError, read_artifact};
 pub use mergeable::{Mergeable, PARTIAL_MAGIC, PartialState, decode_state, encode_state};
 pub use partial::{PartialFile, PartialHeader, in_shard_order, merge_partials};
 pub use sketch::{ExactSum, FrequentItems, HyperLogLog, KllSketch, add_square, hash64, mean_variance, sort_f64};

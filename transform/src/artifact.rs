@@ -72,14 +72,7 @@ pub struct FittedOutput {
 impl TransformArtifact {
     /// Reads `transform.json`; errors name the file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| TabxError::io(path, e))?;
-        Self::from_json(&text).map_err(|e| match e {
-            TabxError::Config { message, hint } => {
-                TabxError::Config { message: format!("{}: {message}", path.display()), hint }
-            }
-            other => other,
-        })
+        tabx_core::read_artifact(path.as_ref(), Self::from_json)
     }
 
     /// Parses the JSON text of a `transform.json`, checking its version.

@@ -65,12 +65,7 @@ impl Metric for Calibration {
 mod tests {
     use super::*;
 
-    fn value(metric: &dyn Metric, state: &MetricState) -> f64 {
-        match metric.compute(state, &MetricOptions::default()) {
-            MetricValue::Scalar(x) => x,
-            other => panic!("{other:?}"),
-        }
-    }
+    use crate::metrics::scalar_of as value;
 
     #[test]
     fn tfma_calibration_test_cases() {

@@ -72,12 +72,7 @@ confusion_metric!(F1Score, "f1_score", |tp, fp, tn, fn_, t| ratio(
 mod tests {
     use super::*;
 
-    fn value(metric: &dyn Metric, state: &MetricState) -> f64 {
-        match metric.compute(state, &MetricOptions::default()) {
-            MetricValue::Scalar(x) => x,
-            other => panic!("{other:?}"),
-        }
-    }
+    use crate::metrics::scalar_of as value;
 
     #[test]
     fn tfma_confusion_matrix_metrics_test_cases() {

@@ -119,6 +119,15 @@ pub fn metrics_for(task: Task, options: &MetricOptions) -> Vec<&'static dyn Metr
 }
 
 /// Why a metric over weights is undefined on a slice without any.
+/// A metric's value on `state` with the default options, in unit tests (panics when not a number).
+#[cfg(test)]
+pub(crate) fn scalar_of(metric: &dyn Metric, state: &MetricState) -> f64 {
+    match metric.compute(state, &MetricOptions::default()) {
+        MetricValue::Scalar(x) => x,
+        other => panic!("{} is not a number: {other:?}", metric.name()),
+    }
+}
+
 pub(crate) const ZERO_WEIGHT: &str = "the slice's total weight is zero";
 
 /// A finite number, or Undefined (an exact sum past f64's range).

@@ -11,7 +11,7 @@
 //! Each step is the library function behind its subcommand, so the demo runs
 //! exactly what the commands it prints run.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use tabx_analyze::{EvalConfig, EvalResult};
@@ -248,7 +248,7 @@ fn train_model(
     inputs: &[String],
     label: &str,
     kind: ModelKind,
-    path: &PathBuf,
+    path: &Path,
 ) -> Result<Model> {
     let options = TrainOptions { kind, label: label.to_string(), features: None, l2: 1.0 };
     let plan = TrainPlan::try_new(transformer.artifact(), &options)?;

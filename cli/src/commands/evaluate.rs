@@ -9,22 +9,18 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use tabx_analyze::{BaselineConfig, CiMethod, EvalConfig, EvalResult, EvalState, Task, write_blessing};
 use tabx_core::{PartialFile, SliceSpec, merge_partials};
-use tabx_engine::{ScanPlan, Shard, SourceOptions};
+use tabx_engine::{ScanPlan, SourceOptions};
 
 use super::Outcome;
 use crate::args::{CiArg, EvaluateArgs, TaskArg};
 use crate::eval_view::eval_tables;
 use crate::output::{print_out, write_atomically};
-use crate::settings::source_options;
+use crate::settings::{shard_option, source_options};
 
 pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<Outcome> {
     let config = eval_config(args)?;
     let mut source = source_options(&args.input.read)?;
-    if let Some(shard) = &args.shard {
-        source.shard = Some(shard.parse::<Shard>().map_err(anyhow::Error::msg)?);
-    } else if args.partial {
-        source.shard = Some(Shard { index: 0, count: 1 });
-    }
+    source.shard = shard_option(args.shard.as_deref(), args.partial)?;
     let shard = source.shard;
     let state = evaluate_inputs(&config, &args.input.inputs, source)?;
     if args.partial {

@@ -21,14 +21,14 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::datatypes::{Field, Schema};
-use tabx_engine::{ScanPlan, ScanReport, Shard, SourceOptions, scan_ordered};
+use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_ordered};
 use tabx_model::Model;
 use tabx_transform::{InvalidCounts, InvalidRows, Transformer};
 
 use super::Outcome;
 use super::transform::{Rejects, report_scan};
 use crate::args::PredictArgs;
-use crate::settings::source_options;
+use crate::settings::{shard_option, source_options};
 use crate::sink::Sink;
 
 pub fn predict(args: &PredictArgs, quiet: bool) -> Result<Outcome> {
@@ -43,12 +43,9 @@ pub fn predict(args: &PredictArgs, quiet: bool) -> Result<Outcome> {
         );
     }
     let mut source = source_options(&args.input.read)?;
-    let output = match &args.shard {
-        Some(shard) => {
-            let shard = shard.parse::<Shard>().map_err(anyhow::Error::msg)?;
-            source.shard = Some(shard);
-            args.output.join(format!("part-{}.parquet", shard.index))
-        }
+    source.shard = shard_option(args.shard.as_deref(), false)?;
+    let output = match source.shard {
+        Some(shard) => args.output.join(format!("part-{}.parquet", shard.index)),
         None => args.output.clone(),
     };
     let columns = PredictColumns { prediction: &args.column, with_outputs: &args.with_output };

@@ -19,7 +19,7 @@ use tabx_engine::{ScanPlan, ScanReport, Shard, SourceOptions, SplitConfig, scan_
 use super::Outcome;
 use crate::args::{SplitArgs, SplitFormat};
 use crate::output::print_out;
-use crate::settings::source_options;
+use crate::settings::{shard_option, source_options};
 use crate::sink::Sink;
 
 pub fn split(args: &SplitArgs, quiet: bool) -> Result<Outcome> {
@@ -28,9 +28,7 @@ pub fn split(args: &SplitArgs, quiet: bool) -> Result<Outcome> {
         config = config.with_partition_feature(key);
     }
     let mut source = source_options(&args.input.read)?;
-    if let Some(shard) = &args.shard {
-        source.shard = Some(shard.parse::<Shard>().map_err(anyhow::Error::msg)?);
-    }
+    source.shard = shard_option(args.shard.as_deref(), false)?;
     let paths = split_paths(&config, &args.output, args.format, source.shard);
     let run = split_inputs(&config, &args.input.inputs, source, &paths)?;
     if !quiet {

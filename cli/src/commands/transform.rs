@@ -21,7 +21,7 @@ use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::UInt64Type;
 use tabx_core::{PartialFile, TabxError, merge_partials};
 use tabx_engine::{
-    OnError, RejectedRows, ScanPlan, ScanReport, Shard, SourceOptions, append_to_quarantine, scan_merged, scan_ordered,
+    OnError, RejectedRows, ScanPlan, ScanReport, SourceOptions, append_to_quarantine, scan_merged, scan_ordered,
 };
 use tabx_schema::{StatsAccumulator, StatsOptions};
 use tabx_transform::{
@@ -31,7 +31,7 @@ use tabx_transform::{
 use super::Outcome;
 use crate::args::{DeviceArg, TransformApplyArgs, TransformCommand, TransformFitArgs, TransformMergeArgs};
 use crate::output::{write_atomically, write_statistics};
-use crate::settings::{output_format, source_options};
+use crate::settings::{output_format, shard_option, source_options};
 use crate::typed_sink::{TaskEncoder, TypedSink};
 
 pub fn transform(command: &TransformCommand, quiet: bool) -> Result<Outcome> {
@@ -45,11 +45,7 @@ pub fn transform(command: &TransformCommand, quiet: bool) -> Result<Outcome> {
 fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
     let spec = TransformSpec::from_path(&args.spec).context("cannot use the spec")?;
     let mut source = source_options(&args.input.read)?;
-    if let Some(shard) = &args.shard {
-        source.shard = Some(shard.parse::<Shard>().map_err(anyhow::Error::msg)?);
-    } else if args.partial {
-        source.shard = Some(Shard { index: 0, count: 1 });
-    }
+    source.shard = shard_option(args.shard.as_deref(), args.partial)?;
     let shard = source.shard;
     let (state, report) = fit_inputs(&spec, &args.input.inputs, source)?;
     if args.partial {
