@@ -244,19 +244,32 @@ impl EvalConfig {
         }
     }
 
-    /// Reads `eval.yaml` (YAML or JSON); errors name the file.
+    /// Reads and checks `eval.yaml` (YAML or JSON); errors name the file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| TabxError::io(path, e))?;
         Self::from_yaml(&text, &path.display().to_string())
     }
 
-    /// Parses a config; `origin` names it in errors.
-    pub fn from_yaml(text: &str, origin: &str) -> Result<Self> {
-        let config: Self = serde_saphyr::from_str(text).map_err(|e| {
+    /// Reads `eval.yaml` without [`check`](Self::check)ing it, for callers
+    /// that complete it first (the CLI lays its flags over the file, e.g. the
+    /// baseline column a change threshold needs).
+    pub fn read_unchecked(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| TabxError::io(path, e))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    fn parse(text: &str, origin: &str) -> Result<Self> {
+        serde_saphyr::from_str(text).map_err(|e| {
             let options = serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off };
             TabxError::config(format!("{origin}: {}", e.render_with_options(options))).with_hint(CONFIG_HINT)
-        })?;
+        })
+    }
+
+    /// Parses and checks a config; `origin` names it in errors.
+    pub fn from_yaml(text: &str, origin: &str) -> Result<Self> {
+        let config = Self::parse(text, origin)?;
         config.check().map_err(|e| match e {
             TabxError::Config { message, hint } => TabxError::Config { message: format!("{origin}: {message}"), hint },
             other => other,

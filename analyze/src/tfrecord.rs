@@ -18,7 +18,10 @@ use tabx_core::{Result, TabxError};
 
 use crate::{EvalResult, MetricValue, SliceResult};
 
-/// The messages of `metrics_for_slice.proto` that tabx writes, with TFMA's field numbers.
+/// The messages of `metrics_for_slice.proto` that tabx writes, with TFMA's
+/// field numbers (each checked against the `DESCRIPTOR`s of TFMA 0.47.1's
+/// `metrics_for_slice_pb2`; `tests/tfma_reference.rs` reads the file back
+/// with TFMA itself).
 pub(crate) mod proto {
     /// `google.protobuf.DoubleValue`.
     #[derive(Clone, PartialEq, prost::Message)]
@@ -27,11 +30,11 @@ pub(crate) mod proto {
         pub value: f64,
     }
 
-    /// `google.protobuf.Int32Value`.
+    /// `google.protobuf.Int64Value`.
     #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Int32Value {
-        #[prost(int32, tag = "1")]
-        pub value: i32,
+    pub struct Int64Value {
+        #[prost(int64, tag = "1")]
+        pub value: i64,
     }
 
     #[derive(Clone, PartialEq, prost::Message)]
@@ -108,16 +111,18 @@ pub(crate) mod proto {
         }
     }
 
+    /// Upper bound first: field 1 is `upper_bound`, 2 `lower_bound` (checked
+    /// against `metrics_for_slice_pb2.ConfidenceInterval.DESCRIPTOR`, TFMA 0.47.1).
     #[derive(Clone, PartialEq, prost::Message)]
     pub struct ConfidenceInterval {
         #[prost(message, optional, tag = "1")]
-        pub lower_bound: Option<MetricValue>,
-        #[prost(message, optional, tag = "2")]
         pub upper_bound: Option<MetricValue>,
+        #[prost(message, optional, tag = "2")]
+        pub lower_bound: Option<MetricValue>,
         #[prost(message, optional, tag = "3")]
         pub standard_error: Option<MetricValue>,
         #[prost(message, optional, tag = "4")]
-        pub degrees_of_freedom: Option<Int32Value>,
+        pub degrees_of_freedom: Option<Int64Value>,
     }
 
     #[derive(Clone, PartialEq, prost::Message)]
@@ -177,7 +182,7 @@ fn metrics_for_slice(slice: &SliceResult) -> proto::MetricsForSlice {
                 lower_bound: Some(double(lo)),
                 upper_bound: Some(double(hi)),
                 standard_error: Some(double(se)),
-                degrees_of_freedom: Some(proto::Int32Value { value: i32::try_from(dof).unwrap_or(i32::MAX) }),
+                degrees_of_freedom: Some(proto::Int64Value { value: i64::from(dof) }),
             }),
             _ => None,
         };
@@ -350,5 +355,25 @@ mod tests {
         assert_eq!(proto::MetricsForSlice::decode(bytes.as_slice()).unwrap(), m);
         assert_eq!(slice_value("1.5"), proto::single_slice_key::Kind::Float(1.5));
         assert_eq!(slice_value("[0, 6)"), proto::single_slice_key::Kind::Bytes(b"[0, 6)".to_vec()));
+    }
+
+    #[test]
+    fn confidence_interval_bytes_match_tfma() {
+        // TFMA 0.47.1: ConfidenceInterval(lower_bound 1.0, upper_bound 2.0, standard_error 0.5,
+        // degrees_of_freedom 3).SerializeToString(): upper_bound is field 1, lower_bound field 2.
+        let want = [
+            10, 11, 10, 9, 9, 0, 0, 0, 0, 0, 0, 0, 64, 18, 11, 10, 9, 9, 0, 0, 0, 0, 0, 0, 240, 63, 26, 11, 10, 9, 9,
+            0, 0, 0, 0, 0, 0, 224, 63, 34, 2, 8, 3,
+        ];
+        let double = |x: f64| proto::MetricValue {
+            r#type: Some(proto::metric_value::Type::DoubleValue(proto::DoubleValue { value: x })),
+        };
+        let ci = proto::ConfidenceInterval {
+            upper_bound: Some(double(2.0)),
+            lower_bound: Some(double(1.0)),
+            standard_error: Some(double(0.5)),
+            degrees_of_freedom: Some(proto::Int64Value { value: 3 }),
+        };
+        assert_eq!(ci.encode_to_vec(), want);
     }
 }

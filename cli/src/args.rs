@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// TFDV-compatible statistics, schemas and data validation, and TFT-style
-/// transforms, for CSV, Parquet and NDJSON data, without Python, Beam or
-/// TensorFlow. (Model evaluation is on the way.)
+/// TFDV-compatible statistics, schemas and data validation, TFT-style
+/// transforms and TFMA-style sliced model evaluation, for CSV, Parquet and
+/// NDJSON data, without Python, Beam or TensorFlow.
 #[derive(Debug, Parser)]
 #[command(name = "tabx", version, propagate_version = true)]
 #[command(after_help = "Exit status: 0 ok, 1 findings (anomalies, failed thresholds), 2 error.")]
@@ -26,10 +26,11 @@ pub enum Command {
     /// Compute TFDV statistics of CSV, Parquet or NDJSON data.
     #[command(after_help = STATS_EXAMPLES)]
     Stats(Box<StatsArgs>),
-    /// Merge the partial states of shards (statistics or transform fits) into one artifact.
+    /// Merge the partial states of shards (statistics, transform fits, evaluations) into one artifact.
     #[command(after_help = MERGE_EXAMPLES)]
     Merge(MergeArgs),
-    /// Run the main job on the embedded Chicago taxi data.
+    /// Run the TFX taxi-fare workflow (split → stats → schema → drift → transform → train → predict →
+    /// evaluate → blessing) on the embedded Chicago taxi data.
     Demo(DemoArgs),
     /// Infer, show, relax and compare TFDV schemas.
     #[command(subcommand)]
@@ -199,7 +200,8 @@ const STATS_EXAMPLES: &str = "Examples:
 
 const MERGE_EXAMPLES: &str = "Examples:
   tabx merge part-*.partial -o stats.json          # from tabx stats --shard I/N --partial
-  tabx merge fit-*.partial -o transform.json       # from tabx transform fit --shard I/N --partial";
+  tabx merge fit-*.partial -o transform.json       # from tabx transform fit --shard I/N --partial
+  tabx merge eval-*.partial -o eval.json           # from tabx evaluate --shard I/N --partial (thresholds from its config)";
 
 /// Where the data comes from and how to read it.
 #[derive(Debug, Args)]
@@ -308,17 +310,20 @@ pub struct StatsArgs {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Partial files written by `tabx stats --partial` or `tabx transform fit
-    /// --partial` (all of one kind, one run).
+    /// Partial files written by `tabx stats --partial`, `tabx transform fit
+    /// --partial` or `tabx evaluate --partial` (all of one kind, one run).
     #[arg(required = true, value_name = "PARTIAL")]
     pub partials: Vec<PathBuf>,
-    /// Where to write the merged statistics [default: stats.json], or the
-    /// fitted transform [default: transform.json].
+    /// Where to write the merged statistics [default: stats.json], the
+    /// fitted transform [default: transform.json] or the evaluation [default: eval.json].
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Statistics format; by default from the output's extension.
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
+    /// Evaluation partials: write TFX Evaluator's BLESSED or NOT_BLESSED marker file into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub blessing: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

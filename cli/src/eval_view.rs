@@ -72,6 +72,16 @@ pub fn eval_tables(result: &EvalResult, sort_by: Option<&str>, top: usize) -> St
         for (metric, why) in reasons {
             let _ = writeln!(out, "  undefined {metric} (and others): {why}");
         }
+        let left_out: u64 = spec.slices.iter().map(|s| s.rows_left_out.total()).sum();
+        if spec.spec == "overall" && left_out > 0 {
+            let r = &spec.slices[0].rows_left_out;
+            let _ = writeln!(
+                out,
+                "  {left_out} rows left out, not scored: {} without a label, {} without a prediction, {} without a \
+                 baseline prediction (counted per slice in eval.json)",
+                r.missing_label, r.missing_prediction, r.missing_baseline_prediction
+            );
+        }
         if slices.len() > top {
             let _ = writeln!(out, "  ... and {} more slices in eval.json (--top N shows more)", slices.len() - top);
         }

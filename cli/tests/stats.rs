@@ -150,13 +150,6 @@ fn header_only_file_gives_zero_examples_and_a_warning() {
 }
 
 #[test]
-fn demo_writes_its_artifacts() {
-    let dir = tempfile::tempdir().unwrap();
-    tabx(dir.path(), &["demo", "-o", "demo"]).success().stdout(predicate::str::contains("15002 examples"));
-    assert_eq!(read_json(&dir.path().join("demo/stats.json"))["datasets"][0]["num_examples"], 15002);
-}
-
-#[test]
 fn datasets_command_writes_real_and_generated_taxi_data() {
     let dir = tempfile::tempdir().unwrap();
     tabx(dir.path(), &["datasets", "taxi", "-o", "real.csv"]).success();

@@ -288,13 +288,3 @@ fn the_taxi_spec_fits_and_applies() {
     let buckets = out.column_by_name("pickup_latitude_xf").unwrap();
     assert_eq!(buckets.null_count(), 0, "the 2 missing latitudes are filled with 0 first");
 }
-
-#[test]
-fn demo_fits_and_applies_the_taxi_spec() {
-    let dir = tempfile::tempdir().unwrap();
-    tabx(dir.path(), &["demo", "-o", "demo"]).success().stdout(contains("transformed.parquet"));
-    let demo = dir.path().join("demo");
-    assert_eq!(read_json(&demo.join("transform.json"))["rows"], 15_002);
-    assert_eq!(concat(&read_parquet(&demo.join("transformed.parquet"))).num_rows(), 15_002);
-    assert_eq!(std::fs::read_to_string(demo.join("taxi_transform.yaml")).unwrap(), tabx_datasets::TAXI_TRANSFORM_YAML);
-}

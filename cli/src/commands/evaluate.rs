@@ -47,7 +47,7 @@ pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<Outcome> {
 /// The config file (if any) with the flags laid over it.
 fn eval_config(args: &EvaluateArgs) -> Result<EvalConfig> {
     let mut config = match &args.config {
-        Some(path) => EvalConfig::from_path(path)?,
+        Some(path) => EvalConfig::read_unchecked(path)?,
         None => EvalConfig::new(
             args.label.clone().context("--label is required without --config")?,
             args.prediction.clone().context("--prediction is required without --config")?,
@@ -105,7 +105,10 @@ fn eval_config(args: &EvaluateArgs) -> Result<EvalConfig> {
         config.baseline = Some(BaselineConfig { prediction: None, eval: Some(path.clone()) });
     }
     config.memory_budget_mb = args.memory_budget_mb.unwrap_or(config.memory_budget_mb);
-    config.check()?;
+    match &args.config {
+        Some(path) => config.check().with_context(|| format!("{} (with the flags given)", path.display()))?,
+        None => config.check()?,
+    }
     Ok(config)
 }
 
@@ -127,12 +130,13 @@ pub(crate) fn evaluate_inputs(config: &EvalConfig, inputs: &[String], mut source
 pub(crate) fn merge_evaluations(
     parts: Vec<(String, PartialFile)>,
     output: Option<&Path>,
+    blessing: Option<&Path>,
     quiet: bool,
 ) -> Result<Outcome> {
     let shards = parts.len();
     let state: EvalState = merge_partials(parts)?;
     let output = output.unwrap_or(Path::new("eval.json"));
-    let outcome = write_evaluation(state, &EvalOutputs { output, blessing: None, tfrecord: None }, quiet, None, 10)?;
+    let outcome = write_evaluation(state, &EvalOutputs { output, blessing, tfrecord: None }, quiet, None, 10)?;
     if !quiet {
         eprintln!("merged {shards} shards");
     }
@@ -158,6 +162,9 @@ pub(crate) fn write_evaluation(
         Some(path) => Some(EvalResult::load(path).with_context(|| format!("cannot read baseline {}", path.display()))?),
         None => None,
     };
+    // Not in eval.json: heap capacity depends on how the input was split.
+    let state_bytes = state.size_bytes();
+    let budget = state.config().memory_budget_mb;
     let result = state.finish_against(baseline.as_ref())?;
     write_atomically(outputs.output, result.to_json()?.as_bytes())?;
     let mut written = vec![outputs.output.display().to_string()];
@@ -170,7 +177,11 @@ pub(crate) fn write_evaluation(
     }
     if !quiet {
         print_out(eval_tables(&result, sort_by, top))?;
-        eprintln!("wrote {}", written.join(", "));
+        eprintln!(
+            "evaluation state: {:.1} MiB (memory_budget_mb {budget}); wrote {}",
+            state_bytes as f64 / (1u64 << 20) as f64,
+            written.join(", ")
+        );
     }
     Ok(if result.blessed { Outcome::Ok } else { Outcome::Findings })
 }

@@ -26,10 +26,13 @@ pub fn merge(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
             bail!("--format is for statistics; a merged {kind} state is always written as JSON");
         }
         if kind == EvalState::KIND {
-            return super::evaluate::merge_evaluations(parts, args.output.as_deref(), quiet);
+            return super::evaluate::merge_evaluations(parts, args.output.as_deref(), args.blessing.as_deref(), quiet);
         }
         let output = args.output.as_deref().unwrap_or(Path::new("transform.json"));
         return super::transform::merge_fits(parts, output, quiet);
+    }
+    if args.blessing.is_some() {
+        bail!("--blessing is for evaluation partials (tabx evaluate --partial)");
     }
     let output = args.output.as_deref().unwrap_or(Path::new("stats.json"));
     let shards = parts.len();
