@@ -18,6 +18,29 @@
 //!   (`eval.json`), with jackknife or Poisson-bootstrap intervals.
 //! - `thresholds`: value and change thresholds, and the blessing.
 //! - `tfrecord`: the per-slice metrics as TFMA's `MetricsForSlice` protos in a TFRecord file.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+//! use tabx_analyze::{EvalConfig, EvalState};
+//! use tabx_core::SliceSpec;
+//!
+//! let batch = RecordBatch::try_from_iter([
+//!     ("fare", Arc::new(Float64Array::from(vec![10.0, 20.0, 30.0, 40.0])) as ArrayRef),
+//!     ("prediction", Arc::new(Float64Array::from(vec![12.0, 18.0, 33.0, 40.0])) as ArrayRef),
+//!     ("payment_type", Arc::new(StringArray::from(vec!["Cash", "Card", "Cash", "Card"])) as ArrayRef),
+//! ])?;
+//! let mut config = EvalConfig::new("fare", "prediction");
+//! config.slices.push(SliceSpec::parse("payment_type")?);
+//! let mut state = EvalState::try_new(&config)?;
+//! state.update(&batch)?; // one per batch, per thread or per shard; `merge` joins them
+//! let result = state.finish_against(None)?; // eval.json
+//! let overall = &result.overall().unwrap().metrics["mean_squared_error"];
+//! assert_eq!(overall.value, Some((4.0 + 4.0 + 9.0 + 0.0) / 4.0)); // sklearn mean_squared_error
+//! let cash = result.spec("payment_type").unwrap().slice("payment_type_Cash").unwrap();
+//! assert_eq!(cash.metrics["mean_absolute_error"].value, Some(2.5));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod ci;
 mod config;

@@ -1,12 +1,14 @@
 """TFMA's own metrics on the fixed data set of `analyze/tests/tfma_reference.rs`.
 
 Runs `tfma.analyze_raw_data` (tensorflow-model-analysis 0.47.1, model agnostic:
-a pandas DataFrame of labels, predictions, weights and a slice column) once per
-task and prints, as JSON, task -> weighted|unweighted -> slice -> metric ->
-{value, lower, upper}. The point values are the literals that
-`tfma_reference.rs::tabx_matches_tfma_point_values` checks; the jackknife
-bounds are printed for comparison only (TFMA assigns rows to its 20 buckets at
-random, tabx by a hash of the row, so bounds differ).
+a pandas DataFrame of labels, predictions, weights and a slice column) twice
+per task, without and with jackknife intervals, and prints as JSON
+task -> weighted|unweighted -> slice -> metric -> {value, and from the
+jackknife run: ci_run_value, lower, upper, standard_error, dof}. The `value`s
+are the literals `tfma_reference.rs::tabx_matches_tfma_point_values` checks;
+the bounds are for comparison only (TFMA puts rows in its 20 buckets at
+random, tabx by a hash of the row, so the bounds differ). Takes ~3 minutes.
+Needs tf-keras beside TFMA (TFMA 0.47.1 imports it; `pip install tf-keras==2.16.0`).
 
     /work/venv-tfma/bin/python analyze/tests/tfma/reference_values.py
 """
