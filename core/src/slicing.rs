@@ -20,7 +20,7 @@
 //! still counts in the overall slice. Ranges are closed on the left, as
 //! `apply_buckets` cuts (a value equal to a boundary moves up a range).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 use arrow::array::{Array, AsArray, RecordBatch};
@@ -148,8 +148,10 @@ impl SliceSpec {
         if self.is_overall() {
             return Ok(vec![(SliceKey::default(), (0..n as u32).collect())]);
         }
-        // Per term, each row's value label (None: the row is in no slice).
-        let mut labels: Vec<Vec<Option<String>>> = Vec::with_capacity(self.terms.len());
+        // Per term, each row's code (None: the row is in no slice) and the
+        // label of each code. Codes, not strings, per row: a cross of two
+        // columns over millions of rows allocates per distinct value only.
+        let mut terms: Vec<(Vec<Option<u32>>, Vec<String>)> = Vec::with_capacity(self.terms.len());
         for term in &self.terms {
             let column = term.column();
             let array = batch.column_by_name(column).ok_or_else(|| {
@@ -159,30 +161,38 @@ impl SliceSpec {
                     hint: Some(format!("columns are: {}", names.join(", "))),
                 }
             })?;
-            labels.push(match term {
-                SliceTerm::Column(_) => text_values(array)?,
-                SliceTerm::Value(_, wanted) => {
-                    text_values(array)?.into_iter().map(|v| v.filter(|v| v == wanted)).collect()
-                }
-                SliceTerm::Ranges(_, bounds) => range_labels(array, bounds, column)?,
+            terms.push(match term {
+                SliceTerm::Column(_) => value_codes(array, None)?,
+                SliceTerm::Value(_, wanted) => value_codes(array, Some(wanted))?,
+                SliceTerm::Ranges(_, bounds) => range_codes(array, bounds, column)?,
             });
         }
-        let mut rows_of: HashMap<Vec<&str>, Vec<u32>> = HashMap::new();
+        // One code per row for the whole cross (mixed radix over the terms' codes).
+        if terms.iter().try_fold(1u128, |p, (_, labels)| p.checked_mul(labels.len().max(1) as u128)).is_none() {
+            return Err(TabxError::config(format!("slice `{self}` crosses too many distinct values to count")));
+        }
+        let mut rows_of: HashMap<u128, Vec<u32>> = HashMap::default();
         'rows: for row in 0..n {
-            let mut key = Vec::with_capacity(labels.len());
-            for term in &labels {
-                match &term[row] {
-                    Some(v) => key.push(v.as_str()),
+            let mut code = 0u128;
+            for (codes, labels) in &terms {
+                match codes[row] {
+                    Some(c) => code = code * labels.len() as u128 + u128::from(c),
                     None => continue 'rows,
                 }
             }
-            rows_of.entry(key).or_default().push(row as u32);
+            rows_of.entry(code).or_default().push(row as u32);
         }
         let mut groups: Vec<(SliceKey, Vec<u32>)> = rows_of
             .into_iter()
-            .map(|(values, rows)| {
-                let key = self.terms.iter().zip(values).map(|(t, v)| (t.column().to_string(), v.to_string()));
-                (SliceKey(key.collect()), rows)
+            .map(|(mut code, rows)| {
+                let mut key = Vec::with_capacity(terms.len());
+                for (term, (_, labels)) in self.terms.iter().zip(&terms).rev() {
+                    let n = labels.len() as u128;
+                    key.push((term.column().to_string(), labels[(code % n) as usize].clone()));
+                    code /= n;
+                }
+                key.reverse();
+                (SliceKey(key), rows)
             })
             .collect();
         groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -219,14 +229,29 @@ impl SliceTerm {
     }
 }
 
-/// Each value as the text a slice name shows (`5`, `1.5`, `Cash`); null → None.
-fn text_values(array: &dyn Array) -> Result<Vec<Option<String>>> {
+/// Each value's code and the labels of the codes, values compared as the
+/// text a slice name shows (`5`, `1.5`, `Cash`); null, or another value than
+/// `only`, → None.
+fn value_codes(array: &dyn Array, only: Option<&str>) -> Result<(Vec<Option<u32>>, Vec<String>)> {
     let text = cast(array, &DataType::Utf8)?;
-    Ok(text.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect())
+    let mut labels: Vec<String> = Vec::new();
+    let mut code_of: HashMap<&str, u32> = HashMap::default();
+    let codes = text
+        .as_string::<i32>()
+        .iter()
+        .map(|v| {
+            let v = v.filter(|v| only.is_none_or(|wanted| *v == wanted))?;
+            Some(*code_of.entry(v).or_insert_with(|| {
+                labels.push(v.to_string());
+                (labels.len() - 1) as u32
+            }))
+        })
+        .collect();
+    Ok((codes, labels))
 }
 
-/// The range label of each value: `(-inf, b0)`, `[b0, b1)`, ..., `[bn, inf)`.
-fn range_labels(array: &dyn Array, bounds: &[f64], column: &str) -> Result<Vec<Option<String>>> {
+/// Each value's range, labelled `(-inf, b0)`, `[b0, b1)`, ..., `[bn, inf)`; null or NaN → None.
+fn range_codes(array: &dyn Array, bounds: &[f64], column: &str) -> Result<(Vec<Option<u32>>, Vec<String>)> {
     if !array.data_type().is_numeric() {
         return Err(TabxError::config(format!(
             "slice column `{column}` is {}, not numeric: it cannot be cut into ranges",
@@ -240,11 +265,12 @@ fn range_labels(array: &dyn Array, bounds: &[f64], column: &str) -> Result<Vec<O
         i => format!("[{}, {})", bounds[i - 1], bounds[i]),
     };
     let labels: Vec<String> = (0..=bounds.len()).map(label).collect();
-    Ok(numbers
+    let codes = numbers
         .as_primitive::<Float64Type>()
         .iter()
-        .map(|x| x.filter(|x| !x.is_nan()).map(|x| labels[bounds.partition_point(|b| *b <= x)].clone()))
-        .collect())
+        .map(|x| x.filter(|x| !x.is_nan()).map(|x| bounds.partition_point(|b| *b <= x) as u32))
+        .collect();
+    Ok((codes, labels))
 }
 
 #[cfg(test)]
