@@ -26,7 +26,7 @@ use tabx_core::{Result, TabxError};
 
 use crate::driver::{TaskContext, TaskReport, append_row_source};
 use crate::resolve::{Location, SourceFile};
-use crate::store::{StoreObject, runtime, store_error};
+use crate::store::{StoreObject, block_on, store_error};
 
 pub(crate) fn parquet_error(file: &SourceFile, e: impl std::fmt::Display) -> TabxError {
     TabxError::Parquet { path: file.name.clone(), message: e.to_string() }
@@ -186,8 +186,7 @@ fn read_row_group(
                     start..start + len
                 })
                 .collect();
-            let data =
-                runtime()?.block_on(obj.store.get_ranges(&obj.path, &ranges)).map_err(|e| store_error(&obj.url, e))?;
+            let data = block_on(obj.store.get_ranges(&obj.path, &ranges))?.map_err(|e| store_error(&obj.url, e))?;
             let parts = ranges.iter().map(|r| r.start).zip(data).collect();
             let reader = Prefetched { len: file.size.unwrap_or(0), parts };
             decode(file, reader, meta, rg, mask, batch_size, on_batch)
@@ -265,9 +264,8 @@ impl ChunkReader for Prefetched {
 
 /// The footer of a remote file: its last 64 KiB, and more if the metadata is longer.
 fn fetch_footer(obj: &StoreObject, size: u64) -> Result<Prefetched> {
-    let rt = runtime()?;
     let get = |range: std::ops::Range<u64>| {
-        rt.block_on(obj.store.get_range(&obj.path, range)).map_err(|e| store_error(&obj.url, e))
+        block_on(obj.store.get_range(&obj.path, range))?.map_err(|e| store_error(&obj.url, e))
     };
     let tail_start = size.saturating_sub(64 << 10);
     let tail = get(tail_start..size)?;

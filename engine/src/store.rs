@@ -23,9 +23,9 @@ use object_store::{BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, Re
 use tabx_core::{Result, TabxError};
 use url::Url;
 
-/// The runtime that drives every object-store future; callers block on it from
-/// worker threads (never from inside the runtime).
-pub(crate) fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+/// The runtime that drives every object-store future; callers block on it
+/// through [`block_on`].
+fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
@@ -38,6 +38,37 @@ pub(crate) fn runtime() -> Result<&'static tokio::runtime::Runtime> {
         })
         .as_ref()
         .map_err(|e| TabxError::Internal(format!("cannot start the I/O runtime: {e}")))
+}
+
+/// Runs `fut` to completion on the I/O runtime: the one way this crate blocks
+/// on a future.
+///
+/// Tokio forbids blocking a thread that drives async tasks: `Runtime::block_on`
+/// there panics with "Cannot start a runtime from within a runtime". Our API is
+/// blocking, and a library user may call it from an async fn (a worker of a
+/// multi-thread runtime, or a `current_thread` runtime). So when this thread is
+/// inside a runtime context, the future is blocked on from a fresh scoped
+/// thread, which has none; the scope lets the future borrow from the caller.
+/// The caller's thread still waits (the API is blocking): async callers that
+/// mind wrap the call in `spawn_blocking`. Scan workers are plain threads and
+/// take the direct path, so reading spawns no thread per chunk.
+pub(crate) fn block_on<F>(fut: F) -> Result<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    let rt = runtime()?;
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Ok(rt.block_on(fut));
+    }
+    std::thread::scope(|scope| {
+        let waiter = std::thread::Builder::new()
+            .name("tabx-io-wait".into())
+            .spawn_scoped(scope, || rt.block_on(fut))
+            .map_err(|e| TabxError::Internal(format!("cannot start a thread to wait for I/O: {e}")))?;
+        // A panic in the future is the caller's panic, as on the direct path.
+        Ok(waiter.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
 }
 
 /// An object in a store, addressed by the URL the user gave (or a listed one).
@@ -144,18 +175,17 @@ fn url_of(base: &Url, path: &Path) -> String {
 /// Resolves a URL to objects with their sizes: a glob in the key (`*`, `?`, `[`)
 /// lists the store under the prefix before the first glob segment.
 pub(crate) fn expand_url(url: &str) -> Result<Vec<(StoreObject, u64)>> {
-    let rt = runtime()?;
     let (store, path) = open(url)?;
     let key = path.as_ref();
     if !key.contains(['*', '?', '[']) {
-        let meta = rt.block_on(store.head(&path)).map_err(|e| store_error(url, e))?;
+        let meta = block_on(store.head(&path))?.map_err(|e| store_error(url, e))?;
         return Ok(vec![(StoreObject { url: url.to_string(), store, path }, meta.size)]);
     }
     let pattern = glob::Pattern::new(key).map_err(|e| store_error(url, format!("invalid glob: {e}")))?;
     let prefix: Vec<&str> = key.split('/').take_while(|seg| !seg.contains(['*', '?', '['])).collect();
     let prefix = Path::from(prefix.join("/"));
     let base = Url::parse(url).map_err(|e| store_error(url, e))?;
-    let mut found = rt.block_on(async {
+    let mut found = block_on(async {
         let mut out = Vec::new();
         let mut listing = store.list(Some(&prefix));
         while let Some(meta) = listing.next().await {
@@ -168,7 +198,7 @@ pub(crate) fn expand_url(url: &str) -> Result<Vec<(StoreObject, u64)>> {
             }
         }
         Ok::<_, TabxError>(out)
-    })?;
+    })??;
     found.sort();
     Ok(found
         .into_iter()
@@ -195,14 +225,13 @@ impl StoreReader {
 impl Read for StoreReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
-            let rt = runtime().map_err(std::io::Error::other)?;
             if self.stream.is_none() {
-                let got = rt.block_on(self.object.store.get(&self.object.path));
+                let got = block_on(self.object.store.get(&self.object.path)).map_err(std::io::Error::other)?;
                 let got = got.map_err(|e| std::io::Error::other(store_error(&self.url, e)))?;
                 self.stream = Some(got.into_stream());
             }
             let Some(stream) = self.stream.as_mut() else { return Ok(0) };
-            match rt.block_on(stream.next()) {
+            match block_on(stream.next()).map_err(std::io::Error::other)? {
                 None => return Ok(0),
                 Some(Ok(chunk)) => self.current = chunk,
                 Some(Err(e)) => return Err(std::io::Error::other(store_error(&self.url, e))),

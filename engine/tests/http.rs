@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use common::{rows, scan, taxi_csv, taxi_parquet};
 use tabx_core::TabxError;
-use tabx_engine::SourceOptions;
+use tabx_engine::{ScanPlan, SourceOptions};
 
 struct Server {
     child: Child,
@@ -68,4 +68,39 @@ fn unreachable_url() {
     let text = e.to_string();
     assert!(matches!(e, TabxError::ObjectStore { .. }));
     assert!(text.starts_with("http://127.0.0.1:1/x.csv: ") && text.contains("\nhint: "), "{text}");
+}
+
+/// Builds a plan for a URL where nothing listens (port 9, discard): the error
+/// must name the URL. Called from inside an async fn, this once panicked with
+/// tokio's "Cannot start a runtime from within a runtime".
+fn refused_plan_names_the_url() {
+    let url = "http://127.0.0.1:9/nothing.csv";
+    let e = ScanPlan::try_new(&[url.to_string()], SourceOptions::default()).unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(&e, TabxError::ObjectStore { url: u, .. } if u == url), "{text}");
+    assert!(text.starts_with(&format!("{url}: ")), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn url_from_a_multi_thread_runtime() {
+    refused_plan_names_the_url();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn url_from_a_current_thread_runtime() {
+    refused_plan_names_the_url();
+}
+
+/// A real read from inside a runtime: the HEAD and the Parquet footer are
+/// fetched on the caller's (async) thread, the row groups on scan workers.
+#[tokio::test(flavor = "current_thread")]
+async fn parquet_over_http_from_a_runtime_matches_local() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(taxi_parquet(), dir.path().join("data.parquet")).unwrap();
+    let Some(server) = serve(dir.path()) else { return };
+    let url = format!("http://127.0.0.1:{}/data.parquet", server.port);
+    let (r, report, _) = scan(&[url], SourceOptions::default()).unwrap();
+    let (l, _, _) = scan(&[taxi_parquet()], SourceOptions::default()).unwrap();
+    assert_eq!(report.rows_read, 15_002);
+    assert!(rows(&r) == rows(&l), "rows differ from the local read");
 }
