@@ -20,7 +20,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
 use arrow::array::{AsArray, BooleanArray, RecordBatch, StringArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, UInt64Type};
 use tabx_core::{Result, TabxError};
@@ -75,11 +74,11 @@ pub fn validate_rows(
     environment: Option<&str>,
     good: &Path,
     bad: &Path,
-) -> anyhow::Result<RowsReport> {
+) -> Result<RowsReport> {
     if good == bad {
-        bail!("--good and --bad are the same file: {}", good.display());
+        return Err(TabxError::config(format!("--good and --bad are the same file: {}", good.display())));
     }
-    let checker = RowChecker::try_new(schema, environment).context("cannot check rows against this schema")?;
+    let checker = RowChecker::try_new(schema, environment)?;
     source.row_source = true;
     let plan = ScanPlan::try_new(inputs, source)?;
     let mut good_sink = Sink::create(good)?;
@@ -106,19 +105,34 @@ pub fn validate_rows(
             Ok(())
         },
     )?;
-    good_sink.finish().with_context(|| format!("cannot write {}", good.display()))?;
-    bad_sink.finish().with_context(|| format!("cannot write {}", bad.display()))?;
+    good_sink.finish()?;
+    bad_sink.finish()?;
     report.unreadable = scan.rows_bad;
     report.unreadable_by_reason = scan.bad_by_reason;
     report.rows_read = scan.rows_read + scan.rows_bad;
     if report.good + report.bad != scan.rows_read {
-        bail!("internal error: {} good + {} bad rows of {} read", report.good, report.bad, scan.rows_read);
+        return Err(TabxError::Internal(format!(
+            "{} good + {} bad rows of {} read",
+            report.good, report.bad, scan.rows_read
+        )));
     }
     report.warnings = scan.warnings;
     for column in absent {
         report.warnings.push(format!("required column `{column}` is not in the data: every row is bad"));
     }
     Ok(report)
+}
+
+/// [`validate_rows`] from async code (on the caller's runtime's blocking pool).
+pub async fn validate_rows_async(
+    inputs: Vec<String>,
+    source: SourceOptions,
+    schema: Schema,
+    environment: Option<String>,
+    good: std::path::PathBuf,
+    bad: std::path::PathBuf,
+) -> Result<RowsReport> {
+    crate::blocking(move || validate_rows(&inputs, source, &schema, environment.as_deref(), &good, &bad)).await
 }
 
 /// Checks one batch and adds its good and bad rows to the task's.

@@ -12,7 +12,6 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::Context;
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use arrow::ipc::reader::StreamReader;
@@ -31,13 +30,13 @@ pub(crate) enum Sink {
 
 impl Sink {
     /// Opens a temporary file beside `path` (CSV, or Parquet for `.parquet`/`.pq`).
-    pub(crate) fn create(path: &Path) -> anyhow::Result<Self> {
+    pub(crate) fn create(path: &Path) -> Result<Self> {
         let temp = temp_beside(path)?;
         Ok(if is_parquet(path) {
             let spill = tempfile::Builder::new()
                 .prefix(".tabx-spill-")
                 .tempdir_in(parent_of(path))
-                .with_context(|| format!("cannot create a spill folder beside {}", path.display()))?;
+                .map_err(|e| cannot("create a spill folder beside", path, &e))?;
             Sink::Parquet(ParquetSink { target: path.to_path_buf(), temp, spill, segments: Vec::new(), open: None })
         } else {
             let writer = csv::Writer::from_writer(BufWriter::new(temp.reopen().map_err(|e| io(path, e))?));
@@ -76,13 +75,15 @@ fn parent_of(path: &Path) -> PathBuf {
 }
 
 /// A temporary file beside `path` (same filesystem, so the final rename is atomic).
-pub(crate) fn temp_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
+pub(crate) fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let parent = parent_of(path);
-    std::fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    tempfile::Builder::new()
-        .prefix(".tabx-rows-")
-        .tempfile_in(&parent)
-        .with_context(|| format!("cannot create a temporary file in {}", parent.display()))
+    std::fs::create_dir_all(&parent).map_err(|e| cannot("create", &parent, &e))?;
+    tempfile::Builder::new().prefix(".tabx-rows-").tempfile_in(&parent).map_err(|e| cannot("write", path, &e))
+}
+
+/// `cannot VERB PATH: why`, for the folders an output needs.
+fn cannot(verb: &str, path: &Path, e: &std::io::Error) -> TabxError {
+    TabxError::config(format!("cannot {verb} {}: {e}", path.display()))
 }
 
 #[expect(clippy::needless_pass_by_value, reason = "used as map_err(|e| parquet_error(path, e))")]

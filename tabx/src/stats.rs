@@ -1,5 +1,6 @@
-//! Statistics of files, globs and URLs: the engine's parallel scan feeding one
-//! [`StatsAccumulator`] per task, merged in task order.
+//! Statistics of files, globs and URLs (TFDV's `generate_statistics_from_csv`):
+//! the engine's parallel scan feeding one [`StatsAccumulator`] per task,
+//! merged in task order.
 //!
 //! CSV types come from every row in one pass. A column that looks numeric at
 //! first and turns out to hold strings is read a second time, that column only,
@@ -9,6 +10,8 @@ use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_merged};
 use tabx_schema::{StatsAccumulator, StatsOptions};
 
 use tabx_core::Result;
+
+use crate::blocking;
 
 /// The merged statistics state of `inputs` and what the scan met on the way.
 #[derive(Debug)]
@@ -20,6 +23,15 @@ pub struct StatsRun {
 }
 
 /// Computes the statistics of `inputs` (paths, globs, directories, URLs, `-`).
+///
+/// ```
+/// use tabx::{SourceOptions, StatsOptions, compute_stats};
+/// let taxi = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/data/data.csv");
+/// let run = compute_stats(&[taxi.to_string()], SourceOptions::default(), &StatsOptions::default())?;
+/// let statistics = run.state.finish();
+/// assert_eq!(statistics.datasets[0].num_examples, 15002);
+/// # Ok::<(), tabx::TabxError>(())
+/// ```
 pub fn compute_stats(inputs: &[String], source: SourceOptions, options: &StatsOptions) -> Result<StatsRun> {
     compute_stats_with(inputs, source, options, |_| {})
 }
@@ -51,6 +63,16 @@ pub fn compute_stats_with(
         state.replace_columns(&rescan_state, &rescanned);
     }
     Ok(StatsRun { state, report, rescanned })
+}
+
+/// [`compute_stats`] from async code: the scan runs on the caller's tokio
+/// runtime's blocking pool (and the engine's own threads), not on its workers.
+pub async fn compute_stats_async(
+    inputs: Vec<String>,
+    source: SourceOptions,
+    options: StatsOptions,
+) -> Result<StatsRun> {
+    blocking(move || compute_stats(&inputs, source, &options)).await
 }
 
 fn scan_into_accumulator(plan: &ScanPlan, options: &StatsOptions) -> Result<(StatsAccumulator, ScanReport)> {

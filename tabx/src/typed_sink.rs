@@ -92,7 +92,7 @@ enum Encoding {
 impl TypedSink {
     /// A temporary file beside `path` (Parquet for `.parquet`/`.pq`, else CSV
     /// with its header written), renamed into place by [`Self::finish`].
-    pub(crate) fn create(path: &Path, schema: SchemaRef) -> anyhow::Result<Self> {
+    pub(crate) fn create(path: &Path, schema: SchemaRef) -> Result<Self> {
         let temp = temp_beside(path)?;
         let file = BufWriter::new(temp.reopen().map_err(|e| io(path, e))?);
         let format = if is_parquet(path) {

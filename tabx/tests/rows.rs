@@ -1,17 +1,20 @@
-//! Row-level validation (`tabx_cli::rows::validate_rows`): every input row in
+//! Row-level validation (`tabx::validate_rows`): every input row in
 //! exactly one output, bad rows with their source and reasons, input order
 //! kept, CSV and Parquet outputs, and the taxi data against its TFDV schema.
-
-mod common;
 
 use std::path::Path;
 
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use tabx_cli::rows::{RowsReport, validate_rows};
+use tabx::{RowsReport, validate_rows};
 use tabx_engine::{OnError, SourceOptions};
 use tabx_schema::{BoolDomain, Feature, FeaturePresence, FloatDomain, IntDomain, Schema, SchemaType, StringDomain};
+
+/// A file of the embedded taxi data (datasets/data).
+fn taxi(name: &str) -> String {
+    format!("{}/../datasets/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
 
 fn required(mut f: Feature) -> Feature {
     f.presence = Some(FeaturePresence { min_fraction: Some(1.0), ..Default::default() });
@@ -229,10 +232,10 @@ fn parquet_outputs_have_one_schema_with_widened_types() {
 #[test]
 fn taxi_data_against_its_tfdv_schema() {
     let dir = tempfile::tempdir().unwrap();
-    let schema = Schema::read(Path::new(&common::taxi("tfdv_schema.pbtxt"))).unwrap();
+    let schema = Schema::read(Path::new(&taxi("tfdv_schema.pbtxt"))).unwrap();
     let (good, bad) = (dir.path().join("good.csv"), dir.path().join("bad.parquet"));
     let source = SourceOptions { threads: 2, min_split_bytes: 64 << 10, ..Default::default() };
-    let report = run(&common::taxi("data.csv"), source, &schema, &good, &bad);
+    let report = run(&taxi("data.csv"), source, &schema, &good, &bad);
     // pandas (python3.11, pandas 2), reading every cell as text:
     //   df = pd.read_csv("data.csv", dtype=str, keep_default_na=False)   # 15002 rows
     //   missing = (df[required] == "").any(axis=1)   # required: the 11 features with min_fraction 1.0 → 2

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tabx_cli::compute_stats;
+use tabx::compute_stats;
 use tabx_engine::SourceOptions;
 use tabx_schema::{DatasetFeatureStatistics, FeatureNameStatistics, StatsOptions};
 

@@ -14,9 +14,10 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use tabx::PredictColumns;
 use tabx_analyze::{EvalConfig, EvalResult};
 use tabx_engine::{SourceOptions, SplitConfig};
-use tabx_model::{Model, ModelKind, TrainOptions, TrainPlan};
+use tabx_model::{Model, ModelKind, TrainOptions};
 use tabx_schema::{
     FeatureComparator, HistogramSelection, InferOptions, JensenShannonComparator, ProtoMessage, Schema, StatsOptions,
     Threshold, infer_schema,
@@ -25,13 +26,8 @@ use tabx_transform::{TransformSpec, Transformer};
 use tabx_validate::{ValidationOptions, validate};
 
 use super::Outcome;
-use super::evaluate::{EvalOutputs, evaluate_inputs, write_evaluation};
-use super::predict::{PredictColumns, predict_inputs};
-use super::split::split_inputs;
-use super::train::EnginePasses;
-use super::transform::{apply_inputs, fit_inputs};
+use super::evaluate::{EvalOutputs, write_evaluation};
 use crate::args::{DemoArgs, OutputFormat};
-use crate::driver::compute_stats;
 use crate::eval_view::eval_tables;
 use crate::output::{print_out, write_atomically, write_message, write_statistics};
 use crate::schema_view::anomalies_table;
@@ -69,7 +65,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
     // 1. Split (TFX ExampleGen: train=2, eval=1 hash buckets).
     let split = SplitConfig::from_ratio("train=2,eval=1")?;
     let (train, eval) = (at("train.parquet"), at("eval.parquet"));
-    let split_run = split_inputs(&split, &[show(&data)], SourceOptions::default(), &[train.clone(), eval.clone()])?;
+    let split_run = tabx::split(&split, &[show(&data)], SourceOptions::default(), &[train.clone(), eval.clone()])?;
     say(format!(
         "1. split {} rows of Chicago taxi trips by a hash of each row: train {}, eval {}",
         split_run.rows.iter().sum::<u64>(),
@@ -79,8 +75,9 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
 
     // 2. Statistics, schema, and the eval split validated against train (drift).
     let (train_in, eval_in) = (vec![show(&train)], vec![show(&eval)]);
-    let train_stats = compute_stats(&train_in, SourceOptions::default(), &StatsOptions::default())?.state.finish();
-    let eval_stats = compute_stats(&eval_in, SourceOptions::default(), &StatsOptions::default())?.state.finish();
+    let train_stats =
+        tabx::compute_stats(&train_in, SourceOptions::default(), &StatsOptions::default())?.state.finish();
+    let eval_stats = tabx::compute_stats(&eval_in, SourceOptions::default(), &StatsOptions::default())?.state.finish();
     write_statistics(&train_stats, &at("train_stats.json"), OutputFormat::Json)?;
     write_statistics(&eval_stats, &at("eval_stats.json"), OutputFormat::Json)?;
     let mut schema = infer_schema(&train_stats.datasets[0], &InferOptions::default());
@@ -125,12 +122,11 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
     let spec_path = at("taxi_transform.yaml");
     write_atomically(&spec_path, tabx_datasets::TAXI_TRANSFORM_YAML.as_bytes())?;
     let spec = TransformSpec::from_yaml(tabx_datasets::TAXI_TRANSFORM_YAML)?;
-    let (fit, _) = fit_inputs(&spec, &train_in, SourceOptions::default())?;
-    let artifact = fit.finish()?;
+    let artifact = tabx::fit(&spec, &train_in, SourceOptions::default())?.state.finish()?;
     write_atomically(&at("transform.json"), artifact.to_json()?.as_bytes())?;
     let transformer = Transformer::try_new(artifact)?;
     for (input, name) in [(&train_in, "transformed_train.parquet"), (&eval_in, "transformed_eval.parquet")] {
-        apply_inputs(&transformer, input, SourceOptions::default(), &at(name), None)?;
+        tabx::apply(&transformer, input, SourceOptions::default(), &at(name), false)?;
     }
     say(format!(
         "3. the TFX taxi preprocessing fitted on train and applied to both splits: {} output columns",
@@ -149,12 +145,11 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
 
     // 5. Predictions on eval: raw columns + prediction (+ the derived label big_tipper).
     let fare_predictions = at("fare_predictions.parquet");
-    let columns = PredictColumns { prediction: "prediction", with_outputs: &[] };
-    predict_inputs(&transformer, &fare_model, &eval_in, SourceOptions::default(), &fare_predictions, &columns)?;
+    let columns = PredictColumns::new("prediction");
+    tabx::predict(&transformer, &fare_model, &eval_in, SourceOptions::default(), &fare_predictions, &columns)?;
     let tip_predictions = at("big_tipper_predictions.parquet");
-    let with = ["big_tipper".to_string()];
-    let columns = PredictColumns { prediction: "prediction", with_outputs: &with };
-    predict_inputs(&transformer, &tip_model, &eval_in, SourceOptions::default(), &tip_predictions, &columns)?;
+    let columns = PredictColumns { with_outputs: vec!["big_tipper".into()], ..columns };
+    tabx::predict(&transformer, &tip_model, &eval_in, SourceOptions::default(), &tip_predictions, &columns)?;
     say("5. predicted the eval split with both models (the serving path: raw rows → transform → model)".into())?;
 
     // 6. Evaluation with jackknife intervals and thresholds → blessing.
@@ -166,7 +161,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
         let config_path = at(&format!("{name}_eval.yaml"));
         write_atomically(&config_path, config.as_bytes())?;
         let config = EvalConfig::from_yaml(config, &show(&config_path))?;
-        let state = evaluate_inputs(&config, &[show(predictions)], SourceOptions::default())?;
+        let state = tabx::evaluate_state(&config, &[show(predictions)], SourceOptions::default())?;
         let output = at(&format!("{name}_eval.json"));
         let dir = blessing.join(name);
         let outputs = EvalOutputs { output: &output, blessing: Some(&dir), tfrecord: None };
@@ -251,11 +246,10 @@ fn train_model(
     path: &Path,
 ) -> Result<Model> {
     let options = TrainOptions { kind, label: label.to_string(), features: None, l2: 1.0 };
-    let plan = TrainPlan::try_new(transformer.artifact(), &options)?;
-    let mut passes = EnginePasses::new(transformer, inputs, SourceOptions::default());
-    let model = tabx_model::train(&plan, &mut passes).with_context(|| format!("cannot train the {label} model"))?;
-    write_atomically(path, model.to_json()?.as_bytes())?;
-    Ok(model)
+    let run = tabx::train(transformer, &options, inputs, SourceOptions::default())
+        .with_context(|| format!("cannot train the {label} model"))?;
+    write_atomically(path, run.model.to_json()?.as_bytes())?;
+    Ok(run.model)
 }
 
 /// Drift comparators a taxi data engineer would set: categorical shares by

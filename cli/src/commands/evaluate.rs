@@ -1,15 +1,12 @@
 //! `tabx evaluate`: sliced metrics of predictions against labels, with
 //! confidence intervals, thresholds and a blessing (TFMA's job), or one
 //! shard's partial state; and `tabx merge` of evaluation partials.
-//!
-//! NOTE to other engineers: this file is the lead's; do not delete it.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use tabx_analyze::{BaselineConfig, CiMethod, EvalConfig, EvalResult, EvalState, Task, write_blessing};
+use tabx_analyze::{BaselineConfig, CiMethod, EvalConfig, EvalState, Task, write_blessing};
 use tabx_core::{PartialFile, SliceSpec, merge_partials};
-use tabx_engine::{ScanPlan, SourceOptions};
 
 use super::Outcome;
 use crate::args::{CiArg, EvaluateArgs, TaskArg};
@@ -22,7 +19,7 @@ pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<Outcome> {
     let mut source = source_options(&args.input.read)?;
     source.shard = shard_option(args.shard.as_deref(), args.partial)?;
     let shard = source.shard;
-    let state = evaluate_inputs(&config, &args.input.inputs, source)?;
+    let state = tabx::evaluate_state(&config, &args.input.inputs, source)?;
     if args.partial {
         let shard = shard.expect("--partial always sets a shard");
         PartialFile::of_state(&state, shard.index, shard.count, args.input.inputs.clone())?.write(&args.output)?;
@@ -112,17 +109,6 @@ fn eval_config(args: &EvaluateArgs) -> Result<EvalConfig> {
     Ok(config)
 }
 
-/// The evaluation state of `inputs`: one pass on all cores, task states merged in order.
-pub(crate) fn evaluate_inputs(config: &EvalConfig, inputs: &[String], mut source: SourceOptions) -> Result<EvalState> {
-    source.projection = Some(config.columns());
-    // Errors name the row's file and line.
-    source.row_source = true;
-    let plan = ScanPlan::try_new(inputs, source)?;
-    let template = EvalState::try_new(config)?;
-    let (state, _report) = tabx_engine::scan_state(&plan, |_| template.clone())?;
-    Ok(state.unwrap_or(template))
-}
-
 /// `tabx merge` of evaluation partials: eval.json of shards 0..N (checked
 /// complete and of one config), merged in shard order. Thresholds and the
 /// verdict come from the merged state as in a single run (the config holds
@@ -158,14 +144,10 @@ pub(crate) fn write_evaluation(
     sort_by: Option<&str>,
     top: usize,
 ) -> Result<Outcome> {
-    let baseline = match state.config().baseline.as_ref().and_then(|b| b.eval.as_ref()) {
-        Some(path) => Some(EvalResult::load(path).with_context(|| format!("cannot read baseline {}", path.display()))?),
-        None => None,
-    };
     // Not in eval.json: heap capacity depends on how the input was split.
     let state_bytes = state.size_bytes();
     let budget = state.config().memory_budget_mb;
-    let result = state.finish_against(baseline.as_ref())?;
+    let result = tabx::finish(state)?;
     write_atomically(outputs.output, result.to_json()?.as_bytes())?;
     let mut written = vec![outputs.output.display().to_string()];
     if let Some(path) = outputs.tfrecord {

@@ -1,12 +1,12 @@
 //! `tabx validate --rows`: every input row to exactly one of `--good` and
-//! `--bad` (see [`crate::rows`]), and the accounting printed.
+//! `--bad` (see [`tabx::validate_rows`]), and the accounting printed.
 
 use anyhow::Result;
 use tabx_schema::Schema;
 
 use crate::args::ValidateArgs;
-use crate::rows::validate_rows;
 use crate::settings::source_options;
+use tabx::validate_rows;
 
 /// Splits the inputs' rows; returns the number of bad rows.
 pub fn split_rows(args: &ValidateArgs, schema: &Schema, quiet: bool) -> Result<u64> {

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
+use tabx::{StatsRun, compute_stats_with};
 use tabx_core::PartialFile;
 
 use super::Outcome;
 use crate::args::StatsArgs;
-use crate::driver::{StatsRun, compute_stats_with};
 use crate::output::{print_out, write_statistics};
 use crate::settings::{apply_sharding, output_format, source_options, stats_options};
 use crate::summary::feature_table;

@@ -12,10 +12,10 @@ use super::Outcome;
 use super::schema::read_stats;
 use super::stats::report_scan;
 use crate::args::ValidateArgs;
-use crate::driver::compute_stats;
 use crate::output::{print_out, write_message, write_statistics};
 use crate::schema_view::anomalies_table;
 use crate::settings::{output_format, read_schema, source_options};
+use tabx::compute_stats;
 
 pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<Outcome> {
     let Some(schema_path) = &args.read.schema else {

@@ -1,0 +1,83 @@
+//! # tabx
+//!
+//! tabx as a library: TFDV's, TFT's and TFMA's jobs on CSV and Parquet files
+//! (paths, globs, folders, `-`, object-store URLs), one entry point per job.
+//! Each takes its inputs, [`SourceOptions`] (threads, sharding, `on_error`,
+//! progress) and the job's options, and returns the artifact; the `tabx`
+//! binary only parses flags, shows progress and prints.
+//!
+//! | job | TFX analogue | entry point | returns |
+//! | --- | --- | --- | --- |
+//! | statistics | StatisticsGen (TFDV) | [`compute_stats`] | [`StatsRun`]: `state.finish()` is the statistics |
+//! | row validation | — | [`validate_rows`] | [`RowsReport`]; good and bad rows written |
+//! | split | ExampleGen | [`split`] | [`SplitRun`]; one file per split |
+//! | transform fit | Transform (TFT analyzers) | [`fit`] | [`FitRun`]: `state.finish()` is `transform.json` |
+//! | transform apply | Transform (TFT mappers) | [`apply`] | [`ApplyRun`]; rows written |
+//! | train | Trainer | [`train`] | [`TrainRun`]: the model |
+//! | predict | serving, in batch | [`predict`] | [`PredictRun`]; rows written |
+//! | evaluate | Evaluator (TFMA) | [`evaluate`] ([`evaluate_state`] + [`finish`] for shards) | [`EvalResult`] |
+//!
+//! Schema inference and validation against a schema need no scan of their
+//! own: they read statistics (`tabx_schema::infer_schema`,
+//! `tabx_validate::Validator`). Sharded jobs return mergeable states
+//! (`tabx_core::PartialState`): write them with `tabx_core::PartialFile` and
+//! merge with `tabx_core::merge_partials`.
+//!
+//! **Async.** Every entry point has an `_async` twin taking owned arguments,
+//! for callers inside a tokio runtime: the scan runs on the runtime's
+//! blocking pool (and the engine's own threads), never on its workers.
+//! The blocking entry points may also be called from async code (the I/O
+//! runtime object-store reads use runs apart from the caller's).
+//!
+//! ```
+//! use tabx::{SourceOptions, StatsOptions};
+//! let taxi = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/data/data.csv");
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! let run = tabx::compute_stats_async(vec![taxi.into()], SourceOptions::default(), StatsOptions::default()).await?;
+//! assert_eq!(run.state.finish().datasets[0].num_examples, 15002);
+//! # Ok::<(), tabx::TabxError>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! **Where things go.** A new job: a module here with its entry point and
+//! `_async` twin, the math in its own crate (`tabx-schema`,
+//! `tabx-transform`, `tabx-analyze`, `tabx-model`: none of them depends on
+//! the engine), and a command in `tabx-cli` that only parses flags and prints.
+
+mod evaluate;
+mod predict;
+mod rejects;
+mod rows;
+mod sink;
+mod split;
+mod stats;
+mod train;
+mod transform;
+mod typed_sink;
+
+pub use evaluate::{evaluate, evaluate_async, evaluate_state, finish};
+pub use predict::{PredictColumns, PredictRun, predict, predict_async};
+pub use rows::{REASONS_COLUMN, RowsReport, SOURCE_COLUMN, validate_rows, validate_rows_async};
+pub use split::{SplitRun, split, split_async, split_paths};
+pub use stats::{StatsRun, compute_stats, compute_stats_async, compute_stats_with};
+pub use train::{TrainRun, train, train_async};
+pub use transform::{ApplyRun, FitRun, apply, apply_async, fit, fit_async};
+
+// The option and artifact types the entry points take and return, so that a
+// caller needs only this crate for the common jobs.
+pub use tabx_analyze::{EvalConfig, EvalResult, EvalState};
+pub use tabx_core::{Result, SliceSpec, TabxError};
+pub use tabx_engine::{OnError, ProgressFn, ScanPlan, ScanReport, Shard, SourceOptions, SplitConfig};
+pub use tabx_model::{Model, ModelKind, TrainOptions};
+pub use tabx_schema::{DatasetFeatureStatisticsList, Schema, StatsAccumulator, StatsOptions};
+pub use tabx_transform::{FitState, TransformArtifact, TransformSpec, Transformer};
+
+/// Runs a blocking job on the current tokio runtime's blocking pool: the
+/// scans block (on the engine's threads, files, the object-store runtime),
+/// which a runtime's worker threads must never do.
+async fn blocking<T: Send + 'static>(job: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| TabxError::Internal(format!("a job's thread ended before its result: {e}")))?
+}

@@ -1,0 +1,179 @@
+//! TFX's serving path in batch ([`predict`]): RAW rows in; the fitted
+//! transform and the model applied; the raw columns and the prediction out,
+//! so that evaluation can slice by raw columns (`payment_type`, `company`).
+//!
+//! ```text
+//!  tasks ─Transformer::apply_with─▶ Model::score ─▶ raw rows + prediction ─(task order)─▶ OUT.parquet | OUT.csv
+//! ```
+//!
+//! The output is written by [`crate::sink::Sink`], not `TypedSink`: the raw
+//! columns' types are only known once every task has typed its CSV range,
+//! and `Sink` widens them at the end. A row the transform cannot take follows
+//! `source.on_error` (it is not written with `skip`); a row with a null or
+//! non-finite feature is written with a null prediction, counted by reason.
+//! A sharded run (`source.shard`) writes one file per shard, named by the
+//! caller (the CLI: `OUT/part-I.parquet`; row outputs are not merged).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
+use arrow::datatypes::{Field, Schema};
+use tabx_core::{Result, TabxError};
+use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_ordered};
+use tabx_model::Model;
+use tabx_transform::{InvalidCounts, InvalidRows, Transformer};
+
+use crate::blocking;
+use crate::rejects::Rejects;
+use crate::sink::Sink;
+
+/// The columns [`predict`] adds to the raw ones.
+#[derive(Debug, Clone)]
+pub struct PredictColumns {
+    /// The prediction's name.
+    pub prediction: String,
+    /// Transform outputs written too (e.g. a derived label).
+    pub with_outputs: Vec<String>,
+}
+
+impl PredictColumns {
+    /// Just the prediction, named `prediction`.
+    pub fn new(prediction: impl Into<String>) -> Self {
+        Self { prediction: prediction.into(), with_outputs: Vec::new() }
+    }
+}
+
+/// What a prediction run read and wrote.
+#[derive(Debug)]
+pub struct PredictRun {
+    pub report: ScanReport,
+    /// Rows written.
+    pub rows: u64,
+    /// Rows the transform could not take, by reason (not written).
+    pub invalid: InvalidCounts,
+    /// Rows written with a null prediction, by reason.
+    pub unscored: BTreeMap<String, u64>,
+}
+
+/// One task's rows, waiting for their turn to be written.
+#[derive(Debug, Default)]
+struct TaskRows {
+    batches: Vec<RecordBatch>,
+    rows: u64,
+    invalid: InvalidCounts,
+    rejects: Rejects,
+    unscored: BTreeMap<String, u64>,
+}
+
+/// Predicts every row of `inputs` (raw) and writes the raw columns, the
+/// outputs asked for and the prediction to `output` (Parquet for
+/// `.parquet`/`.pq`, else CSV), in input order.
+pub fn predict(
+    transformer: &Transformer,
+    model: &Model,
+    inputs: &[String],
+    mut source: SourceOptions,
+    output: &Path,
+    columns: &PredictColumns,
+) -> Result<PredictRun> {
+    let outputs = transformer.output_schema();
+    if let Some(missing) = model.encoder.feature_names().into_iter().find(|f| outputs.column_with_name(f).is_none()) {
+        return Err(TabxError::config(format!("the model reads `{missing}`, which the transform does not produce"))
+            .with_hint("predict with the transform.json the model was trained on"));
+    }
+    if let Some(missing) = columns.with_outputs.iter().find(|o| outputs.column_with_name(o).is_none()) {
+        let names: Vec<&str> = outputs.fields().iter().map(|f| f.name().as_str()).collect();
+        return Err(TabxError::config(format!("--with-output {missing}: the transform has no such output"))
+            .with_hint(format!("its outputs are {}", names.join(", "))));
+    }
+    source.row_source = true;
+    let on_error = source.on_error.clone();
+    let plan = ScanPlan::try_new(inputs, source)?;
+    let mut sink = Sink::create(output)?;
+    let mut all = TaskRows::default();
+    let report = scan_ordered(
+        &plan,
+        |_| TaskRows::default(),
+        |task, batch| {
+            let applied = transformer.apply_with(batch, InvalidRows::Skip)?;
+            task.rejects.record(batch, &applied.invalid, &on_error)?;
+            task.invalid.add(&applied.invalid);
+            let scored = model.score(&applied.batch)?;
+            add_counts(&mut task.unscored, &scored.unscored);
+            let raw = raw_rows(batch, &applied.invalid)?;
+            task.rows += raw.num_rows() as u64;
+            let mut extra: Vec<(&str, ArrayRef)> = Vec::with_capacity(columns.with_outputs.len() + 1);
+            for name in &columns.with_outputs {
+                extra.push((name, Arc::clone(applied.batch.column_by_name(name).expect("checked above"))));
+            }
+            extra.push((&columns.prediction, Arc::new(scored.values)));
+            task.batches.push(with_columns(&raw, extra)?);
+            Ok(())
+        },
+        |task| {
+            for batch in &task.batches {
+                sink.write(batch)?;
+            }
+            all.rows += task.rows;
+            all.invalid.merge(&task.invalid);
+            all.rejects.merge(task.rejects);
+            add_counts(&mut all.unscored, &task.unscored);
+            Ok(())
+        },
+    )?;
+    sink.finish()?;
+    all.rejects.finish(&on_error)?;
+    Ok(PredictRun { report, rows: all.rows, invalid: all.invalid, unscored: all.unscored })
+}
+
+/// [`predict`] from async code (on the caller's runtime's blocking pool).
+pub async fn predict_async(
+    transformer: Transformer,
+    model: Model,
+    inputs: Vec<String>,
+    source: SourceOptions,
+    output: PathBuf,
+    columns: PredictColumns,
+) -> Result<PredictRun> {
+    blocking(move || predict(&transformer, &model, &inputs, source, &output, &columns)).await
+}
+
+/// The input rows the transform kept, without the row-source columns.
+fn raw_rows(batch: &RecordBatch, invalid: &[tabx_transform::InvalidRow]) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let keep: Vec<usize> = (0..schema.fields().len())
+        .filter(|&i| {
+            !matches!(schema.field(i).name().as_str(), SourceOptions::FILE_COLUMN | SourceOptions::LINE_COLUMN)
+        })
+        .collect();
+    let raw = batch.project(&keep)?;
+    if invalid.is_empty() {
+        return Ok(raw);
+    }
+    let mut kept = vec![true; batch.num_rows()];
+    invalid.iter().for_each(|r| kept[r.row] = false);
+    Ok(arrow::compute::filter_record_batch(&raw, &BooleanArray::from(kept))?)
+}
+
+/// `raw` with the transform outputs asked for and the prediction column appended.
+fn with_columns(raw: &RecordBatch, extra: Vec<(&str, ArrayRef)>) -> Result<RecordBatch> {
+    let mut fields: Vec<Field> = raw.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns = raw.columns().to_vec();
+    for (name, values) in extra {
+        if fields.iter().any(|f| f.name() == name) {
+            return Err(TabxError::config(format!("the input already has a column `{name}`"))
+                .with_hint("name the prediction column otherwise with --column; --with-output only adds new columns"));
+        }
+        fields.push(Field::new(name, values.data_type().clone(), true));
+        columns.push(values);
+    }
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+}
+
+fn add_counts(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
+    for (reason, n) in from {
+        *into.entry(reason.clone()).or_default() += n;
+    }
+}

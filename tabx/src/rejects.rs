@@ -1,0 +1,65 @@
+//! What `--on-error` ([`OnError`]) does with rows an op could not take (text
+//! in a numeric input): shared by every job that transforms rows (fit, apply,
+//! train, predict). Rows the reader itself rejects are the engine's business.
+
+use arrow::array::{AsArray, RecordBatch};
+use arrow::datatypes::UInt64Type;
+use tabx_core::{Result, TabxError};
+use tabx_engine::{OnError, RejectedRows, SourceOptions, append_to_quarantine};
+use tabx_transform::{InvalidRow, reasons_by_row};
+
+/// The rows an op could not take (their counts are kept by whoever left them
+/// out: `FitState` in fit, the task in apply): per task, then merged in task
+/// order; with `quarantine=PATH` they are written to the quarantine file
+/// after the rows the reader rejected.
+#[derive(Debug, Default)]
+pub(crate) struct Rejects {
+    parts: Vec<RejectedRows>,
+}
+
+impl Rejects {
+    /// Handles the `invalid` rows of `batch` per `on_error`: `fail` stops at
+    /// the first with its `file:line`; `skip` does nothing more; `quarantine` writes them.
+    pub(crate) fn record(&mut self, batch: &RecordBatch, invalid: &[InvalidRow], on_error: &OnError) -> Result<()> {
+        let Some(first) = invalid.first() else { return Ok(()) };
+        match on_error {
+            OnError::Fail => return Err(located(batch, first)),
+            OnError::Skip => {}
+            OnError::Quarantine(path) => {
+                if self.parts.is_empty() {
+                    self.parts.push(RejectedRows::create(path)?);
+                }
+                let part = self.parts.last_mut().expect("created above");
+                for (row, reasons) in reasons_by_row(invalid) {
+                    part.write(batch, row, &reasons)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the rows of the next task.
+    pub(crate) fn merge(&mut self, next: Rejects) {
+        self.parts.extend(next.parts);
+    }
+
+    /// Writes the quarantined rows (after the scan wrote the reader's).
+    pub(crate) fn finish(self, on_error: &OnError) -> Result<()> {
+        match on_error {
+            OnError::Quarantine(path) if !self.parts.is_empty() => append_to_quarantine(path, self.parts),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The error for an invalid row, at the `file:line` the engine tagged it with.
+fn located(batch: &RecordBatch, row: &InvalidRow) -> TabxError {
+    let file = batch.column_by_name(SourceOptions::FILE_COLUMN).map(|c| c.as_string::<i32>().value(row.row));
+    let line = batch.column_by_name(SourceOptions::LINE_COLUMN).map(|c| c.as_primitive::<UInt64Type>().value(row.row));
+    let location = match (file, line) {
+        (Some(f), Some(l)) => format!("{f}:{l}"),
+        _ => format!("row {}", row.row + 1),
+    };
+    TabxError::invalid_input(location, &row.reason)
+        .with_hint("use --on-error skip to leave such rows out (they are counted), or quarantine=PATH to keep them")
+}
