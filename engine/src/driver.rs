@@ -144,6 +144,18 @@ pub(crate) fn append_row_source(batch: &RecordBatch, file: &str, lines: UInt64Ar
     Ok(RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())), columns)?)
 }
 
+/// `batch` without the row-origin columns [`append_row_source`] added: the
+/// input's own columns, for outputs that carry rows on (split, predict).
+pub fn without_row_source(batch: &RecordBatch) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let keep: Vec<usize> = (0..schema.fields().len())
+        .filter(|&i| {
+            !matches!(schema.field(i).name().as_str(), SourceOptions::FILE_COLUMN | SourceOptions::LINE_COLUMN)
+        })
+        .collect();
+    Ok(batch.project(&keep)?)
+}
+
 /// A reader that reports the bytes it passes on as progress.
 pub(crate) struct Counted<'a, R> {
     pub inner: R,

@@ -41,32 +41,38 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
 }
 
 /// Runs `fut` to completion on the I/O runtime: the one way this crate blocks
-/// on a future.
-///
-/// Tokio forbids blocking a thread that drives async tasks: `Runtime::block_on`
-/// there panics with "Cannot start a runtime from within a runtime". Our API is
-/// blocking, and a library user may call it from an async fn (a worker of a
-/// multi-thread runtime, or a `current_thread` runtime). So when this thread is
-/// inside a runtime context, the future is blocked on from a fresh scoped
-/// thread, which has none; the scope lets the future borrow from the caller.
-/// The caller's thread still waits (the API is blocking): async callers that
-/// mind wrap the call in `spawn_blocking`. Scan workers are plain threads and
-/// take the direct path, so reading spawns no thread per chunk.
+/// on a future (through [`outside_runtime`], so a caller's async fn may call it).
 pub(crate) fn block_on<F>(fut: F) -> Result<F::Output>
 where
     F: Future + Send,
     F::Output: Send,
 {
     let rt = runtime()?;
+    outside_runtime(|| rt.block_on(fut))
+}
+
+/// Runs `f`, which blocks on (or starts, or drops) a tokio runtime, where
+/// tokio allows that: the one mechanism every blocking tabx API uses.
+///
+/// Tokio forbids blocking a thread that drives async tasks: `Runtime::block_on`
+/// there panics with "Cannot start a runtime from within a runtime" (and so
+/// does dropping a runtime). tabx's API is blocking, and a library user may
+/// call it from an async fn (a worker of a multi-thread runtime, or a
+/// `current_thread` runtime). So when this thread is inside a runtime
+/// context, `f` runs on a fresh scoped thread, which has none; the scope lets
+/// it borrow from the caller. The caller's thread still waits: async callers
+/// that mind use the `tabx` crate's `_async` entry points. Scan workers are
+/// plain threads and take the direct path, so reading spawns no thread per chunk.
+pub fn outside_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T> {
     if tokio::runtime::Handle::try_current().is_err() {
-        return Ok(rt.block_on(fut));
+        return Ok(f());
     }
     std::thread::scope(|scope| {
         let waiter = std::thread::Builder::new()
-            .name("tabx-io-wait".into())
-            .spawn_scoped(scope, || rt.block_on(fut))
-            .map_err(|e| TabxError::Internal(format!("cannot start a thread to wait for I/O: {e}")))?;
-        // A panic in the future is the caller's panic, as on the direct path.
+            .name("tabx-blocking".into())
+            .spawn_scoped(scope, f)
+            .map_err(|e| TabxError::Internal(format!("cannot start a thread to block on: {e}")))?;
+        // A panic in `f` is the caller's panic, as on the direct path.
         Ok(waiter.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     })
 }

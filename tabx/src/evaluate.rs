@@ -29,7 +29,8 @@ pub fn evaluate_state(config: &EvalConfig, inputs: &[String], mut source: Source
 pub fn finish(state: EvalState) -> Result<EvalResult> {
     let baseline = match state.config().baseline.as_ref().and_then(|b| b.eval.as_ref()) {
         Some(path) => Some(EvalResult::load(path).map_err(|e| {
-            TabxError::config(format!("cannot read the baseline evaluation {}: {e}", path.display()))
+            // `e` names the file.
+            TabxError::config(format!("cannot read the baseline evaluation: {e}"))
                 .with_hint("baseline.eval (--baseline-eval) names an eval.json written by `tabx evaluate`")
         })?),
         None => None,

@@ -26,8 +26,9 @@
 //! **Async.** Every entry point has an `_async` twin taking owned arguments,
 //! for callers inside a tokio runtime: the scan runs on the runtime's
 //! blocking pool (and the engine's own threads), never on its workers.
-//! The blocking entry points may also be called from async code (the I/O
-//! runtime object-store reads use runs apart from the caller's).
+//! The blocking entry points may also be called from async code: they then
+//! block the caller's thread but do not panic (object-store reads and SQL
+//! constraints run their runtimes through `tabx_engine::outside_runtime`).
 //!
 //! ```
 //! use tabx::{SourceOptions, StatsOptions};

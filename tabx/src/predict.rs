@@ -21,9 +21,9 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow::datatypes::{Field, Schema};
 use tabx_core::{Result, TabxError};
-use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_ordered};
+use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_ordered, without_row_source};
 use tabx_model::Model;
-use tabx_transform::{InvalidCounts, InvalidRows, Transformer};
+use tabx_transform::{InvalidCounts, Transformer};
 
 use crate::blocking;
 use crate::rejects::Rejects;
@@ -97,9 +97,7 @@ pub fn predict(
         &plan,
         |_| TaskRows::default(),
         |task, batch| {
-            let applied = transformer.apply_with(batch, InvalidRows::Skip)?;
-            task.rejects.record(batch, &applied.invalid, &on_error)?;
-            task.invalid.add(&applied.invalid);
+            let applied = task.rejects.transform(transformer, batch, &on_error, &mut task.invalid)?;
             let scored = model.score(&applied.batch)?;
             add_counts(&mut task.unscored, &scored.unscored);
             let raw = raw_rows(batch, &applied.invalid)?;
@@ -142,13 +140,7 @@ pub async fn predict_async(
 
 /// The input rows the transform kept, without the row-source columns.
 fn raw_rows(batch: &RecordBatch, invalid: &[tabx_transform::InvalidRow]) -> Result<RecordBatch> {
-    let schema = batch.schema();
-    let keep: Vec<usize> = (0..schema.fields().len())
-        .filter(|&i| {
-            !matches!(schema.field(i).name().as_str(), SourceOptions::FILE_COLUMN | SourceOptions::LINE_COLUMN)
-        })
-        .collect();
-    let raw = batch.project(&keep)?;
+    let raw = without_row_source(batch)?;
     if invalid.is_empty() {
         return Ok(raw);
     }

@@ -6,7 +6,7 @@ use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::UInt64Type;
 use tabx_core::{Result, TabxError};
 use tabx_engine::{OnError, RejectedRows, SourceOptions, append_to_quarantine};
-use tabx_transform::{InvalidRow, reasons_by_row};
+use tabx_transform::{Applied, InvalidCounts, InvalidRow, InvalidRows, Transformer, reasons_by_row};
 
 /// The rows an op could not take (their counts are kept by whoever left them
 /// out: `FitState` in fit, the task in apply): per task, then merged in task
@@ -18,6 +18,22 @@ pub(crate) struct Rejects {
 }
 
 impl Rejects {
+    /// Applies `transformer` to `batch`, the one way jobs transform rows: the
+    /// rows an op cannot take are left out of the result, counted in
+    /// `invalid` by reason and handled per `on_error` ([`Self::record`]).
+    pub(crate) fn transform(
+        &mut self,
+        transformer: &Transformer,
+        batch: &RecordBatch,
+        on_error: &OnError,
+        invalid: &mut InvalidCounts,
+    ) -> Result<Applied> {
+        let applied = transformer.apply_with(batch, InvalidRows::Skip)?;
+        self.record(batch, &applied.invalid, on_error)?;
+        invalid.add(&applied.invalid);
+        Ok(applied)
+    }
+
     /// Handles the `invalid` rows of `batch` per `on_error`: `fail` stops at
     /// the first with its `file:line`; `skip` does nothing more; `quarantine` writes them.
     pub(crate) fn record(&mut self, batch: &RecordBatch, invalid: &[InvalidRow], on_error: &OnError) -> Result<()> {

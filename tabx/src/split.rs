@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
 use tabx_core::{Result, TabxError};
-use tabx_engine::{ScanPlan, ScanReport, Shard, SourceOptions, SplitConfig, scan_ordered};
+use tabx_engine::{ScanPlan, ScanReport, Shard, SourceOptions, SplitConfig, scan_ordered, without_row_source};
 
 use crate::blocking;
 use crate::sink::Sink;
@@ -107,16 +107,6 @@ pub async fn split_async(
     paths: Vec<PathBuf>,
 ) -> Result<SplitRun> {
     blocking(move || split(&config, &inputs, source, &paths)).await
-}
-
-fn without_row_source(batch: &RecordBatch) -> Result<RecordBatch> {
-    let schema = batch.schema();
-    let keep: Vec<usize> = (0..schema.fields().len())
-        .filter(|&i| {
-            !matches!(schema.field(i).name().as_str(), SourceOptions::FILE_COLUMN | SourceOptions::LINE_COLUMN)
-        })
-        .collect();
-    Ok(batch.project(&keep)?)
 }
 
 #[cfg(test)]

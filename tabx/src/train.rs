@@ -16,7 +16,7 @@ use arrow::array::RecordBatch;
 use tabx_core::Result;
 use tabx_engine::{OnError, ScanPlan, ScanReport, SourceOptions, scan_merged};
 use tabx_model::{Model, Passes, TrainOptions, TrainPlan};
-use tabx_transform::{InvalidCounts, InvalidRows, Transformer};
+use tabx_transform::{InvalidCounts, Transformer};
 
 use crate::blocking;
 use crate::rejects::Rejects;
@@ -116,10 +116,7 @@ impl Passes for EnginePasses<'_> {
             &plan,
             |_| (empty(), InvalidCounts::default(), Rejects::default()),
             |(state, invalid, rejects), batch| {
-                let applied = transformer.apply_with(batch, InvalidRows::Skip)?;
-                rejects.record(batch, &applied.invalid, on_error)?;
-                invalid.add(&applied.invalid);
-                update(state, &applied.batch)
+                update(state, &rejects.transform(transformer, batch, on_error, invalid)?.batch)
             },
             |(state, invalid, rejects), (next, next_invalid, next_rejects)| {
                 invalid.merge(&next_invalid);

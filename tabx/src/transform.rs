@@ -120,9 +120,7 @@ pub fn apply(
             stats: empty_stats.clone().map(|s| s.for_partition(index)),
         },
         |task, batch| {
-            let applied = transformer.apply_with(batch, InvalidRows::Skip)?;
-            task.rejects.record(batch, &applied.invalid, &on_error)?;
-            task.invalid.add(&applied.invalid);
+            let applied = task.rejects.transform(transformer, batch, &on_error, &mut task.invalid)?;
             if let Some(s) = &mut task.stats {
                 s.update(&applied.batch)?;
             }

@@ -80,34 +80,14 @@ pub fn check_constraints(
     let fields = needed_fields(set, &schema);
     let stream = Arc::new(TabxStream::try_new(inputs, fixed_options(options, &schema, &fields), &fields)?);
     let checker = Checker::try_new(set, stream)?;
-    outside_runtime(move || {
+    // A runtime of its own, started and dropped off any caller's runtime.
+    tabx_engine::outside_runtime(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .thread_name("tabx-sql")
             .build()
             .map_err(|e| TabxError::Internal(format!("cannot start the query runtime: {e}")))?;
         runtime.block_on(checker.run(sample_violations))
     })?
-}
-
-/// Runs `f`, which starts, blocks on and drops a runtime of its own, where
-/// tokio allows that. Tokio forbids it on a thread already inside a runtime
-/// context, as a library user's async fn is: `block_on` there panics with
-/// "Cannot start a runtime from within a runtime", and so does dropping a
-/// runtime. There `f` runs on a fresh scoped thread, which has no runtime
-/// context. tabx-engine does the same for its I/O runtime (`block_on` in
-/// engine/src/store.rs).
-fn outside_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T> {
-    if tokio::runtime::Handle::try_current().is_err() {
-        return Ok(f());
-    }
-    std::thread::scope(|scope| {
-        let waiter = std::thread::Builder::new()
-            .name("tabx-sql-wait".into())
-            .spawn_scoped(scope, f)
-            .map_err(|e| TabxError::Internal(format!("cannot start a thread for the query runtime: {e}")))?;
-        // A panic in the check is the caller's panic, as on the direct path.
-        Ok(waiter.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    })
 }
 
 /// The columns any constraint names, in data order; at least one column, so
