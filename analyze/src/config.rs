@@ -15,6 +15,7 @@
 //!   - company,payment_type
 //!   - payment_type=Cash
 //!   - trip_start_hour:0,6,12,18
+//!   - "long_trip:=trip_miles > 10"  # a SQL predicate: long_trip_true, long_trip_false (feature `sql`)
 //! min_slice_size: 100              # smaller slices are reported as suppressed
 //! max_slices: 1000                 # per slice spec
 //! metrics:
@@ -389,8 +390,8 @@ mod tests {
             .join("\n");
         let config = EvalConfig::from_yaml(&doc, "doc").unwrap();
         assert_eq!(config.label, "fare");
-        assert_eq!(config.slices.len(), 4);
-        assert_eq!(config.slice_specs().len(), 5);
+        assert_eq!(config.slices.len(), 5);
+        assert_eq!(config.slice_specs().len(), 6);
         assert_eq!(config.thresholds[1].slices[0].to_string(), "payment_type");
         assert_eq!(config.thresholds[1].change.as_ref().unwrap().direction, Direction::LowerIsBetter);
         assert_eq!(config.confidence_intervals, CiOptions::default());

@@ -273,7 +273,8 @@ pub struct StatsArgs {
     #[arg(long, value_name = "COL")]
     pub weight: Option<String>,
     /// Also compute statistics per slice: COL (one per value, named COL_VALUE), COL1,COL2 (a cross),
-    /// COL=VALUE, or COL:B1,B2,... (numeric ranges). Repeat for more specs (the grammar of `tabx evaluate`).
+    /// COL=VALUE, COL:B1,B2,... (numeric ranges), or NAME:=SQL (a SQL predicate, last in a cross;
+    /// feature `sql`). Repeat for more specs (the grammar of `tabx evaluate`).
     #[arg(long, value_name = "SPEC")]
     pub slice: Vec<String>,
     /// At most this many slices.
@@ -529,7 +530,9 @@ pub struct EvaluateArgs {
     /// A numeric column weighing every example.
     #[arg(long, value_name = "COL")]
     pub weight: Option<String>,
-    /// Slice by this spec (repeat for more); the overall slice is always there.
+    /// Slice by this spec (repeat for more); the overall slice is always there. COL, COL1,COL2 (a
+    /// cross), COL=VALUE, COL:B1,B2,... (numeric ranges), or NAME:=SQL, e.g. `long_trip:=trip_miles > 10`
+    /// (a SQL predicate, slices NAME_true and NAME_false; last in a cross; feature `sql`).
     #[arg(long, value_name = "SPEC")]
     pub slice: Vec<String>,
     /// Slices with fewer examples are reported as suppressed, without metrics.

@@ -308,6 +308,36 @@ fn change_threshold_with_baseline_prediction_flag() {
         .stdout(contains("mean_absolute_error = 0.625 (change lower_is_better absolute 0.1)"));
 }
 
+#[cfg(feature = "sql")]
+#[test]
+fn a_sql_predicate_slices_and_takes_a_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = write(d, "reg.csv", REGRESSION_CSV);
+    let base = ["evaluate", input.as_str(), "--label", "label", "--prediction", "prediction"];
+    tabx(d, &[&base[..], &["--slice", "not_south:=region <> 'south'", "-o", "eval.json"]].concat())
+        .code(0)
+        .stdout(contains("not_south_true").and(contains("not_south_false")));
+    let eval = read_json(&d.join("eval.json"));
+    // |label - prediction| by hand: north 0.5, 0.5, 0, 1; east 0.5, 1, 0.5, 1; south 0.5, 1, 0.5, 1.
+    assert_close(metric(&eval, "not_south_true", "mean_absolute_error"), 5.0 / 8.0, 1e-12, "true");
+    assert_close(metric(&eval, "not_south_false", "mean_absolute_error"), 0.75, 1e-12, "false");
+    // A threshold names the predicate slice spec as the config's `slices` writes it.
+    let config = write(
+        d,
+        "eval.yaml",
+        "label: label\nprediction: prediction\nslices: [\"not_south:=region <> 'south'\"]\n\
+         thresholds:\n  - metric: mean_absolute_error\n    upper: 0.7\n    slices: [\"not_south:=region <> 'south'\"]\n",
+    );
+    tabx(d, &["evaluate", &input, "--config", &config, "--blessing", "out", "-o", "t.json"])
+        .code(1)
+        .stdout(contains("not_south_false").and(contains("mean_absolute_error = 0.75")));
+    assert!(d.join("out/NOT_BLESSED").exists());
+    tabx(d, &[&base[..], &["--slice", "bad:=region", "-o", "x.json"]].concat())
+        .code(2)
+        .stderr(contains("slice predicate `bad`: `region` is Utf8, not a boolean"));
+}
+
 #[test]
 fn bad_inputs_fail_with_file_line_column_and_hint() {
     let dir = tempfile::tempdir().unwrap();

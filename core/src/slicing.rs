@@ -13,6 +13,16 @@
 //! | `payment_type=Cash`         | only the examples whose value is `Cash`                 |
 //! | `company,payment_type=Cash` | one per company, among `Cash` examples                  |
 //! | `trip_start_hour:0,6,12,18` | one per range: `[0, 6)`, ..., `[18, inf)`, `(-inf, 0)`  |
+//! | `long_trip:=trip_miles > 10` | a named SQL predicate: `long_trip_true`, `long_trip_false` |
+//! | `payment_type,long_trip:=trip_miles > 10` | a cross with a predicate (the predicate comes last) |
+//!
+//! A predicate is one SQL expression over the row's columns, as a `row`
+//! constraint of `tabx validate --constraints` is (feature `sql`). It slices
+//! like a boolean column the SQL computes (TFMA's `slice_keys_sql` with
+//! `SELECT STRUCT(trip_miles > 10 AS long_trip)`): a row where it is NULL is
+//! in no slice of the spec. This crate has no SQL engine: the `tabx` library
+//! evaluates each predicate per batch ([`SliceSpec::predicates`]) into a
+//! boolean column named [`predicate_column`], which [`SliceSpec::groups`] reads.
 //!
 //! Names are TFDV's (`slicing_util`): `column_value` per term, joined by `_`;
 //! the overall slice is [`OVERALL`]. An example with a null (or NaN) in a
@@ -43,6 +53,16 @@ pub enum SliceTerm {
     Value(String, String),
     /// One slice per range of a numeric column, cut at increasing boundaries.
     Ranges(String, Vec<f64>),
+    /// One slice per value (true, false) of a named SQL predicate.
+    Predicate { name: String, sql: String },
+}
+
+/// The prefix of the boolean columns holding predicates' values (see [`predicate_column`]).
+pub const PREDICATE_PREFIX: &str = "_tabx_where_";
+
+/// The column in which the `tabx` library puts the value of predicate `name`.
+pub fn predicate_column(name: &str) -> String {
+    format!("{PREDICATE_PREFIX}{name}")
 }
 
 /// A slicing spec: the overall slice when it has no terms, else the cross of its terms.
@@ -93,12 +113,36 @@ impl SliceSpec {
         if text.is_empty() || text.eq_ignore_ascii_case("overall") {
             return Ok(Self::overall());
         }
-        let bad = |why: String| TabxError::Config {
+        let bad = |why: String| {
+            TabxError::Config {
             message: format!("slice `{text}`: {why}"),
-            hint: Some("a slice is COL, COL1,COL2 (a cross), COL=VALUE, or COL:B1,B2,... (numeric ranges)".to_string()),
+            hint: Some(
+                "a slice is COL, COL1,COL2 (a cross), COL=VALUE, COL:B1,B2,... (numeric ranges) or NAME:=SQL (a predicate, last)"
+                    .to_string(),
+            ),
+        }
+        };
+        // A predicate's SQL may hold commas: it is everything after `:=`.
+        let (columns, predicate) = match text.split_once(":=") {
+            Some((head, sql)) => {
+                let (columns, name) = head.rsplit_once(',').unwrap_or(("", head));
+                let (name, sql) = (name.trim(), sql.trim());
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(bad(format!("`{name}` is not a predicate name (letters, digits and `_`)")));
+                }
+                if sql.is_empty() {
+                    return Err(bad(format!("predicate `{name}` has no SQL after `:=`")));
+                }
+                if columns.trim().is_empty() && head.contains(',') {
+                    return Err(bad("an empty column name".into()));
+                }
+                (columns, Some(SliceTerm::Predicate { name: name.to_string(), sql: sql.to_string() }))
+            }
+            None => (text, None),
         };
         let mut terms: Vec<SliceTerm> = Vec::new();
-        for part in text.split(',').map(str::trim) {
+        let parts = if columns.trim().is_empty() { Vec::new() } else { columns.split(',').map(str::trim).collect() };
+        for part in parts {
             if part.is_empty() {
                 return Err(bad("an empty column name".into()));
             }
@@ -116,6 +160,7 @@ impl SliceSpec {
                 terms.push(SliceTerm::Column(part.to_string()));
             }
         }
+        terms.extend(predicate);
         let mut seen = Vec::new();
         for term in &terms {
             let column = term.column();
@@ -135,9 +180,18 @@ impl SliceSpec {
         Ok(Self { terms })
     }
 
-    /// The columns the spec reads.
+    /// The data columns the spec reads by name (not those its predicates'
+    /// SQL reads, which only a SQL parser knows).
     pub fn columns(&self) -> Vec<&str> {
-        self.terms.iter().map(SliceTerm::column).collect()
+        self.terms.iter().filter(|t| !matches!(t, SliceTerm::Predicate { .. })).map(SliceTerm::column).collect()
+    }
+
+    /// The spec's predicates as `(name, sql)`.
+    pub fn predicates(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.terms.iter().filter_map(|t| match t {
+            SliceTerm::Predicate { name, sql } => Some((name.as_str(), sql.as_str())),
+            _ => None,
+        })
     }
 
     /// Groups the rows of `batch` by slice: each key with its rows, in key order.
@@ -153,6 +207,10 @@ impl SliceSpec {
         // columns over millions of rows allocates per distinct value only.
         let mut terms: Vec<(Vec<Option<u32>>, Vec<String>)> = Vec::with_capacity(self.terms.len());
         for term in &self.terms {
+            if let SliceTerm::Predicate { name, sql } = term {
+                terms.push(predicate_codes(batch, name, sql)?);
+                continue;
+            }
             let column = term.column();
             let array = batch.column_by_name(column).ok_or_else(|| {
                 let names: Vec<&str> = batch.schema_ref().fields().iter().map(|f| f.name().as_str()).collect();
@@ -165,6 +223,7 @@ impl SliceSpec {
                 SliceTerm::Column(_) => value_codes(array, None)?,
                 SliceTerm::Value(_, wanted) => value_codes(array, Some(wanted))?,
                 SliceTerm::Ranges(_, bounds) => range_codes(array, bounds, column)?,
+                SliceTerm::Predicate { .. } => unreachable!("handled above"),
             });
         }
         // One code per row for the whole cross (mixed radix over the terms' codes).
@@ -214,6 +273,7 @@ impl fmt::Display for SliceSpec {
                 SliceTerm::Ranges(c, b) => {
                     format!("{c}:{}", b.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","))
                 }
+                SliceTerm::Predicate { name, sql } => format!("{name}:={sql}"),
             })
             .collect();
         f.write_str(&terms.join(","))
@@ -221,10 +281,11 @@ impl fmt::Display for SliceSpec {
 }
 
 impl SliceTerm {
-    /// The column the term reads.
+    /// The column the term reads; a predicate's name.
     pub fn column(&self) -> &str {
         match self {
             Self::Column(c) | Self::Value(c, _) | Self::Ranges(c, _) => c,
+            Self::Predicate { name, .. } => name,
         }
     }
 }
@@ -248,6 +309,40 @@ fn value_codes(array: &dyn Array, only: Option<&str>) -> Result<(Vec<Option<u32>
         })
         .collect();
     Ok((codes, labels))
+}
+
+/// `batch` without the predicate columns the `tabx` library appended: they
+/// are slice keys, not features.
+pub fn without_predicate_columns(batch: &RecordBatch) -> Result<std::borrow::Cow<'_, RecordBatch>> {
+    let schema = batch.schema_ref();
+    let keep: Vec<usize> =
+        (0..schema.fields().len()).filter(|&i| !schema.field(i).name().starts_with(PREDICATE_PREFIX)).collect();
+    if keep.len() == schema.fields().len() {
+        return Ok(std::borrow::Cow::Borrowed(batch));
+    }
+    Ok(std::borrow::Cow::Owned(batch.project(&keep)?))
+}
+
+/// A predicate's value per row (`true`, `false`; NULL → None), read from its
+/// [`predicate_column`].
+fn predicate_codes(batch: &RecordBatch, name: &str, sql: &str) -> Result<(Vec<Option<u32>>, Vec<String>)> {
+    let column = predicate_column(name);
+    let array = batch.column_by_name(&column).ok_or_else(|| TabxError::Config {
+        message: format!("slice predicate `{name}:={sql}` was not evaluated: the batch has no column `{column}`"),
+        hint: Some(
+            "SQL slices are evaluated by the `tabx` library's jobs (tabx::evaluate, tabx::compute_stats), \
+             built with the `sql` feature"
+                .to_string(),
+        ),
+    })?;
+    let values = array.as_boolean_opt().ok_or_else(|| {
+        TabxError::config(format!(
+            "column `{column}` of slice predicate `{name}` is {}, not Boolean",
+            array.data_type()
+        ))
+    })?;
+    let labels = vec!["false".to_string(), "true".to_string()];
+    Ok((values.iter().map(|v| v.map(u32::from)).collect(), labels))
 }
 
 /// Each value's range, labelled `(-inf, b0)`, `[b0, b1)`, ..., `[bn, inf)`; null or NaN → None.
@@ -352,5 +447,50 @@ mod tests {
         assert!(err.contains("slice column `nope` is not in the data") && err.contains("pay, co, hour, x"), "{err}");
         let err = SliceSpec::parse("co:1").unwrap().groups(&b).unwrap_err().to_string();
         assert!(err.contains("`co` is Utf8, not numeric"), "{err}");
+        let err = SliceSpec::parse("big:=x > 1").unwrap().groups(&b).unwrap_err().to_string();
+        assert!(err.contains("`big:=x > 1` was not evaluated") && err.contains("`sql` feature"), "{err}");
+    }
+
+    #[test]
+    fn predicates_parse_last_and_keep_their_commas() {
+        let spec = SliceSpec::parse("co, big := x IN (1, 2), 3").unwrap();
+        assert_eq!(
+            spec.terms,
+            vec![
+                SliceTerm::Column("co".into()),
+                SliceTerm::Predicate { name: "big".into(), sql: "x IN (1, 2), 3".into() }
+            ]
+        );
+        assert_eq!(spec.columns(), vec!["co"]);
+        assert_eq!(spec.predicates().collect::<Vec<_>>(), vec![("big", "x IN (1, 2), 3")]);
+        assert_eq!(SliceSpec::parse(&spec.to_string()).unwrap(), spec);
+        assert_eq!(SliceSpec::parse("big:=x>1").unwrap().columns(), Vec::<&str>::new());
+        for bad in ["b c:=x", ":=x", "big:=", ",big:=x", "big,big:=x"] {
+            let err = SliceSpec::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("slice `{bad}`")), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn predicates_slice_by_their_boolean_column() {
+        // Rows: true, false, NULL (in no slice), true; crossed with `co`.
+        let b = batch();
+        let mask = arrow::array::BooleanArray::from(vec![Some(true), Some(false), None, Some(true)]);
+        let mut columns = b.columns().to_vec();
+        columns.push(Arc::new(mask));
+        let mut fields: Vec<_> = b.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields.push(arrow::datatypes::Field::new(predicate_column("big"), DataType::Boolean, true));
+        let b = RecordBatch::try_new(Arc::new(arrow::datatypes::Schema::new(fields)), columns).unwrap();
+        let alone = named(SliceSpec::parse("big:=x > 1").unwrap().groups(&b).unwrap());
+        assert_eq!(alone, vec![("big_false".into(), vec![1]), ("big_true".into(), vec![0, 3])]);
+        let cross = named(SliceSpec::parse("co,big:=x > 1").unwrap().groups(&b).unwrap());
+        assert_eq!(
+            cross,
+            vec![
+                ("co_A_big_false".into(), vec![1]),
+                ("co_A_big_true".into(), vec![0]),
+                ("co_B_big_true".into(), vec![3])
+            ]
+        );
     }
 }

@@ -11,16 +11,32 @@ use tabx_core::{Result, TabxError};
 use tabx_engine::{ScanPlan, SourceOptions};
 
 use crate::blocking;
+use crate::slices::Predicates;
 
 /// The evaluation state of `inputs`: one pass on all cores, task states
 /// merged in order. Only the columns `config` names are read.
+///
+/// SQL slices (`NAME:=SQL`, feature `sql`) are evaluated on each batch
+/// before the state sees it (`slices.rs`).
 pub fn evaluate_state(config: &EvalConfig, inputs: &[String], mut source: SourceOptions) -> Result<EvalState> {
-    source.projection = Some(config.columns());
+    let template = EvalState::try_new(config)?;
+    let predicates = Predicates::of(&config.slices)?;
+    let mut columns = config.columns();
+    for column in predicates.columns() {
+        if !columns.contains(&column) {
+            columns.push(column);
+        }
+    }
+    source.projection = Some(columns);
     // Errors name the row's file and line.
     source.row_source = true;
     let plan = ScanPlan::try_new(inputs, source)?;
-    let template = EvalState::try_new(config)?;
-    let (state, _report) = tabx_engine::scan_state(&plan, |_| template.clone())?;
+    let (state, _report) = tabx_engine::scan_merged(
+        &plan,
+        |_| template.clone(),
+        |state, batch| state.update(&*predicates.annotate(batch)?),
+        |merged, state| merged.merge(state),
+    )?;
     Ok(state.unwrap_or(template))
 }
 

@@ -51,6 +51,7 @@ mod predict;
 mod rejects;
 mod rows;
 mod sink;
+mod slices;
 mod split;
 mod stats;
 mod train;

@@ -5,6 +5,9 @@
 //! CSV types come from every row in one pass. A column that looks numeric at
 //! first and turns out to hold strings is read a second time, that column only,
 //! as strings (the only case in which tabx reads a file twice).
+//!
+//! SQL slices (`NAME:=SQL`, feature `sql`) are evaluated on each batch before
+//! the accumulator sees it (`slices.rs`).
 
 use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_merged};
 use tabx_schema::{StatsAccumulator, StatsOptions};
@@ -12,6 +15,7 @@ use tabx_schema::{StatsAccumulator, StatsOptions};
 use tabx_core::Result;
 
 use crate::blocking;
+use crate::slices::Predicates;
 
 /// The merged statistics state of `inputs` and what the scan met on the way.
 #[derive(Debug)]
@@ -43,9 +47,10 @@ pub fn compute_stats_with(
     options: &StatsOptions,
     on_plan: impl FnOnce(&ScanPlan),
 ) -> Result<StatsRun> {
+    let predicates = Predicates::of(&options.slices)?;
     let plan = ScanPlan::try_new(inputs, source.clone())?;
     on_plan(&plan);
-    let (mut state, report) = scan_into_accumulator(&plan, options)?;
+    let (mut state, report) = scan_into_accumulator(&plan, options, &predicates)?;
     let rescanned = state.columns_to_rescan();
     if !rescanned.is_empty() {
         tracing::info!(columns = ?rescanned, "re-reading columns whose type widened to STRING late");
@@ -54,12 +59,15 @@ pub fn compute_stats_with(
         let mut columns = rescanned.clone();
         columns.extend(options.slices.iter().flat_map(|s| s.columns()).map(str::to_string));
         columns.extend(options.weight_column.iter().cloned());
+        columns.extend(predicates.columns());
+        columns.sort_unstable();
+        columns.dedup();
         rescan_source.projection = Some(columns);
         // Bad rows were reported by the first pass; the second pass must not write them again.
         rescan_source.on_error = tabx_engine::OnError::Skip;
         rescan_source.progress = None;
         let rescan_plan = ScanPlan::try_new(inputs, rescan_source)?;
-        let (rescan_state, _) = scan_into_accumulator(&rescan_plan, options)?;
+        let (rescan_state, _) = scan_into_accumulator(&rescan_plan, options, &predicates)?;
         state.replace_columns(&rescan_state, &rescanned);
     }
     Ok(StatsRun { state, report, rescanned })
@@ -75,14 +83,18 @@ pub async fn compute_stats_async(
     blocking(move || compute_stats(&inputs, source, &options)).await
 }
 
-fn scan_into_accumulator(plan: &ScanPlan, options: &StatsOptions) -> Result<(StatsAccumulator, ScanReport)> {
+fn scan_into_accumulator(
+    plan: &ScanPlan,
+    options: &StatsOptions,
+    predicates: &Predicates,
+) -> Result<(StatsAccumulator, ScanReport)> {
     let empty = StatsAccumulator::try_new(options.clone())?;
     // States arrive in task order and are merged at once: memory holds a few
     // task states, not one per row group or byte range.
     let (merged, report) = scan_merged(
         plan,
         |task| empty.clone().for_partition(task),
-        |state, batch| state.update(batch),
+        |state, batch| state.update(&*predicates.annotate(batch)?),
         |merged, state| merged.merge(&state),
     )?;
     Ok((merged.unwrap_or(empty), report))

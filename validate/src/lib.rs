@@ -47,4 +47,6 @@ pub use validator::{Validation, ValidationOptions, update_schema, validate};
 #[cfg(feature = "sql")]
 mod constraints;
 #[cfg(feature = "sql")]
-pub use constraints::{Constraint, ConstraintKind, ConstraintOutcome, ConstraintSet, MEMORY_LIMIT, check_constraints};
+pub use constraints::{
+    Constraint, ConstraintKind, ConstraintOutcome, ConstraintSet, MEMORY_LIMIT, RowPredicate, check_constraints,
+};

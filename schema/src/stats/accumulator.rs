@@ -14,7 +14,7 @@ use arrow::compute::{cast, take_record_batch};
 use arrow::datatypes::DataType;
 use serde::{Deserialize, Serialize};
 
-use tabx_core::{Mergeable, Result, SliceSpec, TabxError, decode_state, encode_state};
+use tabx_core::{Mergeable, Result, SliceKey, TabxError, decode_state, encode_state};
 
 use super::StatsOptions;
 use super::dataset::DatasetState;
@@ -95,9 +95,12 @@ impl StatsAccumulator {
     pub fn update(&mut self, batch: &RecordBatch) -> Result<()> {
         let weights = self.weights_of(batch)?;
         let (options, seed) = (&self.options, self.partition_seed);
-        self.all.update(batch, weights.as_deref(), options, seed, &mut self.scratch.0)?;
+        // SQL slices arrive as boolean columns (tabx_core::predicate_column): slice keys, not features.
+        let features = tabx_core::without_predicate_columns(batch)?;
+        self.all.update(&features, weights.as_deref(), options, seed, &mut self.scratch.0)?;
         for spec in options.slices.clone() {
-            self.update_slices(batch, &spec, weights.as_deref())?;
+            let groups = spec.groups(batch)?;
+            self.update_slices(&features, groups, weights.as_deref())?;
         }
         Ok(())
     }
@@ -111,9 +114,14 @@ impl StatsAccumulator {
         Ok(Some(weights.as_primitive::<arrow::datatypes::Float64Type>().iter().map(|w| w.unwrap_or(0.0)).collect()))
     }
 
-    fn update_slices(&mut self, batch: &RecordBatch, spec: &SliceSpec, weights: Option<&[f64]>) -> Result<()> {
+    fn update_slices(
+        &mut self,
+        batch: &RecordBatch,
+        groups: Vec<(SliceKey, Vec<u32>)>,
+        weights: Option<&[f64]>,
+    ) -> Result<()> {
         // Examples without a slice value belong to "All Examples" only, as in TFDV.
-        for (key, rows) in spec.groups(batch)? {
+        for (key, rows) in groups {
             let name = key.name();
             if !self.slices.contains_key(&name) && self.slices.len() >= self.options.max_slices {
                 self.rows_beyond_max_slices += rows.len() as u64;

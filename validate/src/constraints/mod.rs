@@ -11,10 +11,15 @@
 //! `;`-separated or parenthesis tricks) cannot be written at all; subqueries,
 //! window functions and qualified names are refused; and the generated
 //! queries run with DDL, DML and statements disabled in the session.
+//!
+//! [`RowPredicate`] evaluates one such row expression on record batches
+//! without a query (`predicate`): the SQL slices of `tabx evaluate` and `tabx stats`.
 
+mod predicate;
 mod run;
 mod source;
 mod spec;
 
+pub use predicate::RowPredicate;
 pub use run::{ConstraintOutcome, MEMORY_LIMIT, check_constraints};
 pub use spec::{Constraint, ConstraintKind, ConstraintSet};

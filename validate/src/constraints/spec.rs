@@ -198,11 +198,7 @@ impl Constraint {
                 ));
             }
         };
-        let expr = parse_expression(&text).map_err(|m| (format!("{what}: {m}"), Some(sql_hint(kind))))?;
-        let mut refs = References::default();
-        if let ControlFlow::Break(problem) = expr.visit(&mut refs) {
-            return Err((format!("{what}: `{}`: {problem}", text.trim()), Some(sql_hint(kind))));
-        }
+        let (expr, refs) = checked_expression(&text).map_err(|m| (format!("{what}: {m}"), Some(sql_hint(kind))))?;
         Ok(Constraint {
             name,
             kind,
@@ -263,14 +259,25 @@ pub(crate) fn parse_expression(sql: &str) -> std::result::Result<Expr, String> {
     Ok(expr)
 }
 
+/// [`parse_expression`], then the shape checks of [`References`]: the
+/// expression with the columns and functions it names.
+pub(crate) fn checked_expression(sql: &str) -> std::result::Result<(Expr, References), String> {
+    let expr = parse_expression(sql)?;
+    let mut refs = References::default();
+    if let ControlFlow::Break(problem) = expr.visit(&mut refs) {
+        return Err(format!("`{}`: {problem}", sql.trim()));
+    }
+    Ok((expr, refs))
+}
+
 /// Collects the columns and functions an expression names, and stops at what
 /// a constraint may not contain. Subqueries would scan other tables (or the
 /// data again, unboundedly); window functions have no meaning in a row check.
 #[derive(Default)]
-struct References {
-    columns: Vec<String>,
-    functions: Vec<String>,
-    outer_calls: Vec<Expr>,
+pub(crate) struct References {
+    pub(crate) columns: Vec<String>,
+    pub(crate) functions: Vec<String>,
+    pub(crate) outer_calls: Vec<Expr>,
     call_depth: usize,
 }
 
@@ -278,7 +285,7 @@ impl Visitor for References {
     type Break = String;
 
     fn pre_visit_query(&mut self, _query: &Query) -> ControlFlow<String> {
-        ControlFlow::Break("subqueries are not allowed in a constraint".into())
+        ControlFlow::Break("subqueries are not allowed".into())
     }
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<String> {
@@ -297,11 +304,11 @@ impl Visitor for References {
                 ));
             }
             Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => {
-                return ControlFlow::Break("subqueries are not allowed in a constraint".into());
+                return ControlFlow::Break("subqueries are not allowed".into());
             }
             Expr::Function(f) => {
                 if f.over.is_some() {
-                    return ControlFlow::Break(format!("window functions (`{expr}`) are not allowed in a constraint"));
+                    return ControlFlow::Break(format!("window functions (`{expr}`) are not allowed"));
                 }
                 if self.call_depth == 0 {
                     self.outer_calls.push(expr.clone());
