@@ -201,7 +201,9 @@ const STATS_EXAMPLES: &str = "Examples:
 const MERGE_EXAMPLES: &str = "Examples:
   tabx merge part-*.partial -o stats.json          # from tabx stats --shard I/N --partial
   tabx merge fit-*.partial -o transform.json       # from tabx transform fit --shard I/N --partial
-  tabx merge eval-*.partial -o eval.json           # from tabx evaluate --shard I/N --partial (thresholds from its config)";
+  tabx merge eval-*.partial -o eval.json           # from tabx evaluate --shard I/N --partial (thresholds from its config)
+  tabx merge enc-*.partial -o encoder.json         # from tabx train --shard I/N --partial (round 1 of a linear model)
+  tabx merge eq-*.partial -o model.json            # from tabx train --encoder encoder.json --shard I/N --partial (round 2)";
 
 /// Where the data comes from and how to read it.
 #[derive(Debug, Args)]
@@ -312,11 +314,12 @@ pub struct StatsArgs {
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// Partial files written by `tabx stats --partial`, `tabx transform fit
-    /// --partial` or `tabx evaluate --partial` (all of one kind, one run).
+    /// --partial`, `tabx evaluate --partial` or `tabx train --partial` (all of one kind, one run).
     #[arg(required = true, value_name = "PARTIAL")]
     pub partials: Vec<PathBuf>,
-    /// Where to write the merged statistics [default: stats.json], the
-    /// fitted transform [default: transform.json] or the evaluation [default: eval.json].
+    /// Where to write the merged statistics [default: stats.json], the fitted
+    /// transform [default: transform.json], the evaluation [default: eval.json],
+    /// the encoder [default: encoder.json] or the model [default: model.json].
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Statistics format; by default from the output's extension.
@@ -611,6 +614,12 @@ const TRAIN_EXAMPLES: &str = "Examples:
   tabx predict eval.csv --transform transform.json --model fare.json -o predictions.parquet
   tabx predict big.csv --transform transform.json --model fare.json --shard 3/8 -o predictions/   # predictions/part-3.parquet
 
+A linear model over shards (pods), in two rounds:
+  tabx train big.csv --transform transform.json --label fare --kind linear --shard I/N --partial -o enc-I.partial
+  tabx merge enc-*.partial -o encoder.json
+  tabx train big.csv --transform transform.json --label fare --kind linear --encoder encoder.json --shard I/N --partial -o eq-I.partial
+  tabx merge eq-*.partial -o model.json
+
 Features default to the transform's outputs minus the label and every output derived from the
 label's input columns. Vocabulary ids, buckets and hashes are one-hot over the ids the transform
 declares; other integer outputs are one-hot over the values seen in training (at most 100, else a
@@ -635,9 +644,20 @@ pub struct TrainArgs {
     /// The L2 penalty λ: scikit-learn's Ridge(alpha=λ), LogisticRegression(C=1/λ); the intercept is not penalised.
     #[arg(long, value_name = "λ", default_value_t = 1.0)]
     pub l2: f64,
-    /// Where to write the model.
+    /// Where to write the model (or the partial state with --partial).
     #[arg(long, short, default_value = "model.json")]
     pub output: PathBuf,
+    /// The design matrix from the first round of a sharded fit (`tabx merge` of its partials):
+    /// skips the encoder pass.
+    #[arg(long, value_name = "PATH")]
+    pub encoder: Option<PathBuf>,
+    /// Read only shard I of N (0-based), e.g. `--shard 2/8`; with --partial.
+    #[arg(long, value_name = "I/N", requires = "partial")]
+    pub shard: Option<String>,
+    /// Write this shard's mergeable partial state (linear only): the encoder pass's, or with
+    /// --encoder the normal equations' (see `tabx merge`).
+    #[arg(long)]
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

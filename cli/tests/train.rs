@@ -148,3 +148,55 @@ fn cli_model_equals_the_library_path() {
         assert_eq!(predicted.column_by_name("prediction").unwrap().as_ref(), &library.predict(&transformed).unwrap());
     }
 }
+
+/// A linear model over 3 shards in two rounds (`--partial`, `tabx merge`,
+/// `--encoder`) equals the one-job model: the same encoder to the bit (exact
+/// sums), coefficients equal to rounding (f64 sums grouped by shard).
+#[test]
+fn sharded_linear_training_gives_the_one_job_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fit_transform(d);
+    let train = ["train", &taxi("data.csv"), "--label", "fare", "--kind", "linear"];
+    tabx(d, &[&train[..], &["-o", "one.json"]].concat()).success();
+    for i in 0..3 {
+        let (shard, out) = (format!("{i}/3"), format!("enc-{i}.partial"));
+        tabx(d, &[&train[..], &["--shard", &shard, "--partial", "-o", &out]].concat())
+            .success()
+            .stderr(contains(format!("wrote the encoder pass (round 1) of shard {i}/3")));
+    }
+    tabx(d, &["merge", "enc-0.partial", "enc-1.partial", "enc-2.partial"])
+        .success()
+        .stderr(contains("merged 3 shards: the encoder of 15002 rows"));
+    for i in 0..3 {
+        let (shard, out) = (format!("{i}/3"), format!("eq-{i}.partial"));
+        tabx(d, &[&train[..], &["--encoder", "encoder.json", "--shard", &shard, "--partial", "-o", &out]].concat())
+            .success();
+    }
+    tabx(d, &["merge", "eq-2.partial", "eq-0.partial", "eq-1.partial", "-o", "sharded.json"])
+        .success()
+        .stderr(contains("merged 3 shards: ridge regression of `fare` on 15002 rows"));
+    let (one, sharded) = (Model::load(d.join("one.json")).unwrap(), Model::load(d.join("sharded.json")).unwrap());
+    assert_eq!(sharded.encoder, one.encoder);
+    assert_eq!(sharded.training.rows, one.training.rows);
+    let (a, b) = (sharded.coefficient_vector(), one.coefficient_vector());
+    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let diff: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x - y).collect();
+    assert!(norm(&diff) <= 1e-9 * norm(&b), "‖Δβ‖ = {}", norm(&diff));
+    assert!((sharded.intercept - one.intercept).abs() <= 1e-9 * one.intercept.abs());
+
+    // The encoder alone (one job, no first pass) gives the one-job model too.
+    tabx(d, &[&train[..], &["--encoder", "encoder.json", "-o", "from_encoder.json"]].concat())
+        .success()
+        .stderr(contains("design columns, 1 pass\n"));
+    assert_eq!(Model::load(d.join("from_encoder.json")).unwrap().coefficients, one.coefficients);
+
+    // Mixed rounds, a logistic model, an encoder of another label: refused with the reason.
+    tabx(d, &["merge", "enc-0.partial", "eq-1.partial"]).code(2).stderr(contains("holds `train-linear` state"));
+    tabx(d, &["train", &taxi("data.csv"), "--label", "big_tipper", "--kind", "logistic", "--partial", "-o", "x"])
+        .code(2)
+        .stderr(contains("only a linear model trains over shards"));
+    tabx(d, &["train", &taxi("data.csv"), "--label", "big_tipper", "--kind", "logistic", "--encoder", "encoder.json"])
+        .code(2)
+        .stderr(contains("the encoder was built for a Linear model of `fare`"));
+}

@@ -16,6 +16,9 @@
 //!   (scikit-learn's `LogisticRegression(C=1/λ)`), one mergeable pass each.
 //! - [`train`]: the passes in order over any [`Passes`]; [`Model`] is
 //!   `model.json`, with [`Model::predict`] for transformed batches.
+//! - Over shards (pods): [`EncoderPartial`] → `encoder.json`
+//!   ([`EncoderFile`]), then [`LinearPartial`] → `model.json`, both
+//!   `tabx_core::PartialState`s that `tabx merge` merges (`sharded.rs`).
 //!
 //! The linear algebra is nalgebra's Cholesky (dense, at most
 //! [`MAX_DESIGN_COLUMNS`] columns). faer is faster on large matrices, but
@@ -60,6 +63,7 @@ mod logistic;
 mod model_file;
 mod plan;
 mod ridge;
+mod sharded;
 #[cfg(test)]
 mod testdata;
 mod train;
@@ -69,4 +73,5 @@ pub use logistic::{IrlsSolver, IrlsState, LogisticFit, MAX_PASSES, TOLERANCE};
 pub use model_file::{MODEL_FORMAT_VERSION, Model, Scored, TrainingSummary};
 pub use plan::{MAX_DISTINCT, ModelKind, PlannedEncoding, PlannedFeature, TrainOptions, TrainPlan};
 pub use ridge::{LinearFit, NormalEquations};
-pub use train::{Batches, Passes, train};
+pub use sharded::{ENCODER_FORMAT_VERSION, EncoderFile, EncoderPartial, LinearPartial};
+pub use train::{Batches, Passes, train, train_with};

@@ -54,7 +54,7 @@ pub struct TrainOptions {
 }
 
 /// How one feature is encoded, as far as the transform tells.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PlannedEncoding {
     /// A number.
     Numeric,
@@ -65,14 +65,14 @@ pub enum PlannedEncoding {
 }
 
 /// One feature of the plan.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedFeature {
     pub name: String,
     pub encoding: PlannedEncoding,
 }
 
 /// The label, the features and their encodings (see the module docs).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainPlan {
     pub kind: ModelKind,
     pub label: String,

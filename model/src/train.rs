@@ -54,11 +54,22 @@ impl Passes for Batches<'_> {
 
 /// Trains the model of `plan` over the rows `passes` reads (see the module docs).
 pub fn train(plan: &TrainPlan, passes: &mut impl Passes) -> Result<Model> {
-    let first = passes.run(&EncoderState::default, &|s, b| s.update(plan, b), &mut |m, s| {
-        m.merge(&s);
-        Ok(())
-    })?;
-    let encoder = Encoder::try_new(plan, &first.unwrap_or_default())?;
+    train_with(plan, None, passes)
+}
+
+/// [`train`], skipping the first pass when `encoder` is given (from an
+/// `encoder.json` that sharded pods built: `sharded.rs`).
+pub fn train_with(plan: &TrainPlan, encoder: Option<Encoder>, passes: &mut impl Passes) -> Result<Model> {
+    let encoder = match encoder {
+        Some(encoder) => encoder,
+        None => {
+            let first = passes.run(&EncoderState::default, &|s, b| s.update(plan, b), &mut |m, s| {
+                m.merge(&s);
+                Ok(())
+            })?;
+            Encoder::try_new(plan, &first.unwrap_or_default())?
+        }
+    };
     match plan.kind {
         ModelKind::Linear => {
             let eq = passes

@@ -13,7 +13,7 @@
 //! | split | ExampleGen | [`split`] | [`SplitRun`]; one file per split |
 //! | transform fit | Transform (TFT analyzers) | [`fit`] | [`FitRun`]: `state.finish()` is `transform.json` |
 //! | transform apply | Transform (TFT mappers) | [`apply`] | [`ApplyRun`]; rows written |
-//! | train | Trainer | [`train`] | [`TrainRun`]: the model |
+//! | train | Trainer | [`train`] ([`train_encoder_state`], [`train_linear_state`] for shards) | [`TrainRun`]: the model |
 //! | predict | serving, in batch | [`predict`] | [`PredictRun`]; rows written |
 //! | evaluate | Evaluator (TFMA) | [`evaluate`] ([`evaluate_state`] + [`finish`] for shards) | [`EvalResult`] |
 //!
@@ -63,7 +63,7 @@ pub use predict::{PredictColumns, PredictRun, predict, predict_async};
 pub use rows::{REASONS_COLUMN, RowsReport, SOURCE_COLUMN, validate_rows, validate_rows_async};
 pub use split::{SplitRun, split, split_async, split_paths};
 pub use stats::{StatsRun, compute_stats, compute_stats_async, compute_stats_with};
-pub use train::{TrainRun, train, train_async};
+pub use train::{TrainRun, train, train_async, train_encoder_state, train_linear_state, train_with_encoder};
 pub use transform::{ApplyRun, FitRun, apply, apply_async, fit, fit_async};
 
 // The option and artifact types the entry points take and return, so that a
@@ -71,7 +71,7 @@ pub use transform::{ApplyRun, FitRun, apply, apply_async, fit, fit_async};
 pub use tabx_analyze::{EvalConfig, EvalResult, EvalState};
 pub use tabx_core::{Result, SliceSpec, TabxError};
 pub use tabx_engine::{OnError, ProgressFn, ScanPlan, ScanReport, Shard, SourceOptions, SplitConfig};
-pub use tabx_model::{Model, ModelKind, TrainOptions};
+pub use tabx_model::{EncoderFile, EncoderPartial, LinearPartial, Model, ModelKind, TrainOptions};
 pub use tabx_schema::{DatasetFeatureStatisticsList, Schema, StatsAccumulator, StatsOptions};
 pub use tabx_transform::{FitState, TransformArtifact, TransformSpec, Transformer};
 

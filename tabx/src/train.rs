@@ -6,6 +6,10 @@
 //!  passes:     EncoderState ─▶ NormalEquations (linear) | IrlsState × Newton steps (logistic) ─▶ Model
 //! ```
 //!
+//! Over shards (pods), a linear model trains in two rounds, each a mergeable
+//! partial state: [`train_encoder_state`] (→ `encoder.json`), then
+//! [`train_linear_state`] (→ `model.json`); see `tabx_model`'s `sharded.rs`.
+//!
 //! Every pass reads the inputs again and transforms each batch as
 //! [`crate::apply`] would, so the model sees exactly what serving
 //! ([`crate::predict`]) will feed it. Rows the transform cannot take follow
@@ -13,9 +17,9 @@
 //! out and counted by reason (`Model::training`).
 
 use arrow::array::RecordBatch;
-use tabx_core::Result;
+use tabx_core::{PartialState, Result};
 use tabx_engine::{OnError, ScanPlan, ScanReport, SourceOptions, scan_merged};
-use tabx_model::{Model, Passes, TrainOptions, TrainPlan};
+use tabx_model::{EncoderFile, EncoderPartial, LinearPartial, Model, Passes, TrainOptions, TrainPlan};
 use tabx_transform::{InvalidCounts, Transformer};
 
 use crate::blocking;
@@ -58,10 +62,72 @@ pub fn train(
     inputs: &[String],
     source: SourceOptions,
 ) -> Result<TrainRun> {
+    train_from(transformer, options, None, inputs, source)
+}
+
+/// [`train`] without its first pass: the design matrix comes from
+/// `encoder` (the `encoder.json` that stage 1 of a sharded fit wrote, see
+/// [`train_encoder_state`]), which must have been built for `options`.
+pub fn train_with_encoder(
+    transformer: &Transformer,
+    options: &TrainOptions,
+    encoder: &EncoderFile,
+    inputs: &[String],
+    source: SourceOptions,
+) -> Result<TrainRun> {
+    train_from(transformer, options, Some(encoder), inputs, source)
+}
+
+fn train_from(
+    transformer: &Transformer,
+    options: &TrainOptions,
+    encoder: Option<&EncoderFile>,
+    inputs: &[String],
+    source: SourceOptions,
+) -> Result<TrainRun> {
     let plan = TrainPlan::try_new(transformer.artifact(), options)?;
+    let encoder = encoder.map(|e| e.encoder_for(&plan)).transpose()?;
     let mut passes = EnginePasses::new(transformer, inputs, source);
-    let model = tabx_model::train(&plan, &mut passes)?;
+    let model = tabx_model::train_with(&plan, encoder, &mut passes)?;
     Ok(TrainRun { model, plan, report: passes.report, invalid: passes.invalid, passes: passes.count })
+}
+
+/// Stage 1 of a linear fit over shards: the encoder pass over the rows of
+/// `source.shard`. `tabx merge` of every shard's state gives `encoder.json`.
+pub fn train_encoder_state(
+    transformer: &Transformer,
+    options: &TrainOptions,
+    inputs: &[String],
+    source: SourceOptions,
+) -> Result<EncoderPartial> {
+    let plan = TrainPlan::try_new(transformer.artifact(), options)?;
+    one_pass(transformer, inputs, source, EncoderPartial::try_new(&plan)?)
+}
+
+/// Stage 2 of a linear fit over shards: the normal equations of the rows of
+/// `source.shard` under the merged `encoder` of stage 1. `tabx merge` of
+/// every shard's state gives `model.json`.
+pub fn train_linear_state(
+    transformer: &Transformer,
+    options: &TrainOptions,
+    encoder: &EncoderFile,
+    inputs: &[String],
+    source: SourceOptions,
+) -> Result<LinearPartial> {
+    let plan = TrainPlan::try_new(transformer.artifact(), options)?;
+    one_pass(transformer, inputs, source, LinearPartial::try_new(&plan, encoder)?)
+}
+
+/// One pass of a partial state over the transformed rows.
+fn one_pass<S: PartialState + Clone + Sync>(
+    transformer: &Transformer,
+    inputs: &[String],
+    source: SourceOptions,
+    empty: S,
+) -> Result<S> {
+    let mut passes = EnginePasses::new(transformer, inputs, source);
+    let state = passes.run(&|| empty.clone(), &|s, b| s.update(b), &mut |m, s| m.merge(s))?;
+    Ok(state.unwrap_or(empty))
 }
 
 /// [`train`] from async code (on the caller's runtime's blocking pool).

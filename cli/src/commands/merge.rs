@@ -2,13 +2,15 @@
 //! files say what they hold (their header's kind, one per
 //! [`PartialState`](tabx_core::PartialState) implementation): statistics
 //! partials give `stats.json`, transform partials a fitted `transform.json`
-//! (as `tabx transform merge` does), evaluation partials `eval.json`.
+//! (as `tabx transform merge` does), evaluation partials `eval.json`,
+//! training partials `encoder.json` (round 1) or `model.json` (round 2).
 
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use tabx_analyze::EvalState;
 use tabx_core::{PartialFile, PartialState, merge_partials};
+use tabx_model::{EncoderPartial, LinearPartial};
 use tabx_schema::StatsAccumulator;
 use tabx_transform::FitState;
 
@@ -21,6 +23,12 @@ use crate::summary::feature_table;
 pub fn merge(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
     let parts = read_partials(&args.partials)?;
     let kind = parts.first().map(|(_, p)| p.header.kind.clone()).unwrap_or_default();
+    if kind == EncoderPartial::KIND || kind == LinearPartial::KIND {
+        if args.format.is_some() || args.blessing.is_some() {
+            bail!("--format and --blessing are not for training partials: encoder.json and model.json are JSON");
+        }
+        return super::train::merge_training(parts, args.output.as_deref(), quiet);
+    }
     if kind == FitState::KIND || kind == EvalState::KIND {
         if args.format.is_some() {
             bail!("--format is for statistics; a merged {kind} state is always written as JSON");
