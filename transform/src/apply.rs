@@ -284,6 +284,23 @@ mod tests {
     }
 
     #[test]
+    fn scale_to_z_score_of_huge_values() {
+        // numpy: x = np.array([1.2e154, -1e153]); (x - x.mean()) / x.std() == [1, -1]
+        // (std 6.5e153; n·Σx² overflows, which once gave std 0 and a divisor of 1).
+        let spec = "outputs:
+  - {name: z, op: scale_to_z_score, inputs: [x]}
+";
+        let t = fit(spec, x(vec![1.2e154, -1e153]));
+        let z = floats(&t.apply(&RecordBatch::try_from_iter(x(vec![1.2e154, -1e153])).unwrap()).unwrap(), "z");
+        assert_eq!(z, [1.0, -1.0]);
+        // Squares beyond f64: a clear error, not a silent pass-through.
+        let mut state = FitState::try_new(&TransformSpec::from_yaml(spec).unwrap(), InvalidRows::Fail).unwrap();
+        state.update(&RecordBatch::try_from_iter(x(vec![1e155, -1e155])).unwrap()).unwrap();
+        let err = state.finish().unwrap_err().to_string();
+        assert!(err.contains("sum of the squared values overflows f64"), "{err}");
+    }
+
+    #[test]
     fn scale_to_0_1_matches_tft() {
         // TFT beam/impl_test.py, testAnalyzerBeforeMap: [4, 1, 5, 2] → [0.75, 0, 1, 0.25].
         let spec = "outputs:\n  - {name: s, op: scale_to_0_1, inputs: [x]}\n";

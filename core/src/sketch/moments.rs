@@ -22,8 +22,16 @@ pub fn mean_variance(n: f64, sum: &ExactSum, sum_sq: &ExactSum) -> (f64, f64) {
     if !(s1.0.is_finite() && s2.0.is_finite()) {
         return (mean, f64::NAN);
     }
+    // n·Σx² overflows long before the variance does ([1.2e154, -1e153]:
+    // 2.9e308): work on x / 2^k, an exact rescaling, and scale back by 4^k.
+    // Σ(x/2^k) = Σx / 2^k and Σ(x/2^k)² = Σx² / 4^k exactly (powers of two).
+    let k = ((s2.0.log2() + n.log2() - 1000.0) / 2.0).ceil().max(0.0) as i32;
+    let (down, up) = (2f64.powi(-k), 2f64.powi(k));
+    let (s1, s2) = ((s1.0 * down, s1.1 * down), (s2.0 * down * down, s2.1 * down * down));
     let numerator = dd_sub(dd_mul(s2, (n, 0.0)), dd_mul(s1, s1));
-    (mean, ((numerator.0 + numerator.1) / (n * n)).max(0.0))
+    let variance = (numerator.0 + numerator.1) / (n * n) * up * up;
+    // Rounding can leave a tiny negative; NaN stays NaN (f64::max(NaN, 0) would be 0).
+    (mean, if variance < 0.0 { 0.0 } else { variance })
 }
 
 /// Adds x² to `sum_sq` exactly: the rounded square and its rounding error.
@@ -82,5 +90,32 @@ mod tests {
         assert_eq!(mean, 17031081402.0);
         assert!((var - 2.0 / 3.0).abs() < 1e-15, "{var}");
         assert_eq!(mean_variance(0.0, &s, &sq), (0.0, 0.0));
+    }
+
+    fn moments(xs: &[f64]) -> (f64, f64) {
+        let (mut s, mut sq) = (ExactSum::default(), ExactSum::default());
+        for &x in xs {
+            s.add(x);
+            add_square(&mut sq, x);
+        }
+        mean_variance(xs.len() as f64, &s, &sq)
+    }
+
+    #[test]
+    fn huge_values_keep_their_variance_where_n_times_the_squares_overflow() {
+        // numpy: np.var([1.2e154, -1e153]) == 4.225e307 (np.std: 6.5e153); n·Σx² = 2.9e308 overflows.
+        let (mean, var) = moments(&[1.2e154, -1e153]);
+        assert_eq!(mean, 5.5e153);
+        assert!((var - 4.225e307).abs() <= 1e-15 * 4.225e307, "{var}");
+        // np.var([9e153, -9e153]) == 8.1e307: n·Σx² = 3.24e308 overflows, Σx² does not.
+        let (_, var) = moments(&[9e153, -9e153]);
+        assert!((var - 8.1e307).abs() <= 1e-15 * 8.1e307, "{var}");
+    }
+
+    #[test]
+    fn a_sum_that_overflows_gives_nan_never_zero() {
+        // x² = inf: the variance cannot be computed from the sums; NaN says so (0 would lie).
+        let (_, var) = moments(&[1e155, -1e155]);
+        assert!(var.is_nan(), "{var}");
     }
 }

@@ -32,18 +32,26 @@ pub fn standard_histogram(
         if lo >= hi {
             buckets.push(bucket(lo, hi, finite));
         } else {
-            let width = (hi - lo) / num_buckets as f64;
+            let n = num_buckets as f64;
+            // The i-th of n equal-width edges. hi − lo overflows past ±8.9e307
+            // (e.g. −1.7e308..1.7e308): there, the convex combination of lo and
+            // hi, whose terms stay inside [lo, hi].
+            let width = (hi - lo) / n;
+            let edge = |i: usize| {
+                let i = i as f64;
+                if width.is_finite() { lo + width * i } else { lo / n * (n - i) + hi / n * i }
+            };
             // Buckets are [low, high) as statistics.proto says: count values < edge,
             // i.e. ≤ the float just below it.
-            let edges: Vec<f64> = (1..num_buckets).map(|i| (lo + width * i as f64).next_down()).collect();
+            let edges: Vec<f64> = (1..num_buckets).map(|i| edge(i).next_down()).collect();
             // Values up to each bucket's high edge; the last bucket ends at the finite max.
             let mut upto: Vec<f64> = sketch.cdf(&edges).iter().map(|c| c * count - neg_inf as f64).collect();
             upto.push(finite);
             let mut previous = 0.0;
             for (i, upto) in upto.into_iter().enumerate() {
                 let upto = upto.clamp(previous, finite);
-                let low = lo + width * i as f64;
-                let high = if i + 1 == num_buckets { hi } else { lo + width * (i + 1) as f64 };
+                let low = edge(i);
+                let high = if i + 1 == num_buckets { hi } else { edge(i + 1) };
                 buckets.push(bucket(low, high, upto - previous));
                 previous = upto;
             }

@@ -218,6 +218,8 @@ mod tests {
     use super::*;
     use tabx_core::testing::check_merge_laws;
 
+    use crate::statistics::HistogramType;
+
     fn update(state: &mut NumericState, xs: &[Option<f64>]) {
         state.update(&Float64Array::from(xs.to_vec()), None, &mut NumericBuffers::default());
     }
@@ -256,6 +258,25 @@ mod tests {
         update(&mut s, &xs);
         let out = s.evaluate(10, 10);
         assert!((out.std_dev - 282035.4654812937).abs() / 282035.4654812937 < 1e-14, "{}", out.std_dev);
+    }
+
+    #[test]
+    fn huge_values_keep_their_std_dev_and_histogram_edges() {
+        // numpy: np.std([1.2e154, -1e153]) == 6.5e153 (n·Σx² overflows f64; it once gave 0).
+        let mut s = NumericState::default();
+        update(&mut s, &[Some(1.2e154), Some(-1e153)]);
+        let out = s.evaluate(10, 10);
+        assert!((out.std_dev - 6.5e153).abs() <= 1e-15 * 6.5e153, "{}", out.std_dev);
+        // max − min = 3.4e308 overflows: the STANDARD buckets still cut the range in 10 finite pieces.
+        let mut s = NumericState::default();
+        update(&mut s, &[Some(-1.7e308), Some(0.0), Some(1.7e308)]);
+        let standard = s.evaluate(10, 10).histograms.into_iter().find(|h| h.histogram_type == HistogramType::Standard);
+        let buckets = standard.unwrap().buckets;
+        assert_eq!(buckets.len(), 10);
+        assert!(buckets.iter().all(|b| b.low_value.is_finite() && b.high_value.is_finite()), "{buckets:?}");
+        assert_eq!((buckets[0].low_value, buckets[9].high_value), (-1.7e308, 1.7e308));
+        assert!((buckets[5].low_value).abs() < 1e293, "{}", buckets[5].low_value);
+        assert_eq!(buckets.iter().map(|b| b.sample_count).sum::<f64>(), 3.0);
     }
 
     #[test]

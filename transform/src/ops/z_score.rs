@@ -10,7 +10,7 @@ use arrow::array::{ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Float64Type};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tabx_core::Result;
+use tabx_core::{Result, TabxError};
 
 use super::{BatchTransform, InputKind, Params, Preprocessor, from_json, state, to_json};
 use crate::analyzer::AnalyzerState;
@@ -50,6 +50,14 @@ impl Preprocessor for ZScore {
             _ => None,
         })?;
         let (mean, var) = moments.mean_var();
+        if var.is_nan() {
+            // The exact sum of squares overflowed (|x| beyond ~1.3e154): no
+            // variance to divide by, and dividing by 1 would pass the values through.
+            return Err(TabxError::config(
+                "scale_to_z_score: the sum of the squared values overflows f64 (values beyond about ±1.3e154)",
+            )
+            .with_hint("rescale the input first, or use scale_to_0_1"));
+        }
         to_json(&Fitted { mean, std_dev: var.sqrt(), count: moments.count() })
     }
 
