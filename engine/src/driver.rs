@@ -9,14 +9,17 @@
 //! ```
 //!
 //! Task order does not depend on scheduling, so merging the states in order
-//! gives the same result on every run. The first failing task cancels the rest
-//! (they stop at their next batch): a bad file is reported once, not N times.
+//! gives the same result on every run. Workers run at most a bounded window
+//! of tasks ahead of the first unconsumed one ([`ORDER_WINDOW_PER_THREAD`]),
+//! so memory holds a bounded number of states. The first failing task
+//! cancels the rest (they stop at their next batch): a bad file is reported
+//! once, not N times; a panic anywhere in a task is one error too.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use std::sync::Arc;
 
@@ -217,12 +220,34 @@ pub fn scan_fold<S: Send>(
     Ok((states, report))
 }
 
+/// How many tasks per worker thread may run ahead of the first unfinished
+/// one: finished states wait for their turn in this window, so memory holds
+/// at most `ORDER_WINDOW_PER_THREAD × threads + 1` task states whatever the
+/// task count (a slow `.gz` first in a glob of thousands of files included).
+pub const ORDER_WINDOW_PER_THREAD: usize = 2;
+
+/// Finished states waiting for their predecessors, and who hands them on.
+struct Window<S> {
+    waiting: BTreeMap<usize, S>,
+    /// The index of the next state to hand to `consume`.
+    due: usize,
+    /// A worker is handing states to `consume` (outside the lock).
+    consuming: bool,
+    /// The first error `consume` returned.
+    error: Option<TabxError>,
+}
+
 /// Runs every task in parallel, folds each batch into a per-task state, and
 /// hands the finished states to `consume` in task order as they become ready.
 ///
-/// Workers take tasks in index order from a shared counter, so tasks finish
-/// roughly in order and only a few states wait for their turn: memory stays at
-/// a few states however many tasks (row groups, byte ranges) the input has.
+/// Workers take tasks in index order from a shared counter, and task `i`
+/// starts only once `i < due + ORDER_WINDOW_PER_THREAD × threads`, where `due`
+/// is the first state not yet consumed: memory stays at a bounded number of
+/// states however many tasks (row groups, byte ranges, files) the input has
+/// and however slow one of them is. (This bound, with in-order hand-over, is
+/// why the driver is not rayon's.) One worker at a time runs `consume`,
+/// outside the window's lock, so a slow merge does not stall the others'
+/// bookkeeping. A panic in a task or in `consume` becomes one error.
 pub fn scan_ordered<S: Send>(
     plan: &ScanPlan,
     init: impl Fn(usize) -> S + Sync,
@@ -235,16 +260,28 @@ pub fn scan_ordered<S: Send>(
     let ctx = TaskContext::new(options, &cancel, &done);
     let next_task = AtomicUsize::new(0);
     let tasks = plan.tasks();
-    // Finished states waiting for their predecessors, and the index due next.
-    let ready: Mutex<(BTreeMap<usize, S>, usize, Option<TabxError>)> = Mutex::new((BTreeMap::new(), 0, None));
+    let threads = options.thread_count().min(tasks.max(1));
+    let limit = ORDER_WINDOW_PER_THREAD * threads;
+    let window = Mutex::new(Window { waiting: BTreeMap::new(), due: 0, consuming: false, error: None });
+    let moved = Condvar::new();
     let mut reports: Vec<Option<TaskReport>> = Vec::new();
     let report_slots: Mutex<Vec<Option<TaskReport>>> = Mutex::new((0..tasks).map(|_| None).collect());
     let first_error: Mutex<Option<TabxError>> = Mutex::new(None);
     let consume = Mutex::new(&mut consume);
+    // Records a task's failure (the first real one wins) and stops the others.
+    let fail = |e: TabxError| {
+        cancel.store(true, Ordering::Relaxed);
+        if !matches!(&e, TabxError::Internal(m) if m == CANCELLED) {
+            locked(&first_error).get_or_insert(e);
+        }
+        // Wake the workers waiting for the window: they see the cancel and stop.
+        let _guard = locked(&window);
+        moved.notify_all();
+    };
     std::thread::scope(|scope| {
-        for worker in 0..options.thread_count().min(tasks.max(1)) {
-            let (ctx, next_task, ready, report_slots, first_error, consume) =
-                (&ctx, &next_task, &ready, &report_slots, &first_error, &consume);
+        for worker in 0..threads {
+            let (ctx, next_task, window, moved, report_slots, consume, fail) =
+                (&ctx, &next_task, &window, &moved, &report_slots, &consume, &fail);
             let (init, fold, cancel) = (&init, &fold, &cancel);
             std::thread::Builder::new()
                 .name(format!("tabx-scan-{worker}"))
@@ -254,44 +291,67 @@ pub fn scan_ordered<S: Send>(
                         if i >= tasks || ctx.cancelled() {
                             break;
                         }
-                        let mut state = init(i);
-                        match plan.run_task(i, ctx, &mut |batch| fold(&mut state, &batch)) {
-                            Ok(report) => report_slots.lock().expect("no panic while held")[i] = Some(report),
+                        {
+                            let mut w = locked(window);
+                            while i >= w.due + limit && !ctx.cancelled() {
+                                w = moved.wait(w).unwrap_or_else(PoisonError::into_inner);
+                            }
+                        }
+                        if ctx.cancelled() {
+                            break;
+                        }
+                        let task = || {
+                            let mut state = init(i);
+                            let report = plan.run_task(i, ctx, &mut |batch| fold(&mut state, &batch))?;
+                            Ok((state, report))
+                        };
+                        let state = match contain_panic(task, || format!("task {i} of the scan")) {
+                            Ok((state, report)) => {
+                                locked(report_slots)[i] = Some(report);
+                                state
+                            }
                             Err(e) => {
-                                cancel.store(true, Ordering::Relaxed);
-                                let mut first = first_error.lock().expect("no panic while held");
-                                if !matches!(&e, TabxError::Internal(m) if m == CANCELLED) {
-                                    first.get_or_insert(e);
-                                }
+                                fail(e);
                                 break;
                             }
+                        };
+                        let mut w = locked(window);
+                        w.waiting.insert(i, state);
+                        if w.consuming {
+                            continue; // the worker consuming will reach this state
                         }
-                        let mut guard = ready.lock().expect("no panic while held");
-                        let (waiting, due, error) = &mut *guard;
-                        waiting.insert(i, state);
-                        while let Some(state) = waiting.remove(due) {
-                            *due += 1;
-                            if error.is_none() {
-                                let mut consume = consume.lock().expect("no panic while held");
-                                if let Err(e) = (*consume)(state) {
-                                    *error = Some(e);
+                        w.consuming = true;
+                        loop {
+                            let due = w.due;
+                            let Some(state) = w.waiting.remove(&due) else { break };
+                            w.due += 1;
+                            moved.notify_all();
+                            let skip = w.error.is_some();
+                            drop(w);
+                            if !skip {
+                                let mut consume = locked(consume);
+                                let result = contain_panic(|| (*consume)(state), || "consuming a task's state".into());
+                                if let Err(e) = result {
+                                    locked(window).error.get_or_insert(e);
                                     cancel.store(true, Ordering::Relaxed);
+                                    moved.notify_all();
                                 }
                             }
+                            w = locked(window);
                         }
+                        w.consuming = false;
                     }
                 })
                 .expect("spawn scan worker");
         }
     });
-    if let Some(e) = first_error.into_inner().expect("workers joined") {
+    if let Some(e) = first_error.into_inner().unwrap_or_else(PoisonError::into_inner) {
         return Err(e);
     }
-    let (_, _, consume_error) = ready.into_inner().expect("workers joined");
-    if let Some(e) = consume_error {
+    if let Some(e) = window.into_inner().unwrap_or_else(PoisonError::into_inner).error {
         return Err(e);
     }
-    reports.extend(report_slots.into_inner().expect("workers joined"));
+    reports.extend(report_slots.into_inner().unwrap_or_else(PoisonError::into_inner));
     let reports: Vec<TaskReport> = reports.into_iter().flatten().collect();
     let mut report =
         ScanReport { files: plan.files().len(), bytes: done.load(Ordering::Relaxed), ..Default::default() };
@@ -316,4 +376,29 @@ pub fn scan_ordered<S: Send>(
         report.quarantine = Some(path.clone());
     }
     Ok(report)
+}
+
+/// Locks `m`, whatever a panicking holder left: every panic is turned into
+/// an error by [`contain_panic`], and the data under these locks stays whole.
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `f`, turning a panic into one error that names `what` was running:
+/// the one place where the driver contains the panics of the code it runs
+/// (the caller's `init`, `fold` and `consume`, and the CSV parser). Parquet
+/// decoders are contained closer, in `parquet.rs`, where a panic means a
+/// corrupt file.
+fn contain_panic<T>(f: impl FnOnce() -> Result<T>, what: impl FnOnce() -> String) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("no message");
+            Err(TabxError::Internal(format!("{} panicked: {message} (a bug: please report it)", what())))
+        }
+    }
 }

@@ -63,7 +63,9 @@ mod split;
 mod store;
 
 pub use csv::{RejectedRows, append_to_quarantine};
-pub use driver::{ScanReport, scan_fold, scan_merged, scan_ordered, scan_state, without_row_source};
+pub use driver::{
+    ORDER_WINDOW_PER_THREAD, ScanReport, scan_fold, scan_merged, scan_ordered, scan_state, without_row_source,
+};
 pub use options::{ColumnType, Format, OnError, ProgressFn, Shard, SourceOptions};
 pub use plan::ScanPlan;
 pub use split::{SplitConfig, SplitSpec, hash_bucket, partition_keys};

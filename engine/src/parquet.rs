@@ -7,8 +7,10 @@
 //! `ParquetObjectReader`; this path needs no async reader at all.)
 //!
 //! Robustness: parquet decoders can panic or allocate wildly on corrupt files
-//! (arrow-rs #10734: page sizes trusted before validation). Every decode runs
-//! under `catch_unwind`, so a panic becomes that file's `Parquet` error, and
+//! (arrow-rs #10734: page sizes trusted before validation). Every decoder
+//! step (footer, reader, each batch) runs under `catch_unwind`, so a panic
+//! becomes that file's `Parquet` error (the caller's code does not: a panic
+//! there is a bug, which the driver reports as one), and
 //! planning checks that every column chunk lies inside the file before any
 //! page is read. The reader API (parquet 59) has no page-size limit to set;
 //! the chunk check bounds what a lying footer can ask for by the file size.
@@ -157,7 +159,7 @@ pub(crate) fn run_task(
             }
             emit(batch)
         };
-        contained(file, || read_row_group(file, meta, rg, mask.clone(), ctx, &mut on_batch))?;
+        read_row_group(file, meta, rg, mask.clone(), ctx, &mut on_batch)?;
         ctx.progress(rgs[rg].compressed_size().max(0) as u64);
     }
     Ok(report)
@@ -204,13 +206,17 @@ fn decode<R: ChunkReader + 'static>(
     batch_size: usize,
     on_batch: &mut dyn FnMut(RecordBatch) -> Result<()>,
 ) -> Result<()> {
-    let batches = ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta.clone())
-        .with_row_groups(vec![rg])
-        .with_projection(mask)
-        .with_batch_size(batch_size)
-        .build()
-        .map_err(|e| parquet_error(file, e))?;
-    for batch in batches {
+    // Only the decoder runs contained: a panic in `on_batch` (the caller's
+    // code) is not a corrupt file, and the driver reports it as the bug it is.
+    let mut batches = contained(file, || {
+        ParquetRecordBatchReaderBuilder::new_with_metadata(reader, meta.clone())
+            .with_row_groups(vec![rg])
+            .with_projection(mask)
+            .with_batch_size(batch_size)
+            .build()
+            .map_err(|e| parquet_error(file, e))
+    })?;
+    while let Some(batch) = contained(file, || Ok(batches.next()))? {
         on_batch(batch.map_err(|e| parquet_error(file, e))?)?;
     }
     Ok(())

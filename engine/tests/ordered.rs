@@ -73,3 +73,71 @@ fn scan_merged_merges_every_task_in_task_order() {
     assert_eq!(tasks, (0..plan.tasks()).collect::<Vec<_>>());
     assert_eq!((rows, report.rows_read), (15002, 15002));
 }
+
+/// 120 one-row files, 4 threads, and a first task that stalls: the other
+/// workers may run only a bounded window ahead of it, so the states alive
+/// at once (initialised, not yet consumed) stay within the window.
+#[test]
+fn a_slow_first_task_holds_only_a_window_of_states() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let inputs: Vec<String> = (0..120).map(|i| common::write(dir.path(), &format!("f{i:03}.csv"), "x\n1\n")).collect();
+    let options = SourceOptions { threads: 4, ..Default::default() };
+    let plan = ScanPlan::try_new(&inputs, options).unwrap();
+    assert_eq!(plan.tasks(), 120);
+    let (live, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let mut consumed = 0;
+    scan_ordered(
+        &plan,
+        |task| {
+            let now = live.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            task
+        },
+        |task, _| {
+            if *task == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            Ok(())
+        },
+        |_| {
+            live.fetch_sub(1, Ordering::SeqCst);
+            consumed += 1;
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!(consumed, 120);
+    let bound = tabx_engine::ORDER_WINDOW_PER_THREAD * 4 + 1;
+    let most = most.load(Ordering::SeqCst);
+    assert!(most <= bound, "{most} states alive at once, bound {bound}");
+}
+
+/// A panic in the caller's fold or consumer is one error naming the task,
+/// not a poisoned lock, a second panic, or (for Parquet) a "corrupt file".
+#[test]
+fn a_panic_in_a_fold_or_consumer_is_one_error() {
+    for input in [common::taxi_csv(), common::taxi_parquet()] {
+        let options = SourceOptions { threads: 4, min_split_bytes: 1, ..Default::default() };
+        let plan = ScanPlan::try_new(std::slice::from_ref(&input), options).unwrap();
+        let err = scan_ordered(
+            &plan,
+            |task| task,
+            |task, _| if *task == plan.tasks() - 1 { panic!("fold bug") } else { Ok(()) },
+            |_| Ok(()),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("panicked") && err.contains("fold bug") && !err.contains("corrupt"), "{input}: {err}");
+        let last = plan.tasks() - 1;
+        let err = scan_ordered(
+            &plan,
+            |task| task,
+            |_, _| Ok(()),
+            |task| if task == last { panic!("merge bug") } else { Ok(()) },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("panicked") && err.contains("merge bug"), "{input}: {err}");
+    }
+}
