@@ -79,3 +79,31 @@ fn skip_and_quarantine_count_bad_rows_and_keep_them() {
     let stats = common::read_json(&dir.path().join("q.json"));
     assert_eq!(stats["datasets"][0]["num_examples"], 2);
 }
+
+/// 300 files under `ulimit -n 256` with `--on-error quarantine`: a task opens
+/// its part at its first bad row and closes it when it ends, so neither
+/// clean files (no part at all) nor bad ones (one part, closed) exhaust the
+/// descriptors. (Each task once held an open part until the scan's end.)
+#[test]
+fn quarantine_of_300_files_fits_in_256_descriptors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("clean")).unwrap();
+    std::fs::create_dir(d.join("dirty")).unwrap();
+    for i in 0..300 {
+        write(d, &format!("clean/f{i:03}.csv"), "a,b\n1,2\n");
+        write(d, &format!("dirty/f{i:03}.csv"), "a,b\n1,2\n3\n");
+    }
+    let tabx_bin = assert_cmd::cargo::cargo_bin("tabx");
+    for (folder, bad_rows) in [("clean", 0), ("dirty", 300)] {
+        let script = format!(
+            "ulimit -n 256 && exec '{}' stats {folder} --threads 4 --on-error quarantine={folder}.q.csv -o {folder}.json",
+            tabx_bin.display()
+        );
+        let out = std::process::Command::new("sh").arg("-c").arg(&script).current_dir(d).output().unwrap();
+        assert!(out.status.success(), "{folder}: {}", String::from_utf8_lossy(&out.stderr));
+        let quarantined = std::fs::read_to_string(d.join(format!("{folder}.q.csv"))).unwrap();
+        assert_eq!(quarantined.lines().count(), 1 + bad_rows, "{folder}");
+        assert!(quarantined.starts_with("a,b,_tabx_source,_tabx_reasons,_tabx_raw\n"), "{quarantined}");
+    }
+}

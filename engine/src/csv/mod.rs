@@ -193,7 +193,7 @@ impl<'a> CsvTask<'a> {
             .collect();
         let quarantine = match &opts.on_error {
             OnError::Quarantine(path) => {
-                let mut w = QuarantineWriter::create(path)?;
+                let mut w = QuarantineWriter::new(path);
                 w.set_header(&names);
                 Some(w)
             }

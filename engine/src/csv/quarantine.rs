@@ -1,9 +1,12 @@
 //! The quarantine file: bad rows with where they came from and why.
 //!
 //! Each task writes its own part (a temp file next to the target, so the final
-//! rename stays on one filesystem); at the end the parts are concatenated in
-//! task order under one header and renamed into place. So the file is the same
-//! however the tasks were scheduled, and is either whole or absent.
+//! rename stays on one filesystem), created at the task's first bad row and
+//! closed when the task ends (a glob of thousands of clean files opens none,
+//! and a scan never holds more than one part open per worker); at the end the
+//! parts are reopened and concatenated in task order under one header and
+//! renamed into place. So the file is the same however the tasks were
+//! scheduled, and is either whole or absent.
 //!
 //! Columns: the CSV header of the first part, then `_tabx_source` (`file:line`),
 //! `_tabx_reasons` and `_tabx_raw`. A row whose field count matches its file's
@@ -29,18 +32,19 @@ use crate::options::SourceOptions;
 
 const META_COLUMNS: [&str; 3] = ["_tabx_source", "_tabx_reasons", "_tabx_raw"];
 
-/// One task's bad rows, as written so far.
+/// One task's bad rows: a closed temp file (deleted when dropped), none when
+/// the task had no bad row, and the header of the file it read.
 #[derive(Debug)]
 pub(crate) struct QuarantinePart {
-    file: tempfile::NamedTempFile,
+    file: Option<tempfile::TempPath>,
     header: Option<Vec<String>>,
 }
 
-/// Writes one task's part.
+/// Writes one task's part, opening it at the first bad row.
 pub(crate) struct QuarantineWriter {
-    writer: csv::Writer<BufWriter<tempfile::NamedTempFile>>,
+    writer: Option<csv::Writer<BufWriter<tempfile::NamedTempFile>>>,
     header: Option<Vec<String>>,
-    target: String,
+    target: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for QuarantineWriter {
@@ -64,11 +68,9 @@ fn temp_in(target: &Path) -> Result<tempfile::NamedTempFile> {
 }
 
 impl QuarantineWriter {
-    pub(crate) fn create(target: &Path) -> Result<Self> {
-        let file = temp_in(target)?;
-        // Flexible: a part row holds its fields only when they were placed.
-        let writer = csv::WriterBuilder::new().flexible(true).from_writer(BufWriter::new(file));
-        Ok(QuarantineWriter { writer, header: None, target: target.display().to_string() })
+    /// A writer for a part of `target`; no file is created before [`write`](Self::write).
+    pub(crate) fn new(target: &Path) -> Self {
+        QuarantineWriter { writer: None, header: None, target: target.to_path_buf() }
     }
 
     /// The header of the file this task reads.
@@ -82,23 +84,37 @@ impl QuarantineWriter {
         if let Some(f) = fields {
             record.extend(f);
         }
-        self.writer.write_record(&record).map_err(|e| self.error(e))
+        let writer = match &mut self.writer {
+            Some(writer) => writer,
+            None => {
+                let file = temp_in(&self.target)?;
+                // Flexible: a part row holds its fields only when they were placed.
+                self.writer.insert(csv::WriterBuilder::new().flexible(true).from_writer(BufWriter::new(file)))
+            }
+        };
+        writer.write_record(&record).map_err(|e| quarantine_error(&self.target, e))
     }
 
-    fn error(&self, e: impl std::fmt::Display) -> TabxError {
-        TabxError::io(&self.target, std::io::Error::other(format!("writing quarantine: {e}")))
-    }
-
+    /// The task's part, its file flushed and closed.
     pub(crate) fn finish(self) -> Result<QuarantinePart> {
-        let target = self.target.clone();
-        let file = self
-            .writer
-            .into_inner()
-            .map_err(|e| TabxError::io(&target, std::io::Error::other(e.to_string())))?
-            .into_inner()
-            .map_err(|e| TabxError::io(&target, e.into_error()))?;
+        let target = &self.target;
+        let file = match self.writer {
+            None => None,
+            Some(writer) => {
+                let file = writer
+                    .into_inner()
+                    .map_err(|e| quarantine_error(target, e))?
+                    .into_inner()
+                    .map_err(|e| TabxError::io(target, e.into_error()))?;
+                Some(file.into_temp_path())
+            }
+        };
         Ok(QuarantinePart { file, header: self.header })
     }
+}
+
+fn quarantine_error(target: &Path, e: impl std::fmt::Display) -> TabxError {
+    TabxError::io(target, std::io::Error::other(format!("writing quarantine: {e}")))
 }
 
 /// Concatenates `parts` (in task order) into `target`, atomically.
@@ -112,7 +128,8 @@ pub(crate) fn merge_parts(target: &Path, parts: Vec<QuarantinePart>) -> Result<(
     writer.write_record(&names).map_err(io)?;
     for part in parts {
         let same_header = part.header.as_ref() == Some(&header);
-        let file = File::open(part.file.path()).map_err(|e| TabxError::io(part.file.path(), e))?;
+        let Some(path) = &part.file else { continue };
+        let file = File::open(path).map_err(|e| TabxError::io(path, e))?;
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(file);
         let mut rec = csv::ByteRecord::new();
         while reader.read_byte_record(&mut rec).map_err(io)? {
@@ -146,9 +163,10 @@ pub struct RejectedRows {
 }
 
 impl RejectedRows {
-    /// A part for the quarantine file `target`.
+    /// A part for the quarantine file `target`; its temp file is created at
+    /// the first row written and closed by [`append_to_quarantine`].
     pub fn create(target: &Path) -> Result<Self> {
-        Ok(RejectedRows { part: QuarantineWriter::create(target)? })
+        Ok(RejectedRows { part: QuarantineWriter::new(target) })
     }
 
     /// Row `row` of `batch`, with why it was rejected: its cells as Arrow
@@ -194,7 +212,7 @@ pub fn append_to_quarantine(target: &Path, parts: Vec<RejectedRows>) -> Result<(
     }
     let io = |e: csv::Error| TabxError::io(target, std::io::Error::other(format!("reading quarantine: {e}")));
     // The rows already there, back in part form (source, reasons, raw, fields…).
-    let mut existing = QuarantineWriter::create(target)?;
+    let mut existing = QuarantineWriter::new(target);
     if target.exists() {
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(target).map_err(io)?;
         let header = reader.headers().map_err(io)?.clone();
@@ -224,13 +242,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("q.csv");
         let header = vec!["a".to_string(), "b".to_string()];
-        let mut w1 = QuarantineWriter::create(&target).unwrap();
+        let mut w1 = QuarantineWriter::new(&target);
         w1.set_header(&header);
         w1.write("f.csv:3", "column b: value does not parse as INT", b"1,x", Some(vec![b"1", b"x"])).unwrap();
-        let mut w2 = QuarantineWriter::create(&target).unwrap();
+        let mut w2 = QuarantineWriter::new(&target);
         w2.set_header(&header);
         w2.write("f.csv:9", "expected 2 fields, found 3", b"1,2,3", None).unwrap();
-        let mut w3 = QuarantineWriter::create(&target).unwrap();
+        let mut w3 = QuarantineWriter::new(&target);
         w3.set_header(&["z".to_string()]);
         w3.write("g.csv:2", "bad", b"q", Some(vec![b"q"])).unwrap();
         let parts = vec![w1.finish().unwrap(), w2.finish().unwrap(), w3.finish().unwrap()];
