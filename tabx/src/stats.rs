@@ -60,6 +60,9 @@ pub fn compute_stats_with(
         columns.extend(options.slices.iter().flat_map(|s| s.columns()).map(str::to_string));
         columns.extend(options.weight_column.iter().cloned());
         columns.extend(predicates.columns());
+        // The other columns' `--schema` types reject rows; checking them again
+        // rejects the same rows, so each row is accepted or rejected once.
+        columns.extend(rescan_source.column_types.keys().filter(|c| report.column_types.contains_key(*c)).cloned());
         columns.sort_unstable();
         columns.dedup();
         rescan_source.projection = Some(columns);
