@@ -92,11 +92,12 @@ fn scan_into_accumulator(
     predicates: &Predicates,
 ) -> Result<(StatsAccumulator, ScanReport)> {
     let empty = StatsAccumulator::try_new(options.clone())?;
+    let shard = plan.options().shard.map_or(0, |s| s.index);
     // States arrive in task order and are merged at once: memory holds a few
     // task states, not one per row group or byte range.
     let (merged, report) = scan_merged(
         plan,
-        |task| empty.clone().for_partition(task),
+        |task| empty.clone().for_partition(shard, task),
         |state, batch| state.update(&*predicates.annotate(batch)?),
         |merged, state| merged.merge(&state),
     )?;

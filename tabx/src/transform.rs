@@ -48,10 +48,11 @@ pub fn fit(spec: &TransformSpec, inputs: &[String], mut source: SourceOptions) -
     let on_error = source.on_error.clone();
     // Invalid rows come back here, to be located and handled per on_error.
     let empty = FitState::try_new(spec, InvalidRows::Skip)?;
+    let shard = source.shard.map_or(0, |s| s.index);
     let plan = ScanPlan::try_new(inputs, source)?;
     let (merged, report) = scan_merged(
         &plan,
-        |_| (empty.empty_like(), Rejects::default()),
+        |task| (empty.empty_like().for_partition(shard, task), Rejects::default()),
         |(state, rejects), batch| rejects.record(batch, &state.update_rows(batch)?, &on_error),
         |(merged, all), (state, rejects)| {
             all.merge(rejects);
@@ -103,6 +104,7 @@ pub fn apply(
 ) -> Result<ApplyRun> {
     source.row_source = true;
     let on_error = source.on_error.clone();
+    let shard = source.shard.map_or(0, |s| s.index);
     let plan = ScanPlan::try_new(inputs, source)?;
     // The fitted transform fixes every output type: workers encode, the file streams out.
     let mut sink = TypedSink::create(output, transformer.output_schema())?;
@@ -117,7 +119,7 @@ pub fn apply(
             encoded: encoders.encoder(),
             invalid: InvalidCounts::default(),
             rejects: Rejects::default(),
-            stats: empty_stats.clone().map(|s| s.for_partition(index)),
+            stats: empty_stats.clone().map(|s| s.for_partition(shard, index)),
         },
         |task, batch| {
             let applied = task.rejects.transform(transformer, batch, &on_error, &mut task.invalid)?;

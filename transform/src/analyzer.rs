@@ -119,6 +119,11 @@ impl QuantilesState {
     pub fn sketch(&self) -> &KllSketch {
         &self.sketch
     }
+
+    /// Draws the sketch's coins from `seed` (one per partition and output).
+    pub fn reseed(&mut self, seed: u64) {
+        self.sketch.reseed(seed);
+    }
 }
 
 impl Mergeable for QuantilesState {

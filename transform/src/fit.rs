@@ -83,6 +83,22 @@ impl FitState {
         Self::try_new(&self.spec, self.on_invalid).expect("the spec was built once already")
     }
 
+    /// The same empty state whose quantile sketches draw their coins from
+    /// partition `task` of shard `shard` (mixed with each output's name), so
+    /// that no two partitions of a sharded fit share coins.
+    pub fn for_partition(mut self, shard: usize, task: usize) -> Self {
+        let seed = tabx_core::partition_seed(shard, task);
+        for (output, states) in self.spec.outputs.iter().zip(&mut self.states) {
+            for (i, state) in states.iter_mut().enumerate() {
+                if let AnalyzerState::Quantiles(q) = state {
+                    let key = format!("{}#{i}", output.name);
+                    q.reseed(seed ^ tabx_core::hash64(key.as_bytes()));
+                }
+            }
+        }
+        self
+    }
+
     /// The spec being fitted.
     pub fn spec(&self) -> &TransformSpec {
         &self.spec
@@ -413,6 +429,21 @@ mod tests {
             "outputs:\n  - {name: z, op: scale_to_z_score, inputs: [x]}\n  - {name: b, op: bucketize, inputs: [x], num_buckets: 2}\n  - {name: f, op: fill_missing, inputs: [s], strategy: most_frequent}\npassthrough: [s]\n",
         )
         .unwrap()
+    }
+
+    /// The quantile sketches of task 0 of two shards draw different coins
+    /// (all once used seed 0); the same partition, the same coins.
+    #[test]
+    fn partitions_of_different_shards_draw_different_coins() {
+        let xs: Vec<Option<f64>> = (0..20_000).map(|i| Some(f64::from(i % 997))).collect();
+        let data = batch(xs.clone(), vec![Some("a"); xs.len()]);
+        let bytes = |shard, task| {
+            let mut state = FitState::try_new(&spec(), InvalidRows::Fail).unwrap().for_partition(shard, task);
+            state.update(&data).unwrap();
+            state.encode().unwrap()
+        };
+        assert_eq!(bytes(3, 1), bytes(3, 1));
+        assert_ne!(bytes(0, 0), bytes(1, 0));
     }
 
     #[test]

@@ -19,6 +19,18 @@ pub fn hash64(bytes: &[u8]) -> u64 {
     xxh3_64(bytes)
 }
 
+/// The seed of one partition's sketches: partition `task` of shard `shard`.
+/// Distinct for every (shard, task) of a run, so that no two partitions of a
+/// sharded scan draw the same coins (which would correlate their sketches'
+/// errors instead of letting them cancel when merged); the same for the same
+/// partition on every run. Mix in the user's seed and the column's name.
+pub fn partition_seed(shard: usize, task: usize) -> u64 {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&(shard as u64).to_le_bytes());
+    key[8..].copy_from_slice(&(task as u64).to_le_bytes());
+    hash64(&key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,12 @@ impl KllSketch {
         Self::new(k, seed)
     }
 
+    /// Draws the coins of the compactions to come from `seed` (one seed per
+    /// partition of a scan: `partition_seed`).
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = SplitMix64::new(seed);
+    }
+
     /// Adds one value; NaN is ignored, ±inf are ordinary values.
     #[inline]
     pub fn update(&mut self, x: f64) {
@@ -499,6 +505,28 @@ mod tests {
         assert_eq!(merged.count(), 400_000);
         let err = max_rank_error(&merged, &sorted(&xs));
         assert!(err <= merged.normalized_rank_error(), "rank error {err}");
+    }
+
+    /// 64 shards of a sharded scan, each its partition's seed
+    /// (`partition_seed(shard, 0)`, as the statistics and transform fits seed
+    /// task 0 of every pod), merged: still within the stated rank bound.
+    #[test]
+    fn sixty_four_shards_merged_within_bound() {
+        let mut rng = StdRng::seed_from_u64(6);
+        let xs: Vec<f64> = (0..640_000).map(|_| rng.random::<f64>().powi(3)).collect();
+        let mut merged = KllSketch::with_epsilon(0.01, 0);
+        for (shard, part) in xs.chunks(10_000).enumerate() {
+            let mut s = KllSketch::with_epsilon(0.01, crate::partition_seed(shard, 0));
+            s.update_slice(part);
+            merged.merge(&s);
+        }
+        assert_eq!(merged.count(), 640_000);
+        let err = max_rank_error(&merged, &sorted(&xs));
+        assert!(err <= merged.normalized_rank_error(), "rank error {err}");
+        // Distinct coins for every (shard, task) pair.
+        let seeds: std::collections::HashSet<u64> =
+            (0..64).flat_map(|s| (0..64).map(move |t| crate::partition_seed(s, t))).collect();
+        assert_eq!(seeds.len(), 64 * 64);
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod sort;
 
 pub use exact_sum::ExactSum;
 pub use frequent::FrequentItems;
-pub use hash::hash64;
+pub use hash::{hash64, partition_seed};
 pub use hll::HyperLogLog;
 pub use kll::KllSketch;
 pub use moments::{add_square, mean_variance};

@@ -80,9 +80,10 @@ impl StatsAccumulator {
         })
     }
 
-    /// The same accumulator whose sketches draw from partition `index`'s seed.
-    pub fn for_partition(mut self, index: usize) -> Self {
-        self.partition_seed = tabx_core::hash64(&(index as u64).to_le_bytes());
+    /// The same accumulator whose sketches draw from the seed of partition
+    /// `task` of shard `shard` ([`tabx_core::partition_seed`]; shard 0 when unsharded).
+    pub fn for_partition(mut self, shard: usize, task: usize) -> Self {
+        self.partition_seed = tabx_core::partition_seed(shard, task);
         self
     }
 
@@ -208,4 +209,33 @@ fn missing_column(role: &str, name: &str, batch: &RecordBatch) -> TabxError {
     let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
     TabxError::config(format!("{role} column `{name}` is not in the data"))
         .with_hint(format!("columns are: {}", names.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::Float64Array;
+
+    use super::*;
+
+    /// Task 0 of shard 0 and task 0 of shard 1 draw different coins (they
+    /// once drew the same, whatever the shard); the same partition draws the
+    /// same coins on every run.
+    #[test]
+    fn partitions_of_different_shards_draw_different_coins() {
+        let batch = RecordBatch::try_from_iter([(
+            "x",
+            Arc::new(Float64Array::from_iter_values((0..50_000).map(|i| f64::from(i % 997)))) as _,
+        )])
+        .unwrap();
+        let bytes = |shard, task| {
+            let mut acc = StatsAccumulator::try_new(StatsOptions::default()).unwrap().for_partition(shard, task);
+            acc.update(&batch).unwrap();
+            acc.to_bytes().unwrap()
+        };
+        assert_eq!(bytes(1, 0), bytes(1, 0));
+        assert_ne!(bytes(0, 0), bytes(1, 0));
+        assert_ne!(bytes(0, 1), bytes(1, 0));
+    }
 }
