@@ -9,7 +9,7 @@ use crate::StatsAccumulator;
 use crate::statistics::DatasetFeatureStatisticsList;
 
 /// Bumped whenever the encoded state changes shape.
-pub const PARTIAL_FORMAT_VERSION: u32 = 1;
+pub const PARTIAL_FORMAT_VERSION: u32 = 2;
 
 impl PartialState for StatsAccumulator {
     const KIND: &'static str = "stats";

@@ -5,7 +5,7 @@
 //! `dropna()`, `.mean()`, `.std(ddof=0)`, `.min()`, `.max()`, `(v == 0).sum()`;
 //! string columns: `value_counts()`, `str.len().mean()`).
 
-use tabx_schema::FeatureType;
+use tabx_schema::{FeatureType, HistogramType};
 use tabx_tests::{assert_close, feature, stats_of, taxi_file};
 
 /// (column, type, non-missing, missing, mean, std_dev (ddof 0), min, max, zeros), from pandas.
@@ -101,16 +101,47 @@ fn csv_string_statistics_match_pandas() {
     assert_close(company.avg_length, 25.51186371932671, 1e-12);
 }
 
+/// Every numeric column's deciles, TFDV's definition: the value at 0-based
+/// position ⌊q·n⌋ of the sorted non-missing values. From numpy 2.4.6 and
+/// pandas 3.1.1: `x = np.sort(d[c].dropna().to_numpy()); x[int(np.floor(q * len(x)))]`.
+#[rustfmt::skip]
+const DECILES: &[(&str, [f64; 9])] = &[
+    ("pickup_community_area", [6.0, 8.0, 8.0, 8.0, 8.0, 28.0, 32.0, 32.0, 35.0]),
+    ("fare", [4.84, 5.45, 6.25, 7.05, 7.85, 9.25, 11.05, 14.85, 27.9]),
+    ("trip_start_month", [2.0, 3.0, 4.0, 5.0, 7.0, 8.0, 9.0, 10.0, 11.0]),
+    ("trip_start_hour", [2.0, 8.0, 10.0, 13.0, 15.0, 17.0, 18.0, 20.0, 22.0]),
+    ("trip_start_day", [1.0, 2.0, 3.0, 4.0, 4.0, 5.0, 6.0, 6.0, 7.0]),
+    ("trip_start_timestamp", [1369261800.0, 1380139200.0, 1389471300.0, 1398479400.0, 1407259800.0, 1416521700.0, 1426446900.0, 1436203800.0, 1446327000.0]),
+    ("pickup_latitude", [41.877406123, 41.880994471, 41.884987192, 41.892042136, 41.892507781, 41.899602111, 41.905857769, 41.934659157, 41.96581197]),
+    ("pickup_longitude", [-87.699155343, -87.6572332, -87.651310877, -87.642648998, -87.633308037, -87.632746489, -87.628874157, -87.625192142, -87.620992913]),
+    ("dropoff_latitude", [41.874005383, 41.880994471, 41.884987192, 41.892042136, 41.89321636, 41.899602111, 41.908378669, 41.93057857, 41.957903897]),
+    ("dropoff_longitude", [-87.687515515, -87.66351755, -87.655878786, -87.642808466, -87.634156093, -87.632746489, -87.628874157, -87.625192142, -87.620762865]),
+    ("trip_miles", [0.0, 0.0, 0.1, 0.6, 1.0, 1.4, 2.0, 3.3, 7.4]),
+    ("pickup_census_tract", [17031081401.0, 17031081401.0, 17031081401.0, 17031081401.0, 17031081401.0, 17031081401.0, 17031081401.0, 17031081401.0, 17031081401.0]),
+    ("dropoff_census_tract", [17031071200.0, 17031081201.0, 17031081403.0, 17031081700.0, 17031241500.0, 17031320100.0, 17031330100.0, 17031839100.0, 17031839100.0]),
+    ("trip_seconds", [180.0, 300.0, 360.0, 480.0, 540.0, 660.0, 840.0, 1080.0, 1560.0]),
+    ("dropoff_community_area", [6.0, 8.0, 8.0, 8.0, 12.0, 28.0, 32.0, 32.0, 33.0]),
+    ("tips", [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.11]),
+];
+
+/// Every column of the sample has at most `ExactValues::MAX_DISTINCT` distinct
+/// values (trip_start_timestamp has the most, 13,789), so the median and the
+/// QUANTILES histogram's edges are exact: equal to numpy's, not just within
+/// the sketch's rank bound (`dropoff_community_area`'s median 12 sits at rank
+/// 0.5001, and the sketch once said 13).
 #[test]
-fn median_is_within_the_sketch_bound_of_pandas() {
-    // pandas .median(): fare 7.85, trip_seconds 540, dropoff_census_tract 17031241500.
-    // Below ~k values the sketch is exact, but TFDV's median is a lower quantile
-    // (an element of the data), so compare with a rank tolerance via the value.
+fn medians_and_deciles_are_exact() {
     let stats = stats_of(&taxi_file("data.csv"), 0);
-    let fare = feature(&stats, "fare").num_stats.as_ref().unwrap();
-    assert!((fare.median - 7.85).abs() <= 0.3, "fare median {}", fare.median);
-    let seconds = feature(&stats, "trip_seconds").num_stats.as_ref().unwrap();
-    assert!((seconds.median - 540.0).abs() <= 30.0, "trip_seconds median {}", seconds.median);
+    for (name, deciles) in DECILES {
+        let f = feature(&stats, name);
+        let numeric = f.num_stats.as_ref().unwrap();
+        assert_eq!(numeric.median, deciles[4], "{name} median");
+        let quantiles = numeric.histograms.iter().find(|h| h.histogram_type == HistogramType::Quantiles).unwrap();
+        let edges: Vec<f64> = quantiles.buckets[1..].iter().map(|b| b.low_value).collect();
+        assert_eq!(edges, deciles, "{name} deciles");
+        let how = f.custom_stats.iter().find(|c| c.name == "tabx_quantiles").and_then(|c| c.str.clone());
+        assert!(how.as_deref().is_some_and(|h| h.starts_with("exact: ")), "{name}: {how:?}");
+    }
 }
 
 #[test]

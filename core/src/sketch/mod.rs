@@ -5,10 +5,12 @@
 //! | --- | --- | --- |
 //! | [`ExactSum`] | sum of f64 | none: correctly rounded, order-independent |
 //! | [`KllSketch`] | quantiles, ranks, CDF | normalised rank error, [`KllSketch::normalized_rank_error`] |
+//! | [`ExactValues`] | quantiles, ranks, CDF ([`Quantiles`], as the sketch) | none, up to [`ExactValues::MAX_DISTINCT`] distinct values |
 //! | [`HyperLogLog`] | distinct count | relative standard error 1.04/√m |
 //! | [`FrequentItems`] | counts, top-k, distinct | exact up to a cap, then Misra–Gries bound |
 
 mod exact_sum;
+mod exact_values;
 mod frequent;
 mod hash;
 mod hll;
@@ -18,6 +20,7 @@ mod rng;
 mod sort;
 
 pub use exact_sum::ExactSum;
+pub use exact_values::{ExactValues, Quantiles};
 pub use frequent::FrequentItems;
 pub use hash::{hash64, partition_seed};
 pub use hll::HyperLogLog;

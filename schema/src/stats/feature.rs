@@ -248,6 +248,15 @@ impl FeatureState {
                 stats.common_stats = common;
                 out.num_stats = Some(stats);
                 out.custom_stats.push(CustomStatistic::number("tabx_quantiles_rank_error", s.rank_error()));
+                let how = match s.exact_distinct() {
+                    Some(n) => format!("exact: {n} distinct values counted"),
+                    None => format!(
+                        "KLL sketch: more than {} distinct values, rank error {}",
+                        tabx_core::ExactValues::MAX_DISTINCT,
+                        s.rank_error()
+                    ),
+                };
+                out.custom_stats.push(CustomStatistic::text("tabx_quantiles", &how));
                 if stats_weighted(&out) {
                     out.custom_stats.push(CustomStatistic::text(
                         "tabx_weighted_median",

@@ -1,18 +1,20 @@
-//! Histograms of numeric features, read off the quantile sketch.
+//! Histograms of numeric features, read off the column's quantiles: exact
+//! value counts while the column has few distinct values
+//! (`tabx_core::ExactValues`), else the quantile sketch.
 //!
 //! TFDV does the same: its STANDARD histogram is interpolated from quantiles,
 //! not counted per bin, and its QUANTILES histogram re-bins the quantile sketch.
-//! Bucket counts are therefore estimates within the sketch's rank error (times the
-//! count); the artifact states that error in `custom_stats`.
+//! From a sketch, bucket counts are estimates within its rank error (times the
+//! count); the artifact states that error in `custom_stats` (0 when exact).
 
-use tabx_core::KllSketch;
+use tabx_core::Quantiles;
 
 use crate::statistics::{Bucket, Histogram, HistogramType};
 
 /// Equal-width buckets between the finite min and max. Infinite values get
 /// buckets of their own at either end (`[-inf, -inf]`, `[inf, inf]`) with exact counts.
 pub fn standard_histogram(
-    sketch: &KllSketch,
+    sketch: &dyn Quantiles,
     count: f64,
     (neg_inf, pos_inf): (u64, u64),
     num_nan: u64,
@@ -66,7 +68,7 @@ pub fn standard_histogram(
 /// Quantiles as TFDV defines them: the q-quantile of n sorted values is the one at
 /// 0-based position floor(q·n) (so the median of 1, 1, 2, 3, 4, 5 is 3, as in
 /// TFDV's `test_single_feature`). The sketch answers rank ceil(q·n), 1-based.
-pub fn tfdv_quantiles(sketch: &KllSketch, qs: &[f64]) -> Vec<f64> {
+pub fn tfdv_quantiles(sketch: &dyn Quantiles, qs: &[f64]) -> Vec<f64> {
     let n = sketch.count() as f64;
     if n == 0.0 {
         return vec![0.0; qs.len()];
@@ -76,7 +78,7 @@ pub fn tfdv_quantiles(sketch: &KllSketch, qs: &[f64]) -> Vec<f64> {
 }
 
 /// Equal-count buckets whose edges are the TFDV quantiles at i / num_buckets.
-pub fn quantiles_histogram(sketch: &KllSketch, count: f64, num_nan: u64, num_buckets: usize) -> Histogram {
+pub fn quantiles_histogram(sketch: &dyn Quantiles, count: f64, num_nan: u64, num_buckets: usize) -> Histogram {
     let mut buckets = Vec::new();
     if count > 0.0 {
         let ranks: Vec<f64> = (0..=num_buckets).map(|i| i as f64 / num_buckets as f64).collect();
@@ -114,6 +116,8 @@ fn bucket(low_value: f64, high_value: f64, sample_count: f64) -> Bucket {
 
 #[cfg(test)]
 mod tests {
+    use tabx_core::KllSketch;
+
     use super::*;
 
     fn sketch_of(xs: &[f64]) -> KllSketch {

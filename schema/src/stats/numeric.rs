@@ -4,13 +4,16 @@
 //! Counts, min, max and zeros are exact. Mean and std_dev come from exact sums of
 //! x and x² ([`ExactSum`]), so they are bit-identical however the rows were split
 //! across threads or pods; a Welford merge would depend on the merge order.
-//! Median and histograms come from a seeded KLL sketch (Karnin, Lang, Liberty
-//! 2016) whose rank error is written into the artifact.
+//! Median and histograms are exact while the column has at most
+//! `ExactValues::MAX_DISTINCT` distinct values (counted per value), else they
+//! come from a seeded KLL sketch (Karnin, Lang, Liberty 2016) whose rank error
+//! is written into the artifact. Which one is a function of the data, not of
+//! how it was split.
 
 use arrow::array::Float64Array;
 use serde::{Deserialize, Serialize};
 
-use tabx_core::{ExactSum, KllSketch, Mergeable, sort_f64};
+use tabx_core::{ExactSum, ExactValues, KllSketch, Mergeable, Quantiles, sort_f64};
 
 use super::histogram::{quantiles_histogram, standard_histogram, tfdv_quantiles};
 use crate::statistics::{NumericStatistics, WeightedNumericStatistics};
@@ -48,6 +51,8 @@ pub struct NumericState {
     sum: ExactSum,
     sum_sq: ExactSum,
     sketch: KllSketch,
+    /// Counts per distinct value; `None` once past `ExactValues::MAX_DISTINCT`.
+    exact: Option<ExactValues>,
     weighted: Option<WeightedMoments>,
 }
 
@@ -71,6 +76,7 @@ impl NumericState {
             sum: ExactSum::default(),
             sum_sq: ExactSum::default(),
             sketch: KllSketch::with_epsilon(epsilon, seed),
+            exact: Some(ExactValues::default()),
             weighted: None,
         }
     }
@@ -117,6 +123,11 @@ impl NumericState {
         // the sums below do not depend on the order.
         sort_f64(scratch, keys);
         self.sketch.update_slice(scratch);
+        if let Some(exact) = &mut self.exact
+            && !exact.add_sorted(scratch)
+        {
+            self.exact = None;
+        }
         // Exact squares: x² = p + e with e = fma(x, x, −p) (Dekker 1971), so Σx²
         // is exact too and the variance below loses nothing to rounding.
         errors.clear();
@@ -131,9 +142,23 @@ impl NumericState {
         self.sum_sq.add_slice(errors);
     }
 
-    /// The normalised rank error of the median and histograms.
+    /// What the median and histograms are read from: the exact counts while
+    /// they last, else the sketch.
+    fn quantiles(&self) -> &dyn Quantiles {
+        match &self.exact {
+            Some(exact) => exact,
+            None => &self.sketch,
+        }
+    }
+
+    /// The normalised rank error of the median and histograms (0 when exact).
     pub fn rank_error(&self) -> f64 {
-        self.sketch.normalized_rank_error()
+        self.quantiles().rank_error()
+    }
+
+    /// Distinct values, when the median and histograms are exact.
+    pub fn exact_distinct(&self) -> Option<usize> {
+        self.exact.as_ref().map(ExactValues::distinct)
     }
 
     /// Builds `NumericStatistics` (without `common_stats`, which the caller fills).
@@ -146,14 +171,14 @@ impl NumericState {
             num_zeros: self.num_zeros,
             min: self.min.unwrap_or(0.0),
             max: self.max.unwrap_or(0.0),
-            median: tfdv_quantiles(&self.sketch, &[0.5])[0],
+            median: tfdv_quantiles(self.quantiles(), &[0.5])[0],
             ..Default::default()
         };
         if self.count > 0 || self.num_nan > 0 {
             let infinities = (self.num_neg_inf, self.num_pos_inf);
             stats.histograms = vec![
-                standard_histogram(&self.sketch, n, infinities, self.num_nan, num_buckets),
-                quantiles_histogram(&self.sketch, n, self.num_nan, num_quantile_buckets),
+                standard_histogram(self.quantiles(), n, infinities, self.num_nan, num_buckets),
+                quantiles_histogram(self.quantiles(), n, self.num_nan, num_quantile_buckets),
             ];
         }
         if let Some(w) = &self.weighted {
@@ -201,6 +226,10 @@ impl Mergeable for NumericState {
         self.sum.merge(&other.sum);
         self.sum_sq.merge(&other.sum_sq);
         self.sketch.merge(&other.sketch);
+        self.exact = match (self.exact.take(), &other.exact) {
+            (Some(mut mine), Some(theirs)) => mine.merge(theirs).then_some(mine),
+            _ => None,
+        };
         match (&mut self.weighted, &other.weighted) {
             (Some(a), Some(b)) => {
                 a.sum_w.merge(&b.sum_w);
