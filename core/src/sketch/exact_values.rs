@@ -193,7 +193,7 @@ mod tests {
     #[test]
     fn merges_and_gives_up_past_the_cap() {
         let (a, b) = (exact(&[1.0, 2.0, 2.0]), exact(&[2.0, 3.0]));
-        let mut m = a.clone();
+        let mut m = a;
         assert!(m.merge(&b));
         assert_eq!(m, exact(&[1.0, 2.0, 2.0, 2.0, 3.0]));
         let many: Vec<f64> = (0..=ExactValues::MAX_DISTINCT).map(|i| i as f64).collect();
