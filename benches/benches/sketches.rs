@@ -11,7 +11,7 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
-use tabx_core::{ExactSum, FrequentItems, HyperLogLog, KllSketch, Mergeable, hash64};
+use tabx_core::{ExactSum, ExactValues, FrequentItems, HyperLogLog, KllSketch, Mergeable, hash64, sort_f64};
 use tabx_datasets::TaxiGenerator;
 
 const SEED: u64 = 1;
@@ -96,6 +96,36 @@ fn bench_kll(c: &mut Criterion, inp: &Inputs) {
     g.finish();
 }
 
+/// Exact value counts beside the KLL sketch, as `tabx stats` runs them on a
+/// numeric column: per 8,192-value batch, sorted (the sketch sorts too), then
+/// counted. `fare` has a few thousand distinct values (under the cap).
+fn bench_exact_values(c: &mut Criterion, inp: &Inputs) {
+    let mut g = c.benchmark_group("exact_values");
+    g.throughput(Throughput::Elements(inp.fare.len() as u64));
+    let mut sorted: Vec<Vec<f64>> = inp.fare.chunks(8192).map(<[f64]>::to_vec).collect();
+    let mut keys = Vec::new();
+    sorted.iter_mut().for_each(|batch| sort_f64(batch, &mut keys));
+    g.bench_function("add_sorted/fare", |b| {
+        b.iter(|| {
+            let mut s = ExactValues::default();
+            for batch in black_box(&sorted) {
+                assert!(s.add_sorted(batch));
+            }
+            s
+        })
+    });
+    g.bench_function("kll_update_slice/fare_sorted_batches", |b| {
+        b.iter(|| {
+            let mut s = KllSketch::default();
+            for batch in black_box(&sorted) {
+                s.update_slice(batch);
+            }
+            s
+        })
+    });
+    g.finish();
+}
+
 fn bench_hll(c: &mut Criterion, inp: &Inputs) {
     let mut g = c.benchmark_group("hll");
     g.throughput(Throughput::Elements(inp.timestamp.len() as u64));
@@ -174,6 +204,7 @@ fn sketches(c: &mut Criterion) {
     let inp = inputs();
     bench_exact_sum(c, &inp);
     bench_kll(c, &inp);
+    bench_exact_values(c, &inp);
     bench_hll(c, &inp);
     bench_frequent(c, &inp);
 }

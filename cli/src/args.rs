@@ -240,6 +240,10 @@ pub struct ReadArgs {
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Cut local CSV files into byte ranges of at most this many bytes (a task each; default 32 MiB).
+    /// Smaller ranges bound memory per task; the output is the same.
+    #[arg(long, value_name = "BYTES")]
+    pub split_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -2,8 +2,10 @@
 
 mod common;
 
+use assert_cmd::prelude::*;
 use common::{check_with_tensorflow_metadata, feature, read_json, tabx, taxi, write};
 use predicates::prelude::*;
+use std::process::Command;
 
 #[test]
 fn taxi_csv_gives_tfdv_statistics_and_a_summary() {
@@ -165,4 +167,24 @@ fn datasets_command_writes_real_and_generated_taxi_data() {
 fn help_shows_examples() {
     let dir = tempfile::tempdir().unwrap();
     tabx(dir.path(), &["stats", "--help"]).success().stdout(predicate::str::contains("--shard 0/4 --partial"));
+}
+
+/// A CSV with a BOM, CRLF line ends, lone CRs and quoted line breaks inside
+/// fields, multibyte UTF-8 across the cuts, and quoted quotes, read whole and
+/// cut into ~1 KB ranges (`--split-bytes`): the same statistics, to the byte.
+#[test]
+fn split_ranges_give_the_statistics_of_one_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "hostile.csv", common::hostile_csv(3000));
+    tabx(d, &["stats", "hostile.csv", "-o", "whole.json"]).success();
+    let cut = ["stats", "hostile.csv", "--split-bytes", "1000", "--threads", "3", "-o", "cut.json"];
+    let out =
+        Command::cargo_bin("tabx").unwrap().current_dir(d).args(cut).env("TABX_LOG", "tabx_engine=debug").output();
+    let stderr = String::from_utf8(out.unwrap().stderr).unwrap();
+    let tasks: usize = stderr.split("tasks=").nth(1).and_then(|t| t.split_whitespace().next()?.parse().ok()).unwrap();
+    assert!(tasks > 50, "{tasks} tasks: {stderr}");
+    let (whole, cut) = (read_json(&d.join("whole.json")), read_json(&d.join("cut.json")));
+    assert_eq!(whole["datasets"][0]["num_examples"], 3000);
+    assert_eq!(whole, cut);
 }

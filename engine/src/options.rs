@@ -202,8 +202,12 @@ pub struct SourceOptions {
     /// Worker threads; 0 = all cores.
     pub threads: usize,
     /// Local uncompressed CSV files are split into byte ranges of at least this
-    /// size (one per thread at most).
+    /// size when there are threads to read them...
     pub min_split_bytes: u64,
+    /// ...and of at most this size whatever the thread count, so that a task's
+    /// state (a transform's encoded rows waiting for their turn) stays bounded
+    /// however big the file is.
+    pub max_split_bytes: u64,
     /// Progress callback (bytes read so far).
     pub progress: Option<ProgressFn>,
     /// Append the row's origin to every batch: [`SourceOptions::FILE_COLUMN`]
@@ -233,6 +237,7 @@ impl Default for SourceOptions {
             seed: 0,
             threads: 0,
             min_split_bytes: 8 << 20,
+            max_split_bytes: 32 << 20,
             progress: None,
             row_source: false,
         }
@@ -257,6 +262,7 @@ impl fmt::Debug for SourceOptions {
             .field("seed", &self.seed)
             .field("threads", &self.threads)
             .field("min_split_bytes", &self.min_split_bytes)
+            .field("max_split_bytes", &self.max_split_bytes)
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
             .field("row_source", &self.row_source)
             .finish()

@@ -141,6 +141,7 @@ impl ScanPlan {
             ));
         }
         plan.files = files;
+        tracing::debug!(files = plan.files.len(), tasks = plan.tasks.len(), "scan planned");
         Ok(plan)
     }
 
@@ -183,15 +184,28 @@ impl ScanPlan {
             return Ok(());
         }
         let len = b - a.max(data_start.0);
-        let pieces = (len / self.options.min_split_bytes.max(1)).clamp(1, threads as u64);
+        // One range per thread while ranges stay ≥ min_split_bytes, and never
+        // a range over max_split_bytes (a bounded state per task).
+        let per_thread = (len / self.options.min_split_bytes.max(1)).clamp(1, threads as u64);
+        let pieces = per_thread.max(len.div_ceil(self.options.max_split_bytes.max(1)));
         let cuts = if pieces == 1 && a <= data_start.0 && b >= size {
             vec![data_start, (size, 0)]
         } else {
-            let targets: Vec<u64> = (0..=pieces).map(|j| a + (b - a) * j / pieces).collect();
+            let mut targets: Vec<u64> = (0..=pieces).map(|j| a + (b - a) * j / pieces).collect();
             let Location::Local(path) = &file.location else {
                 return Err(TabxError::Internal("byte ranges of a non-local file".into()));
             };
-            csv::record_starts(path, file.delimiter, self.options.quote, data_start, &targets)?
+            // The file's end is a cut already: finding it would read the whole
+            // file; stop the quote-tracking pass at the last inner cut.
+            let to_end = b >= size;
+            if to_end {
+                targets.pop();
+            }
+            let mut cuts = csv::record_starts(path, file.delimiter, self.options.quote, data_start, &targets)?;
+            if to_end {
+                cuts.push((size, 0));
+            }
+            cuts
         };
         for w in cuts.windows(2) {
             let (start, end) = (w[0], w[1].0);

@@ -67,6 +67,22 @@ fn partitioning_does_not_change_rows() {
     }
 }
 
+/// Ranges never exceed `max_split_bytes`, whatever the thread count: one
+/// thread reads the 1.9 MB file as 30 ranges of ≤ 64 KiB, with the same rows.
+/// (A big file was once cut into at most `threads` ranges, each task holding
+/// its share of the file's output until its turn.)
+#[test]
+fn ranges_are_bounded_in_size() {
+    let (whole, _, _) = scan(&[taxi_csv()], SourceOptions { threads: 1, ..Default::default() }).unwrap();
+    let opts = SourceOptions { threads: 1, max_split_bytes: 64 << 10, ..Default::default() };
+    let plan = tabx_engine::ScanPlan::try_new(&[taxi_csv()], opts.clone()).unwrap();
+    let size = std::fs::metadata(taxi_csv()).unwrap().len();
+    assert_eq!(plan.tasks() as u64, size.div_ceil(64 << 10));
+    let (batches, report, _) = scan(&[taxi_csv()], opts).unwrap();
+    assert_eq!(report.rows_read, TAXI_ROWS);
+    assert!(rows(&batches) == rows(&whole), "rows differ when cut in 64 KiB ranges");
+}
+
 #[test]
 fn shards_cover_every_row_once() {
     let dir = tempfile::tempdir().unwrap();

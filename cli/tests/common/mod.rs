@@ -63,3 +63,17 @@ pub fn check_with_tensorflow_metadata(kind: &str, files: &[&Path]) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `rows` data rows of hostile but valid CSV: a UTF-8 BOM, CRLF line ends,
+/// quoted fields holding CRLF, LF and lone CR, quoted quotes, multibyte
+/// UTF-8 (é, 東京, 🚕) and a numeric column. Deterministic.
+pub fn hostile_csv(rows: usize) -> Vec<u8> {
+    let mut out = b"\xEF\xBB\xBFid,note,city,fare\r\n".to_vec();
+    let notes = ["plain", "\"two\r\nlines\"", "\"lone\rcr\"", "\"say \"\"hi\"\"\nthen go\"", "\"a, b\""];
+    let cities = ["Montr\u{e9}al", "\u{6771}\u{4eac}", "taxi \u{1f695}", "\"Chicago\""];
+    for i in 0..rows {
+        let line = format!("{i},{},{},{}.{:02}\r\n", notes[i % 5], cities[i % 4], i % 97, i % 100);
+        out.extend_from_slice(line.as_bytes());
+    }
+    out
+}
