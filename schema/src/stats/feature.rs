@@ -1,8 +1,8 @@
 //! The state of one feature: presence and value counts (common statistics) plus
 //! the numeric or string state its values call for.
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array};
-use arrow::compute::cast;
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array, UInt64Array};
+use arrow::compute::{cast, take};
 use arrow::datatypes::DataType;
 use serde::{Deserialize, Serialize};
 
@@ -90,31 +90,60 @@ impl FeatureState {
         seed: u64,
         scratch: &mut Scratch,
     ) -> Result<()> {
-        let (offsets, values): (Vec<usize>, ArrayRef) = match column.data_type() {
+        // Each row's child range (start, length), for every list layout.
+        let (ranges, values): (Vec<(usize, usize)>, ArrayRef) = match column.data_type() {
             DataType::List(_) => {
                 let l = column.as_list::<i32>();
-                (l.offsets().iter().map(|o| *o as usize).collect(), l.values().clone())
+                (l.offsets().windows(2).map(|w| (w[0] as usize, (w[1] - w[0]) as usize)).collect(), l.values().clone())
             }
             DataType::LargeList(_) => {
                 let l = column.as_list::<i64>();
-                (l.offsets().iter().map(|o| *o as usize).collect(), l.values().clone())
+                (l.offsets().windows(2).map(|w| (w[0] as usize, (w[1] - w[0]) as usize)).collect(), l.values().clone())
+            }
+            DataType::ListView(_) => {
+                let l = column.as_list_view::<i32>();
+                let ranges = l.offsets().iter().zip(l.sizes().iter()).map(|(o, n)| (*o as usize, *n as usize));
+                (ranges.collect(), l.values().clone())
+            }
+            DataType::LargeListView(_) => {
+                let l = column.as_list_view::<i64>();
+                let ranges = l.offsets().iter().zip(l.sizes().iter()).map(|(o, n)| (*o as usize, *n as usize));
+                (ranges.collect(), l.values().clone())
             }
             _ => {
                 let l = column.as_fixed_size_list();
                 let n = l.value_length() as usize;
-                ((0..=l.len()).map(|i| (l.offset() + i) * n).collect(), l.values().clone())
+                ((0..l.len()).map(|i| ((l.offset() + i) * n, n)).collect(), l.values().clone())
             }
         };
-        let counts: Vec<u64> = offsets.windows(2).map(|w| (w[1] - w[0]) as u64).collect();
+        // A null row holds no values, whatever child range its offsets span.
+        let valid = |row: usize| column.is_valid(row);
+        let counts: Vec<u64> = (0..column.len()).map(|r| if valid(r) { ranges[r].1 as u64 } else { 0 }).collect();
         self.update_presence(column, weights, |row| counts[row]);
         let sketch =
             self.num_values_sketch.get_or_insert_with(|| KllSketch::with_epsilon(options.epsilon, seed ^ 0x5eed));
-        let present: Vec<f64> = (0..column.len()).filter(|r| column.is_valid(*r)).map(|r| counts[r] as f64).collect();
+        let present: Vec<f64> = (0..column.len()).filter(|r| valid(*r)).map(|r| counts[r] as f64).collect();
         sketch.update_slice(&present);
-        // Every element of a list row carries the row's weight; the child array may
-        // start at an offset, so slice it to the rows of this column.
-        let (start, end) = (offsets[0], offsets[offsets.len() - 1]);
-        let values = values.slice(start, end - start);
+        // The values of the present rows, in row order: one slice of the child
+        // when they lie end to end (the common case), else gathered.
+        let contiguous = (0..column.len())
+            .filter(|&r| counts[r] > 0)
+            .map(|r| ranges[r])
+            .collect::<Vec<_>>()
+            .windows(2)
+            .all(|w| w[0].0 + w[0].1 == w[1].0);
+        let values = match (0..column.len()).find(|&r| counts[r] > 0) {
+            None => values.slice(0, 0),
+            Some(first) if contiguous => values.slice(ranges[first].0, counts.iter().sum::<u64>() as usize),
+            Some(_) => {
+                let idx: UInt64Array = (0..column.len())
+                    .filter(|&r| counts[r] > 0)
+                    .flat_map(|r| (ranges[r].0..ranges[r].0 + ranges[r].1).map(|i| i as u64))
+                    .collect();
+                take(values.as_ref(), &idx, None)?
+            }
+        };
+        // Every element of a list row carries the row's weight.
         let value_weights: Option<Vec<f64>> = weights
             .map(|w| (0..column.len()).flat_map(|row| std::iter::repeat_n(w[row], counts[row] as usize)).collect());
         self.update_values(&values, value_weights.as_deref(), options, seed, scratch)

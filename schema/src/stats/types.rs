@@ -51,7 +51,14 @@ pub fn value_kind(data_type: &DataType) -> ValueKind {
 
 /// True for the list types whose rows hold several values.
 pub fn is_list(data_type: &DataType) -> bool {
-    matches!(data_type, DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))
+    matches!(
+        data_type,
+        DataType::List(_)
+            | DataType::LargeList(_)
+            | DataType::FixedSizeList(..)
+            | DataType::ListView(_)
+            | DataType::LargeListView(_)
+    )
 }
 
 #[cfg(test)]
