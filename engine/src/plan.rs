@@ -51,7 +51,7 @@ impl ScanPlan {
     /// plans the tasks (reading CSV headers and Parquet footers).
     pub fn try_new(inputs: &[String], options: SourceOptions) -> Result<Self> {
         options.validate()?;
-        let files = resolve(inputs, &options)?;
+        let (files, duplicates) = crate::resolve::dedup(resolve(inputs, &options)?);
         let sizes: Vec<u64> = files.iter().map(|f| f.size.unwrap_or(0)).collect();
         let total: u64 = sizes.iter().sum();
         let shard = options.shard.filter(|s| s.count > 1);
@@ -75,7 +75,7 @@ impl ScanPlan {
             parquet: vec![None; files.len()],
             tasks: Vec::new(),
             bytes: Some(0),
-            warnings: Vec::new(),
+            warnings: duplicates,
             files: Vec::new(),
             options,
         };

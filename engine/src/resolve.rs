@@ -90,6 +90,28 @@ pub(crate) fn resolve(inputs: &[String], options: &SourceOptions) -> Result<Vec<
     Ok(out)
 }
 
+/// `files` with each file once (the first time it was named), and a warning
+/// per file that several inputs named (`data/*.csv data/a.csv`, a folder and
+/// a glob inside it): reading it twice would count its rows twice.
+pub(crate) fn dedup(files: Vec<SourceFile>) -> (Vec<SourceFile>, Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    let mut warnings = Vec::new();
+    let mut kept = Vec::with_capacity(files.len());
+    for file in files {
+        let identity = match &file.location {
+            Location::Local(path) => std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()).display().to_string(),
+            Location::Store(object) => object.url.clone(),
+            Location::Stdin => "-".to_string(),
+        };
+        if seen.insert(identity) {
+            kept.push(file);
+        } else {
+            warnings.push(format!("{}: named by more than one input; read once", file.name));
+        }
+    }
+    (kept, warnings)
+}
+
 fn resolve_one(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>) -> Result<()> {
     if input == "-" {
         let format = options.format.unwrap_or(Format::Csv);
@@ -171,6 +193,16 @@ fn push_local(path: PathBuf, options: &SourceOptions, explicit: bool, out: &mut 
 /// All files below `dir`, skipping hidden and underscore names (`.git`,
 /// `_SUCCESS`, Spark's `_temporary`): they are never data.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    walk_once(dir, out, &mut std::collections::HashSet::new())
+}
+
+/// [`walk`], entering each real directory once: a symbolic link back to an
+/// ancestor (a loop) is not followed again.
+fn walk_once(dir: &Path, out: &mut Vec<PathBuf>, entered: &mut std::collections::HashSet<PathBuf>) -> Result<()> {
+    let real = std::fs::canonicalize(dir).map_err(|e| TabxError::io(dir, e))?;
+    if !entered.insert(real) {
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir).map_err(|e| TabxError::io(dir, e))? {
         let entry = entry.map_err(|e| TabxError::io(dir, e))?;
         let name = entry.file_name();
@@ -179,7 +211,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
         let p = entry.path();
         if p.is_dir() {
-            walk(&p, out)?;
+            walk_once(&p, out, entered)?;
         } else {
             out.push(p);
         }
@@ -190,6 +222,24 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A folder with a link back to itself is walked once; the same file named
+    /// by two inputs is read once, with a warning (it was read twice).
+    #[test]
+    fn loops_and_overlapping_inputs_read_each_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::write(data.join("a.csv"), "x\n1\n").unwrap();
+        std::os::unix::fs::symlink(&data, data.join("again")).unwrap();
+        let opts = SourceOptions::default();
+        let folder = data.display().to_string();
+        assert_eq!(resolve(std::slice::from_ref(&folder), &opts).unwrap().len(), 1);
+        let glob = format!("{folder}/*.csv");
+        let (files, warnings) = dedup(resolve(&[folder, glob], &opts).unwrap());
+        assert_eq!(files.len(), 1);
+        assert_eq!(warnings, [format!("{}/a.csv: named by more than one input; read once", data.display())]);
+    }
 
     #[test]
     fn directory_glob_and_missing() {
