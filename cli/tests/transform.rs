@@ -182,6 +182,11 @@ fn wrong_input_schema_and_invalid_values() {
         .code(2)
         .stderr(contains("dirty.csv:3: column `x`: \"oops\" is not a number"))
         .stderr(contains("hint: use --on-error skip"));
+    // The fit names the file and line too (review finding 10: "row N of a
+    // batch" is only what a bare FitState, which has no file, can say).
+    tabx(d, &["transform", "fit", "dirty.csv", "--spec", "spec.yaml", "-o", "t2.json"])
+        .code(2)
+        .stderr(contains("dirty.csv:3: column `x`: \"oops\" is not a number"));
     tabx(d, &["transform", "apply", "dirty.csv", "-o", "out.csv", "--on-error", "skip"])
         .success()
         .stderr(contains("1 rows had values their op cannot take and were left out (1 column `x`: not a number)"))
