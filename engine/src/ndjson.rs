@@ -5,7 +5,8 @@
 //! file: files are whole tasks, so every batch of a file has one schema; files
 //! may differ). Stdin is typed from its first `infer_rows` rows, in strict mode:
 //! a later field the schema does not know is an error with a `--schema` hint.
-//! Bad rows always fail the scan (`on_error` applies to CSV).
+//! Bad rows always fail the scan (`on_error` applies to CSV); a line is one
+//! object, as NDJSON defines it.
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::sync::Arc;
@@ -193,9 +194,14 @@ impl Lines<'_> {
         if self.decoder.has_partial_record() {
             return Err(self.error(format!("{}:{}", self.name, self.line), "incomplete JSON object on this line"));
         }
+        // And one only, as NDJSON says (files fail schema inference on such a
+        // line already): the decoder stops at a full batch, and the objects
+        // after it on the line were once dropped without a word.
+        let added = self.decoder.len() - rows_before;
+        if added > 1 || !rest.trim_ascii().is_empty() {
+            return Err(self.error(format!("{}:{}", self.name, self.line), "more than one JSON object on this line"));
+        }
         if row_source {
-            // Counted from the decoder: a line may hold more than one object.
-            let added = self.decoder.len() - rows_before;
             self.row_lines.extend(std::iter::repeat_n(self.line, added));
         }
         Ok(())
@@ -226,5 +232,26 @@ impl Lines<'_> {
             return Err(TaskContext::cancelled_error());
         }
         emit(batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::datatypes::Field;
+
+    use super::*;
+
+    /// Stdin past its inference rows reaches the decoder with whatever a line
+    /// holds: two objects on a line are an error naming it, not a batch that
+    /// silently keeps the first ones (a full decoder once stopped mid-line).
+    #[test]
+    fn a_line_of_several_objects_is_an_error() {
+        let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
+        let mut decoder = ReaderBuilder::new(schema).with_batch_size(2).build_decoder().unwrap();
+        let mut lines =
+            Lines { name: "<stdin>", decoder: &mut decoder, first_line: 1, line: 7, hint: None, row_lines: Vec::new() };
+        lines.decode(b"{\"x\": 1}\n", true).unwrap();
+        let err = lines.decode(b"{\"x\": 2} {\"x\": 3} {\"x\": 4}\n", true).unwrap_err().to_string();
+        assert!(err.contains("<stdin>:7: more than one JSON object on this line"), "{err}");
     }
 }
