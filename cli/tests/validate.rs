@@ -90,7 +90,9 @@ fn clean_split_validates_clean_and_faults_raise_their_anomalies() {
         tabx(d, &["validate", "faulty.csv", "--schema", "schema.pbtxt", "-q", "-o", "faulty.json"]).code(1);
         assert_eq!(anomaly_types(&d.join("faulty.json")), pairs(expected), "{fault}");
     }
-    check_with_tensorflow_metadata("anomalies", &[&d.join("faulty.json")]);
+    // Binary protobuf too, parsed by tensorflow-metadata's own classes.
+    tabx(d, &["validate", "faulty.csv", "--schema", "schema.pbtxt", "-q", "-o", "faulty.pb"]).code(1);
+    check_with_tensorflow_metadata("anomalies", &[&d.join("faulty.json"), &d.join("faulty.pb")]);
 }
 
 #[test]
@@ -308,7 +310,9 @@ fn inferred_taxi_schema_matches_tfdv_where_the_data_agrees() {
     let (ours_company, tfdv_company) = (ours.string_domain("company").unwrap(), tfdv.string_domain("company").unwrap());
     assert_eq!(ours_company.value.len(), 61);
     assert!(tfdv_company.value.iter().all(|v| ours_company.value.contains(v)));
-    check_with_tensorflow_metadata("schema", &[&d.join("schema.pbtxt")]);
+    tabx(d, &["schema", "infer", "stats.json", "-o", "schema.pb"]).success();
+    assert_eq!(Schema::read(&d.join("schema.pb")).unwrap(), ours);
+    check_with_tensorflow_metadata("schema", &[&d.join("schema.pbtxt"), &d.join("schema.pb")]);
     tabx(d, &["schema", "show", &taxi("tfdv_schema.pbtxt")]).success().stdout(contains("'payment_type' (7 values)"));
 }
 
