@@ -22,13 +22,18 @@ impl Drop for Server {
     }
 }
 
-/// Serves `dir`; `None` (test skipped) when python3 is missing.
+/// Serves `dir`; `None` (test skipped) when python3 is missing, unless CI
+/// requires the Python-backed checks (`TABX_REQUIRE_PYTHON_CHECKS=1`, set by
+/// `.ci/run`): then a missing python3 fails the test instead of hiding it.
 fn serve(dir: &std::path::Path) -> Option<Server> {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/range_server.py");
     let mut child = match Command::new("python3").arg(script).arg(dir).stdout(Stdio::piped()).spawn() {
         Ok(c) => c,
+        Err(e) if std::env::var("TABX_REQUIRE_PYTHON_CHECKS").is_ok_and(|v| v == "1") => {
+            panic!("TABX_REQUIRE_PYTHON_CHECKS=1 but python3 cannot start: {e}")
+        }
         Err(e) => {
-            eprintln!("skipped: cannot start python3 ({e})");
+            eprintln!("skipped: cannot start python3 ({e}); TABX_REQUIRE_PYTHON_CHECKS=1 makes this a failure");
             return None;
         }
     };
