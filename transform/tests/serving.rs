@@ -6,7 +6,7 @@ mod common;
 
 use common::{apply_and_serve, taxi};
 
-use arrow::array::RecordBatch;
+use arrow::array::{AsArray, RecordBatch};
 
 use tabx_transform::{FitState, InvalidRows, TransformSpec, Transformer};
 
@@ -63,7 +63,45 @@ fn sharded_fit_equals_one_pass() {
     for i in [0, 1, 2, 3, 9, 10, 11, 13] {
         assert_eq!(w.outputs[i].fitted, m.outputs[i].fitted, "{}", w.outputs[i].name);
     }
-    // Quantile boundaries and the median: within the sketch's rank error.
+    // Quantile boundaries and the median: each at a rank of the data within
+    // the sketch's rank error (0.01) of its target, in the whole and the merged fit.
+    let eps = 0.01;
+    for (i, column) in [(4, "pickup_latitude"), (5, "pickup_longitude")] {
+        let values = sorted_values(&batches, column);
+        for fitted in [&w.outputs[i].fitted, &m.outputs[i].fitted] {
+            let boundaries: Vec<f64> = serde_json::from_value(fitted["bucket_boundaries"].clone()).unwrap();
+            assert_eq!(boundaries.len(), 9, "{column}");
+            for (j, b) in boundaries.iter().enumerate() {
+                assert_rank_within(&values, *b, (j + 1) as f64 / 10.0, eps, column);
+            }
+        }
+    }
+    let tracts = sorted_values(&batches, "pickup_census_tract");
+    for fitted in [&w.outputs[12].fitted, &m.outputs[12].fitted] {
+        assert_rank_within(&tracts, fitted["value"].as_f64().unwrap(), 0.5, eps, "pickup_census_tract");
+    }
     assert_eq!(w.input_schema, m.input_schema);
     assert_eq!(w.rows, 15_002);
+}
+
+/// The non-null values of a numeric column, sorted.
+fn sorted_values(batches: &[RecordBatch], column: &str) -> Vec<f64> {
+    let mut values: Vec<f64> = batches
+        .iter()
+        .flat_map(|b| {
+            let c = arrow::compute::cast(b.column_by_name(column).unwrap(), &arrow::datatypes::DataType::Float64);
+            c.unwrap().as_primitive::<arrow::datatypes::Float64Type>().iter().flatten().collect::<Vec<_>>()
+        })
+        .collect();
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+/// `value` sits at a rank of `sorted` within `eps` of `q`: some rank between
+/// the fraction of values below it and the fraction at or below it.
+fn assert_rank_within(sorted: &[f64], value: f64, q: f64, eps: f64, what: &str) {
+    let n = sorted.len() as f64;
+    let below = sorted.partition_point(|x| *x < value) as f64 / n;
+    let upto = sorted.partition_point(|x| *x <= value) as f64 / n;
+    assert!(below - eps <= q && q <= upto + eps, "{what}: {value} has ranks {below}..{upto}, target {q}");
 }
