@@ -48,6 +48,12 @@ fn tfdv_test_single_feature() {
     let q = n.histogram(HistogramType::Quantiles).unwrap();
     let edges: Vec<(f64, f64)> = q.buckets.iter().map(|b| (b.low_value, b.high_value)).collect();
     assert_eq!(edges, vec![(1.0, 1.0), (1.0, 3.0), (3.0, 4.0), (4.0, 5.0)]);
+    // The difference, on purpose: TFDV re-counts its buckets after merging
+    // equal edges (2, 2, 1, 1); tabx keeps n / buckets in each (1.5), as the
+    // QUANTILES histogram means ("equal-count buckets") and as TFDV's own
+    // quantiles generator computes before that merge.
+    let counts: Vec<f64> = q.buckets.iter().map(|b| b.sample_count).collect();
+    assert_eq!(counts, vec![1.5; 4]);
     let standard = n.histogram(HistogramType::Standard).unwrap();
     assert_eq!(standard.buckets.len(), 3);
     assert_eq!(standard.buckets.iter().map(|b| b.sample_count).sum::<f64>(), 6.0);
