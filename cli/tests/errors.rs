@@ -107,3 +107,30 @@ fn quarantine_of_300_files_fits_in_256_descriptors() {
         assert!(quarantined.starts_with("a,b,_tabx_source,_tabx_reasons,_tabx_raw\n"), "{quarantined}");
     }
 }
+
+/// Credentials never reach the output: a canary key and secret in the
+/// environment, every log at trace level, an S3 endpoint that refuses every
+/// connection (so the request is signed, sent and retried until it fails).
+#[test]
+fn a_canary_credential_never_appears_in_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, secret) = ("AKIATABXCANARY000001", "tabx-canary-secret-7f3a9c");
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
+        .current_dir(dir.path())
+        .args(["stats", "s3://canary-bucket/trips/data.csv", "-o", "s.json"])
+        .env("TABX_LOG", "trace")
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_SESSION_TOKEN", "tabx-canary-token-11")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT", "http://127.0.0.1:9")
+        .env("AWS_ALLOW_HTTP", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("canary-bucket"), "the error names the URL: {text}");
+    for canary in [key, secret, "tabx-canary-token-11"] {
+        assert!(!text.contains(canary), "{canary} leaked:\n{text}");
+    }
+}
