@@ -244,6 +244,10 @@ pub struct ReadArgs {
     /// Smaller ranges bound memory per task; the output is the same.
     #[arg(long, value_name = "BYTES")]
     pub split_bytes: Option<u64>,
+    /// The most bytes a .gz/.zst file may decompress to [default: 200× its size, at least 1 GiB]:
+    /// a decompression bomb ends in an error instead of a scan that never ends.
+    #[arg(long, value_name = "BYTES")]
+    pub max_decompressed_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -208,6 +208,9 @@ pub struct SourceOptions {
     /// state (a transform's encoded rows waiting for their turn) stays bounded
     /// however big the file is.
     pub max_split_bytes: u64,
+    /// The most bytes one compressed file may decompress to; `None`: the
+    /// default of [`SourceOptions::decompression_cap`].
+    pub max_decompressed_bytes: Option<u64>,
     /// Progress callback (bytes read so far).
     pub progress: Option<ProgressFn>,
     /// Append the row's origin to every batch: [`SourceOptions::FILE_COLUMN`]
@@ -238,6 +241,7 @@ impl Default for SourceOptions {
             threads: 0,
             min_split_bytes: 8 << 20,
             max_split_bytes: 32 << 20,
+            max_decompressed_bytes: None,
             progress: None,
             row_source: false,
         }
@@ -263,6 +267,7 @@ impl fmt::Debug for SourceOptions {
             .field("threads", &self.threads)
             .field("min_split_bytes", &self.min_split_bytes)
             .field("max_split_bytes", &self.max_split_bytes)
+            .field("max_decompressed_bytes", &self.max_decompressed_bytes)
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
             .field("row_source", &self.row_source)
             .finish()
@@ -270,6 +275,13 @@ impl fmt::Debug for SourceOptions {
 }
 
 impl SourceOptions {
+    /// The most bytes a compressed file of `compressed` bytes may inflate to:
+    /// `max_decompressed_bytes` when set, else 200 times its size and at
+    /// least 1 GiB (CSV compresses 5-20× with gzip or zstd; a bomb, 1000×).
+    pub fn decompression_cap(&self, compressed: Option<u64>) -> u64 {
+        self.max_decompressed_bytes.unwrap_or_else(|| compressed.unwrap_or(0).saturating_mul(200).max(1 << 30))
+    }
+
     /// With [`SourceOptions::row_source`]: the column naming each row's input.
     pub const FILE_COLUMN: &'static str = "_tabx_file";
     /// With [`SourceOptions::row_source`]: the column giving each row's line

@@ -254,7 +254,7 @@ impl ScanPlan {
         match &self.tasks[i] {
             Task::Csv(spec, end) => {
                 let file = &self.files[spec.file_index];
-                let src = open(file, spec.start.0, *end)?;
+                let src = open(file, spec.start.0, *end, &self.options)?;
                 csv::run_task(spec, Counted { inner: src, ctx }, ctx, emit)
             }
             Task::Parquet { file, row_groups } => {
@@ -266,8 +266,9 @@ impl ScanPlan {
             Task::Ndjson { file } => {
                 let f = &self.files[*file];
                 let rereadable = !matches!(f.location, Location::Stdin);
-                let open_fn =
-                    || -> Result<Box<dyn Read + '_>> { Ok(Box::new(Counted { inner: open(f, 0, None)?, ctx })) };
+                let open_fn = || -> Result<Box<dyn Read + '_>> {
+                    Ok(Box::new(Counted { inner: open(f, 0, None, &self.options)?, ctx }))
+                };
                 crate::ndjson::run_task(&f.name, *file, &open_fn, rereadable, ctx, emit)
             }
         }
@@ -275,8 +276,9 @@ impl ScanPlan {
 }
 
 /// Opens `file` at byte `start` (uncompressed local files only) up to `end`,
-/// decompressing as it streams.
-fn open(file: &SourceFile, start: u64, end: Option<u64>) -> Result<Box<dyn Read + Send>> {
+/// decompressing as it streams, at most [`SourceOptions::decompression_cap`] bytes.
+fn open(file: &SourceFile, start: u64, end: Option<u64>, options: &SourceOptions) -> Result<Box<dyn Read + Send>> {
+    let cap = options.decompression_cap(file.size);
     let raw: Box<dyn Read + Send> = match &file.location {
         Location::Local(path) => {
             let mut f = std::fs::File::open(path).map_err(|e| TabxError::io(path, e))?;
@@ -293,11 +295,43 @@ fn open(file: &SourceFile, start: u64, end: Option<u64>) -> Result<Box<dyn Read 
     };
     Ok(match file.compression {
         Compression::None => raw,
-        Compression::Gzip => {
-            Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(256 << 10, raw)))
+        Compression::Gzip => Box::new(Capped::new(
+            flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(256 << 10, raw)),
+            cap,
+        )),
+        Compression::Zstd => {
+            Box::new(Capped::new(zstd::Decoder::new(raw).map_err(|e| TabxError::io(&file.name, e))?, cap))
         }
-        Compression::Zstd => Box::new(zstd::Decoder::new(raw).map_err(|e| TabxError::io(&file.name, e))?),
     })
+}
+
+/// A decompressing reader that fails past `cap` bytes: a decompression bomb
+/// (a few MB of gzip that inflate to terabytes) ends in an error, not in a
+/// scan that never ends.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    cap: u64,
+}
+
+impl<R> Capped<R> {
+    fn new(inner: R, cap: u64) -> Self {
+        Capped { inner, left: cap, cap }
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::other(format!(
+                "decompresses to more than {} bytes (a decompression bomb?); raise the cap with --max-decompressed-bytes",
+                self.cap
+            )));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// Start of shard `i` of `n` in a byte space of `total` bytes.

@@ -11,6 +11,8 @@ use tabx_core::{Result, TabxError};
 /// A record longer than this is refused: it is almost surely an unclosed quote
 /// swallowing the file, and holding it would break the memory bound.
 pub(crate) const MAX_RECORD_BYTES: usize = 256 << 20;
+/// The most fields a record may have (their end offsets are held per record).
+pub(crate) const MAX_FIELDS: usize = 1 << 20;
 
 const READ_CHUNK: usize = 256 << 10;
 
@@ -151,6 +153,13 @@ impl<R: Read> RecordReader<R> {
                     self.data.resize(n, 0);
                 }
                 csv_core::ReadRecordResult::OutputEndsFull => {
+                    if self.ends.len() >= MAX_FIELDS {
+                        let (_, line) = skip_breaks(&self.raw, start_offset, start_line);
+                        return Err(TabxError::invalid_input(
+                            format!("{}:{line}", self.name),
+                            format!("record with more than {MAX_FIELDS} fields: wrong --delimiter?"),
+                        ));
+                    }
                     let n = self.ends.len() * 2;
                     self.ends.resize(n, 0);
                 }
