@@ -46,11 +46,7 @@ fn random_source(rng: &mut SplitMix64) -> (SourceOptions, usize) {
 }
 
 /// Every shard's state through its partial file, merged in a shuffled order.
-fn sharded<S: PartialState>(
-    shards: usize,
-    rng: &mut SplitMix64,
-    run: impl Fn(Option<Shard>) -> S,
-) -> S {
+fn sharded<S: PartialState>(shards: usize, rng: &mut SplitMix64, run: impl Fn(Option<Shard>) -> S) -> S {
     let mut parts: Vec<(String, PartialFile)> = (0..shards)
         .map(|index| {
             let state = run((shards > 1).then_some(Shard { index, count: shards }));
@@ -69,7 +65,7 @@ fn statistics_are_identical_however_the_input_is_read() {
     for file in ["data.csv", "data.parquet"] {
         let input = [taxi(file)];
         let one = tabx::compute_stats(&input, SourceOptions::default(), &StatsOptions::default()).unwrap();
-        let expected = serde_json::to_string(&one.state.finish()).unwrap();
+        let expected = serde_json::to_string(&StatsAccumulator::finish(&one.state)).unwrap();
         for _ in 0..8 {
             let (source, shards) = random_source(&mut rng);
             let what = format!("{file}: {shards} shards, {source:?}");
@@ -77,7 +73,10 @@ fn statistics_are_identical_however_the_input_is_read() {
                 let source = SourceOptions { shard, ..source.clone() };
                 tabx::compute_stats(&input, source, &StatsOptions::default()).unwrap().state
             });
-            assert!(serde_json::to_string(&merged.finish()).unwrap() == expected, "statistics differ: {what}");
+            assert!(
+                serde_json::to_string(&StatsAccumulator::finish(&merged)).unwrap() == expected,
+                "statistics differ: {what}"
+            );
         }
     }
 }
@@ -110,13 +109,12 @@ fn transform_fits_and_outputs_do_not_depend_on_how_the_input_is_read() {
             assert_eq!(fitted.outputs[i].fitted, whole.outputs[i].fitted, "{}: {what}", fitted.outputs[i].name);
         }
         // Quantile boundaries: each within 0.01 in rank of its target.
-        let boundaries: Vec<f64> = serde_json::from_value(fitted.outputs[4].fitted["bucket_boundaries"].clone()).unwrap();
+        let boundaries: Vec<f64> =
+            serde_json::from_value(fitted.outputs[4].fitted["bucket_boundaries"].clone()).unwrap();
         for (j, b) in boundaries.iter().enumerate() {
             let n = latitudes.len() as f64;
-            let (below, upto) = (
-                latitudes.partition_point(|x| x < b) as f64 / n,
-                latitudes.partition_point(|x| x <= b) as f64 / n,
-            );
+            let (below, upto) =
+                (latitudes.partition_point(|x| x < b) as f64 / n, latitudes.partition_point(|x| x <= b) as f64 / n);
             let q = (j + 1) as f64 / 8.0;
             assert!(below - 0.01 <= q && q <= upto + 0.01, "boundary {j} = {b} at ranks {below}..{upto}: {what}");
         }
@@ -149,11 +147,15 @@ fn transformed_rows_are_byte_identical_however_the_input_is_read() {
 fn sorted_column(input: &[String], column: &str) -> Vec<f64> {
     let source = SourceOptions { projection: Some(vec![column.to_string()]), ..SourceOptions::default() };
     let plan = tabx_engine::ScanPlan::try_new(input, source).unwrap();
-    let (parts, _) = tabx_engine::scan_fold(&plan, |_| Vec::new(), |values: &mut Vec<f64>, batch| {
-        let column = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Float64)?;
-        values.extend(column.as_primitive::<arrow::datatypes::Float64Type>().iter().flatten());
-        Ok(())
-    })
+    let (parts, _) = tabx_engine::scan_fold(
+        &plan,
+        |_| Vec::new(),
+        |values: &mut Vec<f64>, batch| {
+            let column = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Float64)?;
+            values.extend(column.as_primitive::<arrow::datatypes::Float64Type>().iter().flatten());
+            Ok(())
+        },
+    )
     .unwrap();
     let mut values: Vec<f64> = parts.into_iter().flatten().collect();
     values.sort_by(f64::total_cmp);
