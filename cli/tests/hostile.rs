@@ -22,22 +22,7 @@ use std::process::Command;
 mod common;
 
 use common::taxi;
-
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use tabx_core::SplitMix64;
 
 /// One variant: its file and extra flags.
 struct Case {
@@ -74,7 +59,7 @@ fn parquet_cases(dir: &Path, rng: &mut SplitMix64) -> Vec<Case> {
         let mut v = base.clone();
         for _ in 0..1 + rng.below(16) {
             let at = n - 8 - rng.below(2048.min(n - 8));
-            v[at] = rng.next() as u8;
+            v[at] = rng.next_u64() as u8;
         }
         variants.push(v);
     }
@@ -85,7 +70,7 @@ fn parquet_cases(dir: &Path, rng: &mut SplitMix64) -> Vec<Case> {
             0 => u32::MAX,
             1 => n as u32 + rng.below(1 << 20) as u32,
             2 => rng.below(64) as u32,
-            _ => rng.next() as u32,
+            _ => rng.next_u64() as u32,
         };
         v[n - 8..n - 4].copy_from_slice(&length.to_le_bytes());
         variants.push(v);
@@ -175,7 +160,7 @@ fn csv_cases(dir: &Path, rng: &mut SplitMix64) -> Vec<Case> {
         let v = with(rng, &|rng, v| {
             for _ in 0..1 + rng.below(32) {
                 let at = rng.below(v.len());
-                let byte = rng.next() as u8;
+                let byte = rng.next_u64() as u8;
                 if rng.below(2) == 0 { v.insert(at, byte) } else { v[at] = byte }
             }
         });
@@ -300,13 +285,13 @@ fn check(kind: &str, cases: &[Case], dir: &Path) {
 #[test]
 fn corrupt_parquet_files_end_in_a_result_or_a_typed_error() {
     let dir = tempfile::tempdir().unwrap();
-    let cases = parquet_cases(dir.path(), &mut SplitMix64(0x7ab5_0001));
+    let cases = parquet_cases(dir.path(), &mut SplitMix64::new(0x7ab5_0001));
     check("Parquet", &cases, dir.path());
 }
 
 #[test]
 fn bad_csv_files_end_in_a_result_or_a_typed_error() {
     let dir = tempfile::tempdir().unwrap();
-    let cases = csv_cases(dir.path(), &mut SplitMix64(0x7ab5_0002));
+    let cases = csv_cases(dir.path(), &mut SplitMix64::new(0x7ab5_0002));
     check("CSV", &cases, dir.path());
 }

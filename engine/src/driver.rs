@@ -390,15 +390,19 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// decoders are contained closer, in `parquet.rs`, where a panic means a
 /// corrupt file.
 fn contain_panic<T>(f: impl FnOnce() -> Result<T>, what: impl FnOnce() -> String) -> Result<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(result) => result,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("no message");
-            Err(TabxError::Internal(format!("{} panicked: {message} (a bug: please report it)", what())))
-        }
-    }
+    catch_panic(f).unwrap_or_else(|message| {
+        Err(TabxError::Internal(format!("{} panicked: {message} (a bug: please report it)", what())))
+    })
+}
+
+/// Runs `f`; a panic comes back as its message (`Err`), for the caller to
+/// turn into the error that fits where it ran.
+pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "no message".to_string())
+    })
 }

@@ -15,7 +15,6 @@
 //! page is read. The reader API (parquet 59) has no page-size limit to set;
 //! the chunk check bounds what a lying footer can ask for by the file size.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use arrow::array::{BooleanArray, RecordBatch, UInt64Array};
@@ -26,7 +25,7 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, Parq
 use parquet::file::reader::{ChunkReader, Length};
 use tabx_core::{Result, TabxError};
 
-use crate::driver::{TaskContext, TaskReport, append_row_source};
+use crate::driver::{TaskContext, TaskReport, append_row_source, catch_panic};
 use crate::resolve::{Location, SourceFile};
 use crate::store::{StoreObject, block_on, store_error};
 
@@ -36,17 +35,9 @@ pub(crate) fn parquet_error(file: &SourceFile, e: impl std::fmt::Display) -> Tab
 
 /// Runs `f`, turning a panic into a `Parquet` error for `file`.
 fn contained<T>(file: &SourceFile, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown panic");
-            Err(parquet_error(file, format!("the decoder failed on this file ({what}); it is probably corrupt")))
-        }
-    }
+    catch_panic(f).unwrap_or_else(|what| {
+        Err(parquet_error(file, format!("the decoder failed on this file ({what}); it is probably corrupt")))
+    })
 }
 
 /// Reads and checks the footer of `file`.

@@ -10,23 +10,12 @@
 
 use arrow::array::AsArray;
 use tabx::{FitState, SourceOptions, StatsAccumulator, StatsOptions, TransformSpec, Transformer};
-use tabx_core::{PartialFile, PartialState, merge_partials};
+use tabx_core::{PartialFile, PartialState, SplitMix64, merge_partials};
 use tabx_engine::Shard;
 
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
+/// A uniform draw in `lo..=hi`.
+fn range(rng: &mut SplitMix64, lo: u64, hi: u64) -> u64 {
+    lo + rng.below((hi - lo + 1) as usize) as u64
 }
 
 fn taxi(name: &str) -> String {
@@ -36,13 +25,13 @@ fn taxi(name: &str) -> String {
 /// A random way to read the data, and its shard count.
 fn random_source(rng: &mut SplitMix64) -> (SourceOptions, usize) {
     let source = SourceOptions {
-        batch_size: rng.range(50, 20_000) as usize,
-        threads: rng.range(1, 8) as usize,
+        batch_size: range(rng, 50, 20_000) as usize,
+        threads: range(rng, 1, 8) as usize,
         min_split_bytes: 1,
-        max_split_bytes: 1 << rng.range(12, 25),
+        max_split_bytes: 1 << range(rng, 12, 25),
         ..SourceOptions::default()
     };
-    (source, rng.range(1, 16) as usize)
+    (source, range(rng, 1, 16) as usize)
 }
 
 /// Every shard's state through its partial file, merged in a shuffled order.
@@ -54,14 +43,14 @@ fn sharded<S: PartialState>(shards: usize, rng: &mut SplitMix64, run: impl Fn(Op
         })
         .collect();
     for i in (1..parts.len()).rev() {
-        parts.swap(i, rng.next() as usize % (i + 1));
+        parts.swap(i, rng.below(i + 1));
     }
     merge_partials(parts).unwrap()
 }
 
 #[test]
 fn statistics_are_identical_however_the_input_is_read() {
-    let mut rng = SplitMix64(0xde7e_0001);
+    let mut rng = SplitMix64::new(0xde7e_0001);
     for file in ["data.csv", "data.parquet"] {
         let input = [taxi(file)];
         let one = tabx::compute_stats(&input, SourceOptions::default(), &StatsOptions::default()).unwrap();
@@ -92,7 +81,7 @@ passthrough: [trip_start_hour]
 
 #[test]
 fn transform_fits_and_outputs_do_not_depend_on_how_the_input_is_read() {
-    let mut rng = SplitMix64(0xde7e_0002);
+    let mut rng = SplitMix64::new(0xde7e_0002);
     let spec = TransformSpec::from_yaml(SPEC).unwrap();
     let input = [taxi("data.csv")];
     let whole = tabx::fit(&spec, &input, SourceOptions::default()).unwrap().state.finish().unwrap();
@@ -123,7 +112,7 @@ fn transform_fits_and_outputs_do_not_depend_on_how_the_input_is_read() {
 
 #[test]
 fn transformed_rows_are_byte_identical_however_the_input_is_read() {
-    let mut rng = SplitMix64(0xde7e_0003);
+    let mut rng = SplitMix64::new(0xde7e_0003);
     let dir = tempfile::tempdir().unwrap();
     let spec = TransformSpec::from_yaml(SPEC).unwrap();
     let input = [taxi("data.csv")];

@@ -26,5 +26,5 @@ pub use hash::{hash64, partition_seed};
 pub use hll::HyperLogLog;
 pub use kll::KllSketch;
 pub use moments::{add_square, mean_variance};
-pub(crate) use rng::SplitMix64;
+pub use rng::SplitMix64;
 pub use sort::sort_f64;

@@ -5,21 +5,25 @@
 //! coins and writes the same bytes. SplitMix64 (Steele, Lea, Flood 2014, "Fast
 //! splittable pseudorandom number generators") passes BigCrush, needs one word
 //! of state and a handful of instructions per draw: all a KLL coin needs.
+//! Seeded tests (hostile inputs, determinism) draw from it too, so there is
+//! one generator to read.
 
 use serde::{Deserialize, Serialize};
 
 /// SplitMix64: `state += golden gamma`, then a 64-bit finaliser (Stafford's mix 13).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct SplitMix64 {
+pub struct SplitMix64 {
     state: u64,
 }
 
 impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> Self {
+    /// A generator whose first draw depends on `seed` only.
+    pub fn new(seed: u64) -> Self {
         Self { state: seed }
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -28,8 +32,8 @@ impl SplitMix64 {
     }
 
     /// A uniform index in `0..n` (`n > 0`); Lemire's multiply-shift, whose tiny
-    /// bias is irrelevant for shuffling test inputs.
-    pub(crate) fn below(&mut self, n: usize) -> usize {
+    /// bias is irrelevant for shuffling test inputs. `below(0)` is 0.
+    pub fn below(&mut self, n: usize) -> usize {
         ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
 }
