@@ -107,6 +107,30 @@ fn stdin_is_read_with_types_from_the_first_rows() {
 }
 
 #[test]
+fn ndjson_stdin_takes_types_from_the_schema() {
+    // From its first row alone `a` looks INT; arrow-json would then read 2.5 as 2.
+    let dir = tempfile::tempdir().unwrap();
+    let lines = "{\"a\": 1}\n{\"a\": 2.5}\n{\"a\": 3}\n";
+    let run = |extra: &[&str]| {
+        let mut args = vec!["stats", "-", "--input-format", "ndjson", "--infer-rows", "1", "-o", "s.json", "-q"];
+        args.extend(extra);
+        let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
+        cmd.current_dir(dir.path()).args(args).write_stdin(lines).assert()
+    };
+    run(&[]).failure().stderr(
+        predicate::str::contains("<stdin>:2: column a: value \"2.5\" does not parse as INT")
+            .and(predicate::str::contains("pass --schema")),
+    );
+    write(dir.path(), "schema.pbtxt", "feature {\n  name: \"a\"\n  type: FLOAT\n}\n");
+    run(&["--schema", "schema.pbtxt"]).success();
+    let stats = read_json(&dir.path().join("s.json"));
+    let a = &feature(&stats, "a")["num_stats"];
+    // By hand: mean 6.5 / 3 = 13/6; population variance ((7/6)² + (1/3)² + (5/6)²) / 3 = 13/18.
+    assert!((a["mean"].as_f64().unwrap() - 13.0 / 6.0).abs() < 1e-12, "{a}");
+    assert!((a["std_dev"].as_f64().unwrap() - (13.0f64 / 18.0).sqrt()).abs() < 1e-12, "{a}");
+}
+
+#[test]
 fn awkward_but_valid_values_give_sound_statistics() {
     // NaN, ±inf, i64::MAX, a 1 MB string and an all-empty column are data, not errors.
     let dir = tempfile::tempdir().unwrap();

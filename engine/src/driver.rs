@@ -27,9 +27,9 @@ use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use tabx_core::{Result, TabxError};
 
-use crate::csv::{QuarantinePart, merge_parts};
 use crate::options::{ColumnType, OnError, SourceOptions};
 use crate::plan::ScanPlan;
+use crate::quarantine::{QuarantinePart, merge_parts};
 
 /// What a scan read, skipped and noticed.
 #[derive(Debug, Clone, Default, PartialEq)]

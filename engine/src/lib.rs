@@ -58,15 +58,17 @@ mod ndjson;
 mod options;
 mod parquet;
 mod plan;
+mod quarantine;
 mod resolve;
+mod retype;
 mod split;
 mod store;
 
-pub use csv::{RejectedRows, append_to_quarantine};
 pub use driver::{
     ORDER_WINDOW_PER_THREAD, ScanReport, scan_fold, scan_merged, scan_ordered, scan_state, without_row_source,
 };
 pub use options::{ColumnType, Format, OnError, ProgressFn, Shard, SourceOptions};
 pub use plan::ScanPlan;
+pub use quarantine::{RejectedRows, append_to_quarantine};
 pub use split::{SplitConfig, SplitSpec, hash_bucket, partition_keys};
 pub use store::outside_runtime;

@@ -66,8 +66,10 @@ impl FromStr for Format {
     }
 }
 
-/// What to do with a row that cannot be read (CSV: ragged, unclosed quote, a
-/// value that does not parse as the type the user's schema gives).
+/// What to do with a row that cannot be read (CSV: ragged, unclosed quote;
+/// NDJSON: a line that is not one JSON object or whose value does not fit its
+/// field; any format: a value that does not parse as the type the user's
+/// schema gives).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum OnError {
     /// Stop at the first bad row with an error naming file and line.
@@ -179,8 +181,9 @@ pub struct SourceOptions {
     pub batch_size: usize,
     /// What to do with rows that cannot be read.
     pub on_error: OnError,
-    /// The user's schema for CSV: these columns get exactly this type, and a
-    /// value that does not parse is a bad row.
+    /// The user's schema, for every format: these columns get exactly this
+    /// type, and a value that does not parse as it is a bad row (CSV while
+    /// parsing, Parquet and NDJSON after decoding: `retype.rs`).
     pub column_types: HashMap<String, ColumnType>,
     /// Columns to read as strings whatever their values (the stats layer uses
     /// this to rescan a column that turned out STRING late).

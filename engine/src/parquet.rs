@@ -15,6 +15,7 @@
 //! page is read. The reader API (parquet 59) has no page-size limit to set;
 //! the chunk check bounds what a lying footer can ask for by the file size.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{BooleanArray, RecordBatch, UInt64Array};
@@ -26,7 +27,10 @@ use parquet::file::reader::{ChunkReader, Length};
 use tabx_core::{Result, TabxError};
 
 use crate::driver::{TaskContext, TaskReport, append_row_source, catch_panic};
+use crate::options::ColumnType;
+use crate::quarantine::BadRows;
 use crate::resolve::{Location, SourceFile};
+use crate::retype::{BadValue, retype, wanted_type};
 use crate::store::{StoreObject, block_on, store_error};
 
 pub(crate) fn parquet_error(file: &SourceFile, e: impl std::fmt::Display) -> TabxError {
@@ -114,13 +118,15 @@ pub(crate) fn run_task(
 ) -> Result<TaskReport> {
     let (mask, roots) = projection(file, meta, ctx)?;
     let mut report = TaskReport::default();
+    let schema = match roots {
+        Some(idx) => meta.schema().project(&idx)?,
+        None => meta.schema().as_ref().clone(),
+    };
+    let wanted: HashMap<String, ColumnType> =
+        schema.fields().iter().filter_map(|f| Some((f.name().clone(), wanted_type(ctx.options, f.name())?))).collect();
     if row_groups.is_empty() {
-        let schema = match roots {
-            Some(idx) => meta.schema().project(&idx)?,
-            None => meta.schema().as_ref().clone(),
-        };
         report.warnings.push(format!("{}: no rows", file.name));
-        let empty = RecordBatch::new_empty(Arc::new(schema));
+        let (empty, _) = retype(RecordBatch::new_empty(Arc::new(schema)), &wanted)?;
         let empty = if ctx.options.row_source {
             append_row_source(&empty, &file.name, UInt64Array::from(Vec::<u64>::new()))?
         } else {
@@ -129,21 +135,32 @@ pub(crate) fn run_task(
         emit(empty)?;
         return Ok(report);
     }
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let mut bad_rows = BadRows::new(ctx.options, Some(&names));
     let rgs = meta.metadata().row_groups();
     for &rg in row_groups {
         // Row position for sampling: the row's index in the file.
         let mut row: u64 = rgs[..rg].iter().map(|g| g.num_rows() as u64).sum();
         let mut on_batch = |batch: RecordBatch| -> Result<()> {
             let n = batch.num_rows() as u64;
-            // Before sampling, so that the filter keeps each row's number with it.
+            let (typed, bad) = retype(batch.clone(), &wanted)?;
+            let mut is_bad = vec![false; batch.num_rows()];
+            for values in bad.chunk_by(|a, b| a.row == b.row) {
+                let at = values[0].row;
+                is_bad[at] = true;
+                let reasons: Vec<_> = values.iter().map(BadValue::reason).collect();
+                let location = format!("{}:{}", file.name, row + at as u64 + 1);
+                let hint = "fix the value, or the column's type in the schema";
+                bad_rows.reject_row(&mut report, location, &reasons, &batch, at, hint)?;
+            }
+            // Before filtering, so that the filter keeps each row's number with it.
             let batch = if ctx.options.row_source {
-                append_row_source(&batch, &file.name, UInt64Array::from_iter_values(row + 1..=row + n))?
+                append_row_source(&typed, &file.name, UInt64Array::from_iter_values(row + 1..=row + n))?
             } else {
-                batch
+                typed
             };
-            let batch = sample(batch, file_index, row, ctx, &mut report)?;
+            let batch = keep_rows(batch, file_index, row, &is_bad, ctx, &mut report)?;
             row += n;
-            let batch = crate::ndjson::force_strings(batch, ctx)?;
             report.rows_read += batch.num_rows() as u64;
             if ctx.cancelled() {
                 return Err(TaskContext::cancelled_error());
@@ -153,6 +170,7 @@ pub(crate) fn run_task(
         read_row_group(file, meta, rg, mask.clone(), ctx, &mut on_batch)?;
         ctx.progress(rgs[rg].compressed_size().max(0) as u64);
     }
+    bad_rows.finish(&mut report)?;
     Ok(report)
 }
 
@@ -279,18 +297,28 @@ fn fetch_footer(obj: &StoreObject, size: u64) -> Result<Prefetched> {
 }
 
 /// Keeps the rows whose position (`first_row + i`) is in the sample.
-fn sample(
+/// `batch` without its bad rows and the rows that sampling leaves out (row
+/// `i` is row `first_row + i` of the file).
+fn keep_rows(
     batch: RecordBatch,
     file_index: usize,
     first_row: u64,
+    is_bad: &[bool],
     ctx: &TaskContext<'_>,
     report: &mut TaskReport,
 ) -> Result<RecordBatch> {
-    if ctx.options.sample_rate.is_none_or(|r| r >= 1.0) {
+    let sampling = ctx.options.sample_rate.is_some_and(|r| r < 1.0);
+    if !sampling && !is_bad.contains(&true) {
         return Ok(batch);
     }
-    let keep: BooleanArray = (0..batch.num_rows() as u64).map(|i| Some(ctx.keep(file_index, first_row + i))).collect();
-    let out = arrow::compute::filter_record_batch(&batch, &keep)?;
-    report.rows_sampled_out += (batch.num_rows() - out.num_rows()) as u64;
-    Ok(out)
+    let mut sampled_out = 0;
+    let keep: BooleanArray = (0..batch.num_rows())
+        .map(|i| {
+            let keep = !is_bad[i] && ctx.keep(file_index, first_row + i as u64);
+            sampled_out += u64::from(!is_bad[i] && !keep);
+            Some(keep)
+        })
+        .collect();
+    report.rows_sampled_out += sampled_out;
+    Ok(arrow::compute::filter_record_batch(&batch, &keep)?)
 }

@@ -6,11 +6,9 @@
 //! - `reader`: bytes → records with offsets, lines and unclosed-quote detection.
 //! - `typing`: TFDV's INT/FLOAT/STRING inference and building Arrow columns.
 //! - `split`: where a local file can be cut into independent byte ranges.
-//! - `quarantine`: the bad-row file.
 //!
 //! This module drives one task: records → bad-row handling → typed batches.
 
-mod quarantine;
 mod reader;
 mod split;
 mod typing;
@@ -23,14 +21,14 @@ use arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt64Array};
 use arrow::datatypes::{Field, Schema};
 use tabx_core::{Result, TabxError};
 
-pub(crate) use quarantine::{QuarantinePart, QuarantineWriter, merge_parts};
-pub use quarantine::{RejectedRows, append_to_quarantine};
 pub(crate) use reader::io_error;
 pub(crate) use split::{Cut, record_starts};
 pub(crate) use typing::{parse_f64, parse_i64};
 
 use crate::driver::{TaskContext, TaskReport, append_row_source};
-use crate::options::{ColumnType, OnError};
+use crate::options::ColumnType;
+use crate::quarantine::{BadRows, shorten};
+use crate::retype::wanted_type;
 use reader::{Record, RecordReader};
 use typing::Rows;
 
@@ -163,7 +161,7 @@ struct CsvTask<'a> {
     frozen: bool,
     records: u64,
     report: TaskReport,
-    quarantine: Option<QuarantineWriter>,
+    bad_rows: BadRows,
 }
 
 impl<'a> CsvTask<'a> {
@@ -185,20 +183,8 @@ impl<'a> CsvTask<'a> {
                 idx
             }
         };
-        let forced = names
-            .iter()
-            .map(|n| {
-                if opts.force_string.contains(n) { Some(ColumnType::String) } else { opts.column_types.get(n).copied() }
-            })
-            .collect();
-        let quarantine = match &opts.on_error {
-            OnError::Quarantine(path) => {
-                let mut w = QuarantineWriter::new(path);
-                w.set_header(&names);
-                Some(w)
-            }
-            _ => None,
-        };
+        let forced = names.iter().map(|n| wanted_type(opts, n)).collect();
+        let bad_rows = BadRows::new(opts, Some(&names));
         let batch_rows = spec.freeze_after.unwrap_or(opts.batch_size).max(1);
         Ok(CsvTask {
             spec,
@@ -212,7 +198,7 @@ impl<'a> CsvTask<'a> {
             frozen: false,
             records: 0,
             report: TaskReport::default(),
-            quarantine,
+            bad_rows,
         })
     }
 
@@ -268,19 +254,7 @@ impl<'a> CsvTask<'a> {
         hint: &str,
     ) -> Result<()> {
         let location = format!("{}:{}", self.spec.name, rec.line);
-        if self.ctx.options.on_error == OnError::Fail {
-            let message = reasons.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; ");
-            return Err(TabxError::invalid_input(location, message).with_hint(hint));
-        }
-        self.report.rows_bad += 1;
-        for (key, _) in reasons {
-            *self.report.bad_by_reason.entry(key.clone()).or_default() += 1;
-        }
-        if let Some(q) = &mut self.quarantine {
-            let text = reasons.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; ");
-            q.write(&location, &text, raw, fields)?;
-        }
-        Ok(())
+        self.bad_rows.reject(&mut self.report, location, reasons, raw, fields, hint)
     }
 
     /// Types and emits the buffered rows.
@@ -370,21 +344,9 @@ impl<'a> CsvTask<'a> {
             .iter()
             .filter_map(|&c| Some((self.names[c].clone(), self.forced[c].or(self.types[c])?)))
             .collect();
-        if let Some(q) = self.quarantine.take() {
-            self.report.quarantine = Some(q.finish()?);
-        }
+        self.bad_rows.finish(&mut self.report)?;
         Ok(self.report)
     }
-}
-
-/// A value for an error message: quoted, at most ~40 characters.
-fn shorten(v: &[u8]) -> String {
-    let s = String::from_utf8_lossy(v);
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().count() > 40 {
-        out.push('…');
-    }
-    format!("{out:?}")
 }
 
 #[cfg(test)]

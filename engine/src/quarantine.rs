@@ -1,4 +1,7 @@
-//! The quarantine file: bad rows with where they came from and why.
+//! Bad rows, for every format: [`BadRows`] turns one into the error
+//! (`--on-error fail`) or counts it by reason and, with
+//! `--on-error quarantine=PATH`, writes it to the quarantine file with where it
+//! came from and why.
 //!
 //! Each task writes its own part (a temp file next to the target, so the final
 //! rename stays on one filesystem), created at the task's first bad row and
@@ -8,7 +11,7 @@
 //! renamed into place. So the file is the same however the tasks were
 //! scheduled, and is either whole or absent.
 //!
-//! Columns: the CSV header of the first part, then `_tabx_source` (`file:line`),
+//! Columns: the CSV header (Parquet: column names; NDJSON: none) of the first part, then `_tabx_source` (`file:line`),
 //! `_tabx_reasons` and `_tabx_raw`. A row whose field count matches its file's
 //! header (and that header is the file's, e.g. a value that did not parse) has
 //! its fields in the columns and an empty `_tabx_raw`; otherwise (ragged, an
@@ -28,9 +31,100 @@ use arrow::datatypes::UInt64Type;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use tabx_core::{Result, TabxError};
 
-use crate::options::SourceOptions;
+use crate::driver::TaskReport;
+use crate::options::{OnError, SourceOptions};
 
 const META_COLUMNS: [&str; 3] = ["_tabx_source", "_tabx_reasons", "_tabx_raw"];
+
+/// One task's bad rows, as its format's reader finds them: each is the scan's
+/// error, or counted under its reasons and quarantined.
+#[derive(Debug)]
+pub(crate) struct BadRows {
+    fail: bool,
+    quarantine: Option<QuarantineWriter>,
+}
+
+impl BadRows {
+    /// The policy of `options`; `header` names the columns that quarantined
+    /// rows place their fields under.
+    pub(crate) fn new(options: &SourceOptions, header: Option<&[String]>) -> Self {
+        let quarantine = match &options.on_error {
+            OnError::Quarantine(path) => {
+                let mut w = QuarantineWriter::new(path);
+                if let Some(h) = header {
+                    w.set_header(h);
+                }
+                Some(w)
+            }
+            _ => None,
+        };
+        BadRows { fail: options.on_error == OnError::Fail, quarantine }
+    }
+
+    /// One bad row at `location` (`file:line`), with its `reasons` as (key
+    /// counted in the report, message): the error, naming `hint`, under
+    /// `fail`; otherwise counted in `report` and written with `raw` (its text)
+    /// and `fields` (when they match the header).
+    pub(crate) fn reject(
+        &mut self,
+        report: &mut TaskReport,
+        location: String,
+        reasons: &[(String, String)],
+        raw: &[u8],
+        fields: Option<Vec<&[u8]>>,
+        hint: &str,
+    ) -> Result<()> {
+        let message = || reasons.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; ");
+        if self.fail {
+            return Err(TabxError::invalid_input(location, message()).with_hint(hint));
+        }
+        report.rows_bad += 1;
+        for (key, _) in reasons {
+            *report.bad_by_reason.entry(key.clone()).or_default() += 1;
+        }
+        if let Some(q) = &mut self.quarantine {
+            q.write(&location, &message(), raw, fields)?;
+        }
+        Ok(())
+    }
+
+    /// [`reject`](Self::reject) for row `row` of a decoded `batch` (Parquet):
+    /// its cells are the fields.
+    pub(crate) fn reject_row(
+        &mut self,
+        report: &mut TaskReport,
+        location: String,
+        reasons: &[(String, String)],
+        batch: &RecordBatch,
+        row: usize,
+        hint: &str,
+    ) -> Result<()> {
+        if self.quarantine.is_none() {
+            return self.reject(report, location, reasons, b"", None, hint);
+        }
+        let columns: Vec<usize> = (0..batch.num_columns()).collect();
+        let (cells, raw) = row_cells(batch, &columns, row)?;
+        self.reject(report, location, reasons, &raw, Some(cells.iter().map(|c| c.as_bytes()).collect()), hint)
+    }
+
+    /// Closes the task's quarantine part into `report`.
+    pub(crate) fn finish(self, report: &mut TaskReport) -> Result<()> {
+        if let Some(q) = self.quarantine {
+            report.quarantine = Some(q.finish()?);
+        }
+        Ok(())
+    }
+}
+
+/// A value for an error message: quoted, at most ~40 characters.
+pub(crate) fn shorten(v: &[u8]) -> String {
+    let s = String::from_utf8_lossy(v);
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    format!("{out:?}")
+}
 
 /// One task's bad rows: a closed temp file (deleted when dropped), none when
 /// the task had no bad row, and the header of the file it read.
@@ -185,19 +279,27 @@ impl RejectedRows {
             (Some(f), Some(l)) => format!("{f}:{l}"),
             _ => return Err(TabxError::Internal("rejected rows need the row-origin columns".into())),
         };
-        let options = FormatOptions::default().with_null("");
-        let cells = data
-            .iter()
-            .map(|&i| Ok(ArrayFormatter::try_new(batch.column(i).as_ref(), &options)?.value(row).to_string()))
-            .collect::<Result<Vec<String>>>()?;
-        // The cells as one CSV line too: the file shows them there when its
-        // header is not this batch's columns.
-        let mut raw = csv::Writer::from_writer(Vec::new());
-        raw.write_record(&cells).map_err(|e| TabxError::Internal(e.to_string()))?;
-        let raw = raw.into_inner().map_err(|e| TabxError::Internal(e.to_string()))?;
-        let raw = raw.strip_suffix(b"\n").unwrap_or(&raw);
-        self.part.write(&source, reasons, raw, Some(cells.iter().map(|c| c.as_bytes()).collect()))
+        let (cells, raw) = row_cells(batch, &data, row)?;
+        self.part.write(&source, reasons, &raw, Some(cells.iter().map(|c| c.as_bytes()).collect()))
     }
+}
+
+/// Row `row` of `batch`'s `columns` as Arrow prints them (nulls empty), and
+/// the same cells as one CSV line: the quarantine file shows them there when
+/// its header is not these columns.
+fn row_cells(batch: &RecordBatch, columns: &[usize], row: usize) -> Result<(Vec<String>, Vec<u8>)> {
+    let options = FormatOptions::default().with_null("");
+    let cells = columns
+        .iter()
+        .map(|&i| Ok(ArrayFormatter::try_new(batch.column(i).as_ref(), &options)?.value(row).to_string()))
+        .collect::<Result<Vec<String>>>()?;
+    let mut raw = csv::Writer::from_writer(Vec::new());
+    raw.write_record(&cells).map_err(|e| TabxError::Internal(e.to_string()))?;
+    let mut raw = raw.into_inner().map_err(|e| TabxError::Internal(e.to_string()))?;
+    if raw.last() == Some(&b'\n') {
+        raw.pop();
+    }
+    Ok((cells, raw))
 }
 
 /// Adds the rejected rows of `parts` (in task order) to the end of the

@@ -1,0 +1,144 @@
+//! The bad-row policy (`on_error`) and the user's column types (`--schema`)
+//! for NDJSON and Parquet, as CSV has them: bad lines and values that do not
+//! parse as the wanted type are the error (naming file and line or row),
+//! skipped and counted by reason, or quarantined with their text. Expected
+//! rows are read off the fixtures by hand.
+
+mod common;
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::DataType;
+use common::{rows, scan, write};
+use tabx_engine::{ColumnType, OnError, SourceOptions};
+
+fn typed(types: &[(&str, ColumnType)]) -> SourceOptions {
+    SourceOptions { column_types: types.iter().map(|(n, t)| (n.to_string(), *t)).collect(), ..Default::default() }
+}
+
+fn type_of(batch: &RecordBatch, column: &str) -> DataType {
+    batch.schema().field_with_name(column).unwrap().data_type().clone()
+}
+
+/// Five kinds of bad line among three good ones.
+const BAD_LINES: &str = "{\"x\": 1, \"s\": \"a\"}\n\
+    not json\n\
+    [1, 2]\n\
+    {\"x\": 2} {\"x\": 3}\n\
+    {\"x\": 4, \"s\": \"b\"}\n\
+    {\"x\": \n\
+    \n\
+    {\"x\": {\"deep\": 1}}\n\
+    {\"x\": 5}\n";
+
+#[test]
+fn ndjson_bad_lines_follow_on_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "bad.jsonl", BAD_LINES);
+    // fail: the first bad line, named (found while inferring the schema).
+    let e = scan(std::slice::from_ref(&p), SourceOptions::default()).unwrap_err().to_string();
+    assert!(e.starts_with(&format!("{p}:2: not a JSON object: expected ident")), "{e}");
+    assert!(e.contains("--on-error skip"), "{e}");
+
+    // skip: lines 2, 3, 4, 6 are not one object; line 8's object does not fit x (a number elsewhere).
+    let skip = SourceOptions { on_error: OnError::Skip, ..Default::default() };
+    let (batches, report, _) = scan(std::slice::from_ref(&p), skip).unwrap();
+    assert_eq!((report.rows_read, report.rows_bad), (3, 5));
+    assert_eq!(report.bad_by_reason.get("not one JSON object"), Some(&4), "{:?}", report.bad_by_reason);
+    assert_eq!(report.bad_by_reason.get("value does not fit the field's type"), Some(&1));
+    assert_eq!(rows(&batches), ["s=a|x=1", "s=b|x=4", "s=|x=5"]);
+
+    // quarantine: each bad line's text, file:line and reason.
+    let q = dir.path().join("q.csv");
+    let options = SourceOptions { on_error: OnError::Quarantine(q.clone()), ..Default::default() };
+    let (_, report, _) = scan(std::slice::from_ref(&p), options).unwrap();
+    assert_eq!(report.rows_bad, 5);
+    let mut reader = csv::Reader::from_path(&q).unwrap();
+    assert_eq!(reader.headers().unwrap(), vec!["_tabx_source", "_tabx_reasons", "_tabx_raw"]);
+    let got: Vec<(String, String)> =
+        reader.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), r[2].to_string())).collect();
+    let want =
+        [(2, "not json"), (3, "[1, 2]"), (4, "{\"x\": 2} {\"x\": 3}"), (6, "{\"x\": "), (8, "{\"x\": {\"deep\": 1}}")];
+    let want: Vec<(String, String)> = want.iter().map(|(l, t)| (format!("{p}:{l}"), t.to_string())).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn ndjson_fields_whose_values_disagree_are_text() {
+    // arrow-json infers Utf8 for 1 and "x", then refused to decode the 1 ("expected string got 1").
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "mixed.jsonl", "{\"a\": 1, \"b\": true}\n{\"a\": \"x\", \"b\": \"no\"}\n{\"a\": 2.50}\n");
+    let (batches, report, _) = scan(&[p], SourceOptions::default()).unwrap();
+    assert_eq!(report.rows_read, 3);
+    assert_eq!(type_of(&batches[0], "a"), DataType::Utf8);
+    // Numbers as written (2.50, not 2.5).
+    assert_eq!(rows(&batches), ["a=1|b=true", "a=x|b=no", "a=2.50|b="]);
+}
+
+#[test]
+fn ndjson_takes_the_users_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "t.jsonl",
+        "{\"i\": 1, \"f\": 1, \"s\": 10}\n{\"i\": 2.5, \"f\": 2, \"s\": 11}\n{\"i\": 3, \"f\": 2.25, \"s\": \"z\"}\n",
+    );
+    let types = [("i", ColumnType::Int), ("f", ColumnType::Float), ("s", ColumnType::String)];
+    // fail: 2.5 is not INT (arrow-json alone would read it as 2).
+    let e = scan(std::slice::from_ref(&p), typed(&types)).unwrap_err().to_string();
+    assert!(e.starts_with(&format!("{p}:2: column i: value \"2.5\" does not parse as INT")), "{e}");
+    let (batches, report, _) =
+        scan(std::slice::from_ref(&p), SourceOptions { on_error: OnError::Skip, ..typed(&types) }).unwrap();
+    assert_eq!((report.rows_read, report.rows_bad), (2, 1));
+    assert_eq!(report.bad_by_reason.get("column i: does not parse as INT"), Some(&1));
+    assert_eq!(type_of(&batches[0], "i"), DataType::Int64);
+    assert_eq!(type_of(&batches[0], "f"), DataType::Float64);
+    assert_eq!(type_of(&batches[0], "s"), DataType::Utf8);
+    assert_eq!(rows(&batches), ["f=1|i=1|s=10", "f=2.25|i=3|s=z"]);
+}
+
+#[test]
+fn parquet_takes_the_users_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = RecordBatch::try_from_iter([
+        ("i", Arc::new(Int64Array::from(vec![Some(1), Some(2), None, Some(4)])) as ArrayRef),
+        ("f", Arc::new(Float64Array::from(vec![Some(1.0), Some(2.5), Some(3.0), None])) as ArrayRef),
+        ("s", Arc::new(StringArray::from(vec![Some("7"), Some("8"), Some("x"), Some("-9")])) as ArrayRef),
+    ])
+    .unwrap();
+    let path = dir.path().join("t.parquet");
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let p = path.display().to_string();
+    let types = [("i", ColumnType::Float), ("f", ColumnType::Int), ("s", ColumnType::Int)];
+
+    let e = scan(std::slice::from_ref(&p), typed(&types)).unwrap_err().to_string();
+    assert!(e.starts_with(&format!("{p}:2: column f: value \"2.5\" does not parse as INT")), "{e}");
+
+    let (batches, report, _) =
+        scan(std::slice::from_ref(&p), SourceOptions { on_error: OnError::Skip, ..typed(&types) }).unwrap();
+    assert_eq!((report.rows_read, report.rows_bad), (2, 2));
+    assert_eq!(report.bad_by_reason.get("column s: does not parse as INT"), Some(&1));
+    assert_eq!(type_of(&batches[0], "i"), DataType::Float64);
+    assert_eq!(type_of(&batches[0], "f"), DataType::Int64);
+    assert_eq!(type_of(&batches[0], "s"), DataType::Int64);
+    assert_eq!(rows(&batches), ["f=1|i=1|s=7", "f=|i=4|s=-9"]);
+
+    // STRING: numbers as text.
+    let (batches, _, _) = scan(std::slice::from_ref(&p), typed(&[("i", ColumnType::String)])).unwrap();
+    assert_eq!(type_of(&batches[0], "i"), DataType::Utf8);
+
+    let q = dir.path().join("q.csv");
+    let options = SourceOptions { on_error: OnError::Quarantine(q.clone()), ..typed(&types) };
+    scan(std::slice::from_ref(&p), options).unwrap();
+    let text = std::fs::read_to_string(&q).unwrap();
+    let want = format!(
+        "i,f,s,_tabx_source,_tabx_reasons,_tabx_raw\n\
+         2,2.5,8,{p}:2,\"column f: value \"\"2.5\"\" does not parse as INT\",\n\
+         ,3.0,x,{p}:3,\"column s: value \"\"x\"\" does not parse as INT\",\n"
+    );
+    assert_eq!(text, want);
+}
