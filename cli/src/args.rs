@@ -244,6 +244,11 @@ pub struct ReadArgs {
     /// Smaller ranges bound memory per task; the output is the same.
     #[arg(long, value_name = "BYTES")]
     pub split_bytes: Option<u64>,
+    /// CSV values hold no line breaks: cut files by seeking to the next line break instead of
+    /// following quotes from the start (a --shard pod then reads its own range only). A quoted
+    /// line break then shows up as an unclosed quote.
+    #[arg(long)]
+    pub no_newlines_in_values: bool,
     /// The most bytes a .gz/.zst file may decompress to [default: 200× its size, at least 1 GiB]:
     /// a decompression bomb ends in an error instead of a scan that never ends.
     #[arg(long, value_name = "BYTES")]

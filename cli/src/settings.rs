@@ -35,6 +35,7 @@ pub fn source_options(args: &ReadArgs) -> Result<SourceOptions> {
         threads: args.threads,
         min_split_bytes: args.split_bytes.map_or(SourceOptions::default().min_split_bytes, |b| b.clamp(1, 8 << 20)),
         max_split_bytes: args.split_bytes.unwrap_or(SourceOptions::default().max_split_bytes).max(1),
+        newlines_in_values: !args.no_newlines_in_values,
         max_decompressed_bytes: args.max_decompressed_bytes,
         ..SourceOptions::default()
     })

@@ -211,6 +211,13 @@ pub struct SourceOptions {
     /// state (a transform's encoded rows waiting for their turn) stays bounded
     /// however big the file is.
     pub max_split_bytes: u64,
+    /// Whether CSV values may hold line breaks (inside quotes). `false` lets
+    /// planning cut a file by seeking to the next line break instead of
+    /// following quotes from the file's start (so a `--shard` pod reads its
+    /// range only); line numbers are then counted only for the errors that
+    /// name one. Ignored with [`row_source`](Self::row_source), which needs
+    /// every row's line.
+    pub newlines_in_values: bool,
     /// The most bytes one compressed file may decompress to; `None`: the
     /// default of [`SourceOptions::decompression_cap`].
     pub max_decompressed_bytes: Option<u64>,
@@ -242,6 +249,7 @@ impl Default for SourceOptions {
             sample_rate: None,
             seed: 0,
             threads: 0,
+            newlines_in_values: true,
             min_split_bytes: 8 << 20,
             max_split_bytes: 32 << 20,
             max_decompressed_bytes: None,
@@ -270,6 +278,7 @@ impl fmt::Debug for SourceOptions {
             .field("threads", &self.threads)
             .field("min_split_bytes", &self.min_split_bytes)
             .field("max_split_bytes", &self.max_split_bytes)
+            .field("newlines_in_values", &self.newlines_in_values)
             .field("max_decompressed_bytes", &self.max_decompressed_bytes)
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
             .field("row_source", &self.row_source)

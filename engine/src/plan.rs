@@ -121,6 +121,7 @@ impl ScanPlan {
                                 file_index: index,
                                 delimiter: file.delimiter,
                                 start: (0, 1),
+                                line_base: Default::default(),
                                 header: None,
                                 whole_file: true,
                                 freeze_after: matches!(file.location, Location::Stdin)
@@ -164,14 +165,22 @@ impl ScanPlan {
     ) -> Result<()> {
         let size = file.size.unwrap_or(0);
         let data_start = header.data_start;
-        let spec = |start: csv::Cut, whole_file: bool| CsvSpec {
-            name: file.name.clone(),
-            file_index: index,
-            delimiter: file.delimiter,
-            start,
-            header: Some(header.clone()),
-            whole_file,
-            freeze_after: None,
+        let spec = |start: csv::Cut, whole_file: bool| {
+            // Line 0: a fast cut, whose lines count from 1 there (see `csv::LineBase`).
+            let (start, line_base) = match (&file.location, start) {
+                (Location::Local(path), (offset, 0)) => ((offset, 1), csv::LineBase::uncounted(path.clone(), offset)),
+                _ => (start, csv::LineBase::default()),
+            };
+            CsvSpec {
+                name: file.name.clone(),
+                file_index: index,
+                delimiter: file.delimiter,
+                start,
+                line_base,
+                header: Some(header.clone()),
+                whole_file,
+                freeze_after: None,
+            }
         };
         if data_start.0 >= size {
             // Header only: one (empty) task, in the shard that owns the file's start.
@@ -201,7 +210,12 @@ impl ScanPlan {
             if to_end {
                 targets.pop();
             }
-            let mut cuts = csv::record_starts(path, file.delimiter, self.options.quote, data_start, &targets)?;
+            let mut cuts = if self.options.newlines_in_values || self.options.row_source {
+                csv::record_starts(path, file.delimiter, self.options.quote, data_start, &targets)?
+            } else {
+                let starts = csv::line_starts(path, data_start.0, &targets)?;
+                starts.into_iter().map(|s| if s == data_start.0 { data_start } else { (s, 0) }).collect()
+            };
             if to_end {
                 cuts.push((size, 0));
             }

@@ -22,7 +22,7 @@ use arrow::datatypes::{Field, Schema};
 use tabx_core::{Result, TabxError};
 
 pub(crate) use reader::io_error;
-pub(crate) use split::{Cut, record_starts};
+pub(crate) use split::{Cut, LineBase, line_starts, record_starts};
 pub(crate) use typing::{parse_f64, parse_i64};
 
 use crate::driver::{TaskContext, TaskReport, append_row_source};
@@ -90,6 +90,8 @@ pub(crate) struct CsvSpec {
     pub delimiter: u8,
     /// Offset and line where the given reader starts.
     pub start: Cut,
+    /// How the reader's lines become the file's (the fast cut counts from 1 at `start`).
+    pub line_base: LineBase,
     /// `None`: the stream starts with the file's beginning (header included).
     pub header: Option<Header>,
     /// The task covers all of its file's rows (header-only warning, empty batch).
@@ -106,7 +108,8 @@ pub(crate) fn run_task(
     emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
 ) -> Result<TaskReport> {
     let opts = ctx.options;
-    let mut reader = RecordReader::new(src, &spec.name, spec.delimiter, opts.quote, spec.start.0, spec.start.1);
+    let mut reader = RecordReader::new(src, &spec.name, spec.delimiter, opts.quote, spec.start.0, spec.start.1)
+        .with_line_base(spec.line_base.clone());
     let mut restart = None;
     let mut task = match &spec.header {
         Some(h) => CsvTask::try_new(spec, h, ctx)?,
@@ -162,6 +165,7 @@ struct CsvTask<'a> {
     records: u64,
     report: TaskReport,
     bad_rows: BadRows,
+    line_base: LineBase,
 }
 
 impl<'a> CsvTask<'a> {
@@ -199,6 +203,7 @@ impl<'a> CsvTask<'a> {
             records: 0,
             report: TaskReport::default(),
             bad_rows,
+            line_base: spec.line_base.clone(),
         })
     }
 
@@ -207,7 +212,11 @@ impl<'a> CsvTask<'a> {
         self.records += 1;
         if rec.unclosed_quote {
             let first_line = rec.raw.split(|&b| b == b'\n').next().unwrap_or_default();
-            let hint = "close the quote, or pass --on-error skip or --on-error quarantine=PATH";
+            let hint = if self.line_base.is_relative() {
+                "values hold line breaks: drop --no-newlines-in-values, or close the quote"
+            } else {
+                "close the quote, or pass --on-error skip or --on-error quarantine=PATH"
+            };
             self.bad(rec, first_line, None, &[("unclosed quote".into(), "unclosed quote starting here".into())], hint)?;
             return Ok(Some((rec.start, rec.line)));
         }
@@ -253,7 +262,7 @@ impl<'a> CsvTask<'a> {
         reasons: &[(String, String)],
         hint: &str,
     ) -> Result<()> {
-        let location = format!("{}:{}", self.spec.name, rec.line);
+        let location = format!("{}:{}", self.spec.name, self.line_base.line(rec.line)?);
         self.bad_rows.reject(&mut self.report, location, reasons, raw, fields, hint)
     }
 
@@ -365,6 +374,7 @@ mod tests {
             file_index: 0,
             delimiter: b',',
             start: (0, 1),
+            line_base: LineBase::default(),
             header: None,
             whole_file: true,
             freeze_after: Some(freeze),

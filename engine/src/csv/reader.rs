@@ -8,6 +8,8 @@ use std::io::Read;
 
 use tabx_core::{Result, TabxError};
 
+use super::split::LineBase;
+
 /// A record longer than this is refused: it is almost surely an unclosed quote
 /// swallowing the file, and holding it would break the memory bound.
 pub(crate) const MAX_RECORD_BYTES: usize = 256 << 20;
@@ -61,6 +63,8 @@ pub(crate) struct RecordReader<R> {
     ends: Vec<usize>,
     raw: Vec<u8>,
     name: String,
+    /// Turns `line` into the file's line in errors (ranges cut without counting lines).
+    line_base: LineBase,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -80,7 +84,14 @@ impl<R: Read> RecordReader<R> {
             ends: vec![0; 64],
             raw: Vec::with_capacity(4096),
             name: name.to_string(),
+            line_base: LineBase::default(),
         }
+    }
+
+    /// Lines count from the range's start, and `base` names the file's lines in errors.
+    pub(crate) fn with_line_base(mut self, base: LineBase) -> Self {
+        self.line_base = base;
+        self
     }
 
     fn core(delimiter: u8, quote: u8) -> csv_core::Reader {
@@ -145,7 +156,7 @@ impl<R: Read> RecordReader<R> {
                     if self.data.len() >= MAX_RECORD_BYTES {
                         let (_, line) = skip_breaks(&self.raw, start_offset, start_line);
                         return Err(TabxError::invalid_input(
-                            format!("{}:{line}", self.name),
+                            format!("{}:{}", self.name, self.line_base.line(line)?),
                             format!("record longer than {} MiB: unclosed quote starting here?", MAX_RECORD_BYTES >> 20),
                         ));
                     }
@@ -156,7 +167,7 @@ impl<R: Read> RecordReader<R> {
                     if self.ends.len() >= MAX_FIELDS {
                         let (_, line) = skip_breaks(&self.raw, start_offset, start_line);
                         return Err(TabxError::invalid_input(
-                            format!("{}:{line}", self.name),
+                            format!("{}:{}", self.name, self.line_base.line(line)?),
                             format!("record with more than {MAX_FIELDS} fields: wrong --delimiter?"),
                         ));
                     }

@@ -8,10 +8,17 @@
 //! quoted field is an escaped quote. After an unclosed quote no cut is found,
 //! so the range holding it runs to the end of the file, where the reader
 //! reports it.
+//!
+//! When the user says values hold no line breaks, [`line_starts`] cuts by
+//! seeking to each target and reading to the next line break: planning reads
+//! a few bytes per cut instead of the file up to its last cut. Ranges cut that
+//! way count lines from their own start; [`LineBase`] turns those into the
+//! file's lines when an error names one (counting the breaks before the range
+//! once, on that error path only).
 
 use std::fs::File;
-use std::io::Read;
-use std::path::Path;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 
 use tabx_core::{Result, TabxError};
 
@@ -80,7 +87,84 @@ pub(crate) fn record_starts(
     Ok(out)
 }
 
-fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+/// For each target offset (sorted ascending), the first line start at or after
+/// it and at or after `data_start`, found by seeking (no quote tracking: only
+/// for values without line breaks).
+pub(crate) fn line_starts(path: &Path, data_start: u64, targets: &[u64]) -> Result<Vec<u64>> {
+    let io = |e| TabxError::io(path, e);
+    let mut file = File::open(path).map_err(io)?;
+    // Rows are short: a cut reads a block or two.
+    let mut buf = vec![0u8; 8 << 10];
+    let mut out = Vec::with_capacity(targets.len());
+    for &target in targets {
+        if target <= data_start {
+            out.push(data_start);
+            continue;
+        }
+        // From the byte before the target: a target right after a break is a start.
+        let mut pos = target - 1;
+        file.seek(SeekFrom::Start(pos)).map_err(io)?;
+        let start = loop {
+            let n = read_full(&mut file, &mut buf).map_err(io)?;
+            if n == 0 {
+                break pos;
+            }
+            if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+                break pos + i as u64 + 1;
+            }
+            pos += n as u64;
+        };
+        out.push(start);
+    }
+    Ok(out)
+}
+
+/// Line numbers of a range whose first line was not counted at planning
+/// ([`line_starts`]): the reader counts from 1 at the range's start, and
+/// [`line`](Self::line) adds the line breaks before the range, counted once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LineBase {
+    /// The file and the range's first byte, while the breaks before it are uncounted.
+    uncounted: Option<(PathBuf, u64)>,
+    breaks_before: Option<u64>,
+}
+
+impl LineBase {
+    /// Lines of a range starting at byte `offset` of `path`, counted from 1 there.
+    pub(crate) fn uncounted(path: PathBuf, offset: u64) -> Self {
+        LineBase { uncounted: Some((path, offset)), breaks_before: None }
+    }
+
+    /// Whether lines are counted from the range's start (values hold no line breaks).
+    pub(crate) fn is_relative(&self) -> bool {
+        self.uncounted.is_some()
+    }
+
+    /// The file's line of the reader's line `line`.
+    pub(crate) fn line(&mut self, line: u64) -> Result<u64> {
+        let Some((path, offset)) = &self.uncounted else { return Ok(line) };
+        let before = match self.breaks_before {
+            Some(n) => n,
+            None => {
+                let file = File::open(path).map_err(|e| TabxError::io(path, e))?;
+                let mut prefix = file.take(*offset);
+                let mut buf = vec![0u8; 1 << 20];
+                let mut n = 0u64;
+                loop {
+                    let k = read_full(&mut prefix, &mut buf).map_err(|e| TabxError::io(path, e))?;
+                    if k == 0 {
+                        break;
+                    }
+                    n += memchr::memchr_iter(b'\n', &buf[..k]).count() as u64;
+                }
+                *self.breaks_before.insert(n)
+            }
+        };
+        Ok(before + line)
+    }
+}
+
+fn read_full(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match file.read(&mut buf[n..]) {
@@ -113,6 +197,19 @@ mod tests {
         // Escaped quotes keep the field open; a quote inside a bare field is literal.
         assert_eq!(cuts("h\n\"a\"\"\nb\"\n5'1\",x\nz\n", &[3]), vec![(10, 4)]);
         assert_eq!(cuts("h\n5'1\",x\nz\n", &[3]), vec![(9, 3)]);
+    }
+
+    #[test]
+    fn seeking_cuts_at_the_next_line_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        // offsets: "h\n"=0..2, "1,a\n"=2..6, "22,b\n"=6..11, "3,c"=11..14 (no final break)
+        std::fs::write(&p, "h\n1,a\n22,b\n3,c").unwrap();
+        assert_eq!(line_starts(&p, 2, &[0, 2, 3, 6, 7, 12]).unwrap(), [2, 2, 6, 6, 11, 14]);
+        // Lines of the range at byte 6 (file line 3), counted from 1 there.
+        let mut base = LineBase::uncounted(p, 6);
+        assert_eq!((base.line(1).unwrap(), base.line(2).unwrap()), (3, 4));
+        assert_eq!(LineBase::default().line(7).unwrap(), 7);
     }
 
     #[test]
