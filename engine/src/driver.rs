@@ -336,6 +336,8 @@ pub fn scan_ordered<S: Send>(
                                     cancel.store(true, Ordering::Relaxed);
                                     moved.notify_all();
                                 }
+                                drop(consume);
+                                crate::memory::release_freed();
                             }
                             w = locked(window);
                         }

@@ -54,6 +54,7 @@
 
 mod csv;
 mod driver;
+mod memory;
 mod ndjson;
 mod options;
 mod parquet;
