@@ -56,6 +56,44 @@ pub enum Command {
     /// Predict with a model: raw rows in, the fitted transform and the model applied, raw columns + prediction out.
     #[command(after_help = TRAIN_EXAMPLES)]
     Predict(Box<PredictArgs>),
+    /// One self-contained HTML page from any of tabx's artifacts (statistics, baseline, schema, anomalies,
+    /// transform, evaluations): opens anywhere, requests nothing.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
+}
+
+const REPORT_EXAMPLES: &str = "Examples:
+  tabx report --stats eval_stats.json --baseline train_stats.json --anomalies anomalies.json -o report.html
+  tabx report --stats stats.json --schema schema.pbtxt --transform transform.json --eval eval.json -o report.html
+  tabx report --stats train.json --stats eval.json -o report.html     # datasets one after another";
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Statistics files (tabx stats or TFDV); every dataset or slice in them is shown.
+    #[arg(long, value_name = "STATS")]
+    pub stats: Vec<PathBuf>,
+    /// Statistics to compare with (train vs eval, yesterday vs today): histograms overlaid and the
+    /// distance of each feature (JSD numeric, L-infinity categorical).
+    #[arg(long, value_name = "STATS")]
+    pub baseline: Option<PathBuf>,
+    /// A schema (.pbtxt, .json or .pb).
+    #[arg(long)]
+    pub schema: Option<PathBuf>,
+    /// Anomalies from tabx validate (shown first, linked to each feature's row).
+    #[arg(long)]
+    pub anomalies: Option<PathBuf>,
+    /// A fitted transform.json.
+    #[arg(long)]
+    pub transform: Option<PathBuf>,
+    /// Evaluation results (eval.json from tabx evaluate); may be given several times.
+    #[arg(long = "eval", value_name = "EVAL")]
+    pub evals: Vec<PathBuf>,
+    /// The page's title.
+    #[arg(long, default_value = "tabx report")]
+    pub title: String,
+    /// Where to write the page.
+    #[arg(long, short, default_value = "report.html")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

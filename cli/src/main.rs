@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => commands::evaluate(args, cli.quiet),
         Command::Train(args) => commands::train(args, cli.quiet),
         Command::Predict(args) => commands::predict(args, cli.quiet),
+        Command::Report(args) => commands::report(args, cli.quiet),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -27,7 +27,8 @@ use tabx_validate::{ValidationOptions, validate};
 
 use super::Outcome;
 use super::evaluate::{EvalOutputs, write_evaluation};
-use crate::args::{DemoArgs, OutputFormat};
+use super::report::write_report;
+use crate::args::{DemoArgs, OutputFormat, ReportArgs};
 use crate::eval_view::eval_tables;
 use crate::output::{print_out, write_atomically, write_message, write_statistics};
 use crate::schema_view::anomalies_table;
@@ -173,6 +174,23 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
         }
     }
 
+    // 7. The report: everything above on one page.
+    let report = ReportArgs {
+        stats: vec![at("eval_stats.json")],
+        baseline: Some(at("train_stats.json")),
+        schema: Some(at("schema.json")),
+        anomalies: Some(at("anomalies.json")),
+        transform: Some(at("transform.json")),
+        evals: vec![at("fare_eval.json"), at("big_tipper_eval.json")],
+        title: "tabx demo: Chicago taxi fares".into(),
+        output: at("report.html"),
+    };
+    write_report(&report)?;
+    say(format!(
+        "7. wrote {}: statistics (eval vs train), anomalies, schema, transform, evaluations",
+        show(&report.output)
+    ))?;
+
     if !quiet {
         print_out(format!("\nartifacts in {}:", dir.display()))?;
         for (file, what) in ARTIFACTS {
@@ -201,6 +219,7 @@ const ARTIFACTS: &[(&str, &str)] = &[
     ("*_predictions.parquet", "eval's raw columns + prediction"),
     ("*_eval.yaml, *_eval.json", "evaluation configs and results (metrics, intervals, thresholds)"),
     ("blessing/{fare,big_tipper}/", "TFX Evaluator's BLESSED or NOT_BLESSED"),
+    ("report.html", "all of the above on one page: open it in a browser"),
 ];
 
 /// The subcommands the demo runs, for the reader to run one by one.
@@ -233,6 +252,9 @@ fn commands(dir: &Path) -> Vec<String> {
         ),
         format!(
             "tabx evaluate {d}/big_tipper_predictions.parquet --config {d}/big_tipper_eval.yaml --blessing {d}/blessing/big_tipper -o {d}/big_tipper_eval.json"
+        ),
+        format!(
+            "tabx report --stats {d}/eval_stats.json --baseline {d}/train_stats.json --schema {d}/schema.json --anomalies {d}/anomalies.json --transform {d}/transform.json --eval {d}/fare_eval.json --eval {d}/big_tipper_eval.json -o {d}/report.html"
         ),
     ]
 }
