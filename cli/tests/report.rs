@@ -82,3 +82,17 @@ fn the_demo_report_renders_in_chromium_without_network() {
         std::fs::copy(&shot, concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/report.png")).unwrap();
     }
 }
+
+#[test]
+fn bad_report_inputs_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    tabx(dir.path(), &["report", "-o", "r.html"])
+        .failure()
+        .stderr(predicates::str::contains("nothing to report: give at least one of --stats"));
+    std::fs::write(dir.path().join("bad.json"), "{\"datasets\": 7}").unwrap();
+    tabx(dir.path(), &["report", "--stats", "bad.json"])
+        .failure()
+        .stderr(predicates::str::contains("cannot read statistics bad.json"));
+    tabx(dir.path(), &["report", "--eval", "missing.json"]).failure().stderr(predicates::str::contains("missing.json"));
+    assert!(!dir.path().join("report.html").exists(), "no half-written page");
+}
