@@ -4,11 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `tabx --version`: the crate version and the commit it was built from (`build.rs`).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("TABX_COMMIT"), ")");
+
 /// TFDV-compatible statistics, schemas and data validation, TFT-style
 /// transforms and TFMA-style sliced model evaluation, for CSV, Parquet and
 /// NDJSON data, without Python, Beam or TensorFlow.
 #[derive(Debug, Parser)]
-#[command(name = "tabx", version, propagate_version = true)]
+#[command(name = "tabx", version = VERSION, propagate_version = true)]
 #[command(after_help = "Exit status: 0 ok, 1 findings (anomalies, failed thresholds), 2 error.")]
 pub struct Cli {
     #[command(subcommand)]
