@@ -122,3 +122,20 @@ fn shards_that_disagree_on_a_column_type_do_not_merge() {
     // Hand computation: mean of 1, 2, 2.5 = 5.5 / 3.
     assert_eq!(feature(&whole, "y")["num_stats"]["mean"], 5.5 / 3.0);
 }
+
+#[test]
+fn partials_go_into_folders_that_do_not_exist_yet() {
+    // A pod writes under its own prefix; the image has no shell to mkdir it.
+    let dir = tempfile::tempdir().unwrap();
+    let data = taxi("data.csv");
+    for (kind, args) in
+        [("stats", vec!["stats", data.as_str()]), ("fit", vec!["transform", "fit", data.as_str(), "--spec", "SPEC"])]
+    {
+        let spec = taxi("taxi_transform.yaml");
+        let part = format!("out/{kind}/shard-0/part.partial");
+        let mut args: Vec<&str> = args.into_iter().map(|a| if a == "SPEC" { spec.as_str() } else { a }).collect();
+        args.extend(["--shard", "0/2", "--partial", "-o", part.as_str(), "-q"]);
+        tabx(dir.path(), &args).success();
+        assert!(dir.path().join(&part).exists(), "{part}");
+    }
+}

@@ -45,7 +45,9 @@ pub struct PartialFile {
 }
 
 impl PartialFile {
-    /// Writes the file atomically: a temporary file beside `path`, then a rename.
+    /// Writes the file atomically: a temporary file beside `path`, then a
+    /// rename. Missing parent folders are created (a pipeline step's image
+    /// has no shell to `mkdir -p` them).
     pub fn write(&self, path: &Path) -> Result<()> {
         let header = serde_json::to_vec(&self.header).map_err(|e| TabxError::Internal(e.to_string()))?;
         let mut bytes = Vec::with_capacity(16 + header.len() + self.state.len());
@@ -56,6 +58,9 @@ impl PartialFile {
         bytes.extend_from_slice(&self.state);
         let tmp = path.with_extension(format!("partial.tmp.{}", std::process::id()));
         let write = || -> std::io::Result<()> {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(&bytes)?;
             f.sync_all()?;
@@ -231,7 +236,8 @@ mod tests {
         let (_, p) = part("stats", 1, 2);
         let dir = std::env::temp_dir().join(format!("tabx-partial-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("p.partial");
+        // Into folders that do not exist yet (a pod's output prefix).
+        let path = dir.join("shards/0/p.partial");
         p.write(&path).unwrap();
         assert_eq!(PartialFile::read(&path).unwrap(), p);
         std::fs::remove_dir_all(&dir).unwrap();
