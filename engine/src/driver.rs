@@ -256,6 +256,8 @@ pub fn scan_ordered<S: Send>(
 ) -> Result<ScanReport> {
     let options = plan.options();
     let cancel = AtomicBool::new(false);
+    // Hand freed memory back after each task when tasks are big (`memory.rs`).
+    let trim = crate::memory::trims_after_each_task(plan.total_bytes(), plan.tasks());
     let done = AtomicU64::new(0);
     let ctx = TaskContext::new(options, &cancel, &done);
     let next_task = AtomicUsize::new(0);
@@ -337,7 +339,9 @@ pub fn scan_ordered<S: Send>(
                                     moved.notify_all();
                                 }
                                 drop(consume);
-                                crate::memory::release_freed();
+                                if trim {
+                                    crate::memory::release_freed();
+                                }
                             }
                             w = locked(window);
                         }
