@@ -144,7 +144,8 @@ pub(crate) fn run_task(
         let mut on_batch = |batch: RecordBatch| -> Result<()> {
             let n = batch.num_rows() as u64;
             let (typed, bad) = retype(batch.clone(), &wanted)?;
-            let mut is_bad = vec![false; batch.num_rows()];
+            // Allocated only for a batch with bad values (none in the common case).
+            let mut is_bad = if bad.is_empty() { Vec::new() } else { vec![false; batch.num_rows()] };
             for values in bad.chunk_by(|a, b| a.row == b.row) {
                 let at = values[0].row;
                 is_bad[at] = true;
@@ -297,8 +298,8 @@ fn fetch_footer(obj: &StoreObject, size: u64) -> Result<Prefetched> {
 }
 
 /// Keeps the rows whose position (`first_row + i`) is in the sample.
-/// `batch` without its bad rows and the rows that sampling leaves out (row
-/// `i` is row `first_row + i` of the file).
+/// `batch` without its bad rows (`is_bad`, empty when there are none) and the
+/// rows that sampling leaves out (row `i` is row `first_row + i` of the file).
 fn keep_rows(
     batch: RecordBatch,
     file_index: usize,
@@ -308,14 +309,15 @@ fn keep_rows(
     report: &mut TaskReport,
 ) -> Result<RecordBatch> {
     let sampling = ctx.options.sample_rate.is_some_and(|r| r < 1.0);
-    if !sampling && !is_bad.contains(&true) {
+    if !sampling && is_bad.is_empty() {
         return Ok(batch);
     }
     let mut sampled_out = 0;
     let keep: BooleanArray = (0..batch.num_rows())
         .map(|i| {
-            let keep = !is_bad[i] && ctx.keep(file_index, first_row + i as u64);
-            sampled_out += u64::from(!is_bad[i] && !keep);
+            let bad = is_bad.get(i).copied().unwrap_or(false);
+            let keep = !bad && ctx.keep(file_index, first_row + i as u64);
+            sampled_out += u64::from(!bad && !keep);
             Some(keep)
         })
         .collect();

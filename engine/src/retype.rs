@@ -13,8 +13,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch};
-use arrow::datatypes::{DataType, Field, Float64Type, Schema};
+use arrow::array::{Array, ArrayRef, AsArray, Int64Array, PrimitiveArray, RecordBatch};
+use arrow::datatypes::{ArrowPrimitiveType, DataType, Field, Float64Type, Int64Type, Schema};
 use tabx_core::Result;
 
 use crate::csv::{parse_f64, parse_i64};
@@ -88,14 +88,7 @@ fn retype_column(column: &ArrayRef, name: &str, t: ColumnType, bad: &mut Vec<Bad
         ColumnType::String if text || matches!(dt, DataType::Binary | DataType::LargeBinary) => return Ok(None),
         ColumnType::String => arrow::compute::cast(column, &DataType::Utf8)?,
         ColumnType::Int if text => {
-            let strings = arrow::compute::cast(column, &DataType::Utf8)?;
-            let parsed: Int64Array = strings
-                .as_string::<i32>()
-                .iter()
-                .enumerate()
-                .map(|(row, v)| parse_or_mark(v, row, name, t, bad, |v| parse_i64(v.as_bytes())))
-                .collect();
-            Arc::new(parsed)
+            Arc::new(parse_text::<Int64Type>(column, name, t, bad, |v| parse_i64(v.as_bytes()))?)
         }
         ColumnType::Int if dt.is_floating() => {
             let floats = arrow::compute::cast(column, &DataType::Float64)?;
@@ -111,14 +104,7 @@ fn retype_column(column: &ArrayRef, name: &str, t: ColumnType, bad: &mut Vec<Bad
         ColumnType::Int => return Ok(None),
         ColumnType::Float if dt.is_floating() => return Ok(None),
         ColumnType::Float if text => {
-            let strings = arrow::compute::cast(column, &DataType::Utf8)?;
-            let parsed: Float64Array = strings
-                .as_string::<i32>()
-                .iter()
-                .enumerate()
-                .map(|(row, v)| parse_or_mark(v, row, name, t, bad, |v| parse_f64(v.as_bytes())))
-                .collect();
-            Arc::new(parsed)
+            Arc::new(parse_text::<Float64Type>(column, name, t, bad, |v| parse_f64(v.as_bytes()))?)
         }
         ColumnType::Float if dt.is_integer() || matches!(dt, DataType::Null | DataType::Boolean) => {
             arrow::compute::cast(column, &DataType::Float64)?
@@ -126,6 +112,23 @@ fn retype_column(column: &ArrayRef, name: &str, t: ColumnType, bad: &mut Vec<Bad
         ColumnType::Float => return Ok(None),
     };
     Ok(Some(array))
+}
+
+/// A text column parsed value by value into `T` (INT or FLOAT, as CSV parses).
+fn parse_text<T: ArrowPrimitiveType>(
+    column: &ArrayRef,
+    name: &str,
+    wanted: ColumnType,
+    bad: &mut Vec<BadValue>,
+    parse: impl Fn(&&str) -> Option<T::Native>,
+) -> Result<PrimitiveArray<T>> {
+    let strings = arrow::compute::cast(column, &DataType::Utf8)?;
+    Ok(strings
+        .as_string::<i32>()
+        .iter()
+        .enumerate()
+        .map(|(row, v)| parse_or_mark(v, row, name, wanted, bad, &parse))
+        .collect())
 }
 
 /// `parse(v)`, or null with `v` recorded as a bad value of row `row`.

@@ -8,7 +8,7 @@
 //! (`tabx_validate::distance`, the functions the skew and drift checks use);
 //! features are then listed by distance, largest first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use tabx_schema::{
@@ -38,6 +38,9 @@ pub struct DatasetView {
 /// One feature's row (numeric or categorical cells filled).
 #[derive(Debug, Serialize)]
 pub struct FeatureRow {
+    /// Index of the feature in its dataset.
+    #[serde(skip)]
+    pub feature: usize,
     /// The row's anchor (indices, never the name: names are untrusted text).
     pub id: String,
     pub name: String,
@@ -105,14 +108,18 @@ fn dataset_view(
     anomalies: &BTreeMap<String, Vec<String>>,
     sources: &BTreeMap<String, HistogramSource>,
 ) -> DatasetView {
+    let base_by_name: HashMap<&str, &FeatureNameStatistics> =
+        baseline.map(|b| b.features.iter().map(|g| (g.name.as_str(), g)).collect()).unwrap_or_default();
+    let base_of = |f: &FeatureNameStatistics| base_by_name.get(f.name.as_str()).copied();
     let mut rows: Vec<FeatureRow> = dataset
         .features
         .iter()
         .enumerate()
         .map(|(j, f)| {
-            let base = baseline.and_then(|b| b.features.iter().find(|g| g.name == f.name));
+            let base = base_of(f);
             let source = sources.get(&f.name).copied().unwrap_or_default();
             let mut row = feature_row(format!("f-{index}-{j}"), f, base, dataset.num_examples, source);
+            row.feature = j;
             row.anomalies = anomalies.get(&f.name).cloned().unwrap_or_default();
             row
         })
@@ -128,6 +135,11 @@ fn dataset_view(
     }
     if baseline.is_some() {
         rows.sort_by_key(|r| std::cmp::Reverse(key(r.distance)));
+    }
+    // Charts only for the rows shown: the cap's rows are drawn, not all.
+    for row in &mut rows {
+        let f = &dataset.features[row.feature];
+        row.charts = charts(f, base_of(f));
     }
     let (numeric, categorical) = rows.into_iter().partition(|r| r.kind == "INT" || r.kind == "FLOAT");
     DatasetView {
@@ -160,6 +172,7 @@ fn feature_row(
     let missing = f.num_missing();
     let total = (present + missing).max(examples).max(1);
     let mut row = FeatureRow {
+        feature: 0,
         id,
         name: f.name.clone(),
         kind,
@@ -179,18 +192,6 @@ fn feature_row(
             row.cells.insert(name, short(value));
         }
         row.cells.insert("zeros", format!("{:.1}%", 100.0 * n.num_zeros as f64 / present.max(1) as f64));
-        let base_num = base.and_then(|b| b.num_stats.as_ref());
-        for (kind, caption) in [(HistogramType::Standard, "standard"), (HistogramType::Quantiles, "quantiles")] {
-            let Some(h) = n.histogram(kind) else { continue };
-            let mine = bars(h);
-            let theirs = base_num.and_then(|b| b.histogram(kind)).map(bars);
-            let mut series = vec![Series { bars: &mine, class: "a", label: "data" }];
-            if let Some(t) = &theirs {
-                series.push(Series { bars: t, class: "b", label: "baseline" });
-            }
-            let title = format!("{} histogram of {}", caption, f.name);
-            row.charts.push(Chart { caption: caption.into(), svg: svg::histogram(&series, 140, 34, &title) });
-        }
         if let Some(b) = base {
             row.distance = jensen_shannon(f, b, source);
             row.distance_kind = match source {
@@ -227,6 +228,26 @@ fn feature_row(
         }
     }
     row
+}
+
+/// The STANDARD and QUANTILES histograms of a numeric feature, each over the
+/// baseline's where there is one.
+fn charts(f: &FeatureNameStatistics, base: Option<&FeatureNameStatistics>) -> Vec<Chart> {
+    let Some(n) = &f.num_stats else { return Vec::new() };
+    let base_num = base.and_then(|b| b.num_stats.as_ref());
+    let mut charts = Vec::new();
+    for (kind, caption) in [(HistogramType::Standard, "standard"), (HistogramType::Quantiles, "quantiles")] {
+        let Some(h) = n.histogram(kind) else { continue };
+        let mine = bars(h);
+        let theirs = base_num.and_then(|b| b.histogram(kind)).map(bars);
+        let mut series = vec![Series { bars: &mine, class: "a", label: "data" }];
+        if let Some(t) = &theirs {
+            series.push(Series { bars: t, class: "b", label: "baseline" });
+        }
+        let title = format!("{} histogram of {}", caption, f.name);
+        charts.push(Chart { caption: caption.into(), svg: svg::histogram(&series, 140, 34, &title) });
+    }
+    charts
 }
 
 fn bars(h: &Histogram) -> Vec<Bar> {
