@@ -22,6 +22,14 @@ pub struct Cli {
     /// More log output (repeat for more).
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Kubeflow Pipelines: write the step's figures (examples, anomalies, evaluation metrics, blessing)
+    /// as a JSON object here, the file of a `system.Metrics` output artifact.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kfp_metrics: Option<PathBuf>,
+    /// Kubeflow Pipelines: KFP's executor input (the placeholder '{{$}}'); the figures become the
+    /// metadata of every `system.Metrics` output, which the KFP UI shows.
+    #[arg(long, global = true, value_name = "JSON")]
+    pub kfp_executor_input: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -502,7 +510,11 @@ pub struct TransformApplyArgs {
     /// The fitted transform from `tabx transform fit`.
     #[arg(long, value_name = "PATH", default_value = "transform.json")]
     pub transform: PathBuf,
-    /// Where to write the transformed rows: .parquet (or .pq), else CSV.
+    /// Transform only shard I of N (0-based; `auto/N` takes I from $JOB_COMPLETION_INDEX) and write
+    /// OUT/part-I.parquet.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Where to write the transformed rows: .parquet (or .pq), else CSV; a folder with --shard.
     #[arg(long, short)]
     pub output: PathBuf,
     /// Where to run the transform: cpu, or auto (the fastest backend available; CPU until CUDA lands).

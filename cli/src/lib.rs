@@ -8,7 +8,9 @@
 pub mod args;
 pub mod commands;
 mod eval_view;
+pub mod kfp;
 mod output;
+pub mod remote;
 mod schema_view;
 mod settings;
 mod summary;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tabx_cli::args::{Cli, Command};
 use tabx_cli::commands::{self, Outcome};
+use tabx_cli::{kfp, remote};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -24,6 +25,16 @@ fn main() -> ExitCode {
         Command::Predict(args) => commands::predict(args, cli.quiet),
         Command::Report(args) => commands::report(args, cli.quiet),
     };
+    // Outputs named by URLs go up only after the command succeeded.
+    let result = match result {
+        Ok(outcome) => kfp::write(cli.kfp_metrics.as_deref(), cli.kfp_executor_input.as_deref())
+            .and_then(|()| publish(cli.quiet))
+            .map(|()| outcome),
+        Err(err) => {
+            remote::discard();
+            Err(err)
+        }
+    };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
@@ -33,6 +44,16 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Uploads the outputs named by URLs, saying where each went.
+fn publish(quiet: bool) -> anyhow::Result<()> {
+    for url in remote::publish()? {
+        if !quiet {
+            eprintln!("uploaded {url}");
+        }
+    }
+    Ok(())
 }
 
 /// The error chain on one line, with any `hint:` lines moved to the end.

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use tabx_core::PartialFile;
 use tabx_schema::{DatasetFeatureStatisticsList, ProtoMessage, json_to_format};
 
 use crate::args::OutputFormat;
@@ -36,14 +37,22 @@ pub fn write_message(
     write_atomically(path, &bytes)
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it into place.
+/// Writes `bytes` to a temporary file beside `path`, then renames it into
+/// place; a URL is written to a staged file and uploaded once the command
+/// succeeds ([`crate::remote`]).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let path = &crate::remote::output(path)?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes a shard's partial state to `path` (a file or a URL), atomically.
+pub fn write_partial(file: &PartialFile, path: &Path) -> Result<()> {
+    Ok(file.write(&crate::remote::output(path)?)?)
 }
 
 /// Prints `text` and a newline to stdout; a closed pipe comes back as an error

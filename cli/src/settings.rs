@@ -1,11 +1,12 @@
 //! Resolved settings: clap arguments turned into the library crates' options.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use tabx_engine::{ColumnType, Format, OnError, Shard, SourceOptions};
 use tabx_schema::{ProtoFormat, Schema, SchemaType, StatsOptions};
+use tabx_transform::Transformer;
 
 use crate::args::{InputFormat, OutputFormat, ReadArgs, StatsArgs};
 
@@ -65,10 +66,47 @@ pub fn stats_options(args: &StatsArgs) -> Result<StatsOptions> {
 /// The shard `--shard I/N` names; with `--partial` and no `--shard`, the one shard 0/1.
 pub fn shard_option(shard: Option<&str>, partial: bool) -> Result<Option<Shard>> {
     Ok(match shard {
-        Some(text) => Some(text.parse::<Shard>().map_err(anyhow::Error::msg)?),
+        Some(text) => Some(parse_shard(text, std::env::var(COMPLETION_INDEX).ok().as_deref())?),
         None if partial => Some(Shard { index: 0, count: 1 }),
         None => None,
     })
+}
+
+/// The variable a Kubernetes Indexed Job sets to each pod's index.
+pub const COMPLETION_INDEX: &str = "JOB_COMPLETION_INDEX";
+
+/// `I/N`, or `auto/N` with I from `$JOB_COMPLETION_INDEX` (`index`): the one
+/// container argument every pod of an Indexed Job (or `run-local.sh`) shares,
+/// with no shell in the image to expand a variable.
+fn parse_shard(text: &str, index: Option<&str>) -> Result<Shard> {
+    let text = match text.strip_prefix("auto/") {
+        Some(count) => {
+            let index = index.with_context(|| {
+                format!(
+                    "--shard {text}: {COMPLETION_INDEX} is not set\nhint: auto/N takes the shard from the Indexed Job's \
+                     {COMPLETION_INDEX}; outside Kubernetes write I/N, e.g. 0/{count}"
+                )
+            })?;
+            format!("{index}/{count}")
+        }
+        None => text.to_string(),
+    };
+    text.parse::<Shard>().map_err(anyhow::Error::msg)
+}
+
+/// Where a row-writing command writes: OUT itself, or with `--shard I/N`
+/// the file `OUT/part-I.parquet` under the folder (or URL prefix) OUT.
+pub fn row_output(output: &Path, shard: Option<Shard>) -> PathBuf {
+    match shard {
+        Some(shard) => output.join(format!("part-{}.parquet", shard.index)),
+        None => output.to_path_buf(),
+    }
+}
+
+/// Loads the fitted transform (a file or a URL), naming it in errors.
+pub fn load_transformer(path: &Path) -> Result<Transformer> {
+    Transformer::load(crate::remote::fetch(path)?)
+        .with_context(|| format!("cannot load the transform {}", path.display()))
 }
 
 /// Shard and sampling flags of `stats`, applied to the source options.
@@ -105,7 +143,8 @@ impl From<OutputFormat> for ProtoFormat {
 
 /// Reads a schema given on the command line, naming the file in errors.
 pub fn read_schema(path: &Path) -> Result<Schema> {
-    Schema::read(path).with_context(|| format!("cannot read schema {}", path.display()))
+    let local = crate::remote::fetch(path)?;
+    Schema::read(&local).with_context(|| format!("cannot read schema {}", path.display()))
 }
 
 /// Column types from a TFDV schema: INT → Int, FLOAT → Float, BYTES → String.
@@ -125,4 +164,19 @@ fn schema_column_types(path: &Path) -> Result<HashMap<String, ColumnType>> {
         })
         .collect();
     Ok(types)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_shard_takes_the_completion_index() {
+        assert_eq!(parse_shard("auto/4", Some("3")).unwrap(), Shard { index: 3, count: 4 });
+        assert_eq!(parse_shard("1/2", None).unwrap(), Shard { index: 1, count: 2 });
+        let e = format!("{:#}", parse_shard("auto/4", None).unwrap_err());
+        assert!(e.contains("JOB_COMPLETION_INDEX is not set") && e.contains("0/4"), "{e}");
+        // An index the Job gives beyond N is refused as any bad shard is.
+        assert!(parse_shard("auto/4", Some("4")).is_err());
+    }
 }

@@ -52,6 +52,7 @@
 //! row groups as tasks, which is also the unit of sharding. So this crate uses
 //! arrow, parquet and object_store directly and does not depend on DataFusion.
 
+pub mod artifacts;
 mod csv;
 mod driver;
 mod memory;

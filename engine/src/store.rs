@@ -124,7 +124,7 @@ fn retry() -> RetryConfig {
 }
 
 /// The store and object path for `url`.
-fn open(url: &str) -> Result<(Arc<dyn ObjectStore>, Path)> {
+pub(crate) fn open(url: &str) -> Result<(Arc<dyn ObjectStore>, Path)> {
     let parsed = Url::parse(url).map_err(|e| store_error(url, format!("invalid URL: {e}")))?;
     let path = Path::from_url_path(parsed.path()).map_err(|e| store_error(url, e))?;
     let scheme = parsed.scheme().to_ascii_lowercase();

@@ -4,72 +4,23 @@
 //! the AWS_* environment variables that `AmazonS3Builder::from_env` reads.
 
 mod common;
-
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "support/moto.rs"]
+mod moto;
 
 use common::{rows, scan, taxi_csv, taxi_parquet};
+use moto::Moto;
 use object_store::ObjectStoreExt;
-use tabx_engine::SourceOptions;
-
-struct Moto(Child);
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_moto() -> Option<(Moto, u16)> {
-    let required = std::env::var("TABX_TEST_S3").is_ok_and(|v| v == "1");
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    let child = match child {
-        Ok(c) => Moto(c),
-        Err(e) if !required => {
-            eprintln!(
-                "skipped: moto_server not available ({e}); pip install 'moto[server]' or set TABX_TEST_S3=1 to require it"
-            );
-            return None;
-        }
-        Err(e) => panic!("TABX_TEST_S3=1 but moto_server cannot start: {e}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start listening");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some((child, port))
-}
-
-/// Creates a bucket (moto does not check signatures).
-fn create_bucket(port: u16, bucket: &str) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(s, "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut reply = String::new();
-    s.read_to_string(&mut reply).unwrap();
-    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-}
+use tabx_engine::{SourceOptions, artifacts};
 
 #[test]
 fn s3_reads_match_local() {
-    let Some((_moto, port)) = start_moto() else { return };
-    create_bucket(port, "tabx");
+    let Some(moto) = Moto::start() else { return };
+    moto.create_bucket("tabx");
     // SAFETY: the only test in this binary; no other thread reads the environment.
     unsafe {
-        std::env::set_var("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"));
-        std::env::set_var("AWS_ALLOW_HTTP", "true");
-        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-        std::env::set_var("AWS_REGION", "us-east-1");
+        for (name, value) in moto.env() {
+            std::env::set_var(name, value);
+        }
     }
     let store = object_store::aws::AmazonS3Builder::from_env().with_bucket_name("tabx").build().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -101,4 +52,27 @@ fn s3_reads_match_local() {
     }
     let e = scan(&["s3://tabx/missing.csv".to_string()], SourceOptions::default()).unwrap_err();
     assert!(e.to_string().starts_with("s3://tabx/missing.csv: "), "{e}");
+
+    // Whole files up and down (tabx_engine::artifacts): one PUT under 8 MiB,
+    // a multipart upload above (the 24 MB CSV: three parts), same bytes back.
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.json");
+    std::fs::write(&small, b"{\"a\": 1}").unwrap();
+    let big: Vec<u8> = csv.iter().chain(&csv).copied().collect();
+    let big_path = dir.path().join("big.csv");
+    std::fs::write(&big_path, &big).unwrap();
+    for (path, url, bytes) in
+        [(&small, "s3://tabx/out/small.json", &b"{\"a\": 1}".to_vec()), (&big_path, "s3://tabx/out/big.csv", &big)]
+    {
+        artifacts::upload(path, url).unwrap();
+        let back = dir.path().join("back");
+        assert_eq!(artifacts::download(url, &back).unwrap(), bytes.len() as u64, "{url}");
+        assert!(std::fs::read(&back).unwrap() == *bytes, "{url}: other bytes came back");
+    }
+    assert_eq!(artifacts::expand("s3://tabx/out/*").unwrap(), ["s3://tabx/out/big.csv", "s3://tabx/out/small.json"]);
+    let e = artifacts::expand("s3://tabx/out/*.partial").unwrap_err().to_string();
+    assert!(e.starts_with("s3://tabx/out/*.partial: no object matches"), "{e}");
+    let e = artifacts::upload(&dir.path().join("absent"), "s3://tabx/out/x").unwrap_err().to_string();
+    assert!(e.contains("absent"), "{e}");
+    assert!(artifacts::expand("s3://tabx/out/x").is_err(), "a failed upload left an object");
 }

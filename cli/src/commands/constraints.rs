@@ -15,8 +15,8 @@ pub fn check(path: &Path, args: &ValidateArgs, quiet: bool) -> Result<Vec<Findin
     use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
     use tabx_validate::{AnomalyType, ConstraintSet, check_constraints};
 
-    let set =
-        ConstraintSet::from_yaml_file(path).with_context(|| format!("cannot read constraints {}", path.display()))?;
+    let set = ConstraintSet::from_yaml_file(&crate::remote::fetch(path)?)
+        .with_context(|| format!("cannot read constraints {}", path.display()))?;
     let mut source = crate::settings::source_options(&args.read)?;
     source.column_types.clear();
     let outcomes = check_constraints(&set, &args.inputs, &source, args.sample_violations)?;

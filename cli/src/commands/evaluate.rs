@@ -11,7 +11,8 @@ use tabx_core::{PartialFile, SliceSpec, merge_partials};
 use super::Outcome;
 use crate::args::{CiArg, EvaluateArgs, TaskArg};
 use crate::eval_view::eval_tables;
-use crate::output::{print_out, write_atomically};
+use crate::output::{print_out, write_atomically, write_partial};
+use crate::remote;
 use crate::settings::{shard_option, source_options};
 
 pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<Outcome> {
@@ -22,7 +23,10 @@ pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<Outcome> {
     let state = tabx::evaluate_state(&config, &args.input.inputs, source)?;
     if args.partial {
         let shard = shard.expect("--partial always sets a shard");
-        PartialFile::of_state(&state, shard.index, shard.count, args.input.inputs.clone())?.write(&args.output)?;
+        write_partial(
+            &PartialFile::of_state(&state, shard.index, shard.count, args.input.inputs.clone())?,
+            &args.output,
+        )?;
         if !quiet {
             eprintln!(
                 "wrote partial evaluation state of shard {}/{} to {}",
@@ -44,7 +48,7 @@ pub fn evaluate(args: &EvaluateArgs, quiet: bool) -> Result<Outcome> {
 /// The config file (if any) with the flags laid over it.
 fn eval_config(args: &EvaluateArgs) -> Result<EvalConfig> {
     let mut config = match &args.config {
-        Some(path) => EvalConfig::read_unchecked(path)?,
+        Some(path) => EvalConfig::read_unchecked(&remote::fetch(path)?)?,
         None => EvalConfig::new(
             args.label.clone().context("--label is required without --config")?,
             args.prediction.clone().context("--prediction is required without --config")?,
@@ -99,7 +103,7 @@ fn eval_config(args: &EvaluateArgs) -> Result<EvalConfig> {
         config.baseline = Some(BaselineConfig { prediction: Some(column.clone()), eval: None });
     }
     if let Some(path) = &args.baseline_eval {
-        config.baseline = Some(BaselineConfig { prediction: None, eval: Some(path.clone()) });
+        config.baseline = Some(BaselineConfig { prediction: None, eval: Some(remote::fetch(path)?) });
     }
     config.memory_budget_mb = args.memory_budget_mb.unwrap_or(config.memory_budget_mb);
     match &args.config {
@@ -129,6 +133,20 @@ pub(crate) fn merge_evaluations(
     Ok(outcome)
 }
 
+/// The overall slice's metrics, its example count and the verdict, for KFP.
+fn record_kfp_metrics(result: &tabx_analyze::EvalResult) {
+    if let Some(overall) = result.overall() {
+        crate::kfp::record("example_count", overall.example_count as f64);
+        for (name, metric) in &overall.metrics {
+            if let Some(value) = metric.value {
+                crate::kfp::record(name.clone(), value);
+            }
+        }
+    }
+    crate::kfp::record("threshold_failures", result.validation.failures.len() as f64);
+    crate::kfp::record("blessed", if result.blessed { 1.0 } else { 0.0 });
+}
+
 /// Where a finished evaluation goes.
 pub(crate) struct EvalOutputs<'a> {
     pub output: &'a Path,
@@ -148,14 +166,16 @@ pub(crate) fn write_evaluation(
     let state_bytes = state.size_bytes();
     let budget = state.config().memory_budget_mb;
     let result = tabx::finish(state)?;
+    record_kfp_metrics(&result);
     write_atomically(outputs.output, result.to_json()?.as_bytes())?;
     let mut written = vec![outputs.output.display().to_string()];
     if let Some(path) = outputs.tfrecord {
-        tabx_analyze::write_metrics_tfrecord(&result, path)?;
+        tabx_analyze::write_metrics_tfrecord(&result, &remote::output(path)?)?;
         written.push(path.display().to_string());
     }
     if let Some(dir) = outputs.blessing {
-        written.push(write_blessing(dir, result.blessed)?.display().to_string());
+        let name = write_blessing(remote::output_dir(dir)?, result.blessed)?;
+        written.push(dir.join(name.file_name().expect("a file")).display().to_string());
     }
     if !quiet {
         print_out(eval_tables(&result, sort_by, top))?;

@@ -56,6 +56,7 @@ pub fn merge(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
         );
     }
     let statistics = StatsAccumulator::finish(&merged);
+    crate::kfp::record_statistics(&statistics);
     write_statistics(&statistics, output, output_format(args.format, output))?;
     if !quiet {
         print_out(feature_table(&statistics.datasets[0]))?;
@@ -70,11 +71,11 @@ pub fn merge(args: &MergeArgs, quiet: bool) -> Result<Outcome> {
 
 /// Reads every partial file, named as given.
 pub(crate) fn read_partials(paths: &[std::path::PathBuf]) -> Result<Vec<(String, PartialFile)>> {
-    paths
-        .iter()
-        .map(|path| {
-            let file = PartialFile::read(path).with_context(|| format!("cannot read partial {}", path.display()))?;
-            Ok((path.display().to_string(), file))
+    crate::remote::fetch_all(paths)?
+        .into_iter()
+        .map(|(name, local)| {
+            let file = PartialFile::read(&local).with_context(|| format!("cannot read partial {name}"))?;
+            Ok((name, file))
         })
         .collect()
 }

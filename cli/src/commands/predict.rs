@@ -5,25 +5,22 @@
 use anyhow::{Context, Result};
 use tabx::PredictColumns;
 use tabx_model::Model;
-use tabx_transform::Transformer;
 
 use super::Outcome;
 use super::transform::report_scan;
 use crate::args::PredictArgs;
-use crate::settings::{shard_option, source_options};
+use crate::remote;
+use crate::settings::{load_transformer, row_output, shard_option, source_options};
 
 pub fn predict(args: &PredictArgs, quiet: bool) -> Result<Outcome> {
-    let transformer = Transformer::load(&args.transform)
-        .with_context(|| format!("cannot load the transform {}", args.transform.display()))?;
-    let model = Model::load(&args.model).with_context(|| format!("cannot load the model {}", args.model.display()))?;
+    let transformer = load_transformer(&args.transform)?;
+    let model = Model::load(remote::fetch(&args.model)?)
+        .with_context(|| format!("cannot load the model {}", args.model.display()))?;
     let mut source = source_options(&args.input.read)?;
     source.shard = shard_option(args.shard.as_deref(), false)?;
-    let output = match source.shard {
-        Some(shard) => args.output.join(format!("part-{}.parquet", shard.index)),
-        None => args.output.clone(),
-    };
+    let output = row_output(&args.output, source.shard);
     let columns = PredictColumns { prediction: args.column.clone(), with_outputs: args.with_output.clone() };
-    let all = tabx::predict(&transformer, &model, &args.input.inputs, source, &output, &columns)
+    let all = tabx::predict(&transformer, &model, &args.input.inputs, source, &remote::output(&output)?, &columns)
         .with_context(|| format!("cannot predict with {}", args.transform.display()))?;
     if !quiet {
         report_scan(&all.report, &all.invalid);

@@ -13,6 +13,7 @@ use tabx_validate::Anomalies;
 use super::Outcome;
 use crate::args::ReportArgs;
 use crate::output::write_atomically;
+use crate::remote::fetch;
 use crate::settings::read_schema;
 
 pub fn report(args: &ReportArgs, quiet: bool) -> Result<Outcome> {
@@ -44,7 +45,8 @@ fn read_inputs(args: &ReportArgs) -> Result<ReportInputs> {
     let stats = |p: &Path| -> Result<(String, DatasetFeatureStatisticsList)> {
         Ok((
             named(p),
-            DatasetFeatureStatisticsList::read(p).with_context(|| format!("cannot read statistics {}", p.display()))?,
+            DatasetFeatureStatisticsList::read(&fetch(p)?)
+                .with_context(|| format!("cannot read statistics {}", p.display()))?,
         ))
     };
     Ok(ReportInputs {
@@ -58,15 +60,15 @@ fn read_inputs(args: &ReportArgs) -> Result<ReportInputs> {
             .map(|p| {
                 Ok::<_, anyhow::Error>((
                     named(p),
-                    Anomalies::read(p).with_context(|| format!("cannot read anomalies {}", p.display()))?,
+                    Anomalies::read(&fetch(p)?).with_context(|| format!("cannot read anomalies {}", p.display()))?,
                 ))
             })
             .transpose()?,
         transform: args
             .transform
             .as_deref()
-            .map(|p| Ok::<_, anyhow::Error>((named(p), TransformArtifact::load(p)?)))
+            .map(|p| Ok::<_, anyhow::Error>((named(p), TransformArtifact::load(fetch(p)?)?)))
             .transpose()?,
-        evals: args.evals.iter().map(|p| Ok((named(p), EvalResult::load(p)?))).collect::<Result<_>>()?,
+        evals: args.evals.iter().map(|p| Ok((named(p), EvalResult::load(fetch(p)?)?))).collect::<Result<_>>()?,
     })
 }

@@ -14,7 +14,8 @@ pub fn split_rows(args: &ValidateArgs, schema: &Schema, quiet: bool) -> Result<u
     let mut source = source_options(&args.read)?;
     // Cells are checked against the schema's types, not forced into them.
     source.column_types.clear();
-    let report = validate_rows(&args.inputs, source, schema, args.environment.as_deref(), good, bad)?;
+    let (good_local, bad_local) = (crate::remote::output(good)?, crate::remote::output(bad)?);
+    let report = validate_rows(&args.inputs, source, schema, args.environment.as_deref(), &good_local, &bad_local)?;
     if !quiet {
         for warning in &report.warnings {
             eprintln!("warning: {warning}");

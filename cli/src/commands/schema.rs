@@ -22,7 +22,7 @@ pub fn schema(command: &SchemaCommand, quiet: bool) -> Result<Outcome> {
 /// Reads statistics given on the command line; the dataset to use is the
 /// whole one ("All Examples") when the file also holds slices.
 pub fn read_stats(path: &std::path::Path) -> Result<DatasetFeatureStatistics> {
-    let list = DatasetFeatureStatisticsList::read(path)
+    let list = DatasetFeatureStatisticsList::read(&crate::remote::fetch(path)?)
         .with_context(|| format!("cannot read statistics {}", path.display()))?;
     match list.whole() {
         Some(dataset) => Ok(dataset.clone()),
@@ -71,7 +71,10 @@ fn update(args: &SchemaUpdateArgs, quiet: bool) -> Result<Outcome> {
     let schema = read_schema(&args.schema)?;
     let stats = read_stats(&args.stats)?;
     let flagged = match &args.anomalies {
-        Some(path) => Some(Anomalies::read(path).with_context(|| format!("cannot read anomalies {}", path.display()))?),
+        Some(path) => Some(
+            Anomalies::read(&crate::remote::fetch(path)?)
+                .with_context(|| format!("cannot read anomalies {}", path.display()))?,
+        ),
         None => None,
     };
     let options = ValidationOptions { environment: args.environment.as_deref(), ..ValidationOptions::default() };

@@ -24,7 +24,8 @@ pub fn split(args: &SplitArgs, quiet: bool) -> Result<Outcome> {
         SplitFormat::Csv => "csv",
     };
     let paths = split_paths(&config, &args.output, ext, source.shard);
-    let run = tabx::split(&config, &args.input.inputs, source, &paths)?;
+    let local: Vec<PathBuf> = paths.iter().map(|p| crate::remote::output(p)).collect::<Result<_>>()?;
+    let run = tabx::split(&config, &args.input.inputs, source, &local)?;
     if !quiet {
         print_out(summary(&config, &run, &paths))?;
         report_scan(&run.report);

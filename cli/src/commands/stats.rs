@@ -11,7 +11,7 @@ use tabx_core::PartialFile;
 
 use super::Outcome;
 use crate::args::StatsArgs;
-use crate::output::{print_out, write_statistics};
+use crate::output::{print_out, write_partial, write_statistics};
 use crate::settings::{apply_sharding, output_format, source_options, stats_options};
 use crate::summary::feature_table;
 
@@ -34,7 +34,8 @@ pub fn stats(args: &StatsArgs, quiet: bool) -> Result<Outcome> {
     }
     if args.partial {
         let shard = source.shard.expect("--partial always sets a shard");
-        PartialFile::of_state(&run.state, shard.index, shard.count, args.input.inputs.clone())?.write(&args.output)?;
+        let file = PartialFile::of_state(&run.state, shard.index, shard.count, args.input.inputs.clone())?;
+        write_partial(&file, &args.output)?;
         if !quiet {
             report_scan(&run);
             eprintln!(
@@ -48,6 +49,7 @@ pub fn stats(args: &StatsArgs, quiet: bool) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let statistics = run.state.finish();
+    crate::kfp::record_statistics(&statistics);
     write_statistics(&statistics, &args.output, output_format(args.format, &args.output))?;
     if !quiet {
         print_out(feature_table(&statistics.datasets[0]))?;

@@ -13,27 +13,28 @@ use tabx_transform::Transformer;
 use super::Outcome;
 use super::transform::report_scan;
 use crate::args::{ModelKindArg, TrainArgs};
-use crate::output::write_atomically;
-use crate::settings::{shard_option, source_options};
+use crate::output::{write_atomically, write_partial};
+use crate::remote;
+use crate::settings::{load_transformer, shard_option, source_options};
 
 pub fn train(args: &TrainArgs, quiet: bool) -> Result<Outcome> {
-    let transformer = Transformer::load(&args.transform)
-        .with_context(|| format!("cannot load the transform {}", args.transform.display()))?;
+    let transformer = load_transformer(&args.transform)?;
     let kind = match args.kind {
         ModelKindArg::Linear => ModelKind::Linear,
         ModelKindArg::Logistic => ModelKind::Logistic,
     };
     let options = TrainOptions { kind, label: args.label.clone(), features: args.features.clone(), l2: args.l2 };
     let encoder = match &args.encoder {
-        Some(path) => {
-            Some(EncoderFile::load(path).with_context(|| format!("cannot load the encoder {}", path.display()))?)
-        }
+        Some(path) => Some(
+            EncoderFile::load(remote::fetch(path)?)
+                .with_context(|| format!("cannot load the encoder {}", path.display()))?,
+        ),
         None => None,
     };
     let mut source = source_options(&args.input.read)?;
     if args.partial {
         source.shard = shard_option(args.shard.as_deref(), true)?;
-        return write_partial(args, &transformer, &options, encoder.as_ref(), source, quiet);
+        return write_shard_state(args, &transformer, &options, encoder.as_ref(), source, quiet);
     }
     let inputs = &args.input.inputs;
     let run = match &encoder {
@@ -54,7 +55,7 @@ pub fn train(args: &TrainArgs, quiet: bool) -> Result<Outcome> {
 
 /// One shard's state of a sharded linear fit: round 1 (the encoder pass)
 /// without `encoder`, round 2 (the normal equations) with it.
-fn write_partial(
+fn write_shard_state(
     args: &TrainArgs,
     transformer: &Transformer,
     options: &TrainOptions,
@@ -74,7 +75,7 @@ fn write_partial(
             (PartialFile::of_state(&state, shard.index, shard.count, inputs.clone())?, "normal equations (round 2)")
         }
     };
-    file.write(&args.output)?;
+    write_partial(&file, &args.output)?;
     if !quiet {
         eprintln!("wrote the {what} of shard {}/{} to {}", shard.index, shard.count, args.output.display());
     }

@@ -7,12 +7,13 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use tabx_core::{PartialFile, merge_partials};
 use tabx_engine::ScanReport;
-use tabx_transform::{Device, FitState, InvalidCounts, TransformSpec, Transformer};
+use tabx_transform::{Device, FitState, InvalidCounts, TransformSpec};
 
 use super::Outcome;
 use crate::args::{DeviceArg, TransformApplyArgs, TransformCommand, TransformFitArgs, TransformMergeArgs};
-use crate::output::{write_atomically, write_statistics};
-use crate::settings::{output_format, shard_option, source_options};
+use crate::output::{write_atomically, write_partial, write_statistics};
+use crate::remote;
+use crate::settings::{load_transformer, output_format, row_output, shard_option, source_options};
 
 pub fn transform(command: &TransformCommand, quiet: bool) -> Result<Outcome> {
     match command {
@@ -23,14 +24,14 @@ pub fn transform(command: &TransformCommand, quiet: bool) -> Result<Outcome> {
 }
 
 fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
-    let spec = TransformSpec::from_path(&args.spec).context("cannot use the spec")?;
+    let spec = TransformSpec::from_path(&remote::fetch(&args.spec)?).context("cannot use the spec")?;
     let mut source = source_options(&args.input.read)?;
     source.shard = shard_option(args.shard.as_deref(), args.partial)?;
     let shard = source.shard;
     let tabx::FitRun { state, report } = tabx::fit(&spec, &args.input.inputs, source)?;
     if args.partial {
         let shard = shard.expect("--partial sets a shard");
-        state.to_partial(shard.index, shard.count, args.input.inputs.clone())?.write(&args.output)?;
+        write_partial(&state.to_partial(shard.index, shard.count, args.input.inputs.clone())?, &args.output)?;
         if !quiet {
             report_scan(&report, state.invalid());
             eprintln!(
@@ -85,18 +86,18 @@ fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
         DeviceArg::Cpu => Device::Cpu,
         DeviceArg::Auto => Device::Auto,
     };
-    let transformer = Transformer::load(&args.transform)
-        .with_context(|| format!("cannot load the transform {}", args.transform.display()))?
-        .with_device(device);
-    let source = source_options(&args.input.read)?;
-    let run = tabx::apply(&transformer, &args.input.inputs, source, &args.output, args.stats.is_some())
+    let transformer = load_transformer(&args.transform)?.with_device(device);
+    let mut source = source_options(&args.input.read)?;
+    source.shard = shard_option(args.shard.as_deref(), false)?;
+    let output = row_output(&args.output, source.shard);
+    let run = tabx::apply(&transformer, &args.input.inputs, source, &remote::output(&output)?, args.stats.is_some())
         .with_context(|| format!("cannot apply {}", args.transform.display()))?;
     if let (Some(path), Some(statistics)) = (&args.stats, &run.statistics) {
         write_statistics(statistics, path, output_format(None, path))?;
     }
     if !quiet {
         report_scan(&run.report, &run.invalid);
-        eprintln!("wrote {} transformed rows to {}", run.written, args.output.display());
+        eprintln!("wrote {} transformed rows to {}", run.written, output.display());
         if let Some(path) = &args.stats {
             eprintln!("wrote the statistics of the transformed rows to {}", path.display());
         }

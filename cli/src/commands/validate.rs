@@ -43,6 +43,8 @@ pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<Outcome> {
     }
     let bad_rows = if args.rows { super::rows::split_rows(args, &schema, quiet)? } else { 0 };
 
+    crate::kfp::record("anomalies", anomalies.reasons().len() as f64);
+    crate::kfp::record("bad_rows", bad_rows as f64);
     let format = output_format(args.format, &args.output);
     write_message(ProtoMessage::Anomalies, &anomalies.to_json(), &args.output, format)?;
     if !quiet {
