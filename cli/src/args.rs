@@ -22,6 +22,10 @@ pub struct Cli {
     /// More log output (repeat for more).
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Exit 0 on findings (anomalies, failed thresholds) too: for pipeline steps, where exit 1 would
+    /// fail the step and retry it; the artifacts (anomalies.json, the blessing) still say it.
+    #[arg(long, global = true)]
+    pub findings_exit_zero: bool,
     /// Kubeflow Pipelines: write the step's figures (examples, anomalies, evaluation metrics, blessing)
     /// as a JSON object here, the file of a `system.Metrics` output artifact.
     #[arg(long, global = true, value_name = "PATH")]

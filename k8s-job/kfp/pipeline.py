@@ -10,6 +10,8 @@ as system.HTML. KFP's launcher moves artifacts between the bucket and the
 paths it passes; tabx writes every folder it needs (the image has no shell).
 Not yet here (issue 12): sharded steps (ParallelFor over `--shard I/N`), the
 blessing gating a push step.
+Validation and evaluation run with --findings-exit-zero: anomalies and
+NOT_BLESSED are in their artifacts, not a failed step (as in TFX).
 """
 
 import argparse
@@ -48,7 +50,7 @@ def schema(statistics: dsl.Input[dsl.Artifact], schema: dsl.Output[dsl.Artifact]
 def validate(statistics: dsl.Input[dsl.Artifact], previous: dsl.Input[dsl.Artifact], schema: dsl.Input[dsl.Artifact],
              anomalies: dsl.Output[dsl.Artifact], metrics: dsl.Output[dsl.Metrics]):
     """TFX ExampleValidator: eval statistics against the schema and against train (drift)."""
-    return tabx("validate", "--stats", statistics.path, "--previous", previous.path, "--schema", schema.path,
+    return tabx("validate", "--findings-exit-zero", "--stats", statistics.path, "--previous", previous.path, "--schema", schema.path,
                 "-o", anomalies.path, "--kfp-metrics", metrics.path, "--kfp-executor-input", EXECUTOR_INPUT)
 
 
@@ -71,14 +73,14 @@ def predict(splits: dsl.Input[dsl.Dataset], transform: dsl.Input[dsl.Artifact], 
             predictions: dsl.Output[dsl.Dataset]):
     """Batch predictions on eval (raw rows → transform → model)."""
     return tabx("predict", dsl.ConcatPlaceholder([splits.path, "/eval.parquet"]), "--transform", transform.path,
-                "--model", model.path, "--input-format", "parquet", "-o", predictions.path)
+                "--model", model.path, "-o", dsl.ConcatPlaceholder([predictions.path, "/predictions.parquet"]))
 
 
 @dsl.container_component
 def evaluate(predictions: dsl.Input[dsl.Dataset], config: dsl.Input[dsl.Artifact], evaluation: dsl.Output[dsl.Artifact],
              blessing: dsl.Output[dsl.Artifact], metrics: dsl.Output[dsl.Metrics]):
     """TFX Evaluator: sliced metrics, confidence intervals, thresholds → blessing."""
-    return tabx("evaluate", predictions.path, "--config", config.path, "--input-format", "parquet",
+    return tabx("evaluate", "--findings-exit-zero", dsl.ConcatPlaceholder([predictions.path, "/predictions.parquet"]), "--config", config.path,
                 "-o", evaluation.path, "--blessing", blessing.path,
                 "--kfp-metrics", metrics.path, "--kfp-executor-input", EXECUTOR_INPUT)
 

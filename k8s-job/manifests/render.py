@@ -32,14 +32,14 @@ STEPS = [
     ("02-stats", "stats", ["stats", "{B}/splits/train/part-*.parquet", "--shard", "auto/{N}", "--partial", "-o", "{B}/stats/part-$(JOB_COMPLETION_INDEX).partial"], "N", "heavy"),
     ("03-stats-merge", "stats-merge", ["merge", "{B}/stats/part-*.partial", "-o", "{B}/train_stats.json"], None, "light"),
     ("04-schema", "schema", ["schema", "infer", "{B}/train_stats.json", "-o", "{B}/schema.pbtxt"], None, "light"),
-    ("05-validate", "validate", ["validate", "{B}/splits/eval/part-*.parquet", "--schema", "{B}/schema.pbtxt", "--previous", "{B}/train_stats.json", "-o", "{B}/anomalies.json"], None, "heavy"),
+    ("05-validate", "validate", ["validate", "--findings-exit-zero", "{B}/splits/eval/part-*.parquet", "--schema", "{B}/schema.pbtxt", "--previous", "{B}/train_stats.json", "-o", "{B}/anomalies.json"], None, "heavy"),
     ("06-transform-fit", "transform-fit", ["transform", "fit", "{B}/splits/train/part-*.parquet", "--spec", "{B}/taxi_transform.yaml", "--shard", "auto/{N}", "--partial", "-o", "{B}/fit/part-$(JOB_COMPLETION_INDEX).partial"], "N", "heavy"),
     ("07-transform-merge", "transform-merge", ["merge", "{B}/fit/part-*.partial", "-o", "{B}/transform.json"], None, "light"),
     ("08-transform-apply", "transform-apply", ["transform", "apply", "{B}/splits/eval/part-*.parquet", "--transform", "{B}/transform.json", "--shard", "auto/{N}", "-o", "{B}/transformed_eval"], "N", "heavy"),
     ("09-train", "train", ["train", "{B}/splits/train/part-*.parquet", "--transform", "{B}/transform.json", "--label", "fare", "--kind", "linear", "-o", "{B}/fare_model.json"], None, "heavy"),
     ("10-predict", "predict", ["predict", "{B}/splits/eval/part-*.parquet", "--transform", "{B}/transform.json", "--model", "{B}/fare_model.json", "--shard", "auto/{N}", "-o", "{B}/predictions"], "N", "heavy"),
     ("11-evaluate", "evaluate", ["evaluate", "{B}/predictions/part-*.parquet", "--config", "{B}/fare_eval.yaml", "--shard", "auto/{N}", "--partial", "-o", "{B}/eval/part-$(JOB_COMPLETION_INDEX).partial"], "N", "heavy"),
-    ("12-evaluate-merge", "evaluate-merge", ["merge", "{B}/eval/part-*.partial", "-o", "{B}/eval.json", "--blessing", "{B}/blessing"], None, "light"),
+    ("12-evaluate-merge", "evaluate-merge", ["merge", "--findings-exit-zero", "{B}/eval/part-*.partial", "-o", "{B}/eval.json", "--blessing", "{B}/blessing"], None, "light"),
     ("13-report", "report", ["report", "--stats", "{B}/train_stats.json", "--schema", "{B}/schema.pbtxt", "--anomalies", "{B}/anomalies.json", "--transform", "{B}/transform.json", "--eval", "{B}/eval.json", "-o", "{B}/report.html"], None, "light"),
 ]
 

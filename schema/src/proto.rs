@@ -221,19 +221,30 @@ pub fn read_message(msg: ProtoMessage, bytes: &[u8], format: ProtoFormat) -> Res
 }
 
 /// Reads the file at `path` as `msg`, in the format its extension implies
-/// (see [`ProtoFormat::from_path`]). Errors name the file.
+/// (see [`ProtoFormat::from_path`]), or, for a name without a known
+/// extension (a Kubeflow artifact's path has none), the format its bytes
+/// show ([`sniff_format`]). Errors name the file.
 pub fn read_file(msg: ProtoMessage, path: &Path) -> Result<Value> {
-    let format = ProtoFormat::from_path(path).ok_or_else(|| {
-        TabxError::config(format!("{}: cannot tell the protobuf format from the file name", path.display()))
-            .with_hint("name the file *.json, *.pbtxt or *.pb")
-    })?;
     let bytes = std::fs::read(path).map_err(|e| TabxError::io(path, e))?;
+    let format = ProtoFormat::from_path(path).unwrap_or_else(|| sniff_format(&bytes));
     read_message(msg, &bytes, format).map_err(|e| match e {
         TabxError::Artifact { message, .. } => {
             TabxError::Artifact { path: path.display().to_string(), message: format!("{}: {message}", msg.full_name()) }
         }
         other => other,
     })
+}
+
+/// The format of an artifact from its bytes: protobuf JSON starts with `{`;
+/// text that is UTF-8 with no control bytes but whitespace is text format;
+/// anything else is binary. (tabx writes JSON where a name has no extension.)
+pub fn sniff_format(bytes: &[u8]) -> ProtoFormat {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        return ProtoFormat::Json;
+    }
+    let text = std::str::from_utf8(bytes).is_ok_and(|t| t.chars().all(|c| !c.is_control() || c.is_whitespace()));
+    if text { ProtoFormat::Pbtxt } else { ProtoFormat::Pb }
 }
 
 /// Checks that `json` is a valid protobuf-JSON `msg`: every field known, every
@@ -399,6 +410,19 @@ fn text_error_message(err: &prost_reflect::text_format::ParseError, text: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_of_a_name_without_extension_comes_from_the_bytes() {
+        assert_eq!(sniff_format(b"  {\"feature\": []}"), ProtoFormat::Json);
+        assert_eq!(sniff_format(b"feature {\n  name: \"a\"\n}\n"), ProtoFormat::Pbtxt);
+        // Field 1 (feature), length-delimited: tag 0x0a, then a length byte.
+        assert_eq!(sniff_format(&[0x0a, 0x03, 0x0a, 0x01, b'a']), ProtoFormat::Pb);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("schema");
+        std::fs::write(&path, "feature {\n  name: \"fare\"\n  type: FLOAT\n}\n").unwrap();
+        let json = read_file(ProtoMessage::Schema, &path).unwrap();
+        assert_eq!(json["feature"][0]["name"], "fare");
+    }
     use serde_json::json;
 
     /// When `TABX_TFMD_DUMP_DIR` is set, tests write what they produce there
