@@ -12,15 +12,18 @@
 //! a half-written object, and a rerun pod replaces what a killed one left.
 //! Local paths pass through untouched.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use tabx_engine::artifacts;
 
-/// The staging folder and the uploads owed once the command succeeds.
+/// The staging folder, the inputs already downloaded (by URL), and the
+/// uploads owed once the command succeeds.
 struct Staging {
     dir: tempfile::TempDir,
+    fetched: HashMap<String, PathBuf>,
     uploads: Vec<Upload>,
     files: usize,
 }
@@ -48,7 +51,7 @@ fn staged_path(url: &str) -> Result<PathBuf> {
             .prefix("tabx-staging-")
             .tempdir()
             .context("cannot create a staging folder for object-store artifacts under $TMPDIR")?;
-        *guard = Some(Staging { dir, uploads: Vec::new(), files: 0 });
+        *guard = Some(Staging { dir, fetched: HashMap::new(), uploads: Vec::new(), files: 0 });
     }
     let staging = guard.as_mut().expect("created above");
     staging.files += 1;
@@ -59,14 +62,21 @@ fn staged_path(url: &str) -> Result<PathBuf> {
 }
 
 /// The local file behind an input artifact: `path` itself, or a URL's object
-/// downloaded to the staging folder.
+/// downloaded to the staging folder, once per command (`validate` reads its
+/// schema for the column types and for the checks).
 pub fn fetch(path: &Path) -> Result<PathBuf> {
     if !is_url(path) {
         return Ok(path.to_path_buf());
     }
-    let url = path.to_string_lossy();
+    let url = path.to_string_lossy().into_owned();
+    let known = |guard: &Option<Staging>| guard.as_ref().and_then(|s| s.fetched.get(&url).cloned());
+    if let Some(local) = known(&STAGING.lock().unwrap_or_else(|p| p.into_inner())) {
+        return Ok(local);
+    }
     let local = staged_path(&url)?;
     artifacts::download(&url, &local).with_context(|| format!("cannot read {url}"))?;
+    let mut guard = STAGING.lock().unwrap_or_else(|p| p.into_inner());
+    guard.as_mut().expect("staged_path created it").fetched.insert(url, local.clone());
     Ok(local)
 }
 

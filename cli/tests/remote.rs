@@ -45,12 +45,7 @@ fn json_object(dir: &Path, key: &str) -> Value {
 fn pipeline_steps_read_and_write_the_bucket() {
     let Some(moto) = Moto::start() else { return };
     moto.create_bucket("tabx");
-    // SAFETY: the only test in this binary; no other thread reads the environment.
-    unsafe {
-        for (name, value) in moto.env() {
-            std::env::set_var(name, value);
-        }
-    }
+    moto.export_env();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let data = taxi("data.csv");

@@ -86,14 +86,9 @@ pub fn expand_local(pattern: &str) -> Result<Vec<PathBuf>> {
     if !pattern.contains(['*', '?', '[']) || Path::new(pattern).exists() {
         return Ok(vec![PathBuf::from(pattern)]);
     }
-    let bad = |e: String| TabxError::config(format!("{pattern}: {e}"));
-    let mut found = glob::glob(pattern)
-        .map_err(|e| bad(format!("invalid glob: {e}")))?
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| bad(e.to_string()))?;
+    let found = crate::resolve::glob_files(pattern)?;
     if found.is_empty() {
-        return Err(bad("no file matches this pattern".into()));
+        return Err(TabxError::config(format!("{pattern}: no file matches this pattern")));
     }
-    found.sort();
     Ok(found)
 }

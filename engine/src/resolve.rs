@@ -153,16 +153,7 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 fn resolve_local(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>) -> Result<()> {
     let path = Path::new(input);
     if !path.exists() && input.contains(['*', '?', '[']) {
-        let paths = glob::glob(input).map_err(|e| TabxError::config(format!("{input}: invalid glob: {e}")))?;
-        let mut files = Vec::new();
-        for p in paths {
-            let p = p.map_err(|e| TabxError::io(e.path().to_path_buf(), std::io::Error::other(e.to_string())))?;
-            if p.is_file() {
-                files.push(p);
-            }
-        }
-        files.sort();
-        for p in files {
+        for p in glob_files(input)? {
             push_local(p, options, false, out)?;
         }
         return Ok(());
@@ -179,6 +170,20 @@ fn resolve_local(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>
     } else {
         push_local(path.to_path_buf(), options, true, out)
     }
+}
+
+/// The files (not folders) a local glob matches, sorted.
+pub(crate) fn glob_files(pattern: &str) -> Result<Vec<PathBuf>> {
+    let paths = glob::glob(pattern).map_err(|e| TabxError::config(format!("{pattern}: invalid glob: {e}")))?;
+    let mut files = Vec::new();
+    for p in paths {
+        let p = p.map_err(|e| TabxError::io(e.path().to_path_buf(), std::io::Error::other(e.to_string())))?;
+        if p.is_file() {
+            files.push(p);
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 fn push_local(path: PathBuf, options: &SourceOptions, explicit: bool, out: &mut Vec<SourceFile>) -> Result<()> {

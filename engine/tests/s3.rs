@@ -16,12 +16,7 @@ use tabx_engine::{SourceOptions, artifacts};
 fn s3_reads_match_local() {
     let Some(moto) = Moto::start() else { return };
     moto.create_bucket("tabx");
-    // SAFETY: the only test in this binary; no other thread reads the environment.
-    unsafe {
-        for (name, value) in moto.env() {
-            std::env::set_var(name, value);
-        }
-    }
+    moto.export_env();
     let store = object_store::aws::AmazonS3Builder::from_env().with_bucket_name("tabx").build().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let csv = std::fs::read(taxi_csv()).unwrap();

@@ -63,6 +63,15 @@ impl Moto {
         ]
     }
 
+    /// Points this process's `AmazonS3Builder::from_env` here. Call it from
+    /// a test binary's only test: no other thread may read the environment.
+    pub fn export_env(&self) {
+        for (name, value) in self.env() {
+            // SAFETY: the caller is its binary's only test; no other thread reads the environment.
+            unsafe { std::env::set_var(name, value) };
+        }
+    }
+
     /// Creates a bucket (moto does not check signatures).
     pub fn create_bucket(&self, bucket: &str) {
         let (status, body) = self.request("PUT", &format!("/{bucket}"), b"");
