@@ -11,9 +11,12 @@
 //! Task order does not depend on scheduling, so merging the states in order
 //! gives the same result on every run. Workers run at most a bounded window
 //! of tasks ahead of the first unconsumed one ([`ORDER_WINDOW_PER_THREAD`]),
-//! so memory holds a bounded number of states. The first failing task
-//! cancels the rest (they stop at their next batch): a bad file is reported
-//! once, not N times; a panic anywhere in a task is one error too.
+//! so memory holds a bounded number of states. A failing task stops the
+//! tasks after it (none of them starts; none is waited for): a bad file is
+//! reported once, not N times; a panic anywhere in a task is one error too.
+//! The tasks before it run on, and the error reported is that of the first
+//! failing task in input order, so the same bad input gives the same error
+//! however the threads were scheduled (the first bad row of the file).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -268,38 +271,45 @@ pub fn scan_ordered<S: Send>(
     let moved = Condvar::new();
     let mut reports: Vec<Option<TaskReport>> = Vec::new();
     let report_slots: Mutex<Vec<Option<TaskReport>>> = Mutex::new((0..tasks).map(|_| None).collect());
-    let first_error: Mutex<Option<TabxError>> = Mutex::new(None);
+    // The failing task earliest in input order, and its error.
+    let first_error: Mutex<Option<(usize, TabxError)>> = Mutex::new(None);
+    let stop_after = AtomicUsize::new(usize::MAX);
     let consume = Mutex::new(&mut consume);
-    // Records a task's failure (the first real one wins) and stops the others.
-    let fail = |e: TabxError| {
-        cancel.store(true, Ordering::Relaxed);
+    // Records task i's failure and stops the tasks after it; the earliest
+    // failing task's error wins.
+    let fail = |i: usize, e: TabxError| {
         if !matches!(&e, TabxError::Internal(m) if m == CANCELLED) {
-            locked(&first_error).get_or_insert(e);
+            stop_after.fetch_min(i, Ordering::Relaxed);
+            let mut first = locked(&first_error);
+            if first.as_ref().is_none_or(|(j, _)| i < *j) {
+                *first = Some((i, e));
+            }
         }
-        // Wake the workers waiting for the window: they see the cancel and stop.
+        // Wake the workers waiting for the window: those past i stop.
         let _guard = locked(&window);
         moved.notify_all();
     };
+    let stopped = |i: usize| i > stop_after.load(Ordering::Relaxed);
     std::thread::scope(|scope| {
         for worker in 0..threads {
-            let (ctx, next_task, window, moved, report_slots, consume, fail) =
-                (&ctx, &next_task, &window, &moved, &report_slots, &consume, &fail);
+            let (ctx, next_task, window, moved, report_slots, consume, fail, stopped) =
+                (&ctx, &next_task, &window, &moved, &report_slots, &consume, &fail, &stopped);
             let (init, fold, cancel) = (&init, &fold, &cancel);
             std::thread::Builder::new()
                 .name(format!("tabx-scan-{worker}"))
                 .spawn_scoped(scope, move || {
                     loop {
                         let i = next_task.fetch_add(1, Ordering::Relaxed);
-                        if i >= tasks || ctx.cancelled() {
+                        if i >= tasks || ctx.cancelled() || stopped(i) {
                             break;
                         }
                         {
                             let mut w = locked(window);
-                            while i >= w.due + limit && !ctx.cancelled() {
+                            while i >= w.due + limit && !ctx.cancelled() && !stopped(i) {
                                 w = moved.wait(w).unwrap_or_else(PoisonError::into_inner);
                             }
                         }
-                        if ctx.cancelled() {
+                        if ctx.cancelled() || stopped(i) {
                             break;
                         }
                         let task = || {
@@ -313,7 +323,7 @@ pub fn scan_ordered<S: Send>(
                                 state
                             }
                             Err(e) => {
-                                fail(e);
+                                fail(i, e);
                                 break;
                             }
                         };
@@ -351,7 +361,7 @@ pub fn scan_ordered<S: Send>(
                 .expect("spawn scan worker");
         }
     });
-    if let Some(e) = first_error.into_inner().unwrap_or_else(PoisonError::into_inner) {
+    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(PoisonError::into_inner) {
         return Err(e);
     }
     if let Some(e) = window.into_inner().unwrap_or_else(PoisonError::into_inner).error {
