@@ -139,3 +139,42 @@ fn partials_go_into_folders_that_do_not_exist_yet() {
         assert!(dir.path().join(&part).exists(), "{part}");
     }
 }
+
+/// The row files of a sharded step (one row group each), sharded again by the
+/// next step as the workflow does: with N files and N shards each shard gets
+/// one file, and a shard left without data still writes the columns, so that
+/// the step after it reads `part-*.parquet` as one table.
+#[test]
+fn row_files_of_a_sharded_step_go_one_per_shard_and_an_empty_shard_keeps_the_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for i in 0..4 {
+        let shard = format!("{i}/4");
+        tabx(d, &["split", &taxi("data.csv"), "--ratio", "train=2,eval=1", "--shard", &shard, "-o", "splits", "-q"])
+            .success();
+    }
+    let spec = taxi("taxi_transform.yaml");
+    tabx(d, &["transform", "fit", "splits/train/part-*.parquet", "--spec", &spec, "-o", "t.json", "-q"]).success();
+    let train = ["train", "splits/train/part-*.parquet", "--transform", "t.json", "--label", "fare", "-o", "m.json"];
+    tabx(d, &[&train[..], &["--kind", "linear", "-q"]].concat()).success();
+    let rows_and_columns = |path: &str| {
+        tabx(d, &["stats", path, "-o", "s.json", "-q"]).success();
+        let stats = read_json(&d.join("s.json"));
+        let dataset = &stats["datasets"][0];
+        (dataset["num_examples"].as_u64().unwrap_or(0), dataset["features"].as_array().map_or(0, Vec::len))
+    };
+    for n in [4, 5] {
+        let out = format!("pred{n}");
+        for i in 0..n {
+            let shard = format!("{i}/{n}");
+            let predict = ["predict", "splits/eval/part-*.parquet", "--transform", "t.json", "--model", "m.json"];
+            tabx(d, &[&predict[..], &["--shard", &shard, "-o", &out, "-q"]].concat()).success();
+        }
+        let parts: Vec<(u64, usize)> = (0..n).map(|i| rows_and_columns(&format!("{out}/part-{i}.parquet"))).collect();
+        // 18 raw columns + the prediction in every part; 4 files of eval rows over 4 or 5 shards.
+        assert!(parts.iter().all(|&(_, columns)| columns == 19), "{n} shards: {parts:?}");
+        assert_eq!(parts.iter().filter(|&&(rows, _)| rows > 0).count(), 4, "{n} shards: {parts:?}");
+        let (all, _) = rows_and_columns(&format!("{out}/part-*.parquet"));
+        assert_eq!(all, rows_and_columns("splits/eval/part-*.parquet").0);
+    }
+}

@@ -9,9 +9,14 @@
 //!
 //! Shards (`I/N`): the files, in plan order, are laid end to end in one virtual
 //! byte space, cut into N equal ranges. Shard I reads the CSV records that start
-//! in its range (local uncompressed CSV), the Parquet row groups whose first
-//! byte is in it, and the other files whose first byte is in it. Every row is
-//! in exactly one shard, and which one depends only on the inputs' sizes.
+//! in its range (local uncompressed CSV), the Parquet row groups whose middle
+//! byte is in it, and the other files whose middle byte is in it. Every row is
+//! in exactly one shard, and which one depends only on the inputs' sizes. (The
+//! middle, not the first byte: N files of one row group each, as a sharded
+//! step writes them, then go one to each of N shards; by first bytes, the
+//! last file's start fell just short of the last shard's range.) A shard left
+//! without data still reads the first file's columns (no rows), so its row
+//! output has the schema the other shards' outputs have.
 
 use std::io::Read;
 
@@ -80,6 +85,8 @@ impl ScanPlan {
             options,
         };
         let mut file_start = 0u64;
+        // The first file's columns without its rows, for a shard without data.
+        let mut schema_only: Option<Task> = None;
         for (index, file) in files.iter().enumerate() {
             let size = sizes[index];
             let local_csv = file.format == Format::Csv && file.compression == Compression::None;
@@ -94,14 +101,23 @@ impl ScanPlan {
                     )?;
                     let a = lo.saturating_sub(file_start).min(size);
                     let b = hi.saturating_sub(file_start).min(size);
+                    if index == 0 {
+                        let data_start = header.data_start;
+                        schema_only =
+                            Some(Task::Csv(csv_spec(file, index, &header, data_start, true), Some(data_start.0)));
+                    }
                     plan.plan_csv_ranges(file, index, &header, (a, b), threads, owns(file_start))?;
                 }
                 (_, Format::Parquet) => {
                     let meta = crate::parquet::load_metadata(file)?;
                     let rgs = meta.metadata().row_groups();
-                    let mine: Vec<usize> = (0..rgs.len())
-                        .filter(|&i| owns(file_start + crate::parquet::row_group_offset(&meta, i)))
-                        .collect();
+                    let middle = |i: usize| {
+                        crate::parquet::row_group_offset(&meta, i) + rgs[i].compressed_size().max(0) as u64 / 2
+                    };
+                    let mine: Vec<usize> = (0..rgs.len()).filter(|&i| owns(file_start + middle(i))).collect();
+                    if index == 0 {
+                        schema_only = Some(Task::Parquet { file: index, row_groups: Vec::new() });
+                    }
                     if rgs.is_empty() && owns(file_start) {
                         plan.tasks.push(Task::Parquet { file: index, row_groups: Vec::new() });
                     }
@@ -111,7 +127,7 @@ impl ScanPlan {
                     }
                     plan.parquet[index] = Some(meta);
                 }
-                (_, format) if owns(file_start) => {
+                (_, format) if owns(file_start + size / 2) => {
                     plan.add_bytes(file.size);
                     plan.tasks.push(match format {
                         Format::Ndjson => Task::Ndjson { file: index },
@@ -140,6 +156,7 @@ impl ScanPlan {
                 "shard {}/{} has no data (fewer files, row groups or records than shards)",
                 s.index, s.count
             ));
+            plan.tasks.extend(schema_only);
         }
         plan.files = files;
         tracing::debug!(files = plan.files.len(), tasks = plan.tasks.len(), "scan planned");
@@ -165,23 +182,7 @@ impl ScanPlan {
     ) -> Result<()> {
         let size = file.size.unwrap_or(0);
         let data_start = header.data_start;
-        let spec = |start: csv::Cut, whole_file: bool| {
-            // Line 0: a fast cut, whose lines count from 1 there (see `csv::LineBase`).
-            let (start, line_base) = match (&file.location, start) {
-                (Location::Local(path), (offset, 0)) => ((offset, 1), csv::LineBase::uncounted(path.clone(), offset)),
-                _ => (start, csv::LineBase::default()),
-            };
-            CsvSpec {
-                name: file.name.clone(),
-                file_index: index,
-                delimiter: file.delimiter,
-                start,
-                line_base,
-                header: Some(header.clone()),
-                whole_file,
-                freeze_after: None,
-            }
-        };
+        let spec = |start: csv::Cut, whole_file: bool| csv_spec(file, index, header, start, whole_file);
         if data_start.0 >= size {
             // Header only: one (empty) task, in the shard that owns the file's start.
             if owns_start {
@@ -345,6 +346,25 @@ impl<R: Read> Read for Capped<R> {
         }
         self.left -= n as u64;
         Ok(n)
+    }
+}
+
+/// The task spec of the records of `file` from `start` (its header known).
+fn csv_spec(file: &SourceFile, index: usize, header: &Header, start: csv::Cut, whole_file: bool) -> CsvSpec {
+    // Line 0: a fast cut, whose lines count from 1 there (see `csv::LineBase`).
+    let (start, line_base) = match (&file.location, start) {
+        (Location::Local(path), (offset, 0)) => ((offset, 1), csv::LineBase::uncounted(path.clone(), offset)),
+        _ => (start, csv::LineBase::default()),
+    };
+    CsvSpec {
+        name: file.name.clone(),
+        file_index: index,
+        delimiter: file.delimiter,
+        start,
+        line_base,
+        header: Some(header.clone()),
+        whole_file,
+        freeze_after: None,
     }
 }
 
