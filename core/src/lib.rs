@@ -20,6 +20,7 @@
 //! ```
 
 mod error;
+pub mod failpoint;
 mod mergeable;
 mod partial;
 mod sketch;

@@ -3,10 +3,14 @@
 //! `tabx merge` ([`PartialFile`], [`PartialHeader`], [`in_shard_order`]).
 //!
 //! Layout: `TABXPART` magic, a u32 layout version, a u32 header length, a JSON
-//! [`PartialHeader`] (which says what kind of state follows), then the state,
-//! postcard-encoded by its owner. Files are written to a temporary name and
-//! renamed, so a retried pod (Kubernetes Indexed Jobs retry an index with the
-//! same index) leaves a whole file or none.
+//! [`PartialHeader`] (which says what kind of state follows), the state,
+//! postcard-encoded by its owner, and last the XXH3-64 of everything before
+//! it. Files are written to a temporary name and renamed, so a retried pod
+//! (Kubernetes Indexed Jobs retry an index with the same index) leaves a whole
+//! file or none; the checksum catches what the rename cannot: a file cut short
+//! or damaged in storage or in transit. A postcard state with a flipped byte
+//! may still decode, into other numbers: without the checksum a damaged shard
+//! would merge into a wrong result instead of an error.
 
 use std::io::Write;
 use std::path::Path;
@@ -15,8 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{PARTIAL_MAGIC, PartialState, Result, TabxError};
 
-/// The version of the file layout around the header and the state.
-const LAYOUT_VERSION: u32 = 1;
+/// The version of the file layout around the header and the state written
+/// now (2: the checksum trailer). Layout 1 (no trailer) is still read.
+const LAYOUT_VERSION: u32 = 2;
+/// Bytes of the XXH3-64 trailer.
+const CHECKSUM_LEN: usize = 8;
 
 /// What a partial file says about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,13 +63,18 @@ impl PartialFile {
         bytes.extend_from_slice(&(header.len() as u32).to_le_bytes());
         bytes.extend_from_slice(&header);
         bytes.extend_from_slice(&self.state);
+        bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
         let tmp = path.with_extension(format!("partial.tmp.{}", std::process::id()));
         let write = || -> std::io::Result<()> {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
             }
             let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
+            let (first, rest) = bytes.split_at(bytes.len() / 2);
+            f.write_all(first)?;
+            f.sync_all()?;
+            crate::failpoint::hit(crate::failpoint::PARTIAL_MID_WRITE);
+            f.write_all(rest)?;
             f.sync_all()?;
             std::fs::rename(&tmp, path)
         };
@@ -85,11 +97,27 @@ impl PartialFile {
             return Err(bad("not a tabx partial file (no TABXPART magic)".into()));
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version != LAYOUT_VERSION {
-            return Err(bad(format!(
-                "partial format version {version}, this tabx reads version {LAYOUT_VERSION}: recompute the shard with this tabx"
-            )));
-        }
+        let bytes = match version {
+            1 => bytes,
+            LAYOUT_VERSION => {
+                let Some(body_len) = bytes.len().checked_sub(CHECKSUM_LEN).filter(|n| *n >= 16) else {
+                    return Err(bad("truncated partial file: recompute this shard (rerun its index)".into()));
+                };
+                let (body, trailer) = bytes.split_at(body_len);
+                if xxhash_rust::xxh3::xxh3_64(body).to_le_bytes() != trailer {
+                    return Err(bad(
+                        "checksum mismatch: the file is damaged or cut short; recompute this shard (rerun its index)"
+                            .into(),
+                    ));
+                }
+                body
+            }
+            _ => {
+                return Err(bad(format!(
+                    "partial layout version {version}, this tabx reads versions 1 and {LAYOUT_VERSION}: recompute the shard with this tabx"
+                )));
+            }
+        };
         let header_len = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as usize;
         let header_end = 16usize.checked_add(header_len).filter(|end| *end <= bytes.len());
         let Some(header_end) = header_end else {
@@ -234,8 +262,7 @@ mod tests {
     #[test]
     fn round_trip_and_order() {
         let (_, p) = part("stats", 1, 2);
-        let dir = std::env::temp_dir().join(format!("tabx-partial-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempfile_dir("round-trip");
         // Into folders that do not exist yet (a pod's output prefix).
         let path = dir.join("shards/0/p.partial");
         p.write(&path).unwrap();
@@ -245,6 +272,32 @@ mod tests {
         let mut parts = vec![part("stats", 1, 2), part("stats", 0, 2)];
         in_shard_order(&mut parts, |p| &p.header).unwrap();
         assert_eq!(parts[0].1.state, vec![0]);
+    }
+
+    #[test]
+    fn a_damaged_or_truncated_file_is_refused_by_name() {
+        let (_, p) = part("stats", 0, 1);
+        let dir = tempfile_dir("damaged");
+        let path = dir.join("part-0.partial");
+        p.write(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        // One bit flipped in the state: postcard would decode it into other numbers.
+        let mut flipped = bytes.clone();
+        let at = bytes.len() - CHECKSUM_LEN - 1;
+        flipped[at] ^= 1;
+        let err = PartialFile::from_bytes(&flipped, "s3://b/part-0.partial").unwrap_err().to_string();
+        assert!(err.contains("s3://b/part-0.partial") && err.contains("checksum mismatch"), "{err}");
+        for cut in [bytes.len() - 1, bytes.len() / 2, 17] {
+            let err = PartialFile::from_bytes(&bytes[..cut], "part-0.partial").unwrap_err().to_string();
+            assert!(err.contains("part-0.partial") && (err.contains("checksum") || err.contains("truncated")), "{err}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn tempfile_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("tabx-partial-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     #[test]

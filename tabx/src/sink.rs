@@ -136,6 +136,7 @@ impl CsvSink {
     fn finish(mut self) -> Result<()> {
         self.writer.flush().map_err(|e| io(&self.target, e))?;
         drop(self.writer);
+        tabx_core::failpoint::hit(tabx_core::failpoint::ROWS_BEFORE_RENAME);
         self.temp.persist(&self.target).map_err(|e| io(&self.target, e.error))?;
         Ok(())
     }
@@ -242,6 +243,7 @@ impl ParquetSink {
             }
         }
         writer.close().map_err(parquet_error)?;
+        tabx_core::failpoint::hit(tabx_core::failpoint::ROWS_BEFORE_RENAME);
         self.temp.persist(&self.target).map_err(|e| io(&self.target, e.error))?;
         Ok(())
     }
