@@ -75,6 +75,33 @@ pub enum Command {
     /// transform, evaluations): opens anywhere, requests nothing.
     #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
+    /// TFX Pusher: copy a blessed model and its transform to where serving reads them; a model
+    /// NOT_BLESSED is not pushed.
+    #[command(after_help = PUSH_EXAMPLES)]
+    Push(PushArgs),
+}
+
+const PUSH_EXAMPLES: &str = "Examples:
+  tabx evaluate pred.parquet --config fare_eval.yaml --blessing blessing/ -o eval.json
+  tabx push --model fare_model.json --transform transform.json --blessing blessing/ -o serving/fare/
+  tabx push ... --blessing s3://b/run/blessing -o s3://b/serving/fare --findings-exit-zero   # a pipeline step
+
+Exit status: 0 pushed, 1 not pushed (NOT_BLESSED), 2 error.";
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The model (model.json from tabx train).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The fitted transform the model was trained on (serving applies it to raw rows).
+    #[arg(long)]
+    pub transform: PathBuf,
+    /// The folder with the BLESSED or NOT_BLESSED marker (tabx evaluate --blessing).
+    #[arg(long)]
+    pub blessing: PathBuf,
+    /// Where serving reads the model: model.json and transform.json are written into this folder.
+    #[arg(long, short)]
+    pub output: PathBuf,
 }
 
 const REPORT_EXAMPLES: &str = "Examples:
@@ -401,6 +428,11 @@ pub struct DemoArgs {
     /// Folder for the demo's artifacts.
     #[arg(long, short, default_value = "tabx-demo")]
     pub output: PathBuf,
+    /// Taxi-shaped trips to run the workflow on (CSV or Parquet, a glob or
+    /// a URL; e.g. from `tabx datasets taxi --rows N`) instead of the
+    /// embedded 15,002 real trips.
+    #[arg(long, value_name = "DATA")]
+    pub data: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

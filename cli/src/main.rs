@@ -11,6 +11,10 @@ use tabx_cli::{kfp, remote};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.quiet, cli.verbose);
+    if let Err(err) = tabx_core::failpoint::check() {
+        eprintln!("error: {err}");
+        return ExitCode::from(2);
+    }
     let result = match &cli.command {
         Command::Stats(args) => commands::stats(args, cli.quiet),
         Command::Merge(args) => commands::merge(args, cli.quiet),
@@ -24,6 +28,7 @@ fn main() -> ExitCode {
         Command::Train(args) => commands::train(args, cli.quiet),
         Command::Predict(args) => commands::predict(args, cli.quiet),
         Command::Report(args) => commands::report(args, cli.quiet),
+        Command::Push(args) => commands::push(args, cli.quiet),
     };
     // Outputs named by URLs go up only after the command succeeded.
     let result = match result {
@@ -35,6 +40,10 @@ fn main() -> ExitCode {
             Err(err)
         }
     };
+    if let Some(bytes) = tabx_engine::peak_rss_bytes() {
+        // What a pod's memory limit must hold (k8s-job/run_local.py reads it).
+        tracing::info!(target: "tabx::resources", peak_rss_mib = bytes as f64 / 1048576.0, "peak memory");
+    }
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) if cli.findings_exit_zero => ExitCode::SUCCESS,

@@ -69,6 +69,7 @@ mod store;
 pub use driver::{
     ORDER_WINDOW_PER_THREAD, ScanReport, scan_fold, scan_merged, scan_ordered, scan_state, without_row_source,
 };
+pub use memory::peak_rss_bytes;
 pub use options::{ColumnType, Format, OnError, ProgressFn, Shard, SourceOptions};
 pub use plan::ScanPlan;
 pub use quarantine::{RejectedRows, append_to_quarantine};

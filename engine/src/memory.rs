@@ -1,4 +1,5 @@
-//! Handing freed memory back to the system between tasks.
+//! Handing freed memory back to the system between tasks, and the process's
+//! peak resident memory ([`peak_rss_bytes`]) for sizing pods.
 //!
 //! A task's buffers (a Parquet row group's decoded pages and dictionaries, a
 //! CSV range's rows) are freed when it ends, but glibc's malloc keeps freed
@@ -34,9 +35,30 @@ pub(crate) fn release_freed() {
     }
 }
 
+/// The peak resident set size of this process (`VmHWM` of
+/// `/proc/self/status`), where the platform says it. It is what a
+/// container's memory limit must hold; `tabx -v` logs it at exit.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib * 1024)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn peak_rss_covers_what_was_touched() {
+        // 64 MiB written page by page must show in the peak (and a test
+        // process is far below 64 GiB).
+        let block = vec![1u8; 64 << 20];
+        let peak = peak_rss_bytes().expect("Linux reports VmHWM");
+        assert!((64 << 20..64 << 30).contains(&peak), "{peak}");
+        drop(block);
+    }
 
     #[test]
     fn big_tasks_trim_small_ones_do_not() {

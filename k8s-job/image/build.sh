@@ -6,7 +6,7 @@
 #
 #   k8s-job/image/build.sh                      # → tabx:VERSION in the local store (podman sees it)
 #   OCI_ARCHIVE=tabx.tar k8s-job/image/build.sh # also an OCI archive for `skopeo copy` to a registry
-#   TABX_BIN=path/to/tabx k8s-job/image/build.sh  # an already built binary
+#   TABX_BIN=path/to/tabx k8s-job/image/build.sh  # an already built binary (default: cargo build --release)
 #
 # --timestamp 0 fixes the creation time and the files' times, so the same
 # binary gives the same image digest.
@@ -14,9 +14,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-bin=${TABX_BIN:-target/release/tabx}
-if [ ! -x "$bin" ]; then
+# The default release build (no `sql` feature), brought up to date first
+# (a no-op when it is): an image must never hold a stale binary.
+if [ -n "${TABX_BIN:-}" ]; then
+  bin=$TABX_BIN
+else
   cargo build --release --locked -p tabx-cli
+  bin=${CARGO_TARGET_DIR:-target}/release/tabx
 fi
 export BUILDAH_ISOLATION=chroot
 # vfs: the storage driver that works here (and where podman finds the image).

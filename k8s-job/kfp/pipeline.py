@@ -8,8 +8,11 @@ schema, anomalies and transform as system.Artifact, each step's figures as
 system.Metrics (tabx --kfp-metrics / --kfp-executor-input '{{$}}'), the report
 as system.HTML. KFP's launcher moves artifacts between the bucket and the
 paths it passes; tabx writes every folder it needs (the image has no shell).
-Not yet here (issue 12): sharded steps (ParallelFor over `--shard I/N`), the
-blessing gating a push step.
+The last step is TFX's Pusher: `tabx push` copies the model and its
+transform to the serving folder only when the evaluation left BLESSED (the
+blessing gates the push; `pushed` 0/1 is in its Metrics). Steps run as one
+pod each here; sharding a step over pods is the Kubernetes Jobs' job
+(k8s-job/manifests: Indexed Jobs and a merge).
 Validation and evaluation run with --findings-exit-zero: anomalies and
 NOT_BLESSED are in their artifacts, not a failed step (as in TFX).
 """
@@ -86,6 +89,15 @@ def evaluate(predictions: dsl.Input[dsl.Dataset], config: dsl.Input[dsl.Artifact
 
 
 @dsl.container_component
+def push(model: dsl.Input[dsl.Model], transform: dsl.Input[dsl.Artifact], blessing: dsl.Input[dsl.Artifact],
+         pushed_model: dsl.Output[dsl.Model], metrics: dsl.Output[dsl.Metrics]):
+    """TFX Pusher: the model and its transform to serving, only if BLESSED."""
+    return tabx("push", "--findings-exit-zero", "--model", model.path, "--transform", transform.path,
+                "--blessing", blessing.path, "-o", pushed_model.path,
+                "--kfp-metrics", metrics.path, "--kfp-executor-input", EXECUTOR_INPUT)
+
+
+@dsl.container_component
 def report(statistics: dsl.Input[dsl.Artifact], baseline: dsl.Input[dsl.Artifact], schema: dsl.Input[dsl.Artifact],
            anomalies: dsl.Input[dsl.Artifact], transform: dsl.Input[dsl.Artifact], evaluation: dsl.Input[dsl.Artifact],
            page: dsl.Output[dsl.HTML]):
@@ -110,6 +122,7 @@ def taxi_pipeline(data_uri: str, spec_uri: str, eval_config_uri: str):
     model = train(splits=splits.outputs["splits"], transform=fitted.outputs["transform"])
     scored = predict(splits=splits.outputs["splits"], transform=fitted.outputs["transform"], model=model.outputs["model"])
     evaluated = evaluate(predictions=scored.outputs["predictions"], config=config.output)
+    push(model=model.outputs["model"], transform=fitted.outputs["transform"], blessing=evaluated.outputs["blessing"])
     report(statistics=eval_stats.outputs["statistics"], baseline=train_stats.outputs["statistics"],
            schema=inferred.outputs["schema"], anomalies=checked.outputs["anomalies"],
            transform=fitted.outputs["transform"], evaluation=evaluated.outputs["evaluation"])

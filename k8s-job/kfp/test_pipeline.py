@@ -40,6 +40,9 @@ class PipelineTest(unittest.TestCase):
             ("evaluate", "config"): ("importer-3", "artifact"),
             ("report", "evaluation"): ("evaluate", "evaluation"),
             ("report", "anomalies"): ("validate", "anomalies"),
+            ("push", "blessing"): ("evaluate", "blessing"),
+            ("push", "model"): ("train", "model"),
+            ("push", "transform"): ("transform-fit", "transform"),
         }
         for (task, name), source in expect.items():
             self.assertEqual(self.wired(task, name), source, f"{task}.{name}")
@@ -55,7 +58,7 @@ class PipelineTest(unittest.TestCase):
 
     def test_metrics_steps_pass_the_executor_input(self):
         executors = self.ir["deploymentSpec"]["executors"]
-        for name in ["exec-evaluate", "exec-validate", "exec-stats"]:
+        for name in ["exec-evaluate", "exec-validate", "exec-stats", "exec-push"]:
             args = executors[name]["container"]["args"]
             self.assertEqual(args[args.index("--kfp-executor-input") + 1], "{{$}}", name)
             self.assertEqual(executors[name]["container"]["command"], ["tabx"])

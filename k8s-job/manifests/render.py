@@ -41,6 +41,7 @@ STEPS = [
     ("11-evaluate", "evaluate", ["evaluate", "{B}/predictions/part-*.parquet", "--config", "{B}/fare_eval.yaml", "--shard", "auto/{N}", "--partial", "-o", "{B}/eval/part-$(JOB_COMPLETION_INDEX).partial"], "N", "heavy"),
     ("12-evaluate-merge", "evaluate-merge", ["merge", "--findings-exit-zero", "{B}/eval/part-*.partial", "-o", "{B}/eval.json", "--blessing", "{B}/blessing"], None, "light"),
     ("13-report", "report", ["report", "--stats", "{B}/train_stats.json", "--schema", "{B}/schema.pbtxt", "--anomalies", "{B}/anomalies.json", "--transform", "{B}/transform.json", "--eval", "{B}/eval.json", "-o", "{B}/report.html"], None, "light"),
+    ("14-push", "push", ["push", "--findings-exit-zero", "--model", "{B}/fare_model.json", "--transform", "{B}/transform.json", "--blessing", "{B}/blessing", "-o", "{B}/serving"], None, "light"),
 ]
 
 SIZES = {

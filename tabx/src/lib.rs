@@ -59,7 +59,7 @@ mod transform;
 mod typed_sink;
 
 pub use evaluate::{evaluate, evaluate_async, evaluate_state, finish};
-pub use predict::{PredictColumns, PredictRun, predict, predict_async};
+pub use predict::{PredictColumns, PredictRun, check_model_reads, predict, predict_async};
 pub use rows::{REASONS_COLUMN, RowsReport, SOURCE_COLUMN, validate_rows, validate_rows_async};
 pub use split::{SplitRun, split, split_async, split_paths};
 pub use stats::{StatsRun, compute_stats, compute_stats_async, compute_stats_with};

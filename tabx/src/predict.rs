@@ -67,6 +67,19 @@ struct TaskRows {
     unscored: BTreeMap<String, u64>,
 }
 
+/// Checks that every feature `model` reads is an output of `transformer`
+/// (the transform it was trained on), before any row is read or pushed.
+pub fn check_model_reads(transformer: &Transformer, model: &Model) -> Result<()> {
+    let outputs = transformer.output_schema();
+    match model.encoder.feature_names().into_iter().find(|f| outputs.column_with_name(f).is_none()) {
+        Some(missing) => {
+            Err(TabxError::config(format!("the model reads `{missing}`, which the transform does not produce"))
+                .with_hint("use the transform.json the model was trained on"))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Predicts every row of `inputs` (raw) and writes the raw columns, the
 /// outputs asked for and the prediction to `output` (Parquet for
 /// `.parquet`/`.pq`, else CSV), in input order.
@@ -78,11 +91,8 @@ pub fn predict(
     output: &Path,
     columns: &PredictColumns,
 ) -> Result<PredictRun> {
+    check_model_reads(transformer, model)?;
     let outputs = transformer.output_schema();
-    if let Some(missing) = model.encoder.feature_names().into_iter().find(|f| outputs.column_with_name(f).is_none()) {
-        return Err(TabxError::config(format!("the model reads `{missing}`, which the transform does not produce"))
-            .with_hint("predict with the transform.json the model was trained on"));
-    }
     if let Some(missing) = columns.with_outputs.iter().find(|o| outputs.column_with_name(o).is_none()) {
         let names: Vec<&str> = outputs.fields().iter().map(|f| f.name().as_str()).collect();
         return Err(TabxError::config(format!("--with-output {missing}: the transform has no such output"))

@@ -60,13 +60,19 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
     let at = |name: &str| dir.join(name);
     let show = |p: &Path| p.display().to_string();
     let say = |text: String| if quiet { Ok(()) } else { print_out(text) };
-    let data = at("data.csv");
-    write_atomically(&data, tabx_datasets::TAXI_CSV)?;
+    let data = match &args.data {
+        Some(data) => data.clone(),
+        None => {
+            write_atomically(&at("data.csv"), tabx_datasets::TAXI_CSV)?;
+            show(&at("data.csv"))
+        }
+    };
 
     // 1. Split (TFX ExampleGen: train=2, eval=1 hash buckets).
     let split = SplitConfig::from_ratio("train=2,eval=1")?;
     let (train, eval) = (at("train.parquet"), at("eval.parquet"));
-    let split_run = tabx::split(&split, &[show(&data)], SourceOptions::default(), &[train.clone(), eval.clone()])?;
+    let split_run =
+        tabx::split(&split, std::slice::from_ref(&data), SourceOptions::default(), &[train.clone(), eval.clone()])?;
     say(format!(
         "1. split {} rows of Chicago taxi trips by a hash of each row: train {}, eval {}",
         split_run.rows.iter().sum::<u64>(),
@@ -197,7 +203,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
             print_out(format!("  {file:<40} {what}"))?;
         }
         print_out("\nthe same workflow, step by step:")?;
-        for line in commands(dir) {
+        for line in commands(dir, &data) {
             print_out(format!("  {line}"))?;
         }
     }
@@ -207,7 +213,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
 }
 
 const ARTIFACTS: &[(&str, &str)] = &[
-    ("data.csv", "the embedded taxi data (15,002 trips)"),
+    ("data.csv", "the embedded taxi data (15,002 trips; not written with --data)"),
     ("train.parquet, eval.parquet", "the split (train=2, eval=1 hash buckets)"),
     ("train_stats.json, eval_stats.json", "TFDV statistics of each split"),
     ("schema.json", "the schema inferred from train, with drift comparators"),
@@ -223,10 +229,10 @@ const ARTIFACTS: &[(&str, &str)] = &[
 ];
 
 /// The subcommands the demo runs, for the reader to run one by one.
-fn commands(dir: &Path) -> Vec<String> {
+fn commands(dir: &Path, data: &str) -> Vec<String> {
     let d = dir.display();
     vec![
-        format!("tabx split {d}/data.csv --ratio train=2,eval=1 -o {d}"),
+        format!("tabx split {data} --ratio train=2,eval=1 -o {d}"),
         format!("tabx stats {d}/train.parquet -o {d}/train_stats.json"),
         format!("tabx stats {d}/eval.parquet -o {d}/eval_stats.json"),
         format!("tabx schema infer {d}/train_stats.json -o {d}/schema.json   # the demo adds drift comparators"),
