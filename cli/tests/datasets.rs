@@ -52,3 +52,20 @@ fn bad_inject_shows_the_syntax() {
         .stderr(predicate::str::contains("--inject needs --rows"));
     assert!(!dir.path().join("x.csv").exists());
 }
+
+/// A pipeline step's output: folders that do not exist yet are created (the
+/// image has no shell), and only the whole file appears under its name.
+#[test]
+fn generated_rows_go_into_folders_that_do_not_exist_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a/b/rows.csv", "c/rows.parquet", "d/e/rows.csv.gz"] {
+        tabx(dir.path(), &["datasets", "taxi", "--rows", "100", "-o", name, "-q"]).success();
+        let folder = dir.path().join(name).parent().unwrap().to_path_buf();
+        let files: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(files, [std::path::Path::new(name).file_name().unwrap()], "{name}: no temporary file left");
+    }
+    tabx(dir.path(), &["datasets", "taxi", "--rows", "10", "-o", "f/rows.txt"])
+        .code(2)
+        .stderr(predicate::str::contains("f/rows.txt: unknown output format"));
+    assert!(!dir.path().join("f").exists(), "a bad name creates nothing");
+}

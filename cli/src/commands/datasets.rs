@@ -28,7 +28,8 @@ fn taxi(args: &TaxiArgs, quiet: bool) -> Result<Outcome> {
         }
         Some(rows) => {
             let faults: TaxiFaults = args.inject.iter().cloned().collect();
-            TaxiGenerator::new(args.seed).with_faults(faults)?.write_file(rows, &args.output)?;
+            let output = crate::remote::output(&args.output)?;
+            TaxiGenerator::new(args.seed).with_faults(faults)?.write_file(rows, &output)?;
         }
     }
     if !quiet {

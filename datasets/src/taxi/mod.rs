@@ -200,29 +200,43 @@ impl TaxiGenerator {
     }
 
     /// Writes `rows` rows to `path`, choosing the format by extension: `.csv`,
-    /// `.csv.gz` or `.parquet`.
+    /// `.csv.gz` or `.parquet`. Missing folders are created (a pipeline
+    /// image has no shell to do it); the rows go to a temporary file beside
+    /// `path`, renamed when whole, so a killed run leaves no half file.
     pub fn write_file(&self, rows: u64, path: &Path) -> Result<()> {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
-        let create = || File::create(path).map_err(|e| TabxError::io(path, e));
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = file_name.to_ascii_lowercase();
+        if ![".parquet", ".csv", ".csv.gz"].iter().any(|ext| name.ends_with(ext)) {
+            return Err(TabxError::config(format!("{}: unknown output format", path.display()))
+                .with_hint("name the file *.csv, *.csv.gz or *.parquet"));
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| TabxError::io(parent, e))?;
+        }
+        // The temporary name keeps the extension: it picks the format.
+        let temp = path.with_file_name(format!(".tmp-{}-{file_name}", std::process::id()));
+        let create = || File::create(&temp).map_err(|e| TabxError::io(path, e));
         let io_err = |e: TabxError| match e {
             TabxError::Io { source, .. } => TabxError::io(path, source),
             other => other,
         };
-        if name.ends_with(".parquet") {
-            self.write_parquet(rows, path)
+        let written = if name.ends_with(".parquet") {
+            self.write_parquet(rows, &temp).map_err(io_err)
         } else if name.ends_with(".csv") {
             self.write_csv(rows, create()?).map_err(io_err)
-        } else if name.ends_with(".csv.gz") {
+        } else {
             // flate2's gzip header carries no timestamp by default: output stays
             // byte-identical per seed.
             let mut gz = flate2::write::GzEncoder::new(create()?, flate2::Compression::default());
-            self.write_csv(rows, &mut gz).map_err(io_err)?;
-            gz.finish().map_err(|e| TabxError::io(path, e))?;
-            Ok(())
-        } else {
-            Err(TabxError::config(format!("{}: unknown output format", path.display()))
-                .with_hint("name the file *.csv, *.csv.gz or *.parquet"))
+            self.write_csv(rows, &mut gz)
+                .map_err(io_err)
+                .and_then(|()| gz.finish().map(drop).map_err(|e| TabxError::io(path, e)))
+        };
+        let renamed = written.and_then(|()| std::fs::rename(&temp, path).map_err(|e| TabxError::io(path, e)));
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&temp);
         }
+        renamed
     }
 
     fn rows(&self) -> RowSource {
