@@ -64,8 +64,10 @@ pub fn write(metrics_path: Option<&Path>, executor_input: Option<&str>) -> Resul
 }
 
 /// KFP v2's executor output for `executor_input` (the `{{$}}` placeholder):
-/// its file path and the JSON whose `artifacts` give every `system.Metrics`
-/// output the figures as metadata.
+/// its file path and the JSON listing every output artifact, as KFP's own
+/// Python executor writes it (kfp/dsl/executor.py), the `system.Metrics` ones
+/// with the figures as metadata. (kfp.local knows a container step's outputs
+/// only from this file: without it a step "has no outputs".)
 pub fn executor_output(executor_input: &str, metrics: &Map<String, Value>) -> Result<(String, Value)> {
     let hint = "hint: pass KFP's executor input, the placeholder '{{$}}', as the flag's value";
     let input: Value =
@@ -78,11 +80,10 @@ pub fn executor_output(executor_input: &str, metrics: &Map<String, Value>) -> Re
     let mut artifacts = Map::new();
     for (name, list) in outputs["artifacts"].as_object().into_iter().flatten() {
         let Some(artifact) = list["artifacts"].get(0) else { continue };
-        if artifact["type"]["schemaTitle"].as_str() != Some("system.Metrics") {
-            continue;
-        }
         let mut metadata = artifact["metadata"].as_object().cloned().unwrap_or_default();
-        metadata.extend(metrics.clone());
+        if artifact["type"]["schemaTitle"].as_str() == Some("system.Metrics") {
+            metadata.extend(metrics.clone());
+        }
         artifacts.insert(
             name.clone(),
             json!({"artifacts": [{"name": artifact["name"], "uri": artifact["uri"], "metadata": metadata}]}),
@@ -106,15 +107,17 @@ mod tests {
         "outputFile": "/tmp/kfp_outputs/output_metadata.json"}}"#;
 
     #[test]
-    fn metrics_become_the_metrics_artifacts_metadata() {
+    fn every_output_is_listed_and_metrics_carry_the_figures() {
         let metrics: Map<String, Value> =
             serde_json::from_str(r#"{"root_mean_squared_error": 3.5, "blessed": 1.0}"#).unwrap();
         let (path, output) = executor_output(INPUT, &metrics).unwrap();
         assert_eq!(path, "/tmp/kfp_outputs/output_metadata.json");
         assert_eq!(
             output,
-            json!({"artifacts": {"metrics": {"artifacts": [{"name": "projects/p/artifacts/7",
-                "uri": "s3://b/run/metrics", "metadata": {"root_mean_squared_error": 3.5, "blessed": 1.0}}]}}})
+            json!({"artifacts": {
+                "metrics": {"artifacts": [{"name": "projects/p/artifacts/7",
+                    "uri": "s3://b/run/metrics", "metadata": {"root_mean_squared_error": 3.5, "blessed": 1.0}}]},
+                "eval": {"artifacts": [{"name": "projects/p/artifacts/8", "uri": "s3://b/run/eval", "metadata": {}}]}}})
         );
     }
 

@@ -61,7 +61,16 @@ class PipelineTest(unittest.TestCase):
         for name in ["exec-evaluate", "exec-validate", "exec-stats", "exec-push"]:
             args = executors[name]["container"]["args"]
             self.assertEqual(args[args.index("--kfp-executor-input") + 1], "{{$}}", name)
-            self.assertEqual(executors[name]["container"]["command"], ["tabx"])
+            # No command: the image's entrypoint runs (a command would replace it).
+            self.assertNotIn("command", executors[name]["container"], name)
+
+    def test_the_image_is_the_one_asked_for(self):
+        with tempfile.NamedTemporaryFile(suffix=".yaml") as f:
+            compiler.Compiler().compile(pipeline.build("registry.example/tabx:9"), f.name)
+            with open(f.name) as compiled:
+                executors = yaml.safe_load(compiled)["deploymentSpec"]["executors"]
+        images = {e["container"]["image"] for e in executors.values() if "container" in e}
+        self.assertEqual(images, {"registry.example/tabx:9"})
 
 
 if __name__ == "__main__":
