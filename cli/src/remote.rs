@@ -25,6 +25,8 @@ struct Staging {
     dir: tempfile::TempDir,
     fetched: HashMap<String, PathBuf>,
     uploads: Vec<Upload>,
+    /// Objects to delete once the uploads are done (a marker the new one replaces).
+    deletions: Vec<String>,
     files: usize,
 }
 
@@ -51,7 +53,7 @@ fn staged_path(url: &str) -> Result<PathBuf> {
             .prefix("tabx-staging-")
             .tempdir()
             .context("cannot create a staging folder for object-store artifacts under $TMPDIR")?;
-        *guard = Some(Staging { dir, fetched: HashMap::new(), uploads: Vec::new(), files: 0 });
+        *guard = Some(Staging { dir, fetched: HashMap::new(), uploads: Vec::new(), deletions: Vec::new(), files: 0 });
     }
     let staging = guard.as_mut().expect("created above");
     staging.files += 1;
@@ -150,7 +152,25 @@ pub fn publish() -> Result<Vec<String>> {
             written.push(url);
         }
     }
+    for url in &staging.deletions {
+        artifacts::delete(url).with_context(|| format!("cannot delete {url}"))?;
+    }
     Ok(written)
+}
+
+/// An output file the command removes, such as the blessing marker that the
+/// new one replaces: a URL's object is deleted after the uploads (a local
+/// file is the caller's to remove). Without it, a bucket would hold BLESSED
+/// and NOT_BLESSED side by side after a verdict changed.
+pub fn remove_on_publish(path: &Path) {
+    if !is_url(path) {
+        return;
+    }
+    let url = path.to_string_lossy().into_owned();
+    let mut guard = STAGING.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(staging) = guard.as_mut() {
+        staging.deletions.push(url);
+    }
 }
 
 /// Drops the staging folder without uploading (the command failed).

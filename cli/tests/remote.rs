@@ -19,6 +19,10 @@ use moto::Moto;
 use serde_json::Value;
 use tabx_engine::artifacts;
 
+/// `Moto::export_env` sets process-wide variables (the in-process reads of
+/// `get` use them): the tests of this file run one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// `tabx args` with the bucket's credentials in the environment, run in `dir`.
 fn tabx_s3(moto: &Moto, dir: &Path, index: Option<usize>, args: &[&str]) -> assert_cmd::assert::Assert {
     let mut command = Command::cargo_bin("tabx").expect("tabx binary");
@@ -43,6 +47,7 @@ fn json_object(dir: &Path, key: &str) -> Value {
 
 #[test]
 fn pipeline_steps_read_and_write_the_bucket() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(moto) = Moto::start() else { return };
     moto.create_bucket("tabx");
     moto.export_env();
@@ -167,4 +172,53 @@ fn pipeline_steps_read_and_write_the_bucket() {
     tabx_s3(&moto, d, None, &["stats", &data, "--shard", "auto/2", "--partial", "-o", "p.partial"])
         .code(2)
         .stderr(predicates::str::contains("JOB_COMPLETION_INDEX is not set"));
+}
+
+/// A verdict that changes in the bucket: the marker it replaces is deleted
+/// (an object store keeps both otherwise), and `tabx push` follows the new one.
+#[test]
+fn a_changed_blessing_replaces_its_marker_in_the_bucket_and_gates_the_push() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(moto) = Moto::start() else { return };
+    moto.create_bucket("tabx");
+    moto.export_env();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Root mean squared error 0.1 (hand computation: every prediction is 0.1 off).
+    std::fs::write(d.join("p.csv"), "fare,prediction\n1,1.1\n2,2.1\n3,2.9\n4,4.1\n").unwrap();
+    let config = |upper: f64| {
+        format!(
+            "label: fare\nprediction: prediction\nthresholds:\n  - {{metric: root_mean_squared_error, upper: {upper}}}\n"
+        )
+    };
+    let evaluate = |upper: f64| {
+        std::fs::write(d.join("eval.yaml"), config(upper)).unwrap();
+        let args =
+            ["evaluate", "p.csv", "--config", "eval.yaml", "--blessing", "s3://tabx/run/blessing", "-o", "eval.json"];
+        tabx_s3(&moto, d, None, &[&args[..], &["-q", "--findings-exit-zero"]].concat()).success();
+        (get(d, "run/blessing/BLESSED").is_some(), get(d, "run/blessing/NOT_BLESSED").is_some())
+    };
+    let (model, transform) = (
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden/model.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden/transform.json"),
+    );
+    let push = |code: i32| {
+        let args = ["push", "--model", model.to_str().unwrap(), "--transform", transform.to_str().unwrap()];
+        tabx_s3(
+            &moto,
+            d,
+            None,
+            &[&args[..], &["--blessing", "s3://tabx/run/blessing", "-o", "s3://tabx/serving", "-q"]].concat(),
+        )
+        .code(code);
+    };
+
+    assert_eq!(evaluate(1.0), (true, false));
+    assert_eq!(evaluate(0.05), (false, true), "BLESSED must go when the verdict turns");
+    push(1);
+    assert!(get(d, "serving/model.json").is_none(), "a NOT_BLESSED model is not pushed");
+    assert_eq!(evaluate(1.0), (true, false));
+    push(0);
+    assert_eq!(get(d, "serving/model.json").unwrap(), std::fs::read(&model).unwrap());
+    assert_eq!(get(d, "serving/transform.json").unwrap(), std::fs::read(&transform).unwrap());
 }

@@ -14,6 +14,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
+use object_store::ObjectStoreExt;
 use object_store::buffered::BufWriter;
 use tabx_core::{Result, TabxError};
 use tokio::io::AsyncWriteExt;
@@ -66,6 +67,18 @@ pub fn upload(from: &Path, url: &str) -> Result<()> {
                 let _ = writer.abort().await;
                 Err(e)
             }
+        }
+    })?
+}
+
+/// Deletes the object at `url`; one that does not exist is no error (a
+/// step replacing a marker that an earlier run may or may not have left).
+pub fn delete(url: &str) -> Result<()> {
+    let (store, path) = open(url)?;
+    block_on(async move {
+        match store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(store_error(url, e)),
         }
     })?
 }

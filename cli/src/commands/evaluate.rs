@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use tabx_analyze::{BaselineConfig, CiMethod, EvalConfig, EvalState, Task, write_blessing};
+use tabx_analyze::{
+    BLESSED_FILE, BaselineConfig, CiMethod, EvalConfig, EvalState, NOT_BLESSED_FILE, Task, write_blessing,
+};
 use tabx_core::{PartialFile, SliceSpec, merge_partials};
 
 use super::Outcome;
@@ -175,6 +177,8 @@ pub(crate) fn write_evaluation(
     }
     if let Some(dir) = outputs.blessing {
         let name = write_blessing(remote::output_dir(dir)?, result.blessed)?;
+        let stale = if result.blessed { NOT_BLESSED_FILE } else { BLESSED_FILE };
+        remote::remove_on_publish(&dir.join(stale));
         written.push(dir.join(name.file_name().expect("a file")).display().to_string());
     }
     if !quiet {
