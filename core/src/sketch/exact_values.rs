@@ -65,8 +65,9 @@ impl ExactValues {
     pub const MAX_DISTINCT: usize = 20_000;
 
     /// Counts the non-NaN values of `sorted` (ascending, as `sort_f64`
-    /// leaves them: equal values are adjacent). `false` once past the cap:
-    /// the caller then drops the state.
+    /// leaves them: equal values are adjacent), all of them. `false` when
+    /// that takes the state past the cap: the caller then moves the counts
+    /// into its sketch ([`values`](Self::values)) and drops the state.
     pub fn add_sorted(&mut self, sorted: &[f64]) -> bool {
         for run in sorted.chunk_by(|a, b| a == b) {
             if run[0].is_nan() {
@@ -74,11 +75,30 @@ impl ExactValues {
             }
             *self.counts.entry(key(run[0])).or_default() += run.len() as u64;
             self.n += run.len() as u64;
-            if self.counts.len() > Self::MAX_DISTINCT {
-                return false;
+        }
+        self.counts.len() <= Self::MAX_DISTINCT
+    }
+
+    /// Every value counted, as many times as counted, ascending, in slices
+    /// of at most `chunk` values: what a sketch built from these counts takes.
+    pub fn values(&self, chunk: usize, mut each: impl FnMut(&[f64])) {
+        let mut buffer = Vec::with_capacity(chunk.max(1));
+        for (k, c) in &self.counts {
+            let x = value(*k);
+            let mut left = *c;
+            while left > 0 {
+                let take = left.min((buffer.capacity() - buffer.len()) as u64);
+                buffer.extend(std::iter::repeat_n(x, take as usize));
+                left -= take;
+                if buffer.len() == buffer.capacity() {
+                    each(&buffer);
+                    buffer.clear();
+                }
             }
         }
-        true
+        if !buffer.is_empty() {
+            each(&buffer);
+        }
     }
 
     /// Adds `other`'s counts; `false` once past the cap.
