@@ -131,6 +131,11 @@ def main():
     p.add_argument("--fault", help="STEP:INDEX: that shard is SIGKILLed mid-write on its first try, then retried")
     p.add_argument("--json", help="write the timings and peak RSS of every step to this file")
     a = p.parse_args()
+    try:
+        import pyarrow  # noqa: F401  (compare.py reads the row files with it, after the run)
+    except ImportError:
+        p.error("needs pyarrow to compare rows: python3 -m venv /tmp/k8s && /tmp/k8s/bin/pip install "
+                "-r .ci/requirements-k8s.txt, then run this with /tmp/k8s/bin/python")
     if a.shards < 1:
         p.error("--shards must be at least 1")
     fault = None

@@ -28,7 +28,12 @@ import time
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-import pipeline  # noqa: E402
+try:
+    import docker  # noqa: F401,E402  (kfp.local's DockerRunner)
+    import pipeline  # noqa: E402
+except ImportError as missing:
+    raise SystemExit(f"{missing}: python3 -m venv /tmp/k8s && /tmp/k8s/bin/pip install -r .ci/requirements-k8s.txt, "
+                     "then run this with /tmp/k8s/bin/python")
 from run_local import version  # noqa: E402
 
 
