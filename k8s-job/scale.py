@@ -17,9 +17,8 @@ import json
 import pathlib
 import shutil
 import statistics
-import time
 
-from run_local import HERE, Podman, peak_rss, version
+from run_local import HERE, Podman, run_container, run_step, version
 
 STEPS = {
     "stats": ["stats", "/work/taxi.csv", "--shard", "auto/{N}", "--partial", "-o", "/work/out/part-$(JOB_COMPLETION_INDEX).partial"],
@@ -30,32 +29,22 @@ STEPS = {
 }
 
 
-def run(runner, args, index=None):
-    env = {"TMPDIR": "/tmp", "TABX_LOG": "warn,tabx::resources=info"}
-    if index is not None:
-        env["JOB_COMPLETION_INDEX"] = str(index)
-        args = [a.replace("$(JOB_COMPLETION_INDEX)", str(index)) for a in args]
-    start = time.monotonic()
-    done = runner.run(args + ["-q"], env)
-    seconds = time.monotonic() - start
-    if done.returncode != 0:
-        raise SystemExit(f"tabx {' '.join(args)}: exit {done.returncode}\n{done.stderr}")
-    return seconds, peak_rss(done.stderr)
+def run(runner, args):
+    """One container (no shard index): (seconds, peak MiB)."""
+    seconds, peak, _ = run_container(runner, args + ["-q"], None, False)
+    return seconds, peak
 
 
 def sharded(runner, work, step, n):
-    """The shards in parallel, then the merge: (wall, [peak per shard], merge wall, merge peak)."""
-    from concurrent.futures import ThreadPoolExecutor
+    """The shards in parallel, as run_local.py runs an Indexed Job, then the
+    merge: (wall, [peak per shard], merge wall, merge peak)."""
     shutil.rmtree(work / "out", ignore_errors=True)
     (work / "out").mkdir()
     (work / "out").chmod(0o777)
     args = [a.replace("{N}", str(n)) for a in STEPS[step]]
-    start = time.monotonic()
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        shards = list(pool.map(lambda i: run(runner, args, i), range(n)))
-    wall = time.monotonic() - start
+    job = run_step(runner, step, args + ["-q"], n, None)
     merge_s, merge_peak = run(runner, ["merge", "/work/out/part-*.partial", "-o", "/work/out/merged.json"])
-    return wall, [p for _, p in shards], merge_s, merge_peak
+    return job["wall_s"], job["peak_rss_mib"], merge_s, merge_peak
 
 
 def main():

@@ -40,7 +40,9 @@ fn main() -> ExitCode {
             Err(err)
         }
     };
-    if let Some(bytes) = tabx_engine::peak_rss_bytes() {
+    if tracing::enabled!(target: "tabx::resources", tracing::Level::INFO)
+        && let Some(bytes) = tabx_engine::peak_rss_bytes()
+    {
         // What a pod's memory limit must hold (k8s-job/run_local.py reads it).
         tracing::info!(target: "tabx::resources", peak_rss_mib = bytes as f64 / 1048576.0, "peak memory");
     }

@@ -42,12 +42,9 @@ pub fn write_message(
 /// succeeds ([`crate::remote`]).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let path = &crate::remote::output(path)?;
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    }
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    let write = |tmp: &Path| std::fs::write(tmp, bytes).map_err(|e| tabx_core::TabxError::io(path, e));
+    Ok(tabx_core::replace_atomically(path, &tmp, write)?)
 }
 
 /// Writes a shard's partial state to `path` (a file or a URL), atomically.

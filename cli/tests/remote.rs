@@ -23,6 +23,16 @@ use tabx_engine::artifacts;
 /// `get` use them): the tests of this file run one at a time.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The bucket `tabx` in a fresh moto, its environment exported, held by this
+/// test alone; `None` (the test returns) where moto_server is missing.
+fn bucket() -> Option<(std::sync::MutexGuard<'static, ()>, Moto)> {
+    let serial = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let moto = Moto::start()?;
+    moto.create_bucket("tabx");
+    moto.export_env();
+    Some((serial, moto))
+}
+
 /// `tabx args` with the bucket's credentials in the environment, run in `dir`.
 fn tabx_s3(moto: &Moto, dir: &Path, index: Option<usize>, args: &[&str]) -> assert_cmd::assert::Assert {
     let mut command = Command::cargo_bin("tabx").expect("tabx binary");
@@ -47,10 +57,7 @@ fn json_object(dir: &Path, key: &str) -> Value {
 
 #[test]
 fn pipeline_steps_read_and_write_the_bucket() {
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let Some(moto) = Moto::start() else { return };
-    moto.create_bucket("tabx");
-    moto.export_env();
+    let Some((_serial, moto)) = bucket() else { return };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let data = taxi("data.csv");
@@ -178,10 +185,7 @@ fn pipeline_steps_read_and_write_the_bucket() {
 /// (an object store keeps both otherwise), and `tabx push` follows the new one.
 #[test]
 fn a_changed_blessing_replaces_its_marker_in_the_bucket_and_gates_the_push() {
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let Some(moto) = Moto::start() else { return };
-    moto.create_bucket("tabx");
-    moto.export_env();
+    let Some((_serial, moto)) = bucket() else { return };
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Root mean squared error 0.1 (hand computation: every prediction is 0.1 off).

@@ -19,6 +19,7 @@
 //! assert_eq!(a.value(), 1.0); // a naive f64 sum in this order gives 0.0
 //! ```
 
+mod atomic;
 mod error;
 pub mod failpoint;
 mod mergeable;
@@ -28,6 +29,7 @@ mod slicing;
 #[doc(hidden)]
 pub mod testing;
 
+pub use atomic::replace_atomically;
 pub use error::{Result, TabxError, read_artifact};
 pub use mergeable::{Mergeable, PARTIAL_MAGIC, PartialState, decode_state, encode_state};
 pub use partial::{PartialFile, PartialHeader, in_shard_order, merge_partials};

@@ -64,23 +64,19 @@ impl PartialFile {
         bytes.extend_from_slice(&header);
         bytes.extend_from_slice(&self.state);
         bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
+        // `part-I.partial.tmp.PID`: not matched by the merge's `part-*.partial`.
         let tmp = path.with_extension(format!("partial.tmp.{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)?;
-            }
-            let mut f = std::fs::File::create(&tmp)?;
-            let (first, rest) = bytes.split_at(bytes.len() / 2);
-            f.write_all(first)?;
-            f.sync_all()?;
-            crate::failpoint::hit(crate::failpoint::PARTIAL_MID_WRITE);
-            f.write_all(rest)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            TabxError::io(path, e)
+        crate::replace_atomically(path, &tmp, |tmp| {
+            let write = || -> std::io::Result<()> {
+                let mut f = std::fs::File::create(tmp)?;
+                let (first, rest) = bytes.split_at(bytes.len() / 2);
+                f.write_all(first)?;
+                f.sync_all()?;
+                crate::failpoint::hit(crate::failpoint::PARTIAL_MID_WRITE);
+                f.write_all(rest)?;
+                f.sync_all()
+            };
+            write().map_err(|e| TabxError::io(path, e))
         })
     }
 
@@ -262,12 +258,11 @@ mod tests {
     #[test]
     fn round_trip_and_order() {
         let (_, p) = part("stats", 1, 2);
-        let dir = tempfile_dir("round-trip");
+        let dir = tempfile::tempdir().unwrap();
         // Into folders that do not exist yet (a pod's output prefix).
-        let path = dir.join("shards/0/p.partial");
+        let path = dir.path().join("shards/0/p.partial");
         p.write(&path).unwrap();
         assert_eq!(PartialFile::read(&path).unwrap(), p);
-        std::fs::remove_dir_all(&dir).unwrap();
 
         let mut parts = vec![part("stats", 1, 2), part("stats", 0, 2)];
         in_shard_order(&mut parts, |p| &p.header).unwrap();
@@ -277,8 +272,8 @@ mod tests {
     #[test]
     fn a_damaged_or_truncated_file_is_refused_by_name() {
         let (_, p) = part("stats", 0, 1);
-        let dir = tempfile_dir("damaged");
-        let path = dir.join("part-0.partial");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part-0.partial");
         p.write(&path).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         // One bit flipped in the state: postcard would decode it into other numbers.
@@ -291,13 +286,6 @@ mod tests {
             let err = PartialFile::from_bytes(&bytes[..cut], "part-0.partial").unwrap_err().to_string();
             assert!(err.contains("part-0.partial") && (err.contains("checksum") || err.contains("truncated")), "{err}");
         }
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    fn tempfile_dir(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("tabx-partial-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
     }
 
     #[test]

@@ -101,7 +101,7 @@ impl ScanPlan {
                     )?;
                     let a = lo.saturating_sub(file_start).min(size);
                     let b = hi.saturating_sub(file_start).min(size);
-                    if index == 0 {
+                    if index == 0 && shard.is_some() {
                         let data_start = header.data_start;
                         schema_only =
                             Some(Task::Csv(csv_spec(file, index, &header, data_start, true), Some(data_start.0)));
@@ -115,7 +115,7 @@ impl ScanPlan {
                         crate::parquet::row_group_offset(&meta, i) + rgs[i].compressed_size().max(0) as u64 / 2
                     };
                     let mine: Vec<usize> = (0..rgs.len()).filter(|&i| owns(file_start + middle(i))).collect();
-                    if index == 0 {
+                    if index == 0 && shard.is_some() {
                         schema_only = Some(Task::Parquet { file: index, row_groups: Vec::new() });
                     }
                     if rgs.is_empty() && owns(file_start) {

@@ -34,7 +34,7 @@ try:
 except ImportError as missing:
     raise SystemExit(f"{missing}: python3 -m venv /tmp/k8s && /tmp/k8s/bin/pip install -r .ci/requirements-k8s.txt, "
                      "then run this with /tmp/k8s/bin/python")
-from run_local import version  # noqa: E402
+from run_local import Podman, version  # noqa: E402
 
 
 def podman_service(workdir, runtime):
@@ -70,8 +70,9 @@ def main():
     os.environ["DOCKER_HOST"] = docker_host
     try:
         # The inputs, written by the image itself (tabx demo), under the pipeline root.
-        subprocess.run(["podman", "--storage-driver", "vfs", "run", "--rm", "--runtime", a.runtime, "--network", "none",
-                        "-v", f"{root / 'in'}:/in", a.image, "demo", "-o", "/in", "-q"], check=True)
+        demo = Podman(a.image, a.runtime, root / "in").run(["demo", "-o", "/work", "-q"], {})
+        if demo.returncode != 0:
+            raise SystemExit(f"tabx demo in the image failed:\n{demo.stderr}")
         from kfp import local
         local.init(runner=local.DockerRunner(), pipeline_root=str(root))
         start = time.monotonic()

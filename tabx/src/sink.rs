@@ -81,6 +81,14 @@ pub(crate) fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     tempfile::Builder::new().prefix(".tabx-rows-").tempfile_in(&parent).map_err(|e| cannot("write", path, &e))
 }
 
+/// Renames a complete row output from its temporary file into place (the one
+/// rename of every row sink; the fault tests stop a shard just before it).
+pub(crate) fn persist(temp: tempfile::NamedTempFile, target: &Path) -> Result<()> {
+    tabx_core::failpoint::hit(tabx_core::failpoint::ROWS_BEFORE_RENAME);
+    temp.persist(target).map_err(|e| io(target, e.error))?;
+    Ok(())
+}
+
 /// `cannot VERB PATH: why`, for the folders an output needs.
 fn cannot(verb: &str, path: &Path, e: &std::io::Error) -> TabxError {
     TabxError::config(format!("cannot {verb} {}: {e}", path.display()))
@@ -136,8 +144,7 @@ impl CsvSink {
     fn finish(mut self) -> Result<()> {
         self.writer.flush().map_err(|e| io(&self.target, e))?;
         drop(self.writer);
-        tabx_core::failpoint::hit(tabx_core::failpoint::ROWS_BEFORE_RENAME);
-        self.temp.persist(&self.target).map_err(|e| io(&self.target, e.error))?;
+        persist(self.temp, &self.target)?;
         Ok(())
     }
 }
@@ -243,8 +250,7 @@ impl ParquetSink {
             }
         }
         writer.close().map_err(parquet_error)?;
-        tabx_core::failpoint::hit(tabx_core::failpoint::ROWS_BEFORE_RENAME);
-        self.temp.persist(&self.target).map_err(|e| io(&self.target, e.error))?;
+        persist(self.temp, &self.target)?;
         Ok(())
     }
 }

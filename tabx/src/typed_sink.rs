@@ -157,9 +157,7 @@ impl TypedSink {
             }
             Format::Csv { mut file } => file.flush().map_err(|e| io(&self.target, e))?,
         }
-        tabx_core::failpoint::hit(tabx_core::failpoint::ROWS_BEFORE_RENAME);
-        self.temp.persist(&self.target).map_err(|e| io(&self.target, e.error))?;
-        Ok(())
+        crate::sink::persist(self.temp, &self.target)
     }
 }
 

@@ -210,33 +210,28 @@ impl TaxiGenerator {
             return Err(TabxError::config(format!("{}: unknown output format", path.display()))
                 .with_hint("name the file *.csv, *.csv.gz or *.parquet"));
         }
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| TabxError::io(parent, e))?;
-        }
-        // The temporary name keeps the extension: it picks the format.
+        // The temporary name keeps the extension (it picks the format) and
+        // starts with a dot (a reader's `*.csv` skips it).
         let temp = path.with_file_name(format!(".tmp-{}-{file_name}", std::process::id()));
-        let create = || File::create(&temp).map_err(|e| TabxError::io(path, e));
-        let io_err = |e: TabxError| match e {
-            TabxError::Io { source, .. } => TabxError::io(path, source),
-            other => other,
-        };
-        let written = if name.ends_with(".parquet") {
-            self.write_parquet(rows, &temp).map_err(io_err)
-        } else if name.ends_with(".csv") {
-            self.write_csv(rows, create()?).map_err(io_err)
-        } else {
-            // flate2's gzip header carries no timestamp by default: output stays
-            // byte-identical per seed.
-            let mut gz = flate2::write::GzEncoder::new(create()?, flate2::Compression::default());
-            self.write_csv(rows, &mut gz)
-                .map_err(io_err)
-                .and_then(|()| gz.finish().map(drop).map_err(|e| TabxError::io(path, e)))
-        };
-        let renamed = written.and_then(|()| std::fs::rename(&temp, path).map_err(|e| TabxError::io(path, e)));
-        if renamed.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        renamed
+        tabx_core::replace_atomically(path, &temp, |temp| {
+            let create = || File::create(temp).map_err(|e| TabxError::io(path, e));
+            let io_err = |e: TabxError| match e {
+                TabxError::Io { source, .. } => TabxError::io(path, source),
+                other => other,
+            };
+            if name.ends_with(".parquet") {
+                self.write_parquet(rows, temp).map_err(io_err)
+            } else if name.ends_with(".csv") {
+                self.write_csv(rows, create()?).map_err(io_err)
+            } else {
+                // flate2's gzip header carries no timestamp by default: output stays
+                // byte-identical per seed.
+                let mut gz = flate2::write::GzEncoder::new(create()?, flate2::Compression::default());
+                self.write_csv(rows, &mut gz)
+                    .map_err(io_err)
+                    .and_then(|()| gz.finish().map(drop).map_err(|e| TabxError::io(path, e)))
+            }
+        })
     }
 
     fn rows(&self) -> RowSource {
