@@ -9,7 +9,7 @@
 //! | job | TFX analogue | entry point | returns |
 //! | --- | --- | --- | --- |
 //! | statistics | StatisticsGen (TFDV) | [`compute_stats`] | [`StatsRun`]: `state.finish()` is the statistics |
-//! | row validation | — | [`validate_rows`] | [`RowsReport`]; good and bad rows written |
+//! | row validation | — | [`validate_rows`] ([`validate_rows_with_stats`]: and statistics, one pass) | [`RowsReport`]; good and bad rows written |
 //! | split | ExampleGen | [`split`] | [`SplitRun`]; one file per split |
 //! | transform fit | Transform (TFT analyzers) | [`fit`] | [`FitRun`]: `state.finish()` is `transform.json` |
 //! | transform apply | Transform (TFT mappers) | [`apply`] | [`ApplyRun`]; rows written |
@@ -60,7 +60,9 @@ mod typed_sink;
 
 pub use evaluate::{evaluate, evaluate_async, evaluate_state, finish};
 pub use predict::{PredictColumns, PredictRun, check_model_reads, predict, predict_async};
-pub use rows::{REASONS_COLUMN, RowsReport, SOURCE_COLUMN, validate_rows, validate_rows_async};
+pub use rows::{
+    REASONS_COLUMN, RowsReport, SOURCE_COLUMN, validate_rows, validate_rows_async, validate_rows_with_stats,
+};
 pub use split::{SplitRun, split, split_async, split_paths};
 pub use stats::{StatsRun, compute_stats, compute_stats_async, compute_stats_with};
 pub use train::{TrainRun, train, train_async, train_encoder_state, train_linear_state, train_with_encoder};

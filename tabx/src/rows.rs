@@ -7,6 +7,10 @@
 //!  task N ─────────────────────────────────────▶ RowChecker ─▶ (good, bad) ─┴─▶ in task order ─▶ good.csv / bad.csv
 //! ```
 //!
+//! [`validate_rows_with_stats`] also folds every batch into a statistics state
+//! per task (the same state and merge as [`crate::compute_stats`]), so that
+//! `tabx validate --rows` parses its input once.
+//!
 //! The engine tags each row with its file and line ([`SourceOptions::row_source`]);
 //! [`tabx_validate::RowChecker`] finds the bad rows; the consumer writes each
 //! task's rows in task order, so the outputs keep the input's row order.
@@ -24,10 +28,11 @@ use arrow::array::{AsArray, BooleanArray, RecordBatch, StringArray, UInt32Array}
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, UInt64Type};
 use tabx_core::{Result, TabxError};
 use tabx_engine::{ScanPlan, SourceOptions, scan_ordered};
-use tabx_schema::Schema;
+use tabx_schema::{Schema, StatsAccumulator, StatsOptions};
 use tabx_validate::RowChecker;
 
 use crate::sink::Sink;
+use crate::stats::{StatsPass, StatsRun};
 
 /// The column of a bad row saying where it came from: `file:line`.
 pub const SOURCE_COLUMN: &str = "_tabx_source";
@@ -53,9 +58,11 @@ pub struct RowsReport {
     pub warnings: Vec<String>,
 }
 
-/// One task's rows, split, waiting for their turn to be written.
+/// One task's rows, split, waiting for their turn to be written, and the
+/// task's statistics when they are asked for.
 #[derive(Debug, Default)]
 struct TaskRows {
+    stats: Option<StatsAccumulator>,
     good: Vec<RecordBatch>,
     bad: Vec<RecordBatch>,
     good_rows: u64,
@@ -69,26 +76,61 @@ struct TaskRows {
 /// [`REASONS_COLUMN`], to `bad`. `source.row_source` is turned on here.
 pub fn validate_rows(
     inputs: &[String],
-    mut source: SourceOptions,
+    source: SourceOptions,
     schema: &Schema,
     environment: Option<&str>,
     good: &Path,
     bad: &Path,
 ) -> Result<RowsReport> {
+    Ok(split_and_count(inputs, source, schema, environment, (good, bad), None)?.0)
+}
+
+/// [`validate_rows`] that also computes the statistics of every row read, as
+/// [`crate::compute_stats`] would, in the same pass over the input
+/// (`tabx validate --rows` without `--stats`): the input is parsed once.
+pub fn validate_rows_with_stats(
+    inputs: &[String],
+    source: SourceOptions,
+    schema: &Schema,
+    environment: Option<&str>,
+    good: &Path,
+    bad: &Path,
+    options: &StatsOptions,
+) -> Result<(RowsReport, StatsRun)> {
+    let (report, stats) = split_and_count(inputs, source, schema, environment, (good, bad), Some(options))?;
+    let stats = stats.ok_or_else(|| TabxError::Internal("statistics asked for but not computed".into()))?;
+    Ok((report, stats))
+}
+
+fn split_and_count(
+    inputs: &[String],
+    source: SourceOptions,
+    schema: &Schema,
+    environment: Option<&str>,
+    (good, bad): (&Path, &Path),
+    stats: Option<&StatsOptions>,
+) -> Result<(RowsReport, Option<StatsRun>)> {
     if good == bad {
         return Err(TabxError::config(format!("--good and --bad are the same file: {}", good.display())));
     }
     let checker = RowChecker::try_new(schema, environment)?;
-    source.row_source = true;
-    let plan = ScanPlan::try_new(inputs, source)?;
+    let plan = ScanPlan::try_new(inputs, SourceOptions { row_source: true, ..source.clone() })?;
+    let pass = stats.map(|options| StatsPass::try_new(&plan, options)).transpose()?;
     let mut good_sink = Sink::create(good)?;
     let mut bad_sink = Sink::create(bad)?;
     let mut report = RowsReport::default();
     let mut absent = BTreeSet::new();
+    let mut merged: Option<StatsAccumulator> = None;
     let scan = scan_ordered(
         &plan,
-        |_| TaskRows::default(),
-        |task, batch| split_batch(&checker, task, batch),
+        |task| TaskRows { stats: pass.as_ref().map(|p| p.init(task)), ..TaskRows::default() },
+        |task, batch| {
+            let data = split_batch(&checker, task, batch)?;
+            match (&pass, &mut task.stats) {
+                (Some(pass), Some(state)) => pass.fold(state, &data),
+                _ => Ok(()),
+            }
+        },
         |task: TaskRows| {
             for b in &task.good {
                 good_sink.write(b)?;
@@ -102,13 +144,18 @@ pub fn validate_rows(
                 *report.bad_by_check.entry(k).or_default() += v;
             }
             absent.extend(task.absent);
+            match (&mut merged, task.stats) {
+                (Some(m), Some(state)) => m.merge(&state)?,
+                (None, state) => merged = state,
+                (Some(_), None) => {}
+            }
             Ok(())
         },
     )?;
     good_sink.finish()?;
     bad_sink.finish()?;
     report.unreadable = scan.rows_bad;
-    report.unreadable_by_reason = scan.bad_by_reason;
+    report.unreadable_by_reason = scan.bad_by_reason.clone();
     report.rows_read = scan.rows_read + scan.rows_bad;
     if report.good + report.bad != scan.rows_read {
         return Err(TabxError::Internal(format!(
@@ -116,11 +163,15 @@ pub fn validate_rows(
             report.good, report.bad, scan.rows_read
         )));
     }
-    report.warnings = scan.warnings;
+    report.warnings = scan.warnings.clone();
     for column in absent {
         report.warnings.push(format!("required column `{column}` is not in the data: every row is bad"));
     }
-    Ok(report)
+    let stats = match pass {
+        Some(pass) => Some(pass.finish(inputs, source, merged, scan)?),
+        None => None,
+    };
+    Ok((report, stats))
 }
 
 /// [`validate_rows`] from async code (on the caller's runtime's blocking pool).
@@ -135,8 +186,9 @@ pub async fn validate_rows_async(
     crate::blocking(move || validate_rows(&inputs, source, &schema, environment.as_deref(), &good, &bad)).await
 }
 
-/// Checks one batch and adds its good and bad rows to the task's.
-fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -> Result<()> {
+/// Checks one batch and adds its good and bad rows to the task's; returns the
+/// batch without the engine's row-source columns.
+fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -> Result<RecordBatch> {
     let schema = batch.schema();
     for name in [SOURCE_COLUMN, REASONS_COLUMN] {
         if schema.column_with_name(name).is_some() {
@@ -191,7 +243,7 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
     }
     task.good_rows += good_rows as u64;
     task.bad_rows += bad_rows as u64;
-    Ok(())
+    Ok(data_batch)
 }
 
 fn index_of(schema: &ArrowSchema, name: &str) -> Result<usize> {

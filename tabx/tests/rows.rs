@@ -7,7 +7,7 @@ use std::path::Path;
 use arrow::array::{AsArray, RecordBatch};
 use arrow::datatypes::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use tabx::{RowsReport, validate_rows};
+use tabx::{RowsReport, StatsOptions, compute_stats, validate_rows, validate_rows_with_stats};
 use tabx_engine::{OnError, SourceOptions};
 use tabx_schema::{BoolDomain, Feature, FeaturePresence, FloatDomain, IntDomain, Schema, SchemaType, StringDomain};
 
@@ -257,4 +257,62 @@ fn taxi_data_against_its_tfdv_schema() {
     let good_rows = csv::Reader::from_path(&good).unwrap().records().count();
     assert_eq!(good_rows, 14986);
     assert_eq!(read_parquet(&bad).iter().map(RecordBatch::num_rows).sum::<usize>(), 16);
+}
+
+/// The statistics of one statistics-and-rows pass as JSON, with its report.
+fn one_pass(input: &str, source: SourceOptions, schema: &Schema, dir: &Path) -> (String, RowsReport, Vec<String>) {
+    let (good, bad) = (dir.join("good.csv"), dir.join("bad.csv"));
+    let options = StatsOptions::default();
+    let (report, run) =
+        validate_rows_with_stats(&[input.to_string()], source, schema, None, &good, &bad, &options).expect("one pass");
+    (serde_json::to_string(&run.state.finish()).unwrap(), report, run.rescanned)
+}
+
+fn stats_alone(input: &str, source: SourceOptions) -> String {
+    let run = compute_stats(&[input.to_string()], source, &StatsOptions::default()).unwrap();
+    serde_json::to_string(&run.state.finish()).unwrap()
+}
+
+/// `validate --rows` computes its statistics in the row split's pass; they
+/// must be those of `tabx stats` (the path checked against TFDV), byte for
+/// byte, however the input is split into tasks, and the rows split as alone.
+#[test]
+fn one_pass_statistics_equal_a_statistics_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = Schema::read(Path::new(&taxi("tfdv_schema.pbtxt"))).unwrap();
+    // CSV: as `taxi_data_against_its_tfdv_schema` (pandas) counts them. The
+    // embedded Parquet holds `company` = "" where the CSV cell is empty
+    // (pyarrow: `sum(c == "" for c in column("company"))` = 5140), and "" is
+    // not in the company domain: 16 + 5140 bad rows.
+    for (file, bad) in [("data.csv", 16), ("data.parquet", 5156)] {
+        for threads in [1, 3] {
+            let source = SourceOptions { threads, min_split_bytes: 64 << 10, ..Default::default() };
+            let (stats, report, _) = one_pass(&taxi(file), source.clone(), &schema, dir.path());
+            assert_eq!(stats, stats_alone(&taxi(file), source), "{file}, {threads} threads");
+            assert_eq!((report.rows_read, report.good, report.bad), (15002, 15002 - bad, bad), "{file}");
+        }
+    }
+}
+
+/// A column that is numeric in the first task and text in a later one is read
+/// again as strings for its statistics (as `compute_stats` does), while its
+/// rows are checked from the one pass: the text cells are `type` violations.
+#[test]
+fn one_pass_rereads_a_column_that_turns_to_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("late.csv");
+    let mut text = String::from("id,fare,pay,flag\n");
+    for i in 1..=3000 {
+        let fare = if i > 2990 { "free".to_string() } else { format!("{}.5", i % 40) };
+        text.push_str(&format!("{},{fare},Cash,0\n", i % 100 + 1));
+    }
+    std::fs::write(&input, text).unwrap();
+    let input = input.display().to_string();
+    let source = SourceOptions { threads: 2, min_split_bytes: 4 << 10, ..Default::default() };
+    let (stats, report, rescanned) = one_pass(&input, source.clone(), &trips_schema(), dir.path());
+    assert_eq!(rescanned, ["fare"]);
+    assert_eq!(stats, stats_alone(&input, source));
+    // Hand count: rows 2991..=3000 hold "free", not a FLOAT.
+    assert_eq!((report.rows_read, report.good, report.bad), (3000, 2990, 10));
+    assert_eq!(report.bad_by_check.get("fare: type"), Some(&10));
 }

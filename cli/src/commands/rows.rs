@@ -2,20 +2,32 @@
 //! `--bad` (see [`tabx::validate_rows`]), and the accounting printed.
 
 use anyhow::Result;
+use tabx::{StatsOptions, StatsRun, validate_rows, validate_rows_with_stats};
 use tabx_schema::Schema;
 
 use crate::args::ValidateArgs;
-use crate::settings::source_options;
-use tabx::validate_rows;
 
-/// Splits the inputs' rows; returns the number of bad rows.
-pub fn split_rows(args: &ValidateArgs, schema: &Schema, quiet: bool) -> Result<u64> {
+/// Splits the inputs' rows, computing their statistics on the way when
+/// `stats` asks for them (one pass); returns the number of bad rows and the
+/// statistics.
+pub fn split_rows(
+    args: &ValidateArgs,
+    schema: &Schema,
+    stats: Option<&StatsOptions>,
+    quiet: bool,
+) -> Result<(u64, Option<StatsRun>)> {
     let (Some(good), Some(bad)) = (&args.good, &args.bad) else { anyhow::bail!("--rows needs --good and --bad") };
-    let mut source = source_options(&args.read)?;
-    // Cells are checked against the schema's types, not forced into them.
-    source.column_types.clear();
+    let source = super::validate::unforced_source(args)?;
     let (good_local, bad_local) = (crate::remote::output(good)?, crate::remote::output(bad)?);
-    let report = validate_rows(&args.inputs, source, schema, args.environment.as_deref(), &good_local, &bad_local)?;
+    let environment = args.environment.as_deref();
+    let (report, run) = match stats {
+        Some(options) => {
+            let (report, run) =
+                validate_rows_with_stats(&args.inputs, source, schema, environment, &good_local, &bad_local, options)?;
+            (report, Some(run))
+        }
+        None => (validate_rows(&args.inputs, source, schema, environment, &good_local, &bad_local)?, None),
+    };
     if !quiet {
         for warning in &report.warnings {
             eprintln!("warning: {warning}");
@@ -37,5 +49,5 @@ pub fn split_rows(args: &ValidateArgs, schema: &Schema, quiet: bool) -> Result<u
         }
         eprintln!("good rows: {}; bad rows with _tabx_source and _tabx_reasons: {}", good.display(), bad.display());
     }
-    Ok(report.bad)
+    Ok((report.bad, run))
 }

@@ -15,7 +15,7 @@ use crate::args::ValidateArgs;
 use crate::output::{print_out, write_message, write_statistics};
 use crate::schema_view::anomalies_table;
 use crate::settings::{output_format, read_schema, source_options};
-use tabx::compute_stats;
+use tabx::{SourceOptions, StatsRun, compute_stats};
 
 pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<Outcome> {
     let Some(schema_path) = &args.read.schema else {
@@ -24,9 +24,21 @@ pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<Outcome> {
         )
     };
     let schema = read_schema(schema_path)?;
-    let stats = match &args.stats {
-        Some(path) => read_stats(path)?,
-        None => stats_of_inputs(args, &schema, quiet)?,
+    // With --rows and no --stats, one pass over the inputs gives both.
+    let (stats, bad_rows) = match (&args.stats, args.rows) {
+        (Some(path), rows) => {
+            let bad_rows = if rows { super::rows::split_rows(args, &schema, None, quiet)?.0 } else { 0 };
+            (read_stats(path)?, bad_rows)
+        }
+        (None, false) => (
+            statistics_of(args, &compute_stats(&args.inputs, unforced_source(args)?, &stats_options(&schema))?, quiet)?,
+            0,
+        ),
+        (None, true) => {
+            let (bad_rows, run) = super::rows::split_rows(args, &schema, Some(&stats_options(&schema)), quiet)?;
+            let run = run.context("the row split computed no statistics")?;
+            (statistics_of(args, &run, quiet)?, bad_rows)
+        }
     };
     let previous = args.previous.as_deref().map(read_stats).transpose()?;
     let serving = args.serving.as_deref().map(read_stats).transpose()?;
@@ -41,7 +53,6 @@ pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<Outcome> {
         let findings = super::constraints::check(path, args, quiet)?;
         anomalies.add_dataset_findings(&findings);
     }
-    let bad_rows = if args.rows { super::rows::split_rows(args, &schema, quiet)? } else { 0 };
 
     crate::kfp::record("anomalies", anomalies.reasons().len() as f64);
     crate::kfp::record("bad_rows", bad_rows as f64);
@@ -53,16 +64,24 @@ pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<Outcome> {
     Ok(if anomalies.is_empty() && bad_rows == 0 { Outcome::Ok } else { Outcome::Findings })
 }
 
-/// Statistics of the inputs, computed as `tabx stats` would but without
-/// forcing the schema's types: a column whose values are no longer numbers
-/// is an `UNEXPECTED_DATA_TYPE` anomaly, not a read error.
-fn stats_of_inputs(args: &ValidateArgs, schema: &Schema, quiet: bool) -> Result<DatasetFeatureStatistics> {
+/// How `validate` reads its inputs: as `tabx stats` would but without forcing
+/// the schema's types, so that a column whose values are no longer numbers is
+/// an `UNEXPECTED_DATA_TYPE` anomaly and its cells `type` violations, not read
+/// errors.
+pub(super) fn unforced_source(args: &ValidateArgs) -> Result<SourceOptions> {
     let mut source = source_options(&args.read)?;
     source.column_types.clear();
-    let options = StatsOptions { categorical_columns: schema.categorical_int_features(), ..StatsOptions::default() };
-    let run = compute_stats(&args.inputs, source, &options)?;
+    Ok(source)
+}
+
+fn stats_options(schema: &Schema) -> StatsOptions {
+    StatsOptions { categorical_columns: schema.categorical_int_features(), ..StatsOptions::default() }
+}
+
+/// The statistics of a scan of the inputs, reported and written to `--stats-output`.
+fn statistics_of(args: &ValidateArgs, run: &StatsRun, quiet: bool) -> Result<DatasetFeatureStatistics> {
     if !quiet {
-        report_scan(&run);
+        report_scan(run);
     }
     let statistics = run.state.finish();
     if let Some(path) = &args.stats_output {
