@@ -26,7 +26,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
+use arrow::array::{ArrayRef, BinaryArray, RecordBatch, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use tabx_core::{Result, TabxError};
 
@@ -150,15 +150,34 @@ pub(crate) fn append_row_source(batch: &RecordBatch, file: &str, lines: UInt64Ar
     Ok(RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())), columns)?)
 }
 
-/// `batch` without the row-origin columns [`append_row_source`] added: the
-/// input's own columns, for outputs that carry rows on (split, predict).
+/// Appends [`SourceOptions::RAW_COLUMN`] ([`SourceOptions::raw_records`]) to `batch`.
+pub(crate) fn append_raw_records(batch: &RecordBatch, raw: BinaryArray) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    if schema.column_with_name(SourceOptions::RAW_COLUMN).is_some() {
+        return Err(TabxError::config(format!(
+            "the input has a column `{}`, a name tabx reserves",
+            SourceOptions::RAW_COLUMN
+        ))
+        .with_hint("rename the column to validate rows"));
+    }
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new(SourceOptions::RAW_COLUMN, DataType::Binary, false));
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns.push(Arc::new(raw));
+    Ok(RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())), columns)?)
+}
+
+/// Whether `name` is a column the scan adds (row origin, raw record), not the input's.
+pub fn is_source_column(name: &str) -> bool {
+    matches!(name, SourceOptions::FILE_COLUMN | SourceOptions::LINE_COLUMN | SourceOptions::RAW_COLUMN)
+}
+
+/// `batch` without the columns [`append_row_source`] and [`append_raw_records`]
+/// added: the input's own columns, for outputs that carry rows on (split,
+/// predict, validate).
 pub fn without_row_source(batch: &RecordBatch) -> Result<RecordBatch> {
     let schema = batch.schema();
-    let keep: Vec<usize> = (0..schema.fields().len())
-        .filter(|&i| {
-            !matches!(schema.field(i).name().as_str(), SourceOptions::FILE_COLUMN | SourceOptions::LINE_COLUMN)
-        })
-        .collect();
+    let keep: Vec<usize> = (0..schema.fields().len()).filter(|&i| !is_source_column(schema.field(i).name())).collect();
     Ok(batch.project(&keep)?)
 }
 

@@ -67,7 +67,8 @@ mod split;
 mod store;
 
 pub use driver::{
-    ORDER_WINDOW_PER_THREAD, ScanReport, scan_fold, scan_merged, scan_ordered, scan_state, without_row_source,
+    ORDER_WINDOW_PER_THREAD, ScanReport, is_source_column, scan_fold, scan_merged, scan_ordered, scan_state,
+    without_row_source,
 };
 pub use memory::peak_rss_bytes;
 pub use options::{ColumnType, Format, OnError, ProgressFn, Shard, SourceOptions};

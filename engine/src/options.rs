@@ -230,6 +230,12 @@ pub struct SourceOptions {
     /// Row-level validation needs it to say where a bad row came from; off,
     /// batches carry no extra column and nothing is computed.
     pub row_source: bool,
+    /// With [`row_source`](Self::row_source), for CSV input: also append
+    /// [`SourceOptions::RAW_COLUMN`] (Binary), each record's bytes as the file
+    /// holds them, without its line break, so that rows can be written back
+    /// unchanged without formatting their values again (`validate --rows`).
+    /// Other formats ignore it.
+    pub raw_records: bool,
 }
 
 impl Default for SourceOptions {
@@ -255,6 +261,7 @@ impl Default for SourceOptions {
             max_decompressed_bytes: None,
             progress: None,
             row_source: false,
+            raw_records: false,
         }
     }
 }
@@ -282,6 +289,7 @@ impl fmt::Debug for SourceOptions {
             .field("max_decompressed_bytes", &self.max_decompressed_bytes)
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
             .field("row_source", &self.row_source)
+            .field("raw_records", &self.raw_records)
             .finish()
     }
 }
@@ -299,6 +307,8 @@ impl SourceOptions {
     /// With [`SourceOptions::row_source`]: the column giving each row's line
     /// (text) or row number (Parquet) in its input, 1-based.
     pub const LINE_COLUMN: &'static str = "_tabx_line";
+    /// With [`SourceOptions::raw_records`]: each CSV record's bytes.
+    pub const RAW_COLUMN: &'static str = "_tabx_raw";
 
     /// Checks values that would otherwise fail deep inside a scan.
     pub(crate) fn validate(&self) -> tabx_core::Result<()> {

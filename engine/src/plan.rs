@@ -250,6 +250,21 @@ impl ScanPlan {
         &self.names
     }
 
+    /// The columns of every batch the scan emits, before the row-source
+    /// columns, when they are known before reading a row: every input is
+    /// Parquet with the same columns, read whole, with no type forced on them.
+    /// `None` otherwise (CSV types come from the values, task by task). Lets
+    /// a consumer set up an output (Parquet encoders) before the scan.
+    pub fn fixed_schema(&self) -> Option<arrow::datatypes::SchemaRef> {
+        let options = &self.options;
+        if options.projection.is_some() || !options.column_types.is_empty() || !options.force_string.is_empty() {
+            return None;
+        }
+        let mut schemas = self.parquet.iter().map(|m| m.as_ref().map(ArrowReaderMetadata::schema));
+        let first = schemas.next()??;
+        schemas.all(|s| s.is_some_and(|s| s.fields() == first.fields())).then(|| std::sync::Arc::clone(first))
+    }
+
     /// The options the plan was made with.
     pub fn options(&self) -> &SourceOptions {
         &self.options

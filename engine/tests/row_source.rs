@@ -122,3 +122,37 @@ fn parquet_rows_are_numbered_across_row_groups() {
         assert_eq!(a.parse::<u64>().unwrap(), line + 9);
     }
 }
+
+/// `raw_records`: each CSV record's bytes as the file holds them (quotes,
+/// embedded line breaks, spacing and number spellings kept, the record's own
+/// line break dropped), in row order, however the file is split; sampled-out
+/// and rejected rows have none, as they have no row.
+#[test]
+fn csv_raw_records_are_the_file_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "a,b\n1,\"x\ny\"\n2.50, z\n\"3\",\"p\"\"q\"\n4,w,extra\n\n5,v\r\n";
+    let p = write(dir.path(), "m.csv", text);
+    let expected = ["1,\"x\ny\"", "2.50, z", "\"3\",\"p\"\"q\"", "5,v"];
+    for threads in [1, 3] {
+        let options = SourceOptions { raw_records: true, on_error: OnError::Skip, ..with_source(threads) };
+        let (batches, report, _) = scan(std::slice::from_ref(&p), options).unwrap();
+        let raw: Vec<String> = batches
+            .iter()
+            .flat_map(|b| {
+                let column = b.column_by_name(SourceOptions::RAW_COLUMN).expect("raw column").as_binary::<i32>();
+                column.iter().map(|v| String::from_utf8(v.unwrap().to_vec()).unwrap()).collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(raw, expected, "{threads} threads");
+        assert_eq!(report.rows_bad, 1);
+    }
+    // Without row_source, or with a projection, no raw column.
+    for options in [
+        SourceOptions { raw_records: true, ..Default::default() },
+        SourceOptions { raw_records: true, projection: Some(vec!["a".into()]), ..with_source(1) },
+    ] {
+        let (batches, _, _) =
+            scan(std::slice::from_ref(&p), SourceOptions { on_error: OnError::Skip, ..options }).unwrap();
+        assert!(batches[0].column_by_name(SourceOptions::RAW_COLUMN).is_none());
+    }
+}

@@ -142,3 +142,26 @@ fn parquet_takes_the_users_types() {
     );
     assert_eq!(text, want);
 }
+
+/// `ScanPlan::fixed_schema`: the batches' columns before the scan, only
+/// where no value can change them (Parquet read whole, no forced type).
+#[test]
+fn fixed_schema_only_for_parquet_read_as_stored() {
+    use tabx_engine::ScanPlan;
+    let parquet = common::taxi_parquet();
+    let plan = ScanPlan::try_new(std::slice::from_ref(&parquet), SourceOptions::default()).unwrap();
+    let schema = plan.fixed_schema().expect("Parquet columns are known");
+    let (batches, _, _) = scan(std::slice::from_ref(&parquet), SourceOptions::default()).unwrap();
+    assert_eq!(batches[0].schema().fields(), schema.fields());
+    let csv = common::taxi_csv();
+    let forced = typed(&[("fare", ColumnType::String)]);
+    let projected = SourceOptions { projection: Some(vec!["fare".into()]), ..Default::default() };
+    for (inputs, options) in [
+        (vec![csv.clone()], SourceOptions::default()),
+        (vec![parquet.clone(), csv], SourceOptions::default()),
+        (vec![parquet.clone()], forced),
+        (vec![parquet], projected),
+    ] {
+        assert!(ScanPlan::try_new(&inputs, options).unwrap().fixed_schema().is_none(), "{inputs:?}");
+    }
+}

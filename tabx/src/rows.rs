@@ -17,22 +17,28 @@
 //! Rows the reader itself rejects (`--on-error skip|quarantine=PATH`) are
 //! counted as unreadable: rows read = good + bad + unreadable.
 //!
-//! The outputs are written by [`crate::sink::Sink`]: CSV, or Parquet for
-//! `.parquet`/`.pq`, each renamed into place once complete.
+//! The outputs are CSV, or Parquet for `.parquet`/`.pq`, each renamed into
+//! place once complete. The good rows go the cheapest way the input allows:
+//! CSV to CSV copies each record's bytes ([`SourceOptions::raw_records`]);
+//! Parquet to Parquet is encoded by the workers
+//! ([`crate::typed_sink::TypedSink`], the columns being known from the
+//! footers); anything else through [`crate::sink::Sink`], which formats CSV
+//! or spills and casts to Parquet.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{AsArray, BooleanArray, RecordBatch, StringArray, UInt32Array};
-use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, UInt64Type};
+use arrow::array::{AsArray, BinaryArray, BooleanArray, RecordBatch, StringArray, UInt32Array};
+use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef, UInt64Type};
 use tabx_core::{Result, TabxError};
-use tabx_engine::{ScanPlan, SourceOptions, scan_ordered};
+use tabx_engine::{ScanPlan, SourceOptions, is_source_column, scan_ordered};
 use tabx_schema::{Schema, StatsAccumulator, StatsOptions};
 use tabx_validate::RowChecker;
 
-use crate::sink::Sink;
+use crate::sink::{Sink, is_parquet};
 use crate::stats::{StatsPass, StatsRun};
+use crate::typed_sink::{Encoders, TaskEncoder, TypedSink};
 
 /// The column of a bad row saying where it came from: `file:line`.
 pub const SOURCE_COLUMN: &str = "_tabx_source";
@@ -63,12 +69,76 @@ pub struct RowsReport {
 #[derive(Debug, Default)]
 struct TaskRows {
     stats: Option<StatsAccumulator>,
-    good: Vec<RecordBatch>,
+    good: Vec<GoodRows>,
+    /// The good rows encoded on the worker, when the output's columns are
+    /// known before the scan (Parquet input to a Parquet output).
+    encoded: Option<TaskEncoder>,
     bad: Vec<RecordBatch>,
     good_rows: u64,
     bad_rows: u64,
     bad_by_check: BTreeMap<String, u64>,
     absent: BTreeSet<String>,
+}
+
+/// Good rows of one batch, as the sink will write them.
+#[derive(Debug)]
+enum GoodRows {
+    /// Arrow values, formatted by the sink.
+    Batch(RecordBatch),
+    /// The CSV records as the input holds them ([`SourceOptions::raw_records`]),
+    /// with the columns they hold: written back byte for byte.
+    Raw(SchemaRef, BinaryArray),
+}
+
+/// Where the good rows go: a [`Sink`] that formats or copies them as they
+/// come, or, when their columns are known before the scan, a [`TypedSink`]
+/// that appends what each task's worker encoded (Parquet encoding, most of
+/// the cost of writing, then runs on every core).
+enum GoodSink {
+    Rows(Sink),
+    Typed(TypedSink),
+}
+
+impl GoodSink {
+    fn create(path: &Path, plan: &ScanPlan) -> Result<Self> {
+        Ok(match plan.fixed_schema().filter(|_| is_parquet(path)) {
+            Some(schema) => GoodSink::Typed(TypedSink::create(path, schema)?),
+            None => GoodSink::Rows(Sink::create(path)?),
+        })
+    }
+
+    fn encoders(&self) -> Option<Encoders> {
+        match self {
+            GoodSink::Typed(sink) => Some(sink.encoders()),
+            GoodSink::Rows(_) => None,
+        }
+    }
+
+    /// Writes one task's good rows, in task order.
+    fn write(&mut self, rows: &[GoodRows], encoded: Option<TaskEncoder>) -> Result<()> {
+        match (self, encoded) {
+            (GoodSink::Typed(sink), Some(encoded)) => {
+                sink.append(encoded)?;
+            }
+            (GoodSink::Rows(sink), None) => {
+                for rows in rows {
+                    match rows {
+                        GoodRows::Batch(b) => sink.write(b)?,
+                        GoodRows::Raw(schema, raw) => sink.write_raw(schema, raw)?,
+                    }
+                }
+            }
+            _ => return Err(TabxError::Internal("good rows for another sink".into())),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            GoodSink::Rows(sink) => sink.finish(),
+            GoodSink::Typed(sink) => sink.finish(),
+        }
+    }
 }
 
 /// Streams `inputs` through the checks of `schema` (in `environment`), writing
@@ -114,16 +184,25 @@ fn split_and_count(
         return Err(TabxError::config(format!("--good and --bad are the same file: {}", good.display())));
     }
     let checker = RowChecker::try_new(schema, environment)?;
-    let plan = ScanPlan::try_new(inputs, SourceOptions { row_source: true, ..source.clone() })?;
+    // Good rows of CSV input go to a CSV output as the input's bytes: no
+    // value formatted again (the largest cost of the split), and `12.50`
+    // stays `12.50`. Only where the output's dialect is the input's.
+    let raw_records = !is_parquet(good) && source.delimiter == b',' && source.quote == b'"';
+    let plan = ScanPlan::try_new(inputs, SourceOptions { row_source: true, raw_records, ..source.clone() })?;
     let pass = stats.map(|options| StatsPass::try_new(&plan, options)).transpose()?;
-    let mut good_sink = Sink::create(good)?;
+    let mut good_sink = GoodSink::create(good, &plan)?;
+    let encoders = good_sink.encoders();
     let mut bad_sink = Sink::create(bad)?;
     let mut report = RowsReport::default();
     let mut absent = BTreeSet::new();
     let mut merged: Option<StatsAccumulator> = None;
     let scan = scan_ordered(
         &plan,
-        |task| TaskRows { stats: pass.as_ref().map(|p| p.init(task)), ..TaskRows::default() },
+        |task| TaskRows {
+            stats: pass.as_ref().map(|p| p.init(task)),
+            encoded: encoders.as_ref().map(Encoders::encoder),
+            ..TaskRows::default()
+        },
         |task, batch| {
             let data = split_batch(&checker, task, batch)?;
             match (&pass, &mut task.stats) {
@@ -132,9 +211,7 @@ fn split_and_count(
             }
         },
         |task: TaskRows| {
-            for b in &task.good {
-                good_sink.write(b)?;
-            }
+            good_sink.write(&task.good, task.encoded)?;
             for b in &task.bad {
                 bad_sink.write(b)?;
             }
@@ -187,7 +264,7 @@ pub async fn validate_rows_async(
 }
 
 /// Checks one batch and adds its good and bad rows to the task's; returns the
-/// batch without the engine's row-source columns.
+/// batch without the columns the scan added (row source, raw records).
 fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -> Result<RecordBatch> {
     let schema = batch.schema();
     for name in [SOURCE_COLUMN, REASONS_COLUMN] {
@@ -200,8 +277,9 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
     let violations = checker.check(batch)?;
     let file_col = index_of(&schema, SourceOptions::FILE_COLUMN)?;
     let line_col = index_of(&schema, SourceOptions::LINE_COLUMN)?;
-    let data: Vec<usize> = (0..batch.num_columns()).filter(|&c| c != file_col && c != line_col).collect();
+    let data: Vec<usize> = (0..batch.num_columns()).filter(|&c| !is_source_column(schema.field(c).name())).collect();
     let data_batch = batch.project(&data)?;
+    let raw = batch.column_by_name(SourceOptions::RAW_COLUMN).map(|c| c.as_binary::<i32>());
 
     let mut is_good = vec![true; batch.num_rows()];
     let mut sources = Vec::with_capacity(violations.len());
@@ -222,13 +300,20 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
     let good_rows = batch.num_rows() - bad_rows;
     // An empty batch is kept while the task has none: it carries the columns,
     // so an output with no rows still gets its header.
-    if good_rows > 0 || task.good.is_empty() {
-        let good = if bad_rows == 0 {
-            data_batch.clone()
-        } else {
-            arrow::compute::filter_record_batch(&data_batch, &BooleanArray::from(is_good))?
-        };
-        task.good.push(good);
+    let keep = BooleanArray::from(is_good);
+    if let Some(encoder) = &mut task.encoded {
+        if bad_rows == 0 {
+            encoder.write(&data_batch)?;
+        } else if good_rows > 0 {
+            encoder.write(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?;
+        }
+    } else if good_rows > 0 || task.good.is_empty() {
+        task.good.push(match raw {
+            Some(raw) if bad_rows == 0 => GoodRows::Raw(data_batch.schema(), raw.clone()),
+            Some(raw) => GoodRows::Raw(data_batch.schema(), arrow::compute::filter(raw, &keep)?.as_binary().clone()),
+            None if bad_rows == 0 => GoodRows::Batch(data_batch.clone()),
+            None => GoodRows::Batch(arrow::compute::filter_record_batch(&data_batch, &keep)?),
+        });
     }
     if bad_rows > 0 || task.bad.is_empty() {
         let indices = UInt32Array::from_iter_values(violations.iter().map(|(r, _)| *r as u32));

@@ -12,7 +12,7 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch};
+use arrow::array::{ArrayRef, BinaryArray, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
@@ -25,7 +25,7 @@ use tabx_core::{Result, TabxError};
 /// are known up front go through [`crate::typed_sink::TypedSink`] instead.
 pub(crate) enum Sink {
     Csv(CsvSink),
-    Parquet(ParquetSink),
+    Parquet(Box<ParquetSink>),
 }
 
 impl Sink {
@@ -37,10 +37,16 @@ impl Sink {
                 .prefix(".tabx-spill-")
                 .tempdir_in(parent_of(path))
                 .map_err(|e| cannot("create a spill folder beside", path, &e))?;
-            Sink::Parquet(ParquetSink { target: path.to_path_buf(), temp, spill, segments: Vec::new(), open: None })
+            Sink::Parquet(Box::new(ParquetSink {
+                target: path.to_path_buf(),
+                temp,
+                spill,
+                segments: Vec::new(),
+                open: None,
+            }))
         } else {
-            let writer = csv::Writer::from_writer(BufWriter::new(temp.reopen().map_err(|e| io(path, e))?));
-            Sink::Csv(CsvSink { target: path.to_path_buf(), temp, writer, header: None })
+            let out = BufWriter::new(temp.reopen().map_err(|e| io(path, e))?);
+            Sink::Csv(CsvSink { target: path.to_path_buf(), temp, out, header: None })
         })
     }
 
@@ -49,6 +55,16 @@ impl Sink {
         match self {
             Sink::Csv(s) => s.write(batch),
             Sink::Parquet(s) => s.write(batch),
+        }
+    }
+
+    /// Appends CSV records as the input holds them (`raw`, one per row) whose
+    /// columns are `schema`'s; CSV outputs only (`validate --rows` asks for raw
+    /// records only then).
+    pub(crate) fn write_raw(&mut self, schema: &ArrowSchema, raw: &BinaryArray) -> Result<()> {
+        match self {
+            Sink::Csv(s) => s.write_raw(schema, raw),
+            Sink::Parquet(s) => Err(TabxError::Internal(format!("raw CSV records for {}", s.target.display()))),
         }
     }
 
@@ -109,41 +125,90 @@ fn align(names: &[String], batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
     let schema = batch.schema();
     let same_set = schema.fields().len() == names.len() && names.iter().all(|n| schema.column_with_name(n).is_some());
     if !same_set {
-        let got: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        return Err(TabxError::config(format!(
-            "the inputs have different columns ({} and {}): one output file needs one set",
-            names.join(","),
-            got.join(",")
-        ))
-        .with_hint("process inputs with different columns separately"));
+        let got: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        return Err(different_columns(names, &got));
     }
     Ok(names.iter().map(|n| Arc::clone(batch.column(schema.index_of(n).expect("checked above")))).collect())
+}
+
+fn different_columns(first: &[String], other: &[String]) -> TabxError {
+    TabxError::config(format!(
+        "the inputs have different columns ({} and {}): one output file needs one set",
+        first.join(","),
+        other.join(",")
+    ))
+    .with_hint("process inputs with different columns separately")
 }
 
 pub(crate) struct CsvSink {
     target: PathBuf,
     temp: tempfile::NamedTempFile,
-    writer: csv::Writer<BufWriter<File>>,
+    out: BufWriter<File>,
     header: Option<Vec<String>>,
 }
 
 impl CsvSink {
+    /// A CSV writer on the output for one batch (raw records go beside it).
+    fn csv(&mut self) -> csv::Writer<&mut BufWriter<File>> {
+        csv::Writer::from_writer(&mut self.out)
+    }
+
+    /// The output's header: the first batch's column names, written once.
+    fn header(&mut self, schema: &ArrowSchema) -> Result<Vec<String>> {
+        if let Some(header) = &self.header {
+            return Ok(header.clone());
+        }
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        let target = self.target.clone();
+        {
+            let mut csv = self.csv();
+            csv.write_record(&names).and_then(|()| Ok(csv.flush()?)).map_err(|e| csv_error(&target, e))?;
+        }
+        Ok(self.header.insert(names).clone())
+    }
+
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let header = match &self.header {
-            Some(h) => h,
-            None => {
-                let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
-                self.writer.write_record(&names).map_err(|e| csv_error(&self.target, e))?;
-                self.header.insert(names)
+        let header = self.header(&batch.schema())?;
+        let columns = align(&header, batch)?;
+        let target = self.target.clone();
+        let mut csv = self.csv();
+        write_csv_rows(&mut csv, &columns, batch.num_rows(), &target)?;
+        csv.flush().map_err(|e| io(&target, e))
+    }
+
+    fn write_raw(&mut self, schema: &ArrowSchema, raw: &BinaryArray) -> Result<()> {
+        let header = self.header(schema)?;
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        if header == names {
+            for record in raw.iter().flatten() {
+                self.out.write_all(record).and_then(|()| self.out.write_all(b"\n")).map_err(|e| io(&self.target, e))?;
             }
-        };
-        let columns = align(header, batch)?;
-        write_csv_rows(&mut self.writer, &columns, batch.num_rows(), &self.target)
+            return Ok(());
+        }
+        // Another file with the same columns in another order: each record's
+        // fields put in the header's order (rare; parsed again, not formatted).
+        let order: Vec<usize> = header
+            .iter()
+            .map(|h| names.iter().position(|n| n == h))
+            .collect::<Option<_>>()
+            .filter(|order: &Vec<usize>| order.len() == names.len())
+            .ok_or_else(|| different_columns(&header, &names))?;
+        let target = self.target.clone();
+        let mut csv = self.csv();
+        let mut fields = csv::ByteRecord::new();
+        for record in raw.iter().flatten() {
+            let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(record);
+            if !reader.read_byte_record(&mut fields).map_err(|e| csv_error(&target, e))? {
+                return Err(TabxError::Internal(format!("an empty raw record for {}", target.display())));
+            }
+            csv.write_record(order.iter().map(|&i| &fields[i])).map_err(|e| csv_error(&target, e))?;
+        }
+        csv.flush().map_err(|e| io(&target, e))
     }
 
     fn finish(mut self) -> Result<()> {
-        self.writer.flush().map_err(|e| io(&self.target, e))?;
-        drop(self.writer);
+        self.out.flush().map_err(|e| io(&self.target, e))?;
+        drop(self.out);
         persist(self.temp, &self.target)?;
         Ok(())
     }

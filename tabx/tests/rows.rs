@@ -3,8 +3,9 @@
 //! kept, CSV and Parquet outputs, and the taxi data against its TFDV schema.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use arrow::array::{AsArray, RecordBatch};
+use arrow::array::{ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use tabx::{RowsReport, StatsOptions, compute_stats, validate_rows, validate_rows_with_stats};
@@ -99,10 +100,9 @@ fn each_check_hand_counted() {
     let got: Vec<(&str, u64)> = report.bad_by_check.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(got, expected_checks);
 
-    assert_eq!(
-        std::fs::read_to_string(&good).unwrap(),
-        "id,fare,pay,flag\n1.0,2.5,Cash,0\n12.0,2.0,,1\n13.0,2.0,Card,1\n"
-    );
+    // Good rows are the input's lines 2, 16 and 17 byte for byte (not `1.0`,
+    // as `id`'s Float64 column of that batch would print).
+    assert_eq!(std::fs::read_to_string(&good).unwrap(), "id,fare,pay,flag\n1,2.5,Cash,0\n12,2.0,,1\n13,2.0,Card,1\n");
     // One task, one batch: `id` is Float64 there (because of 8.5) and `fare`
     // Utf8 (because of x), which is how their cells print.
     let bad_text = std::fs::read_to_string(&bad).unwrap();
@@ -146,6 +146,28 @@ fn absent_required_column_makes_every_row_bad() {
     assert_eq!(report.warnings, ["required column `driver` is not in the data: every row is bad"]);
     // The good output still has its header.
     assert_eq!(std::fs::read_to_string(&good).unwrap(), "id,fare\n");
+}
+
+#[test]
+fn good_csv_rows_are_the_input_bytes_in_the_first_files_column_order() {
+    let dir = tempfile::tempdir().unwrap();
+    // Spellings a formatter would change (12.50, +7, a quoted plain value,
+    // a quoted line break, CRLF); the second file has the columns in another order.
+    let a = dir.path().join("a.csv");
+    std::fs::write(&a, "id,fare,pay,flag\r\n+7,12.50,\"Cash\",0\r\n8,1e1,Card,1\r\n").unwrap();
+    let b = dir.path().join("b.csv");
+    std::fs::write(&b, "pay,flag,fare,id\n\"Ca\nsh\",0,3,9\n\"Card\",1,0.50,10\nCard,1,-1,11\n").unwrap();
+    let (good, bad) = (dir.path().join("good.csv"), dir.path().join("bad.csv"));
+    let mut schema = trips_schema();
+    schema.string_domain[0].value.push("Ca\nsh".into());
+    let inputs = [a.display().to_string(), b.display().to_string()];
+    let report = validate_rows(&inputs, SourceOptions::default(), &schema, None, &good, &bad).unwrap();
+    assert_eq!((report.good, report.bad), (4, 1));
+    // b.csv's rows in a.csv's order, parsed and rewritten (quotes only where needed).
+    assert_eq!(
+        std::fs::read_to_string(&good).unwrap(),
+        "id,fare,pay,flag\n+7,12.50,\"Cash\",0\n8,1e1,Card,1\n9,3,\"Ca\nsh\",0\n10,0.50,Card,1\n"
+    );
 }
 
 #[test]
@@ -227,6 +249,45 @@ fn parquet_outputs_have_one_schema_with_widened_types() {
     let names: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.starts_with(".tabx")), "{names:?}");
+}
+
+/// Parquet input to a Parquet output: the good rows are encoded by the
+/// workers (the columns are known from the footers) and appended in task
+/// order, so the file holds the input's rows, types and order, less the bad.
+#[test]
+fn parquet_to_parquet_keeps_types_and_order_across_row_groups() {
+    use arrow::array::{Float64Array, Int64Array, StringArray};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("trips.parquet");
+    let ids: Vec<i64> = (1..=1000).map(|i| i % 100 + 1).collect();
+    // Every 7th row pays in Gold (outside the domain).
+    let pays: Vec<&str> = (1..=1000).map(|i| if i % 7 == 0 { "Gold" } else { "Cash" }).collect();
+    let batch = RecordBatch::try_from_iter([
+        ("id", Arc::new(Int64Array::from(ids.clone())) as ArrayRef),
+        ("fare", Arc::new(Float64Array::from_iter_values((1..=1000).map(|i| f64::from(i) / 4.0)))),
+        ("pay", Arc::new(StringArray::from(pays))),
+    ])
+    .unwrap();
+    let props = WriterProperties::builder().set_max_row_group_row_count(Some(128)).build();
+    let mut writer = ArrowWriter::try_new(std::fs::File::create(&input).unwrap(), batch.schema(), Some(props)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    let (good, bad) = (dir.path().join("good.parquet"), dir.path().join("bad.parquet"));
+    let source = SourceOptions { threads: 3, ..Default::default() };
+    let report = run(&input.display().to_string(), source, &trips_schema(), &good, &bad);
+    // Hand count: 142 multiples of 7 in 1..=1000.
+    assert_eq!((report.good, report.bad), (858, 142));
+    let batches = read_parquet(&good);
+    assert_eq!(batches[0].schema().fields(), batch.schema().fields());
+    let got: Vec<i64> = batches
+        .iter()
+        .flat_map(|b| b.column(0).as_primitive::<arrow::datatypes::Int64Type>().values().to_vec())
+        .collect();
+    let expected: Vec<i64> = (1..=1000).filter(|i| i % 7 != 0).map(|i| ids[i - 1]).collect();
+    assert_eq!(got, expected);
+    assert_eq!(read_parquet(&bad).iter().map(RecordBatch::num_rows).sum::<usize>(), 142);
 }
 
 #[test]

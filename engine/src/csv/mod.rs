@@ -25,7 +25,7 @@ pub(crate) use reader::io_error;
 pub(crate) use split::{Cut, LineBase, line_starts, record_starts};
 pub(crate) use typing::{parse_f64, parse_i64};
 
-use crate::driver::{TaskContext, TaskReport, append_row_source};
+use crate::driver::{TaskContext, TaskReport, append_raw_records, append_row_source};
 use crate::options::ColumnType;
 use crate::quarantine::{BadRows, shorten};
 use crate::retype::wanted_type;
@@ -137,7 +137,7 @@ pub(crate) fn run_task(
         if let Some((start, line)) = restart {
             reader.restart_after_first_line(start, line);
         }
-        if task.rows.len() >= task.batch_rows {
+        if task.rows.len() >= task.batch_rows || task.rows.raw_is_full() {
             task.flush(emit)?;
             if ctx.cancelled() {
                 return Err(TaskContext::cancelled_error());
@@ -194,7 +194,7 @@ impl<'a> CsvTask<'a> {
             spec,
             ctx,
             types: vec![None; names.len()],
-            rows: Rows::new(names.len()),
+            rows: Rows::new(names.len(), opts.row_source && opts.raw_records && opts.projection.is_none()),
             names,
             projected,
             forced,
@@ -295,6 +295,10 @@ impl<'a> CsvTask<'a> {
             append_row_source(&batch, &self.spec.name, UInt64Array::from(self.rows.lines.clone()))?
         } else {
             batch
+        };
+        let batch = match self.rows.take_raw() {
+            Some(raw) => append_raw_records(&batch, raw)?,
+            None => batch,
         };
         self.report.rows_read += n as u64;
         self.rows.clear();

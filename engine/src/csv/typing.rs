@@ -20,11 +20,14 @@ pub(crate) struct Rows {
     pub ncols: usize,
     /// Line of each record (for error messages).
     pub lines: Vec<u64>,
+    /// With [`crate::SourceOptions::raw_records`]: each record's bytes back to
+    /// back, and where each ends.
+    pub raw: Option<(Vec<u8>, Vec<i32>)>,
 }
 
 impl Rows {
-    pub(crate) fn new(ncols: usize) -> Self {
-        Rows { ncols, ..Default::default() }
+    pub(crate) fn new(ncols: usize, raw_records: bool) -> Self {
+        Rows { ncols, raw: raw_records.then(|| (Vec::new(), vec![0])), ..Default::default() }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -36,6 +39,25 @@ impl Rows {
         self.data.extend_from_slice(record.data);
         self.ends.extend(record.ends.iter().map(|e| e + base));
         self.lines.push(record.line);
+        if let Some((bytes, ends)) = &mut self.raw {
+            bytes.extend_from_slice(record.raw);
+            // A batch holds at most `batch_size` records of at most
+            // MAX_RECORD_BYTES each; `take_raw` starts a batch before i32 overflows.
+            ends.push(i32::try_from(bytes.len()).unwrap_or(i32::MAX));
+        }
+    }
+
+    /// Whether the raw bytes of the records so far are near the most one
+    /// Arrow Binary array can hold (2 GiB): time to emit the batch.
+    pub(crate) fn raw_is_full(&self) -> bool {
+        self.raw.as_ref().is_some_and(|(bytes, _)| bytes.len() >= (i32::MAX as usize) - super::reader::MAX_RECORD_BYTES)
+    }
+
+    /// The records' raw bytes as one Binary array (emptied for the next batch).
+    pub(crate) fn take_raw(&mut self) -> Option<arrow::array::BinaryArray> {
+        let (bytes, ends) = self.raw.as_mut()?;
+        let offsets = arrow::buffer::OffsetBuffer::new(std::mem::replace(ends, vec![0]).into());
+        Some(arrow::array::BinaryArray::new(offsets, std::mem::take(bytes).into(), None))
     }
 
     pub(crate) fn field(&self, row: usize, col: usize) -> &[u8] {
@@ -48,6 +70,10 @@ impl Rows {
         self.data.clear();
         self.ends.clear();
         self.lines.clear();
+        if let Some((bytes, ends)) = &mut self.raw {
+            bytes.clear();
+            ends.truncate(1);
+        }
     }
 }
 
@@ -200,7 +226,7 @@ mod tests {
     use arrow::datatypes::{DataType, Float64Type, Int64Type};
 
     fn rows(values: &[&[u8]]) -> Rows {
-        let mut r = Rows::new(1);
+        let mut r = Rows::new(1, false);
         for v in values {
             r.data.extend_from_slice(v);
             r.ends.push(r.data.len());
