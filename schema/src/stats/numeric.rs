@@ -102,7 +102,13 @@ impl NumericState {
             self.count_each(values, weights, scratch);
         }
         self.count += scratch.len() as u64;
-        self.sum.add_slice(scratch);
+        // A batch of integers (INT columns, mostly) is summed in i128: the
+        // same exact sums, without a superaccumulation and Dekker product per value.
+        let integer_sums = integer_sums(scratch);
+        match integer_sums {
+            Some((sum, _)) => self.sum.add_i128(sum),
+            None => self.sum.add_slice(scratch),
+        }
         // Sorted runs make the counts' runs and the sketch's compactions linear
         // scans (see `sort_f64`); the sums below do not depend on the order.
         sort_f64(scratch, keys);
@@ -120,6 +126,10 @@ impl NumericState {
                 }
             }
             None => self.sketch.update_slice(scratch),
+        }
+        if let Some((_, sum_sq)) = integer_sums {
+            self.sum_sq.add_i128(sum_sq);
+            return;
         }
         // Exact squares: x² = p + e with e = fma(x, x, −p) (Dekker 1971), so Σx²
         // is exact too and the variance below loses nothing to rounding.
@@ -277,6 +287,25 @@ impl NumericState {
 /// the digits when the mean dwarfs the spread (census tracts: mean 1.7e10, std 3e5).
 /// Being a function of exact sums, the result has the same bits however the data
 /// was partitioned.
+/// Σx and Σx² of `xs`, exactly, when every value is an integer of magnitude
+/// below 2⁵³ (so x² < 2¹⁰⁶, and up to 2²⁰ of them sum below 2¹²⁷); `None`
+/// otherwise, and for longer batches.
+fn integer_sums(xs: &[f64]) -> Option<(i128, i128)> {
+    const LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
+    // One pass without early exit, so that it vectorises.
+    let integral = xs.iter().fold(true, |all, &x| all & (x.abs() < LIMIT) & (x == x.trunc()));
+    if !integral || xs.len() > 1 << 20 {
+        return None;
+    }
+    let (mut sum, mut sum_sq) = (0i128, 0i128);
+    for &x in xs {
+        let i = i128::from(x as i64);
+        sum += i;
+        sum_sq += i * i;
+    }
+    Some((sum, sum_sq))
+}
+
 fn moments(n: f64, sum: &ExactSum, sum_sq: &ExactSum) -> (f64, f64) {
     let (mean, variance) = tabx_core::mean_variance(n, sum, sum_sq);
     (mean, variance.sqrt())
@@ -336,6 +365,30 @@ mod tests {
 
     fn update(state: &mut NumericState, xs: &[Option<f64>]) {
         state.update(&Float64Array::from(xs.to_vec()), None, &mut NumericBuffers::default());
+    }
+
+    /// Integer batches take the i128 path, others the superaccumulator; both
+    /// must hold the same exact Σx and Σx² (x² as Dekker's two doubles).
+    #[test]
+    fn integer_batches_sum_as_the_doubles_do() {
+        let big = (1i64 << 53) as f64 - 1.0;
+        let ints = [3.0, -7.0, 0.0, -0.0, big, -big, 1e15, 42.0];
+        let mixed = [3.0, 0.5, -7.0];
+        for xs in [&ints[..], &mixed[..]] {
+            let mut s = NumericState::default();
+            update(&mut s, &xs.iter().map(|&x| Some(x)).collect::<Vec<_>>());
+            let (mut sum, mut sum_sq) = (ExactSum::default(), ExactSum::default());
+            for &x in xs {
+                sum.add(x);
+                let p = x * x;
+                sum_sq.add(p);
+                sum_sq.add(x.mul_add(x, -p));
+            }
+            assert_eq!((&s.sum, &s.sum_sq), (&sum, &sum_sq), "{xs:?}");
+        }
+        assert!(integer_sums(&ints).is_some() && integer_sums(&mixed).is_none());
+        assert!(integer_sums(&[9_007_199_254_740_992.0]).is_none(), "2^53 is past the exact range");
+        assert!(integer_sums(&[f64::INFINITY]).is_none());
     }
 
     #[test]
