@@ -71,7 +71,7 @@ pub use driver::{
     without_row_source,
 };
 pub use memory::peak_rss_bytes;
-pub use options::{ColumnType, Format, OnError, ProgressFn, Shard, SourceOptions};
+pub use options::{ColumnType, Format, OnError, ProgressFn, RejectFn, Shard, SourceOptions};
 pub use plan::ScanPlan;
 pub use quarantine::{RejectedRows, append_to_quarantine};
 pub use split::{SplitConfig, SplitSpec, hash_bucket, partition_keys};

@@ -164,6 +164,9 @@ impl FromStr for Shard {
 /// Called with the number of input bytes read so far (all tasks together).
 pub type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
 
+/// [`SourceOptions::on_reject`]: `(location, reason)` of a rejected row.
+pub type RejectFn = Arc<dyn Fn(&str, &str) + Send + Sync>;
+
 /// Everything that shapes a scan. `Default` gives comma-separated CSV with a
 /// header, batches of 8192 rows, `OnError::Fail`, all cores.
 #[derive(Clone)]
@@ -236,6 +239,10 @@ pub struct SourceOptions {
     /// unchanged without formatting their values again (`validate --rows`).
     /// Other formats ignore it.
     pub raw_records: bool,
+    /// Called on each row the reader rejects under `Skip`/`Quarantine`, as
+    /// it happens, with its location (`file:line`) and reason (the report's
+    /// keys, `; `-joined): a stream watcher counts rejects per window.
+    pub on_reject: Option<RejectFn>,
 }
 
 impl Default for SourceOptions {
@@ -262,6 +269,7 @@ impl Default for SourceOptions {
             progress: None,
             row_source: false,
             raw_records: false,
+            on_reject: None,
         }
     }
 }
@@ -290,6 +298,7 @@ impl fmt::Debug for SourceOptions {
             .field("progress", &self.progress.as_ref().map(|_| "Fn"))
             .field("row_source", &self.row_source)
             .field("raw_records", &self.raw_records)
+            .field("on_reject", &self.on_reject.as_ref().map(|_| "Fn"))
             .finish()
     }
 }

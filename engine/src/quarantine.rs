@@ -38,10 +38,19 @@ const META_COLUMNS: [&str; 3] = ["_tabx_source", "_tabx_reasons", "_tabx_raw"];
 
 /// One task's bad rows, as its format's reader finds them: each is the scan's
 /// error, or counted under its reasons and quarantined.
-#[derive(Debug)]
 pub(crate) struct BadRows {
     fail: bool,
     quarantine: Option<QuarantineWriter>,
+    on_reject: Option<crate::options::RejectFn>,
+}
+
+impl std::fmt::Debug for BadRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BadRows")
+            .field("fail", &self.fail)
+            .field("quarantine", &self.quarantine)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BadRows {
@@ -58,7 +67,7 @@ impl BadRows {
             }
             _ => None,
         };
-        BadRows { fail: options.on_error == OnError::Fail, quarantine }
+        BadRows { fail: options.on_error == OnError::Fail, quarantine, on_reject: options.on_reject.clone() }
     }
 
     /// One bad row at `location` (`file:line`), with its `reasons` as (key
@@ -81,6 +90,10 @@ impl BadRows {
         report.rows_bad += 1;
         for (key, _) in reasons {
             *report.bad_by_reason.entry(key.clone()).or_default() += 1;
+        }
+        if let Some(tell) = &self.on_reject {
+            let keys: Vec<&str> = reasons.iter().map(|(k, _)| k.as_str()).collect();
+            tell(&location, &keys.join("; "));
         }
         if let Some(q) = &mut self.quarantine {
             q.write(&location, &message(), raw, fields)?;

@@ -16,6 +16,8 @@
 //! | train | Trainer | [`train`] ([`train_encoder_state`], [`train_linear_state`] for shards) | [`TrainRun`]: the model |
 //! | predict | serving, in batch | [`predict`] | [`PredictRun`]; rows written |
 //! | evaluate | Evaluator (TFMA) | [`evaluate`] ([`evaluate_state`] + [`finish`] for shards) | [`EvalResult`] |
+//! | watch a stream | — (TFDV, TFMA are batch tools) | [`watch`] ([`StreamValidator`]: push batches yourself) | a [`WindowResult`] per window; [`WatchReport`] |
+//! | watch a stream | — (TFDV/TFMA are batch tools) | [`watch`] ([`StreamValidator`] to push batches yourself) | [`WindowResult`] per window, [`WatchReport`] |
 //!
 //! Schema inference and validation against a schema need no scan of their
 //! own: they read statistics (`tabx_schema::infer_schema`,
@@ -57,6 +59,7 @@ mod stats;
 mod train;
 mod transform;
 mod typed_sink;
+mod watch;
 
 pub use evaluate::{evaluate, evaluate_async, evaluate_state, finish};
 pub use predict::{PredictColumns, PredictRun, check_model_reads, predict, predict_async};
@@ -67,6 +70,7 @@ pub use split::{SplitRun, split, split_async, split_paths};
 pub use stats::{StatsRun, compute_stats, compute_stats_async, compute_stats_with};
 pub use train::{TrainRun, train, train_async, train_encoder_state, train_linear_state, train_with_encoder};
 pub use transform::{ApplyRun, FitRun, apply, apply_async, fit, fit_async};
+pub use watch::{Bounds, StreamValidator, WatchOptions, WatchReport, WindowResult, WindowSpec, parse_duration, watch};
 
 // The option and artifact types the entry points take and return, so that a
 // caller needs only this crate for the common jobs.
