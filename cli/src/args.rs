@@ -79,6 +79,54 @@ pub enum Command {
     /// NOT_BLESSED is not pushed.
     #[command(after_help = PUSH_EXAMPLES)]
     Push(PushArgs),
+    /// Watch a stream (stdin or files): statistics, anomalies, drift and skew per window, as JSON lines,
+    /// with alerts as they happen.
+    #[command(after_help = WATCH_EXAMPLES)]
+    Watch(Box<WatchArgs>),
+}
+
+const WATCH_EXAMPLES: &str = "Examples:
+  tail -F /var/log/serving/rows.csv | tabx watch - --schema schema.pbtxt --window rows=100000 -o watch/
+  cat traffic.csv | tabx watch - --schema schema.pbtxt --baseline train_stats.json --window rows=50000 -o -
+  tabx watch day.csv --schema schema.pbtxt --window time=trip_start_timestamp:1h --slide 15m --lateness 5m -o w/
+  ... --alert-exec 'logger -t tabx'        # each alert's JSON on the command's stdin
+
+Output: one JSON line per window (bounds, rows, rejected/late rows, anomalies, drift and skew, the
+statistics inline with -o -, or their file under DIR: stats-NNNNNN.json; DIR/windows.jsonl, DIR/alerts.jsonl).
+Rows the reader cannot parse never stop the watch: they are counted in the next window.
+Exit status: 0 no window had anomalies, 1 some did, 2 error.";
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The stream: `-` (stdin: CSV with a header, or NDJSON with --input-format ndjson) or files, read in order.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<String>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Statistics to compare each window with (the schema's skew comparators), e.g. of the training data.
+    #[arg(long, value_name = "STATS")]
+    pub baseline: Option<PathBuf>,
+    /// `rows=N` (every N rows) or `time=COLUMN:DURATION` (event time: integer seconds or timestamps; 90s, 15m, 1h, 1d).
+    #[arg(long)]
+    pub window: String,
+    /// A window every `rows=M` / DURATION (sliding; must divide the window). Default: the window (tumbling).
+    #[arg(long)]
+    pub slide: Option<String>,
+    /// Time windows: how long after a window's end late rows are still let in (default 0).
+    #[arg(long, value_name = "DURATION")]
+    pub lateness: Option<String>,
+    /// The environment of the data (e.g. SERVING, where the label may be absent).
+    #[arg(long, value_name = "NAME")]
+    pub environment: Option<String>,
+    /// `-`: JSON lines on stdout, statistics inline; a folder: windows.jsonl, alerts.jsonl, stats-NNNNNN.json.
+    #[arg(long, short, default_value = "-")]
+    pub output: PathBuf,
+    /// Stop after N windows.
+    #[arg(long, value_name = "N")]
+    pub max_windows: Option<u64>,
+    /// Run this shell command for each alert (a window with anomalies or rejected rows), its JSON on stdin.
+    #[arg(long, value_name = "CMD")]
+    pub alert_exec: Option<String>,
 }
 
 const PUSH_EXAMPLES: &str = "Examples:

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Predict(args) => commands::predict(args, cli.quiet),
         Command::Report(args) => commands::report(args, cli.quiet),
         Command::Push(args) => commands::push(args, cli.quiet),
+        Command::Watch(args) => commands::watch(args, cli.quiet),
     };
     // Outputs named by URLs go up only after the command succeeded.
     let result = match result {

@@ -15,6 +15,7 @@ mod stats;
 mod train;
 mod transform;
 mod validate;
+mod watch;
 
 pub use datasets::datasets;
 pub use demo::demo;
@@ -29,6 +30,7 @@ pub use stats::stats;
 pub use train::train;
 pub use transform::transform;
 pub use validate::validate;
+pub use watch::watch;
 
 /// How a command ended, for the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -102,8 +102,14 @@ pub fn watch(
         match scanned {
             Err(TabxError::Internal(m)) if m == STOPPED && report.stopped_early => {}
             Err(e) => return Err(e),
+            // The input ended after the last window wanted (windows may be waiting).
+            Ok(_) if report.stopped_early => {}
             Ok(_) => {
                 for window in validator.finish()? {
+                    if reached(&report, options.max_windows) {
+                        report.stopped_early = true;
+                        break;
+                    }
                     count(&mut report, &window);
                     on_window(&window)?;
                 }
@@ -132,13 +138,17 @@ fn consume(
         while let Some(window) = validator.poll() {
             count(report, &window);
             on_window(&window)?;
-            if max_windows.is_some_and(|m| report.windows >= m) {
+            if reached(report, max_windows) {
                 report.stopped_early = true;
                 return Ok(());
             }
         }
     }
     Ok(())
+}
+
+fn reached(report: &WatchReport, max_windows: Option<u64>) -> bool {
+    max_windows.is_some_and(|m| report.windows >= m)
 }
 
 fn count(report: &mut WatchReport, window: &WindowResult) {

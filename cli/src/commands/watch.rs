@@ -1,0 +1,187 @@
+//! `tabx watch`: a stream's windows as JSON lines (stdout or a folder), a
+//! readable line per window on stderr, and alerts (windows with anomalies or
+//! rejected rows) printed, appended to `alerts.jsonl` and handed to
+//! `--alert-exec` (see [`tabx::watch`]).
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use tabx::{Bounds, StatsOptions, WatchOptions, WindowResult, WindowSpec};
+
+use super::Outcome;
+use super::schema::read_stats;
+use crate::args::WatchArgs;
+use crate::output::write_statistics;
+use crate::settings::{read_schema, source_options};
+
+pub fn watch(args: &WatchArgs, quiet: bool) -> Result<Outcome> {
+    let Some(schema_path) = &args.read.schema else {
+        bail!(
+            "--schema is required\nhint: infer one from a sample: `tabx stats sample.csv -o s.json && tabx schema infer s.json -o schema.pbtxt`"
+        )
+    };
+    let schema = read_schema(schema_path)?;
+    let baseline = args.baseline.as_deref().map(read_stats).transpose()?;
+    let window = WindowSpec::parse(&args.window, args.slide.as_deref(), args.lateness.as_deref())?;
+    let options = WatchOptions {
+        window,
+        stats: StatsOptions::default(),
+        environment: args.environment.clone(),
+        max_windows: args.max_windows,
+    };
+    // The schema's types are forced on the stream: a value that does not
+    // parse is a rejected row, counted in its window, never a stopped watch.
+    let source = source_options(&args.read)?;
+    let mut out = Output::open(&args.output)?;
+    // The first output error ends the watch; it is reported as it was.
+    let mut failure: Option<anyhow::Error> = None;
+    let watched = tabx::watch(&args.inputs, source, schema, baseline, options, |window| {
+        on_window(window, &mut out, args.alert_exec.as_deref(), quiet).map_err(|e| {
+            failure = Some(e);
+            tabx::TabxError::config("writing a window failed")
+        })
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let report = watched?;
+    if !quiet {
+        let stop = if report.stopped_early { " (--max-windows reached)" } else { "" };
+        eprintln!(
+            "{} windows{stop}: {} rows, {} rejected, {} with anomalies",
+            report.windows, report.rows, report.rejected, report.windows_with_anomalies
+        );
+    }
+    Ok(if report.windows_with_anomalies > 0 { Outcome::Findings } else { Outcome::Ok })
+}
+
+/// One window out: its line, the readable summary, the alert.
+fn on_window(window: &WindowResult, out: &mut Output, alert_exec: Option<&str>, quiet: bool) -> Result<()> {
+    let alert = !window.anomalies.is_empty() || window.rejected > 0;
+    out.window(window, alert)?;
+    if !quiet {
+        eprintln!("{}{}", if alert { "ALERT " } else { "" }, summary_line(window));
+    }
+    if alert && let Some(command) = alert_exec {
+        run_alert(command, &line(window, None))?;
+    }
+    Ok(())
+}
+
+/// Where the window lines go.
+enum Output {
+    Stdout,
+    Folder { dir: PathBuf, windows: File, alerts: File },
+}
+
+impl Output {
+    fn open(path: &Path) -> Result<Self> {
+        if path == Path::new("-") {
+            return Ok(Output::Stdout);
+        }
+        std::fs::create_dir_all(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let append = |name: &str| {
+            let file = path.join(name);
+            File::options()
+                .create(true)
+                .append(true)
+                .open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))
+        };
+        Ok(Output::Folder {
+            dir: path.to_path_buf(),
+            windows: append("windows.jsonl")?,
+            alerts: append("alerts.jsonl")?,
+        })
+    }
+
+    /// One window: its line (statistics inline on stdout, else in their own file).
+    fn window(&mut self, window: &WindowResult, alert: bool) -> Result<()> {
+        match self {
+            Output::Stdout => {
+                let statistics = serde_json::to_value(&window.statistics)?;
+                crate::output::print_out(line(window, Some(statistics)))
+            }
+            Output::Folder { dir, windows, alerts } => {
+                let name = format!("stats-{:06}.json", window.index);
+                write_statistics(&window.statistics, &dir.join(&name), crate::args::OutputFormat::Json)?;
+                let text = line(window, Some(Value::String(name)));
+                // Each line is written whole, then flushed: a reader tailing the file never sees half a window.
+                writeln!(windows, "{text}").and_then(|()| windows.flush())?;
+                if alert {
+                    writeln!(alerts, "{}", line(window, None)).and_then(|()| alerts.flush())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A window as one JSON object: its counts, anomalies, drift and skew
+/// measurements, and `statistics` when given.
+fn line(window: &WindowResult, statistics: Option<Value>) -> Value {
+    let mut value = serde_json::to_value(window).unwrap_or_default();
+    let anomalies: Vec<Value> = window
+        .anomalies
+        .reasons()
+        .into_iter()
+        .map(|(feature, reason)| json!({"feature": feature, "type": reason.kind, "description": reason.description}))
+        .collect();
+    value["anomalies"] = Value::Array(anomalies);
+    value["drift_skew"] = serde_json::to_value(&window.anomalies.drift_skew_info).unwrap_or_default();
+    if let Some(statistics) = statistics {
+        value["statistics"] = statistics;
+    }
+    value
+}
+
+/// `window 3 · rows 300000-399999 · 100000 rows · 2 anomalies: …`
+fn summary_line(window: &WindowResult) -> String {
+    let bounds = match &window.bounds {
+        Bounds::Rows { first, last } => format!("rows {first}-{last}"),
+        Bounds::Time { start, end } => format!("time [{start}, {end})"),
+    };
+    let mut parts = vec![format!("window {}", window.index), bounds, format!("{} rows", window.rows)];
+    for (n, what) in [(window.rejected, "rejected"), (window.late, "late"), (window.no_time, "without a time")] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    if window.end_of_input {
+        parts.push("end of input".into());
+    }
+    let reasons = window.anomalies.reasons();
+    if reasons.is_empty() {
+        parts.push("no anomalies".into());
+    } else {
+        let listed: Vec<String> = reasons
+            .iter()
+            .map(|(feature, r)| format!("{feature}: {}", r.short_description.as_deref().unwrap_or("anomaly")))
+            .collect();
+        parts.push(format!("{} anomalies: {}", reasons.len(), listed.join("; ")));
+    }
+    parts.join(" · ")
+}
+
+/// Runs `command` with `sh -c`, the alert's JSON on its stdin. A failing
+/// command is reported, not fatal: the watch goes on.
+fn run_alert(command: &str, alert: &Value) -> Result<()> {
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run --alert-exec `{command}` (needs `sh`)"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that does not read its input closes the pipe: not an error.
+        let _ = writeln!(stdin, "{alert}");
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        eprintln!("warning: --alert-exec `{command}` exited with {status}");
+    }
+    Ok(())
+}
