@@ -94,6 +94,7 @@ const WATCH_EXAMPLES: &str = "Examples:
 Output: one JSON line per window (bounds, rows, rejected/late rows, anomalies, drift and skew, the
 statistics inline with -o -, or their file under DIR: stats-NNNNNN.json; DIR/windows.jsonl, DIR/alerts.jsonl).
 Rows the reader cannot parse never stop the watch: they are counted in the next window.
+With --checkpoint DIR, rerun the same command after a kill to go on where it stopped.
 Exit status: 0 no window had anomalies, 1 some did, 2 error.";
 
 #[derive(Debug, Args)]
@@ -127,6 +128,10 @@ pub struct WatchArgs {
     /// Run this shell command for each alert (a window with anomalies or rejected rows), its JSON on stdin.
     #[arg(long, value_name = "CMD")]
     pub alert_exec: Option<String>,
+    /// Save the windows' state and the input position here after each batch's windows, and resume from it:
+    /// a killed watch of files, restarted alike, counts no row twice and loses none (stdin: see the README).
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint: Option<PathBuf>,
 }
 
 const PUSH_EXAMPLES: &str = "Examples:

@@ -133,3 +133,115 @@ fn bad_flags_say_what_to_write() {
         .code(2)
         .stderr(contains("nope.csv"));
 }
+
+/// `--checkpoint`: killed (SIGKILL, `TABX_FAILPOINT`) just before or just
+/// after the Nth checkpoint and run again alike, a watch of a file writes
+/// exactly the windows and statistics of a run never killed: no row counted
+/// twice, none lost, rejected rows included.
+#[test]
+fn a_killed_watch_resumes_from_its_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 1000 rows; gold from row 600 (anomalies); rows 131 and 777 not INTs (rejected).
+    let stream = setup(d, 1000, 600, "gold").replacen("131,b\n", "x,b\n", 1).replacen("777,gold\n", "y,gold\n", 1);
+    assert_eq!(stream.matches("x,b\n").count() + stream.matches("y,gold\n").count(), 2);
+    write(d, "s.csv", &stream);
+    for window in [&["--window", "rows=50"][..], &["--window", "rows=100", "--slide", "rows=50"]] {
+        let run = |out: &str, checkpoint: bool, failpoint: Option<String>| {
+            let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
+            cmd.current_dir(d).args(["watch", "s.csv", "--schema", "schema.pbtxt", "-q", "-o", out]).args(window);
+            if checkpoint {
+                cmd.args(["--checkpoint", &format!("{out}-ck")]);
+            }
+            if let Some(point) = failpoint {
+                cmd.env("TABX_FAILPOINT", point);
+            }
+            cmd.assert()
+        };
+        let reference_dir = format!("ref-{}", window.len());
+        run(&reference_dir, false, None).code(1);
+        // A second run without --checkpoint starts its folder afresh.
+        run(&reference_dir, false, None).code(1);
+        let reference = std::fs::read_to_string(d.join(&reference_dir).join("windows.jsonl")).unwrap();
+        let windows = reference.lines().count();
+        assert_eq!(windows, if window.len() == 2 { 20 } else { 19 }, "998 rows read");
+        for point in ["watch-before-checkpoint", "watch-after-checkpoint"] {
+            for n in [1, 7, 15] {
+                let out = format!("out-{}-{point}-{n}", window.len());
+                let killed = run(&out, true, Some(format!("{point}:{n}")));
+                assert_eq!(killed.get_output().status.code(), None, "{point}:{n} should have killed tabx");
+                run(&out, true, None).code(1);
+                let got = std::fs::read_to_string(d.join(&out).join("windows.jsonl")).unwrap();
+                assert_eq!(got, reference, "{window:?}, killed at {point}:{n}");
+                for i in 0..windows {
+                    let name = format!("stats-{i:06}.json");
+                    assert_eq!(
+                        std::fs::read(d.join(&out).join(&name)).unwrap(),
+                        std::fs::read(d.join(&reference_dir).join(&name)).unwrap(),
+                        "{name} after {point}:{n}"
+                    );
+                }
+                assert_eq!(
+                    std::fs::read_to_string(d.join(&out).join("alerts.jsonl")).unwrap(),
+                    std::fs::read_to_string(d.join(&reference_dir).join("alerts.jsonl")).unwrap()
+                );
+            }
+        }
+        // A finished watch run again reads nothing and says so.
+        let out = format!("out-{}-watch-after-checkpoint-1", window.len());
+        let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
+        cmd.current_dir(d).args(["watch", "s.csv", "--schema", "schema.pbtxt", "-o", &out]).args(window);
+        cmd.args(["--checkpoint", &format!("{out}-ck")]).assert().success().stderr(contains("had finished"));
+        assert_eq!(std::fs::read_to_string(d.join(&out).join("windows.jsonl")).unwrap(), reference);
+    }
+    // Another window with the same checkpoint is refused by name.
+    tabx(
+        d,
+        &[
+            "watch",
+            "s.csv",
+            "--schema",
+            "schema.pbtxt",
+            "--window",
+            "rows=10",
+            "-o",
+            "o",
+            "--checkpoint",
+            "out-2-watch-after-checkpoint-1-ck",
+        ],
+    )
+    .code(2)
+    .stderr(contains("another window"));
+}
+
+/// Stdin cannot be read again: a restarted watch keeps the windows' state
+/// (numbering, panes, the previous window for drift) and reads the new stdin
+/// from its start, and says what was lost.
+#[test]
+fn a_resumed_stdin_watch_keeps_its_state_and_says_what_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let all = setup(d, 300, 300, "");
+    let (header, body) = all.split_once('\n').unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    let first = format!("{header}\n{}\n", lines[..150].join("\n"));
+    let rest = format!("{header}\n{}\n", lines[150..].join("\n"));
+    let args = ["--schema", "schema.pbtxt", "--window", "rows=100", "-o", "w", "--checkpoint", "ck"];
+    let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
+    cmd.current_dir(d).args(["watch", "-"]).args(args).env("TABX_FAILPOINT", "watch-after-checkpoint:1");
+    assert_eq!(cmd.write_stdin(first).assert().get_output().status.code(), None, "killed");
+    // Stdin's first batch (the type-inference rows) held all 150 rows: the
+    // checkpoint after window 0 kept rows 100-149 in its open pane.
+    watch(d, &rest, &args).success().stderr(contains("resumed after window 1 from stdin")).stderr(contains("lost"));
+    let windows = lines_of(&d.join("w/windows.jsonl"));
+    let rows: Vec<(u64, u64)> =
+        windows.iter().map(|w| (w["index"].as_u64().unwrap(), w["rows"].as_u64().unwrap())).collect();
+    // Window 1 = those 50 + the first 50 new rows, window 2 = the last 100 new rows.
+    assert_eq!(rows, [(0, 100), (1, 100), (2, 100)]);
+    let first_of_window_2 = &windows[2]["bounds"]["rows"]["first"];
+    assert_eq!(first_of_window_2, 200, "rows are numbered on from the checkpoint");
+}
+
+fn lines_of(path: &Path) -> Vec<Value> {
+    lines(&std::fs::read(path).unwrap())
+}

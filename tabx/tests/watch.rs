@@ -219,6 +219,7 @@ fn watch_counts_rejected_rows_and_stops_after_max_windows() {
         stats: StatsOptions::default(),
         environment: None,
         max_windows: max,
+        checkpoint: None,
     };
     let mut seen = Vec::new();
     let inputs = [input.display().to_string()];

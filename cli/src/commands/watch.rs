@@ -31,11 +31,16 @@ pub fn watch(args: &WatchArgs, quiet: bool) -> Result<Outcome> {
         stats: StatsOptions::default(),
         environment: args.environment.clone(),
         max_windows: args.max_windows,
+        checkpoint: args.checkpoint.clone(),
     };
     // The schema's types are forced on the stream: a value that does not
     // parse is a rejected row, counted in its window, never a stopped watch.
     let source = source_options(&args.read)?;
-    let mut out = Output::open(&args.output)?;
+    // Before the outputs are opened for appending: resuming rewrites them.
+    if let Some(dir) = &args.checkpoint {
+        resume_outputs(dir, &args.output)?;
+    }
+    let mut out = Output::open(&args.output, args.checkpoint.is_some())?;
     // The first output error ends the watch; it is reported as it was.
     let mut failure: Option<anyhow::Error> = None;
     let watched = tabx::watch(&args.inputs, source, schema, baseline, options, |window| {
@@ -48,6 +53,9 @@ pub fn watch(args: &WatchArgs, quiet: bool) -> Result<Outcome> {
         return Err(e);
     }
     let report = watched?;
+    if let (Some(resumed), false) = (&report.resumed, quiet) {
+        eprintln!("{}", resumed_line(resumed));
+    }
     if !quiet {
         let stop = if report.stopped_early { " (--max-windows reached)" } else { "" };
         eprintln!(
@@ -71,6 +79,59 @@ fn on_window(window: &WindowResult, out: &mut Output, alert_exec: Option<&str>, 
     Ok(())
 }
 
+/// Before a watch with `--checkpoint`: window lines written after the
+/// checkpoint (a kill between a window's output and its checkpoint) will be
+/// written again, so they are dropped from `windows.jsonl` and `alerts.jsonl`.
+fn resume_outputs(checkpoint: &Path, output: &Path) -> Result<()> {
+    // No checkpoint yet: a watch killed before its first one wrote lines that
+    // will be written again, so none is kept.
+    let done = tabx::windows_done(checkpoint)?.unwrap_or(0);
+    if output == Path::new("-") {
+        bail!(
+            "--checkpoint resumes into a folder of outputs, not stdout\nhint: pass -o DIR (the folder the first run wrote)"
+        );
+    }
+    for name in ["windows.jsonl", "alerts.jsonl"] {
+        let path = output.join(name);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                serde_json::from_str::<Value>(l).ok().and_then(|v| v["index"].as_u64()).is_some_and(|i| i < done)
+            })
+            .collect();
+        let mut body = kept.join("\n");
+        if !body.is_empty() {
+            body.push('\n');
+        }
+        crate::output::write_atomically(&path, body.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn resumed_line(r: &tabx::Resumed) -> String {
+    if r.finished {
+        return format!(
+            "the checkpoint's watch had finished ({} windows): nothing to do; remove the checkpoint to watch again",
+            r.windows
+        );
+    }
+    if r.from_stdin {
+        return format!(
+            "resumed after window {} from stdin: its windows' state was kept, but stdin cannot be read again, so rows the stopped watch read after its last checkpoint are lost",
+            r.windows
+        );
+    }
+    format!(
+        "resumed after window {}: skipped {} rows and {} rejected rows counted before",
+        r.windows, r.rows_skipped, r.rejects_skipped
+    )
+}
+
 /// Where the window lines go.
 enum Output {
     Stdout,
@@ -78,24 +139,24 @@ enum Output {
 }
 
 impl Output {
-    fn open(path: &Path) -> Result<Self> {
+    /// A folder's line files are started afresh, or, going on from a
+    /// checkpoint (`append`), appended to.
+    fn open(path: &Path, append: bool) -> Result<Self> {
         if path == Path::new("-") {
             return Ok(Output::Stdout);
         }
         std::fs::create_dir_all(path).with_context(|| format!("cannot create {}", path.display()))?;
-        let append = |name: &str| {
+        let open = |name: &str| {
             let file = path.join(name);
-            File::options()
-                .create(true)
-                .append(true)
-                .open(&file)
-                .with_context(|| format!("cannot open {}", file.display()))
+            let mut options = File::options();
+            if append {
+                options.append(true);
+            } else {
+                options.write(true).truncate(true);
+            }
+            options.create(true).open(&file).with_context(|| format!("cannot open {}", file.display()))
         };
-        Ok(Output::Folder {
-            dir: path.to_path_buf(),
-            windows: append("windows.jsonl")?,
-            alerts: append("alerts.jsonl")?,
-        })
+        Ok(Output::Folder { dir: path.to_path_buf(), windows: open("windows.jsonl")?, alerts: open("alerts.jsonl")? })
     }
 
     /// One window: its line (statistics inline on stdout, else in their own file).

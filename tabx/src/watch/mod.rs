@@ -14,10 +14,13 @@
 //!
 //! - `window`: [`WindowSpec`] (rows or event time, tumbling or sliding) and durations.
 //! - `validator`: [`StreamValidator`], [`WindowResult`], the counting rules.
+//! - `checkpoint`: `--checkpoint DIR`, resuming after a kill.
 
+mod checkpoint;
 mod validator;
 mod window;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, sync_channel};
 
@@ -26,6 +29,10 @@ use tabx_core::{Result, TabxError};
 use tabx_engine::{OnError, ScanPlan, SourceOptions, scan_ordered};
 use tabx_schema::{DatasetFeatureStatistics, Schema, StatsOptions};
 
+use checkpoint::Checkpoint;
+use validator::ValidatorState;
+
+pub use checkpoint::windows_done;
 pub use validator::{Bounds, StreamValidator, WindowResult};
 pub use window::{WindowSpec, parse_duration};
 
@@ -38,6 +45,9 @@ pub struct WatchOptions {
     pub environment: Option<String>,
     /// Stop after this many windows (`None`: at the end of the input).
     pub max_windows: Option<u64>,
+    /// Save the state and the input position here after each batch's
+    /// windows, and resume from it when it is there.
+    pub checkpoint: Option<PathBuf>,
 }
 
 /// How a [`watch`] ended.
@@ -52,6 +62,23 @@ pub struct WatchReport {
     pub rejected: u64,
     /// `max_windows` ended the run before the input did.
     pub stopped_early: bool,
+    /// The run went on from a checkpoint.
+    pub resumed: Option<Resumed>,
+}
+
+/// Where a resumed watch went on from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resumed {
+    /// Windows handed on before the checkpoint (numbering goes on from here).
+    pub windows: u64,
+    /// Rows and rejected rows of the input skipped, counted before.
+    pub rows_skipped: u64,
+    pub rejects_skipped: u64,
+    /// The input is stdin, which cannot be read again: rows the killed watch
+    /// read after its last checkpoint are lost.
+    pub from_stdin: bool,
+    /// The checkpoint's watch had finished: nothing was read.
+    pub finished: bool,
 }
 
 enum Message {
@@ -73,6 +100,32 @@ pub fn watch(
 ) -> Result<WatchReport> {
     let mut validator =
         StreamValidator::try_new(schema, baseline, options.window.clone(), options.stats, options.environment)?;
+    let mut report = WatchReport::default();
+    let mut position = Position::default();
+    if let Some(dir) = &options.checkpoint
+        && let Some(checkpoint) = Checkpoint::load(dir, inputs, &options.window)?
+    {
+        let from_stdin = inputs.iter().any(|i| i == "-");
+        let resumed = Resumed {
+            windows: checkpoint.validator.next_index,
+            rows_skipped: if from_stdin { 0 } else { checkpoint.rows_done },
+            rejects_skipped: if from_stdin { 0 } else { checkpoint.rejects_done },
+            from_stdin,
+            finished: checkpoint.finished,
+        };
+        position = Position {
+            skip_rows: resumed.rows_skipped,
+            skip_rejects: resumed.rejects_skipped,
+            rows_done: checkpoint.rows_done,
+            rejects_done: checkpoint.rejects_done,
+        };
+        validator.restore(checkpoint.validator)?;
+        report.resumed = Some(resumed);
+        if checkpoint.finished {
+            return Ok(report);
+        }
+    }
+    let saver = options.checkpoint.as_ref().map(|dir| Saver { dir: dir.clone(), inputs: inputs.to_vec() });
     let (tx, rx) = sync_channel::<Message>(4);
     if source.on_error == OnError::Fail {
         source.on_error = OnError::Skip;
@@ -84,7 +137,13 @@ pub fn watch(
     }));
     // One reader: files in order, so windows follow arrival order.
     source.threads = 1;
+    // Batches no longer than a slide: a window closes (and is checkpointed)
+    // as soon as its last row is read, not up to 8192 rows later.
+    if let WindowSpec::Rows { slide, .. } = options.window {
+        source.batch_size = source.batch_size.min(usize::try_from(slide).unwrap_or(usize::MAX)).max(1);
+    }
     let plan = ScanPlan::try_new(inputs, source)?;
+    let window = options.window.clone();
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             scan_ordered(
@@ -94,8 +153,8 @@ pub fn watch(
                 |()| Ok(()),
             )
         });
-        let mut report = WatchReport::default();
-        let watched = consume(rx, &mut validator, &mut report, options.max_windows, &mut on_window);
+        let mut watch = Watching { validator: &mut validator, report: &mut report, position: &mut position };
+        let watched = watch.consume(rx, options.max_windows, saver.as_ref(), &window, &mut on_window);
         // The receiver is gone now: a reader blocked on a full channel wakes up and stops.
         let scanned = reader.join().map_err(|_| TabxError::Internal("the stream reader panicked".into()))?;
         watched?;
@@ -105,7 +164,7 @@ pub fn watch(
             // The input ended after the last window wanted (windows may be waiting).
             Ok(_) if report.stopped_early => {}
             Ok(_) => {
-                for window in validator.finish()? {
+                for window in validator.close()? {
                     if reached(&report, options.max_windows) {
                         report.stopped_early = true;
                         break;
@@ -113,39 +172,101 @@ pub fn watch(
                     count(&mut report, &window);
                     on_window(&window)?;
                 }
+                if let Some(saver) = &saver
+                    && !report.stopped_early
+                {
+                    saver.save(&window, &position, true, validator.state()?)?;
+                }
             }
         }
         Ok(report)
     })
 }
 
-const STOPPED: &str = "the watch stopped reading";
+/// Where the watch is in its input (see `checkpoint`).
+#[derive(Debug, Default)]
+struct Position {
+    /// Records still to skip (counted before a restart).
+    skip_rows: u64,
+    skip_rejects: u64,
+    /// Records consumed since the input's start.
+    rows_done: u64,
+    rejects_done: u64,
+}
 
-/// Feeds the validator until the input ends or `max_windows` windows were
-/// handed on; drops the receiver on return.
-fn consume(
-    rx: Receiver<Message>,
-    validator: &mut StreamValidator,
-    report: &mut WatchReport,
-    max_windows: Option<u64>,
-    on_window: &mut impl FnMut(&WindowResult) -> Result<()>,
-) -> Result<()> {
-    for message in rx {
-        match message {
-            Message::Batch(batch) => validator.push(&batch)?,
-            Message::Reject(reason) => validator.reject(&reason),
-        }
-        while let Some(window) = validator.poll() {
-            count(report, &window);
-            on_window(&window)?;
-            if reached(report, max_windows) {
-                report.stopped_early = true;
-                return Ok(());
+/// Writes checkpoints into a folder.
+struct Saver {
+    dir: PathBuf,
+    inputs: Vec<String>,
+}
+
+impl Saver {
+    fn save(&self, window: &WindowSpec, at: &Position, finished: bool, state: ValidatorState) -> Result<()> {
+        tabx_core::failpoint::hit(tabx_core::failpoint::WATCH_BEFORE_CHECKPOINT);
+        Checkpoint::new(&self.inputs, window, (at.rows_done, at.rejects_done), finished, state).save(&self.dir)?;
+        tabx_core::failpoint::hit(tabx_core::failpoint::WATCH_AFTER_CHECKPOINT);
+        Ok(())
+    }
+}
+
+/// The consumer's side of a watch.
+struct Watching<'a> {
+    validator: &'a mut StreamValidator,
+    report: &'a mut WatchReport,
+    position: &'a mut Position,
+}
+
+impl Watching<'_> {
+    /// Feeds the validator until the input ends or `max_windows` windows
+    /// were handed on; checkpoints after each batch that closed windows;
+    /// drops the receiver on return.
+    fn consume(
+        &mut self,
+        rx: Receiver<Message>,
+        max_windows: Option<u64>,
+        saver: Option<&Saver>,
+        window: &WindowSpec,
+        on_window: &mut impl FnMut(&WindowResult) -> Result<()>,
+    ) -> Result<()> {
+        for message in rx {
+            match message {
+                Message::Batch(batch) => {
+                    let skip = self.position.skip_rows.min(batch.num_rows() as u64) as usize;
+                    self.position.skip_rows -= skip as u64;
+                    if skip == batch.num_rows() {
+                        continue;
+                    }
+                    self.validator.push(&batch.slice(skip, batch.num_rows() - skip))?;
+                    self.position.rows_done += (batch.num_rows() - skip) as u64;
+                }
+                Message::Reject(reason) => {
+                    if self.position.skip_rejects > 0 {
+                        self.position.skip_rejects -= 1;
+                        continue;
+                    }
+                    self.validator.reject(&reason);
+                    self.position.rejects_done += 1;
+                }
+            }
+            let mut handed_on = false;
+            while let Some(window) = self.validator.poll() {
+                count(self.report, &window);
+                on_window(&window)?;
+                handed_on = true;
+                if reached(self.report, max_windows) {
+                    self.report.stopped_early = true;
+                    return Ok(());
+                }
+            }
+            if handed_on && let Some(saver) = saver {
+                saver.save(window, self.position, false, self.validator.state()?)?;
             }
         }
+        Ok(())
     }
-    Ok(())
 }
+
+const STOPPED: &str = "the watch stopped reading";
 
 fn reached(report: &WatchReport, max_windows: Option<u64>) -> bool {
     max_windows.is_some_and(|m| report.windows >= m)

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int64Type, TimeUnit};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tabx_core::{Result, TabxError};
 use tabx_schema::{DatasetFeatureStatistics, DatasetFeatureStatisticsList, Schema, StatsAccumulator, StatsOptions};
 use tabx_validate::{Anomalies, ValidationOptions};
@@ -97,7 +97,7 @@ pub struct StreamValidator {
 }
 
 /// What is counted apart from the statistics until the next window.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct Counts {
     rejected: u64,
     rejected_by_reason: BTreeMap<String, u64>,
@@ -135,6 +135,45 @@ impl StreamValidator {
         })
     }
 
+    /// Everything a restarted watch needs to go on from here (`--checkpoint`);
+    /// only between windows: none may be waiting for [`Self::poll`].
+    pub(crate) fn state(&self) -> Result<ValidatorState> {
+        if !self.ready.is_empty() {
+            return Err(TabxError::Internal("a checkpoint with windows not yet handed on".into()));
+        }
+        let previous = self
+            .previous
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| TabxError::Internal(format!("cannot encode the previous window's statistics: {e}")))?;
+        Ok(ValidatorState {
+            panes: self.panes.iter().map(|(&p, (state, rows))| (p, state.clone(), *rows)).collect(),
+            rows_seen: self.rows_seen,
+            max_time: self.max_time,
+            emitted_until: self.emitted_until,
+            previous,
+            counts: self.counts.clone(),
+            next_index: self.next_index,
+        })
+    }
+
+    /// Goes on from a [`Self::state`] of a validator with the same spec.
+    pub(crate) fn restore(&mut self, state: ValidatorState) -> Result<()> {
+        self.panes = state.panes.into_iter().map(|(p, s, rows)| (p, (s, rows))).collect();
+        self.rows_seen = state.rows_seen;
+        self.max_time = state.max_time;
+        self.emitted_until = state.emitted_until;
+        self.previous = state
+            .previous
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| TabxError::Internal(format!("a checkpoint's previous window: {e}")))?;
+        self.counts = state.counts;
+        self.next_index = state.next_index;
+        Ok(())
+    }
+
     /// Adds a batch; windows it completes become ready for [`Self::poll`].
     pub fn push(&mut self, batch: &RecordBatch) -> Result<()> {
         match self.spec.clone() {
@@ -163,6 +202,11 @@ impl StreamValidator {
     /// Ends the stream: the windows still open, as far as their data goes,
     /// marked `end_of_input`, after any not yet polled.
     pub fn finish(mut self) -> Result<Vec<WindowResult>> {
+        self.close()
+    }
+
+    /// [`Self::finish`], keeping the validator (emptied) for a last checkpoint.
+    pub(crate) fn close(&mut self) -> Result<Vec<WindowResult>> {
         match self.spec.clone() {
             WindowSpec::Rows { size, slide } => {
                 // Rows since the last window (a short pane, or a stream shorter than one window).
@@ -170,10 +214,11 @@ impl StreamValidator {
                 if self.rows_seen > 0 && unemitted {
                     self.emit_rows_window(((self.rows_seen - 1) / slide) as i64, size, slide, true)?;
                 }
+                self.panes.clear();
             }
             WindowSpec::Time { size, slide, .. } => self.close_windows_before(i64::MAX, size, slide)?,
         }
-        Ok(self.ready.into_iter().collect())
+        Ok(self.ready.drain(..).collect())
     }
 
     fn pane(&mut self, pane: i64) -> &mut (StatsAccumulator, u64) {
@@ -302,6 +347,20 @@ impl StreamValidator {
         self.next_index += 1;
         self.previous = Some(whole);
     }
+}
+
+/// A [`StreamValidator`] between windows, as a checkpoint stores it
+/// (postcard, as partial files: the previous window's statistics as JSON,
+/// whose serde form skips empty fields).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ValidatorState {
+    panes: Vec<(i64, StatsAccumulator, u64)>,
+    rows_seen: u64,
+    max_time: Option<i64>,
+    emitted_until: Option<i64>,
+    previous: Option<String>,
+    counts: Counts,
+    pub(crate) next_index: u64,
 }
 
 /// Each row's event time in whole seconds (`None` for null): an integer

@@ -1,0 +1,114 @@
+//! `--checkpoint DIR`: a watch's state between windows and its position in
+//! the input, in one file (`DIR/watch.checkpoint`) replaced atomically after
+//! the windows of each batch are handed on.
+//!
+//! The position is a count of records, not bytes: rows that reached the
+//! validator and rows the reader rejected, each counted apart because the
+//! reader reports a rejected row as it reads it, before the batch of the
+//! rows around it. A restart reads the input from its start and skips that
+//! many of each, so every record is counted once, at the price of parsing
+//! the prefix again. Stdin cannot be read again: a restart keeps the
+//! windows' state and reads the new stdin from its start; what the killed
+//! watch read after its last checkpoint is lost, and the report says so.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tabx_core::{Result, TabxError, decode_state, encode_state};
+
+use super::validator::ValidatorState;
+
+/// The file in a checkpoint folder.
+const FILE: &str = "watch.checkpoint";
+/// Bumped when the layout changes: an older checkpoint is refused by name.
+const VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Checkpoint {
+    version: u32,
+    /// The inputs and window (as `{:?}`) it was taken with: a restart must match.
+    inputs: Vec<String>,
+    window: String,
+    /// Records consumed: rows pushed, rows rejected.
+    pub(crate) rows_done: u64,
+    pub(crate) rejects_done: u64,
+    /// The input ended and every window was handed on.
+    pub(crate) finished: bool,
+    pub(crate) validator: ValidatorState,
+}
+
+impl Checkpoint {
+    pub(crate) fn new(
+        inputs: &[String],
+        window: &super::WindowSpec,
+        (rows_done, rejects_done): (u64, u64),
+        finished: bool,
+        validator: ValidatorState,
+    ) -> Self {
+        Checkpoint {
+            version: VERSION,
+            inputs: inputs.to_vec(),
+            window: format!("{window:?}"),
+            rows_done,
+            rejects_done,
+            finished,
+            validator,
+        }
+    }
+
+    fn path(dir: &Path) -> PathBuf {
+        dir.join(FILE)
+    }
+
+    /// The checkpoint in `dir` for these inputs and window; `None` when there is none yet.
+    pub(crate) fn load(dir: &Path, inputs: &[String], window: &super::WindowSpec) -> Result<Option<Self>> {
+        let path = Self::path(dir);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(TabxError::io(&path, e)),
+        };
+        let what = path.display().to_string();
+        let checkpoint: Checkpoint = decode_state(&bytes, &what)?;
+        let other = |what_differs: &str| {
+            TabxError::config(format!("{} is a checkpoint of {what_differs}", path.display()))
+                .with_hint("give the same inputs and --window to resume, or remove the checkpoint to start over")
+        };
+        if checkpoint.version != VERSION {
+            return Err(other(&format!("checkpoint layout {} (this tabx writes {VERSION})", checkpoint.version)));
+        }
+        if checkpoint.inputs != inputs {
+            return Err(other(&format!("other inputs ({})", checkpoint.inputs.join(" "))));
+        }
+        if checkpoint.window != format!("{window:?}") {
+            return Err(other(&format!("another window ({})", checkpoint.window)));
+        }
+        Ok(Some(checkpoint))
+    }
+
+    /// Replaces the checkpoint in `dir` (temporary file + rename: a kill
+    /// leaves the old one or the new one, never half of one).
+    pub(crate) fn save(&self, dir: &Path) -> Result<()> {
+        let bytes = encode_state(self)?;
+        let path = Self::path(dir);
+        let temp = dir.join(format!("{FILE}.tmp.{}", std::process::id()));
+        tabx_core::replace_atomically(&path, &temp, |temp| {
+            std::fs::write(temp, &bytes).map_err(|e| TabxError::io(temp, e))
+        })
+    }
+}
+
+/// How many windows a checkpoint in `dir` has handed on (`None`: no
+/// checkpoint): outputs past it were written after the checkpoint and will
+/// be written again.
+pub fn windows_done(dir: &Path) -> Result<Option<u64>> {
+    let path = Checkpoint::path(dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let checkpoint: Checkpoint = decode_state(&bytes, &path.display().to_string())?;
+            Ok(Some(checkpoint.validator.next_index))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(TabxError::io(&path, e)),
+    }
+}
