@@ -86,7 +86,7 @@ pub enum Command {
 }
 
 const WATCH_EXAMPLES: &str = "Examples:
-  tail -F /var/log/serving/rows.csv | tabx watch - --schema schema.pbtxt --window rows=100000 -o watch/
+  tabx watch --follow /var/log/serving/rows.csv --schema schema.pbtxt --window rows=100000 -o watch/
   cat traffic.csv | tabx watch - --schema schema.pbtxt --baseline train_stats.json --window rows=50000 -o -
   tabx watch day.csv --schema schema.pbtxt --window time=trip_start_timestamp:1h --slide 15m --lateness 5m -o w/
   ... --alert-exec 'logger -t tabx'        # each alert's JSON on the command's stdin
@@ -132,6 +132,9 @@ pub struct WatchArgs {
     /// a killed watch of files, restarted alike, counts no row twice and loses none (stdin: see the README).
     #[arg(long, value_name = "DIR")]
     pub checkpoint: Option<PathBuf>,
+    /// Read the files as they grow and survive rotation, like `tail -F` (ends with --max-windows or a signal).
+    #[arg(long)]
+    pub follow: bool,
 }
 
 const PUSH_EXAMPLES: &str = "Examples:

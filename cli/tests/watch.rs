@@ -230,18 +230,79 @@ fn a_resumed_stdin_watch_keeps_its_state_and_says_what_is_lost() {
     let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
     cmd.current_dir(d).args(["watch", "-"]).args(args).env("TABX_FAILPOINT", "watch-after-checkpoint:1");
     assert_eq!(cmd.write_stdin(first).assert().get_output().status.code(), None, "killed");
-    // Stdin's first batch (the type-inference rows) held all 150 rows: the
-    // checkpoint after window 0 kept rows 100-149 in its open pane.
+    // Batches are a slide long: the checkpoint after window 0 (rows 0-99) came
+    // before rows 100-149 were pushed, and the kill lost them.
     watch(d, &rest, &args).success().stderr(contains("resumed after window 1 from stdin")).stderr(contains("lost"));
     let windows = lines_of(&d.join("w/windows.jsonl"));
     let rows: Vec<(u64, u64)> =
         windows.iter().map(|w| (w["index"].as_u64().unwrap(), w["rows"].as_u64().unwrap())).collect();
-    // Window 1 = those 50 + the first 50 new rows, window 2 = the last 100 new rows.
-    assert_eq!(rows, [(0, 100), (1, 100), (2, 100)]);
-    let first_of_window_2 = &windows[2]["bounds"]["rows"]["first"];
-    assert_eq!(first_of_window_2, 200, "rows are numbered on from the checkpoint");
+    // The 150 new rows: window 1 = the first 100 of them, window 2 = the last 50.
+    assert_eq!(rows, [(0, 100), (1, 100), (2, 50)]);
+    let first_of_window_1 = &windows[1]["bounds"]["rows"]["first"];
+    assert_eq!(first_of_window_1, 100, "rows are numbered on from the checkpoint");
 }
 
 fn lines_of(path: &Path) -> Vec<Value> {
     lines(&std::fs::read(path).unwrap())
+}
+
+/// `--follow`: a log file read as it grows and through a rotation (the new
+/// file's header skipped), until `--max-windows`.
+#[test]
+fn follow_reads_a_growing_and_rotated_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let all = setup(d, 300, 300, "");
+    let (header, body) = all.split_once('\n').unwrap();
+    let rows: Vec<&str> = body.lines().collect();
+    let log = d.join("log.csv");
+    std::fs::write(&log, format!("{header}\n{}\n", rows[..100].join("\n"))).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
+        .current_dir(d)
+        .args([
+            "watch",
+            "--follow",
+            "log.csv",
+            "--schema",
+            "schema.pbtxt",
+            "--window",
+            "rows=100",
+            "--max-windows",
+            "3",
+        ])
+        .args(["-o", "w"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Each step waits for the window before it, so the rotation comes after the
+    // watch has opened the first file, however slow the machine.
+    let windows_seen = |n: usize| {
+        let start = std::time::Instant::now();
+        while std::fs::read_to_string(d.join("w/windows.jsonl")).map_or(0, |t| t.lines().count()) < n {
+            assert!(start.elapsed().as_secs() < 60, "no window {n} after 60 s");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    windows_seen(1);
+    // Appended, then rotated: rows 100-199 at the end of log.csv, rows 200-299 in a new log.csv.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut f, format!("{}\n", rows[100..200].join("\n")).as_bytes()).unwrap();
+    drop(f);
+    windows_seen(2);
+    std::fs::rename(&log, d.join("log.csv.1")).unwrap();
+    std::fs::write(&log, format!("{header}\n{}\n", rows[200..].join("\n"))).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let windows = lines_of(&d.join("w/windows.jsonl"));
+    // Three windows of 100 rows, x = 0-99, 100-199, 200-299: means 49.5, 149.5, 249.5.
+    let means: Vec<f64> = (0..3)
+        .map(|i| {
+            let stats = read_json(&d.join(format!("w/stats-{i:06}.json")));
+            let x =
+                stats["datasets"][0]["features"].as_array().unwrap().iter().find(|f| f["name"] == "x").unwrap().clone();
+            x["num_stats"]["mean"].as_f64().unwrap()
+        })
+        .collect();
+    assert_eq!(means, [49.5, 149.5, 249.5]);
+    assert!(windows.iter().all(|w| w["rejected"] == 0), "the new file's header is not a row");
 }

@@ -55,6 +55,7 @@
 pub mod artifacts;
 mod csv;
 mod driver;
+mod follow;
 mod memory;
 mod ndjson;
 mod options;

@@ -243,6 +243,11 @@ pub struct SourceOptions {
     /// it happens, with its location (`file:line`) and reason (the report's
     /// keys, `; `-joined): a stream watcher counts rejects per window.
     pub on_reject: Option<RejectFn>,
+    /// `Some(stop)`: read local CSV and NDJSON files as they grow, surviving
+    /// rotation, as `tail -F` does (`follow.rs`), until `stop` is set (the
+    /// read then ends at the file's current end). Each file is one task,
+    /// read as stdin is (types fixed after `infer_rows` rows).
+    pub follow: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for SourceOptions {
@@ -270,6 +275,7 @@ impl Default for SourceOptions {
             row_source: false,
             raw_records: false,
             on_reject: None,
+            follow: None,
         }
     }
 }
@@ -299,6 +305,7 @@ impl fmt::Debug for SourceOptions {
             .field("row_source", &self.row_source)
             .field("raw_records", &self.raw_records)
             .field("on_reject", &self.on_reject.as_ref().map(|_| "Fn"))
+            .field("follow", &self.follow.is_some())
             .finish()
     }
 }

@@ -59,6 +59,13 @@ impl ScanPlan {
         let (files, duplicates) = crate::resolve::dedup(resolve(inputs, &options)?);
         let sizes: Vec<u64> = files.iter().map(|f| f.size.unwrap_or(0)).collect();
         let total: u64 = sizes.iter().sum();
+        if options.follow.is_some()
+            && let Some(f) =
+                files.iter().find(|f| !matches!(f.location, Location::Local(_)) || f.format == Format::Parquet)
+        {
+            return Err(TabxError::config(format!("{}: only local CSV and NDJSON files can be followed", f.name))
+                .with_hint("follow a local log file, or pipe the stream into `-`"));
+        }
         let shard = options.shard.filter(|s| s.count > 1);
         if shard.is_some() && files.iter().any(|f| matches!(f.location, Location::Stdin)) {
             return Err(
@@ -89,7 +96,9 @@ impl ScanPlan {
         let mut schema_only: Option<Task> = None;
         for (index, file) in files.iter().enumerate() {
             let size = sizes[index];
-            let local_csv = file.format == Format::Csv && file.compression == Compression::None;
+            // A followed file has no end to cut at: one task, read as stdin is.
+            let local_csv =
+                file.format == Format::Csv && file.compression == Compression::None && plan.options.follow.is_none();
             match (&file.location, file.format) {
                 (Location::Local(path), Format::Csv) if local_csv => {
                     let header = csv::read_local_header(
@@ -140,8 +149,9 @@ impl ScanPlan {
                                 line_base: Default::default(),
                                 header: None,
                                 whole_file: true,
-                                freeze_after: matches!(file.location, Location::Stdin)
-                                    .then_some(plan.options.infer_rows.max(1)),
+                                freeze_after: (matches!(file.location, Location::Stdin)
+                                    || plan.options.follow.is_some())
+                                .then_some(plan.options.infer_rows.max(1)),
                             },
                             None,
                         ),
@@ -295,7 +305,7 @@ impl ScanPlan {
             }
             Task::Ndjson { file } => {
                 let f = &self.files[*file];
-                let rereadable = !matches!(f.location, Location::Stdin);
+                let rereadable = !matches!(f.location, Location::Stdin) && self.options.follow.is_none();
                 let open_fn = || -> Result<Box<dyn Read + '_>> {
                     Ok(Box::new(Counted { inner: open(f, 0, None, &self.options)?, ctx }))
                 };
@@ -317,7 +327,14 @@ fn open(file: &SourceFile, start: u64, end: Option<u64>, options: &SourceOptions
             }
             match end {
                 Some(end) => Box::new(f.take(end.saturating_sub(start))),
-                None => Box::new(f),
+                None => match &options.follow {
+                    Some(stop) => {
+                        let header = options.has_header && file.format == Format::Csv;
+                        let follow = crate::follow::Follow::new(path, f, header, std::sync::Arc::clone(stop));
+                        Box::new(follow.map_err(|e| TabxError::io(path, e))?)
+                    }
+                    None => Box::new(f),
+                },
             }
         }
         Location::Store(obj) => Box::new(StoreReader::new(obj.clone())),

@@ -220,6 +220,7 @@ fn watch_counts_rejected_rows_and_stops_after_max_windows() {
         environment: None,
         max_windows: max,
         checkpoint: None,
+        follow: false,
     };
     let mut seen = Vec::new();
     let inputs = [input.display().to_string()];

@@ -32,6 +32,7 @@ pub fn watch(args: &WatchArgs, quiet: bool) -> Result<Outcome> {
         environment: args.environment.clone(),
         max_windows: args.max_windows,
         checkpoint: args.checkpoint.clone(),
+        follow: args.follow,
     };
     // The schema's types are forced on the stream: a value that does not
     // parse is a rejected row, counted in its window, never a stopped watch.

@@ -22,6 +22,7 @@ mod window;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use arrow::array::RecordBatch;
@@ -48,6 +49,10 @@ pub struct WatchOptions {
     /// Save the state and the input position here after each batch's
     /// windows, and resume from it when it is there.
     pub checkpoint: Option<PathBuf>,
+    /// Read local files as they grow, surviving rotation (`tail -F`); the
+    /// watch then ends only at `max_windows` (not with `checkpoint`: a
+    /// rotated file cannot be read again up to a saved position).
+    pub follow: bool,
 }
 
 /// How a [`watch`] ended.
@@ -125,6 +130,14 @@ pub fn watch(
             return Ok(report);
         }
     }
+    if options.follow && options.checkpoint.is_some() {
+        return Err(TabxError::config("--follow cannot be resumed from a --checkpoint yet")
+            .with_hint("a rotated log cannot be read again up to the checkpoint's position: drop one of the two"));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    if options.follow {
+        source.follow = Some(Arc::clone(&stop));
+    }
     let saver = options.checkpoint.as_ref().map(|dir| Saver { dir: dir.clone(), inputs: inputs.to_vec() });
     let (tx, rx) = sync_channel::<Message>(4);
     if source.on_error == OnError::Fail {
@@ -139,8 +152,10 @@ pub fn watch(
     source.threads = 1;
     // Batches no longer than a slide: a window closes (and is checkpointed)
     // as soon as its last row is read, not up to 8192 rows later.
+    // The first batch of a stream is its type-inference rows: no longer than that either.
     if let WindowSpec::Rows { slide, .. } = options.window {
         source.batch_size = source.batch_size.min(usize::try_from(slide).unwrap_or(usize::MAX)).max(1);
+        source.infer_rows = source.infer_rows.min(source.batch_size);
     }
     let plan = ScanPlan::try_new(inputs, source)?;
     let window = options.window.clone();
@@ -155,6 +170,8 @@ pub fn watch(
         });
         let mut watch = Watching { validator: &mut validator, report: &mut report, position: &mut position };
         let watched = watch.consume(rx, options.max_windows, saver.as_ref(), &window, &mut on_window);
+        // A followed file is read until told to stop.
+        stop.store(true, Ordering::Relaxed);
         // The receiver is gone now: a reader blocked on a full channel wakes up and stops.
         let scanned = reader.join().map_err(|_| TabxError::Internal("the stream reader panicked".into()))?;
         watched?;
