@@ -105,7 +105,6 @@ mod tests {
         let stop = Arc::new(AtomicBool::new(false));
         let mut follow = Follow::new(&path, File::open(&path).unwrap(), true, Arc::clone(&stop)).unwrap();
         let writer = {
-            let path = path.clone();
             std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_millis(150));
                 let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
