@@ -276,13 +276,7 @@ fn follow_reads_a_growing_and_rotated_log() {
         .unwrap();
     // Each step waits for the window before it, so the rotation comes after the
     // watch has opened the first file, however slow the machine.
-    let windows_seen = |n: usize| {
-        let start = std::time::Instant::now();
-        while std::fs::read_to_string(d.join("w/windows.jsonl")).map_or(0, |t| t.lines().count()) < n {
-            assert!(start.elapsed().as_secs() < 60, "no window {n} after 60 s");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    };
+    let windows_seen = |n: usize| wait_for_windows(&d.join("w/windows.jsonl"), n);
     windows_seen(1);
     // Appended, then rotated: rows 100-199 at the end of log.csv, rows 200-299 in a new log.csv.
     let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
@@ -295,14 +289,57 @@ fn follow_reads_a_growing_and_rotated_log() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let windows = lines_of(&d.join("w/windows.jsonl"));
     // Three windows of 100 rows, x = 0-99, 100-199, 200-299: means 49.5, 149.5, 249.5.
-    let means: Vec<f64> = (0..3)
-        .map(|i| {
-            let stats = read_json(&d.join(format!("w/stats-{i:06}.json")));
-            let x =
-                stats["datasets"][0]["features"].as_array().unwrap().iter().find(|f| f["name"] == "x").unwrap().clone();
-            x["num_stats"]["mean"].as_f64().unwrap()
-        })
-        .collect();
+    let means: Vec<f64> = (0..3).map(|i| mean_of_x(&d.join(format!("w/stats-{i:06}.json")))).collect();
     assert_eq!(means, [49.5, 149.5, 249.5]);
     assert!(windows.iter().all(|w| w["rejected"] == 0), "the new file's header is not a row");
+}
+
+/// `--follow FOLDER`: each new data file read whole, in name order, once a
+/// writer is done with it (renamed into place, or its size held still);
+/// hidden and unknown files are left alone.
+#[test]
+fn follow_reads_the_new_files_of_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let all = setup(d, 300, 300, "");
+    let (header, body) = all.split_once('\n').unwrap();
+    let rows: Vec<&str> = body.lines().collect();
+    let part = |i: usize| format!("{header}\n{}\n", rows[i * 100..(i + 1) * 100].join("\n"));
+    std::fs::create_dir(d.join("in")).unwrap();
+    std::fs::write(d.join("in/a.csv"), part(0)).unwrap();
+    std::fs::write(d.join("in/README"), "not data").unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
+        .current_dir(d)
+        .args(["watch", "--follow", "in", "--schema", "schema.pbtxt", "--window", "rows=100", "--max-windows", "3"])
+        .args(["-o", "w"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let windows_seen = |n: usize| wait_for_windows(&d.join("w/windows.jsonl"), n);
+    windows_seen(1);
+    // A writer's temporary file, renamed into place when complete.
+    std::fs::write(d.join("in/.b.csv.tmp"), part(1)).unwrap();
+    std::fs::rename(d.join("in/.b.csv.tmp"), d.join("in/b.csv")).unwrap();
+    windows_seen(2);
+    std::fs::write(d.join("in/c.csv"), part(2)).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let means: Vec<f64> = (0..3).map(|i| mean_of_x(&d.join(format!("w/stats-{i:06}.json")))).collect();
+    assert_eq!(means, [49.5, 149.5, 249.5]);
+}
+
+/// The mean of `x` in a window's statistics file.
+fn mean_of_x(stats: &Path) -> f64 {
+    let stats = read_json(stats);
+    let features = stats["datasets"][0]["features"].as_array().unwrap();
+    features.iter().find(|f| f["name"] == "x").unwrap()["num_stats"]["mean"].as_f64().unwrap()
+}
+
+/// Waits (at most a minute) until a running watch has written `n` window lines.
+fn wait_for_windows(lines: &Path, n: usize) {
+    let start = std::time::Instant::now();
+    while std::fs::read_to_string(lines).map_or(0, |t| t.lines().count()) < n {
+        assert!(start.elapsed().as_secs() < 60, "no window {n} after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

@@ -30,6 +30,12 @@ pub(crate) enum Compression {
 }
 
 impl Format {
+    /// The format a file name says (`x.csv.gz`: CSV); `None` for other files
+    /// (`README`, `_SUCCESS`, `x.tmp`), which a folder's readers skip.
+    pub fn of_name(name: &str) -> Option<Format> {
+        Self::from_name(name).map(|(format, _)| format)
+    }
+
     /// Format and compression from a file name; `None` when the extension is unknown.
     pub(crate) fn from_name(name: &str) -> Option<(Format, Compression)> {
         let lower = name.to_ascii_lowercase();

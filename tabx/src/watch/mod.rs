@@ -15,8 +15,10 @@
 //! - `window`: [`WindowSpec`] (rows or event time, tumbling or sliding) and durations.
 //! - `validator`: [`StreamValidator`], [`WindowResult`], the counting rules.
 //! - `checkpoint`: `--checkpoint DIR`, resuming after a kill.
+//! - `reader`: the engine scan of the inputs, or a followed folder's new files.
 
 mod checkpoint;
+mod reader;
 mod validator;
 mod window;
 
@@ -27,10 +29,11 @@ use std::sync::mpsc::{Receiver, sync_channel};
 
 use arrow::array::RecordBatch;
 use tabx_core::{Result, TabxError};
-use tabx_engine::{OnError, ScanPlan, SourceOptions, scan_ordered};
+use tabx_engine::{OnError, SourceOptions};
 use tabx_schema::{DatasetFeatureStatistics, Schema, StatsOptions};
 
 use checkpoint::Checkpoint;
+use reader::Reader;
 use validator::ValidatorState;
 
 pub use checkpoint::windows_done;
@@ -49,9 +52,10 @@ pub struct WatchOptions {
     /// Save the state and the input position here after each batch's
     /// windows, and resume from it when it is there.
     pub checkpoint: Option<PathBuf>,
-    /// Read local files as they grow, surviving rotation (`tail -F`); the
-    /// watch then ends only at `max_windows` (not with `checkpoint`: a
-    /// rotated file cannot be read again up to a saved position).
+    /// Read local files as they grow, surviving rotation (`tail -F`), or a
+    /// folder's new files as they arrive; the watch then ends only at
+    /// `max_windows` (not with `checkpoint`: a rotated file cannot be read
+    /// again up to a saved position).
     pub follow: bool,
 }
 
@@ -157,17 +161,10 @@ pub fn watch(
         source.batch_size = source.batch_size.min(usize::try_from(slide).unwrap_or(usize::MAX)).max(1);
         source.infer_rows = source.infer_rows.min(source.batch_size);
     }
-    let plan = ScanPlan::try_new(inputs, source)?;
+    let reader = Reader::try_new(inputs, source, &stop)?;
     let window = options.window.clone();
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            scan_ordered(
-                &plan,
-                |_| (),
-                |(), batch| tx.send(Message::Batch(batch.clone())).map_err(|_| TabxError::Internal(STOPPED.into())),
-                |()| Ok(()),
-            )
-        });
+        let reader = scope.spawn(move || reader.run(&tx));
         let mut watch = Watching { validator: &mut validator, report: &mut report, position: &mut position };
         let watched = watch.consume(rx, options.max_windows, saver.as_ref(), &window, &mut on_window);
         // A followed file is read until told to stop.
