@@ -93,13 +93,15 @@ const WATCH_EXAMPLES: &str = "Examples:
 
 Output: one JSON line per window (bounds, rows, rejected/late rows, anomalies, drift and skew, the
 statistics inline with -o -, or their file under DIR: stats-NNNNNN.json; DIR/windows.jsonl, DIR/alerts.jsonl).
-Rows the reader cannot parse never stop the watch: they are counted in the next window.
+Rows the reader cannot parse never stop the watch (--on-error fail counts as skip): they are counted
+in the next window.
 With --checkpoint DIR, rerun the same command after a kill to go on where it stopped.
 Exit status: 0 no window had anomalies, 1 some did, 2 error.";
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// The stream: `-` (stdin: CSV with a header, or NDJSON with --input-format ndjson) or files, read in order.
+    /// The stream: `-` (stdin: CSV with a header, or NDJSON with --input-format ndjson), files read in order,
+    /// or with --follow a growing file or a folder.
     #[arg(value_name = "INPUT", required = true)]
     pub inputs: Vec<String>,
     #[command(flatten)]
@@ -132,7 +134,8 @@ pub struct WatchArgs {
     /// a killed watch of files, restarted alike, counts no row twice and loses none (stdin: see the README).
     #[arg(long, value_name = "DIR")]
     pub checkpoint: Option<PathBuf>,
-    /// Read the files as they grow and survive rotation, like `tail -F` (ends with --max-windows or a signal).
+    /// Read the file as it grows and through rotation, like `tail -F`, or a folder's new files as they
+    /// arrive (ends with --max-windows or a signal).
     #[arg(long)]
     pub follow: bool,
 }
