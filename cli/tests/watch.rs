@@ -84,7 +84,7 @@ fn anomalies_and_rejected_rows_raise_alerts_in_a_folder() {
     .stderr(contains("1 rejected"));
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     // 299 rows read: windows 0-99 (1 rejected before it closed), 100-199, 200-298.
-    assert!(stderr.contains("3 windows: 299 rows, 1 rejected, 2 with anomalies"), "{stderr}");
+    assert!(stderr.contains("3 windows: 299 rows in windows, 1 rejected (in no window), 2 with anomalies"), "{stderr}");
     let windows = lines(&std::fs::read(d.join("w/windows.jsonl")).unwrap());
     assert_eq!(windows.len(), 3);
     assert_eq!(windows[0]["rejected"], 1);

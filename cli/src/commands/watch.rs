@@ -59,9 +59,17 @@ pub fn watch(args: &WatchArgs, quiet: bool) -> Result<Outcome> {
     }
     if !quiet {
         let stop = if report.stopped_early { " (--max-windows reached)" } else { "" };
+        let mut apart = vec![format!("{} rejected", report.rejected)];
+        if report.late + report.no_time > 0 {
+            apart.push(format!("{} late", report.late));
+            apart.push(format!("{} without a time", report.no_time));
+        }
         eprintln!(
-            "{} windows{stop}: {} rows, {} rejected, {} with anomalies",
-            report.windows, report.rows, report.rejected, report.windows_with_anomalies
+            "{} windows{stop}: {} rows in windows, {} (in no window), {} with anomalies",
+            report.windows,
+            report.rows,
+            apart.join(", "),
+            report.windows_with_anomalies
         );
     }
     Ok(if report.windows_with_anomalies > 0 { Outcome::Findings } else { Outcome::Ok })
@@ -204,7 +212,7 @@ fn line(window: &WindowResult, statistics: Option<Value>) -> Value {
 fn summary_line(window: &WindowResult) -> String {
     let bounds = match &window.bounds {
         Bounds::Rows { first, last } => format!("rows {first}-{last}"),
-        Bounds::Time { start, end } => format!("time [{start}, {end})"),
+        Bounds::Time { start, end } => format!("[{}, {})", utc(*start), utc(*end)),
     };
     let mut parts = vec![format!("window {}", window.index), bounds, format!("{} rows", window.rows)];
     for (n, what) in [(window.rejected, "rejected"), (window.late, "late"), (window.no_time, "without a time")] {
@@ -226,6 +234,12 @@ fn summary_line(window: &WindowResult) -> String {
         parts.push(format!("{} anomalies: {}", reasons.len(), listed.join("; ")));
     }
     parts.join(" · ")
+}
+
+/// Seconds since the epoch as a UTC date and time (`2013-01-01 06:00:00`).
+fn utc(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map_or_else(|| seconds.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
 /// Runs `command` with `sh -c`, the alert's JSON on its stdin. A failing

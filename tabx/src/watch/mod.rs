@@ -69,6 +69,9 @@ pub struct WatchReport {
     pub rows: u64,
     /// Rows the reader rejected.
     pub rejected: u64,
+    /// Time windows: rows that came after all their windows, and rows without an event time.
+    pub late: u64,
+    pub no_time: u64,
     /// `max_windows` ended the run before the input did.
     pub stopped_early: bool,
     /// The run went on from a checkpoint.
@@ -290,6 +293,8 @@ fn count(report: &mut WatchReport, window: &WindowResult) {
     report.windows += 1;
     report.rows += window.rows;
     report.rejected += window.rejected;
+    report.late += window.late;
+    report.no_time += window.no_time;
     if !window.anomalies.is_empty() {
         report.windows_with_anomalies += 1;
     }
