@@ -226,3 +226,50 @@ fn a_changed_blessing_replaces_its_marker_in_the_bucket_and_gates_the_push() {
     assert_eq!(get(d, "serving/model.json").unwrap(), std::fs::read(&model).unwrap());
     assert_eq!(get(d, "serving/transform.json").unwrap(), std::fs::read(&transform).unwrap());
 }
+
+/// `tabx watch --follow s3://bucket/prefix/`: new objects under the prefix
+/// are read as they appear, in name order, each once.
+#[test]
+fn watch_follows_new_objects_under_a_prefix() {
+    let Some((_serial, moto)) = bucket() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let schema = "feature { name: \"x\" type: INT }\n";
+    std::fs::write(d.join("schema.pbtxt"), schema).unwrap();
+    let part = |from: i64| {
+        let rows: Vec<String> = (from..from + 50).map(|i| i.to_string()).collect();
+        format!("x\n{}\n", rows.join("\n"))
+    };
+    std::fs::write(d.join("a.csv"), part(0)).unwrap();
+    artifacts::upload(&d.join("a.csv"), "s3://tabx/stream/a.csv").unwrap();
+    let child = Command::new(assert_cmd::cargo::cargo_bin("tabx"))
+        .current_dir(d)
+        .args(["watch", "--follow", "s3://tabx/stream/", "--schema", "schema.pbtxt", "--window", "rows=50"])
+        .args(["--max-windows", "2", "-o", "w"])
+        .envs(moto.env())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = d.join("w/windows.jsonl");
+    let start = std::time::Instant::now();
+    while std::fs::read_to_string(&lines).map_or(0, |t| t.lines().count()) < 1 {
+        assert!(start.elapsed().as_secs() < 60, "no first window after 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::fs::write(d.join("b.csv"), part(50)).unwrap();
+    artifacts::upload(&d.join("b.csv"), "s3://tabx/stream/b.csv").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Means of 0..=49 and 50..=99: each object read once, in order.
+    let means: Vec<f64> = (0..2)
+        .map(|i| {
+            let stats = read_json(&d.join(format!("w/stats-{i:06}.json")));
+            let features = stats["datasets"][0]["features"].as_array().unwrap().clone();
+            features[0]["num_stats"]["mean"].as_f64().unwrap()
+        })
+        .collect();
+    assert_eq!(means, [24.5, 74.5]);
+    // A URL ending in `/` is a folder for every command (`tabx stats s3://b/trips/`, as --help shows).
+    tabx_s3(&moto, d, None, &["stats", "s3://tabx/stream/", "-q", "-o", "s.json"]).success();
+    assert_eq!(read_json(&d.join("s.json"))["datasets"][0]["num_examples"], 100);
+}

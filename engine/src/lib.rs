@@ -75,5 +75,6 @@ pub use memory::peak_rss_bytes;
 pub use options::{ColumnType, Format, OnError, ProgressFn, RejectFn, Shard, SourceOptions};
 pub use plan::ScanPlan;
 pub use quarantine::{RejectedRows, append_to_quarantine};
+pub use resolve::list_files;
 pub use split::{SplitConfig, SplitSpec, hash_bucket, partition_keys};
 pub use store::outside_runtime;

@@ -90,6 +90,17 @@ pub(crate) fn resolve(inputs: &[String], options: &SourceOptions) -> Result<Vec<
     Ok(out)
 }
 
+/// The data files `inputs` name now, with their sizes (none for stdin): a
+/// folder or prefix followed for new files lists itself with this, and an
+/// empty one is no error.
+pub fn list_files(inputs: &[String], options: &SourceOptions) -> Result<Vec<(String, Option<u64>)>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        resolve_one(input, options, &mut out)?;
+    }
+    Ok(out.into_iter().map(|f| (f.name, f.size)).collect())
+}
+
 /// `files` with each file once (the first time it was named), and a warning
 /// per file that several inputs named (`data/*.csv data/a.csv`, a folder and
 /// a glob inside it): reading it twice would count its rows twice.

@@ -179,10 +179,13 @@ fn url_of(base: &Url, path: &Path) -> String {
 }
 
 /// Resolves a URL to objects with their sizes: a glob in the key (`*`, `?`, `[`)
-/// lists the store under the prefix before the first glob segment.
+/// lists the store under the prefix before the first glob segment; a URL
+/// ending in `/` is a folder: the objects directly under it (`prefix/*`).
 pub(crate) fn expand_url(url: &str) -> Result<Vec<(StoreObject, u64)>> {
     let (store, path) = open(url)?;
-    let key = path.as_ref();
+    let folder =
+        url.ends_with('/').then(|| if path.as_ref().is_empty() { "*".to_string() } else { format!("{path}/*") });
+    let key = folder.as_deref().unwrap_or(path.as_ref());
     if !key.contains(['*', '?', '[']) {
         let meta = block_on(store.head(&path))?.map_err(|e| store_error(url, e))?;
         return Ok(vec![(StoreObject { url: url.to_string(), store, path }, meta.size)]);
