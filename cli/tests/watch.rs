@@ -343,3 +343,27 @@ fn wait_for_windows(lines: &Path, n: usize) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// NDJSON on stdin: a line that is not a JSON object is rejected, counted in
+/// its window and reported with its reason; the watch goes on.
+#[test]
+fn ndjson_on_stdin_with_a_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d, 0, 0, "");
+    let mut stream = String::new();
+    for i in 0..150 {
+        stream.push_str(&format!("{{\"x\": {i}, \"pay\": \"a\"}}\n"));
+        if i == 120 {
+            stream.push_str("not json\n");
+        }
+    }
+    let out = watch(d, &stream, &["--input-format", "ndjson", "--schema", "schema.pbtxt", "--window", "rows=100"])
+        .success()
+        .stderr(contains("150 rows in windows, 1 rejected"));
+    let windows = lines(&out.get_output().stdout);
+    let counts: Vec<(u64, u64)> =
+        windows.iter().map(|w| (w["rows"].as_u64().unwrap(), w["rejected"].as_u64().unwrap())).collect();
+    assert_eq!(counts, [(100, 0), (50, 1)]);
+    assert_eq!(windows[1]["rejected_by_reason"], serde_json::json!({"not one JSON object": 1}));
+}
