@@ -338,7 +338,10 @@ fn open(file: &SourceFile, start: u64, end: Option<u64>, options: &SourceOptions
             }
         }
         Location::Store(obj) => Box::new(StoreReader::new(obj.clone())),
-        Location::Stdin => Box::new(std::io::stdin()),
+        Location::Stdin => {
+            crate::memory::widen_stdin_pipe();
+            Box::new(std::io::stdin())
+        }
     };
     Ok(match file.compression {
         Compression::None => raw,
