@@ -45,6 +45,19 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Asks for a 1 MiB pipe buffer when stdin is a pipe (Linux; 64 KiB by
+/// default): the reader's 256 KiB reads then get whole chunks, with a quarter
+/// of the system calls and wake-ups (`cat big.csv | tabx watch -`). Without
+/// the right (a buffer over `/proc/sys/fs/pipe-max-size`) nothing changes.
+pub(crate) fn widen_stdin_pipe() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: fcntl on fd 0 with F_SETPIPE_SZ reads no memory of ours; on a
+    // non-pipe or a refusal it returns -1, which is ignored.
+    unsafe {
+        libc::fcntl(0, libc::F_SETPIPE_SZ, 1 << 20);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,18 +79,5 @@ mod tests {
         assert!(trims_after_each_task(Some(75 * (32 << 20)), 75));
         assert!(!trims_after_each_task(Some(3_000 * 300), 3_000));
         assert!(!trims_after_each_task(None, 1));
-    }
-}
-
-/// Asks for a 1 MiB pipe buffer when stdin is a pipe (Linux; 64 KiB by
-/// default): the reader's 256 KiB reads then get whole chunks, with a quarter
-/// of the system calls and wake-ups (`cat big.csv | tabx watch -`). Without
-/// the right (a buffer over `/proc/sys/fs/pipe-max-size`) nothing changes.
-pub(crate) fn widen_stdin_pipe() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: fcntl on fd 0 with F_SETPIPE_SZ reads no memory of ours; on a
-    // non-pipe or a refusal it returns -1, which is ignored.
-    unsafe {
-        libc::fcntl(0, libc::F_SETPIPE_SZ, 1 << 20);
     }
 }
