@@ -1,5 +1,6 @@
-//! Handing freed memory back to the system between tasks, and the process's
-//! peak resident memory ([`peak_rss_bytes`]) for sizing pods.
+//! Handing freed memory back to the system between tasks, the process's
+//! peak resident memory ([`peak_rss_bytes`]) for sizing pods, and the size
+//! of the kernel's buffer when stdin is a pipe.
 //!
 //! A task's buffers (a Parquet row group's decoded pages and dictionaries, a
 //! CSV range's rows) are freed when it ends, but glibc's malloc keeps freed
