@@ -386,3 +386,71 @@ fn event_seconds(batch: &RecordBatch, column: &str) -> Result<Vec<Option<i64>>> 
     };
     Ok(seconds.as_primitive::<Int64Type>().iter().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Int64Array};
+
+    use super::*;
+
+    fn schema() -> Schema {
+        let mut schema = Schema::default();
+        schema.feature.push(tabx_schema::Feature::new("ts", tabx_schema::SchemaType::Int));
+        schema
+    }
+
+    /// Batches of 10 rows with times 0..300 in order, every 7th row 25 s early.
+    fn batches() -> Vec<RecordBatch> {
+        let times: Vec<i64> = (0..300).map(|i| if i % 7 == 0 { (i - 25).max(0) } else { i }).collect();
+        times
+            .chunks(10)
+            .map(|c| RecordBatch::try_from_iter([("ts", Arc::new(Int64Array::from(c.to_vec())) as ArrayRef)]).unwrap())
+            .collect()
+    }
+
+    fn new(spec: &WindowSpec) -> StreamValidator {
+        StreamValidator::try_new(schema(), None, spec.clone(), StatsOptions::default(), None).unwrap()
+    }
+
+    /// What a window says, statistics included.
+    fn text(w: &WindowResult) -> String {
+        format!("{} {}", serde_json::to_string(w).unwrap(), serde_json::to_string(&w.statistics).unwrap())
+    }
+
+    /// A validator stopped after any batch, its state encoded as a checkpoint
+    /// stores it and restored into a new one, goes on to the same windows as
+    /// one never stopped (sliding event-time windows with late rows, and rows).
+    #[test]
+    fn a_restored_state_goes_on_as_if_never_stopped() {
+        let specs = [
+            WindowSpec::Time { column: "ts".into(), size: 40, slide: 20, lateness: 10 },
+            WindowSpec::Rows { size: 40, slide: 20 },
+        ];
+        for spec in specs {
+            let run = |stop_after: Option<usize>| {
+                let mut v = new(&spec);
+                let mut out = Vec::new();
+                for (i, b) in batches().iter().enumerate() {
+                    v.push(b).unwrap();
+                    while let Some(w) = v.poll() {
+                        out.push(text(&w));
+                    }
+                    if stop_after == Some(i) {
+                        let bytes = tabx_core::encode_state(&v.state().unwrap()).unwrap();
+                        v = new(&spec);
+                        v.restore(tabx_core::decode_state(&bytes, "test").unwrap()).unwrap();
+                    }
+                }
+                out.extend(v.finish().unwrap().iter().map(text));
+                out
+            };
+            let whole = run(None);
+            assert!(whole.len() > 10, "{spec:?}");
+            for stop in [0, 3, 14, 29] {
+                assert_eq!(run(Some(stop)), whole, "{spec:?}, stopped after batch {stop}");
+            }
+        }
+    }
+}
