@@ -36,9 +36,26 @@ string_domain { name: "pay" value: "a" value: "b" }
     text
 }
 
-fn watch(dir: &Path, stdin: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+/// `tabx watch ARGS` to run in `dir`.
+fn watch_command(dir: &Path, args: &[&str]) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
-    cmd.current_dir(dir).arg("watch").arg("-").args(args).write_stdin(stdin).assert()
+    cmd.current_dir(dir).arg("watch").args(args);
+    cmd
+}
+
+fn watch(dir: &Path, stdin: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+    watch_command(dir, &["-"]).args(args).write_stdin(stdin).assert()
+}
+
+/// `tabx watch ARGS` started in `dir` (a follower), its stderr kept.
+fn spawn_watch(dir: &Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
+        .current_dir(dir)
+        .arg("watch")
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 fn lines(text: &[u8]) -> Vec<Value> {
@@ -148,8 +165,8 @@ fn a_killed_watch_resumes_from_its_checkpoint() {
     write(d, "s.csv", &stream);
     for window in [&["--window", "rows=50"][..], &["--window", "rows=100", "--slide", "rows=50"]] {
         let run = |out: &str, checkpoint: bool, failpoint: Option<String>| {
-            let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
-            cmd.current_dir(d).args(["watch", "s.csv", "--schema", "schema.pbtxt", "-q", "-o", out]).args(window);
+            let mut cmd = watch_command(d, &["s.csv", "--schema", "schema.pbtxt", "-q", "-o", out]);
+            cmd.args(window);
             if checkpoint {
                 cmd.args(["--checkpoint", &format!("{out}-ck")]);
             }
@@ -189,9 +206,12 @@ fn a_killed_watch_resumes_from_its_checkpoint() {
         }
         // A finished watch run again reads nothing and says so.
         let out = format!("out-{}-watch-after-checkpoint-1", window.len());
-        let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
-        cmd.current_dir(d).args(["watch", "s.csv", "--schema", "schema.pbtxt", "-o", &out]).args(window);
-        cmd.args(["--checkpoint", &format!("{out}-ck")]).assert().success().stderr(contains("had finished"));
+        let mut cmd = watch_command(d, &["s.csv", "--schema", "schema.pbtxt", "-o", &out]);
+        cmd.args(window)
+            .args(["--checkpoint", &format!("{out}-ck")])
+            .assert()
+            .success()
+            .stderr(contains("had finished"));
         assert_eq!(std::fs::read_to_string(d.join(&out).join("windows.jsonl")).unwrap(), reference);
     }
     // Another window with the same checkpoint is refused by name.
@@ -227,8 +247,8 @@ fn a_resumed_stdin_watch_keeps_its_state_and_says_what_is_lost() {
     let first = format!("{header}\n{}\n", lines[..150].join("\n"));
     let rest = format!("{header}\n{}\n", lines[150..].join("\n"));
     let args = ["--schema", "schema.pbtxt", "--window", "rows=100", "-o", "w", "--checkpoint", "ck"];
-    let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
-    cmd.current_dir(d).args(["watch", "-"]).args(args).env("TABX_FAILPOINT", "watch-after-checkpoint:1");
+    let mut cmd = watch_command(d, &["-"]);
+    cmd.args(args).env("TABX_FAILPOINT", "watch-after-checkpoint:1");
     assert_eq!(cmd.write_stdin(first).assert().get_output().status.code(), None, "killed");
     // Batches are a slide long: the checkpoint after window 0 (rows 0-99) came
     // before rows 100-149 were pushed, and the kill lost them.
@@ -257,23 +277,10 @@ fn follow_reads_a_growing_and_rotated_log() {
     let rows: Vec<&str> = body.lines().collect();
     let log = d.join("log.csv");
     std::fs::write(&log, format!("{header}\n{}\n", rows[..100].join("\n"))).unwrap();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
-        .current_dir(d)
-        .args([
-            "watch",
-            "--follow",
-            "log.csv",
-            "--schema",
-            "schema.pbtxt",
-            "--window",
-            "rows=100",
-            "--max-windows",
-            "3",
-        ])
-        .args(["-o", "w"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_watch(
+        d,
+        &["--follow", "log.csv", "--schema", "schema.pbtxt", "--window", "rows=100", "--max-windows", "3", "-o", "w"],
+    );
     // Each step waits for the window before it, so the rotation comes after the
     // watch has opened the first file, however slow the machine.
     let windows_seen = |n: usize| wait_for_windows(&d.join("w/windows.jsonl"), n);
@@ -308,13 +315,10 @@ fn follow_reads_the_new_files_of_a_folder() {
     std::fs::create_dir(d.join("in")).unwrap();
     std::fs::write(d.join("in/a.csv"), part(0)).unwrap();
     std::fs::write(d.join("in/README"), "not data").unwrap();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
-        .current_dir(d)
-        .args(["watch", "--follow", "in", "--schema", "schema.pbtxt", "--window", "rows=100", "--max-windows", "3"])
-        .args(["-o", "w"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_watch(
+        d,
+        &["--follow", "in", "--schema", "schema.pbtxt", "--window", "rows=100", "--max-windows", "3", "-o", "w"],
+    );
     let windows_seen = |n: usize| wait_for_windows(&d.join("w/windows.jsonl"), n);
     windows_seen(1);
     // A writer's temporary file, renamed into place when complete.

@@ -12,7 +12,7 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BinaryArray, RecordBatch};
+use arrow::array::{Array, ArrayRef, BinaryArray, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
@@ -148,38 +148,29 @@ pub(crate) struct CsvSink {
 }
 
 impl CsvSink {
-    /// A CSV writer on the output for one batch (raw records go beside it).
-    fn csv(&mut self) -> csv::Writer<&mut BufWriter<File>> {
-        csv::Writer::from_writer(&mut self.out)
-    }
-
-    /// The output's header: the first batch's column names, written once.
-    fn header(&mut self, schema: &ArrowSchema) -> Result<Vec<String>> {
-        if let Some(header) = &self.header {
-            return Ok(header.clone());
+    /// Writes the header (the first batch's column names) once.
+    fn write_header(&mut self, schema: &ArrowSchema) -> Result<()> {
+        if self.header.is_none() {
+            let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+            let mut csv = csv::Writer::from_writer(&mut self.out);
+            csv.write_record(&names).and_then(|()| Ok(csv.flush()?)).map_err(|e| csv_error(&self.target, e))?;
+            self.header = Some(names);
         }
-        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let target = self.target.clone();
-        {
-            let mut csv = self.csv();
-            csv.write_record(&names).and_then(|()| Ok(csv.flush()?)).map_err(|e| csv_error(&target, e))?;
-        }
-        Ok(self.header.insert(names).clone())
+        Ok(())
     }
 
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let header = self.header(&batch.schema())?;
-        let columns = align(&header, batch)?;
-        let target = self.target.clone();
-        let mut csv = self.csv();
-        write_csv_rows(&mut csv, &columns, batch.num_rows(), &target)?;
-        csv.flush().map_err(|e| io(&target, e))
+        self.write_header(&batch.schema())?;
+        let columns = align(self.header.as_deref().unwrap_or_default(), batch)?;
+        let mut csv = csv::Writer::from_writer(&mut self.out);
+        write_csv_rows(&mut csv, &columns, batch.num_rows(), &self.target)?;
+        csv.flush().map_err(|e| io(&self.target, e))
     }
 
     fn write_raw(&mut self, schema: &ArrowSchema, raw: &BinaryArray) -> Result<()> {
-        let header = self.header(schema)?;
-        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        if header == names {
+        self.write_header(schema)?;
+        let header = self.header.as_deref().unwrap_or_default();
+        if header.iter().eq(schema.fields().iter().map(|f| f.name())) {
             for record in raw.iter().flatten() {
                 self.out.write_all(record).and_then(|()| self.out.write_all(b"\n")).map_err(|e| io(&self.target, e))?;
             }
@@ -187,23 +178,27 @@ impl CsvSink {
         }
         // Another file with the same columns in another order: each record's
         // fields put in the header's order (rare; parsed again, not formatted).
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         let order: Vec<usize> = header
             .iter()
             .map(|h| names.iter().position(|n| n == h))
             .collect::<Option<_>>()
             .filter(|order: &Vec<usize>| order.len() == names.len())
-            .ok_or_else(|| different_columns(&header, &names))?;
-        let target = self.target.clone();
-        let mut csv = self.csv();
-        let mut fields = csv::ByteRecord::new();
+            .ok_or_else(|| different_columns(header, &names))?;
+        // One reader over the batch's records, a line break after each (a
+        // quoted line break inside a record stays inside its field).
+        let mut text = Vec::with_capacity(raw.values().len() + raw.len());
         for record in raw.iter().flatten() {
-            let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(record);
-            if !reader.read_byte_record(&mut fields).map_err(|e| csv_error(&target, e))? {
-                return Err(TabxError::Internal(format!("an empty raw record for {}", target.display())));
-            }
-            csv.write_record(order.iter().map(|&i| &fields[i])).map_err(|e| csv_error(&target, e))?;
+            text.extend_from_slice(record);
+            text.push(b'\n');
         }
-        csv.flush().map_err(|e| io(&target, e))
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_slice());
+        let mut csv = csv::Writer::from_writer(&mut self.out);
+        for fields in reader.byte_records() {
+            let fields = fields.map_err(|e| csv_error(&self.target, e))?;
+            csv.write_record(order.iter().map(|&i| &fields[i])).map_err(|e| csv_error(&self.target, e))?;
+        }
+        csv.flush().map_err(|e| io(&self.target, e))
     }
 
     fn finish(mut self) -> Result<()> {
