@@ -586,6 +586,9 @@ pub struct TransformFitArgs {
     /// Write the mergeable partial state instead of transform.json (see `tabx merge`).
     #[arg(long)]
     pub partial: bool,
+    /// Where the numeric analyzers run (see `transform apply --device`); every device fits the same values.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
 }
 
 #[derive(Debug, Args)]
@@ -612,7 +615,9 @@ pub struct TransformApplyArgs {
     /// Where to write the transformed rows: .parquet (or .pq), else CSV; a folder with --shard.
     #[arg(long, short)]
     pub output: PathBuf,
-    /// Where to run the transform: cpu, or auto (the fastest backend available; CPU until CUDA lands).
+    /// Where to run the transform: cpu; cuda (device 0; an error without a usable GPU or in a build
+    /// without the `cuda` feature); or auto (the GPU for batches of 65,536 rows or more when there is one,
+    /// else the CPU, saying why).
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceArg,
     /// Also write the TFDV statistics of the transformed rows here (.json, .pbtxt or .pb, as `tabx stats -o`).
@@ -623,7 +628,18 @@ pub struct TransformApplyArgs {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum DeviceArg {
     Cpu,
+    Cuda,
     Auto,
+}
+
+impl From<DeviceArg> for tabx_transform::Device {
+    fn from(device: DeviceArg) -> Self {
+        match device {
+            DeviceArg::Cpu => Self::Cpu,
+            DeviceArg::Cuda => Self::Cuda,
+            DeviceArg::Auto => Self::Auto,
+        }
+    }
 }
 
 const SPLIT_EXAMPLES: &str = "Examples:

@@ -72,7 +72,8 @@ fn csv_and_parquet_inputs_give_identical_outputs() {
         ],
     )
     .success()
-    .stderr(contains("--device auto: this build has no CUDA backend yet; applying on the CPU"));
+    // Without a usable GPU (here, and in CI), auto says why and runs on the CPU.
+    .stderr(contains("--device auto: running on the CPU: "));
     let (a, b) = (concat(&read_parquet(&d.join("a.parquet"))), concat(&read_parquet(&d.join("b.parquet"))));
     assert_eq!(a.num_rows(), 15_002);
     assert_eq!(a, b);
@@ -143,6 +144,30 @@ fn shards_merge_to_the_single_pass_fit() {
     tabx(d, &["merge", "part-0.partial", "o.partial"])
         .code(2)
         .stderr(contains("o.partial was computed with other options than part-0.partial"));
+}
+
+#[test]
+fn device_cuda_without_a_gpu_is_an_error_naming_why() {
+    if std::env::var_os("TABX_REQUIRE_GPU").is_some() {
+        return; // the GPU machine: tests/cuda_parity.rs covers cuda there
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "spec.yaml", SPEC);
+    // This suite builds the `cuda` feature: what is missing is the driver.
+    tabx(d, &["transform", "fit", &taxi("data.csv"), "--spec", "spec.yaml", "--device", "cuda"])
+        .code(2)
+        .stderr(contains("--device cuda: no CUDA driver: libcuda.so could not be loaded"))
+        .stderr(contains("hint: install the NVIDIA driver"));
+    assert!(!d.join("transform.json").exists(), "nothing is written when the device is refused");
+    tabx(d, &["transform", "fit", &taxi("data.csv"), "--spec", "spec.yaml", "--device", "auto"])
+        .success()
+        .stderr(contains("--device auto: running on the CPU: no CUDA driver"));
+    let csv = taxi("data.csv");
+    let apply =
+        |device| ["transform", "apply", &csv, "--transform", "transform.json", "-o", "out.parquet", "--device", device];
+    tabx(d, &apply("cuda")).code(2).stderr(contains("--device cuda: no CUDA driver"));
+    tabx(d, &apply("gpu")).code(2).stderr(contains("possible values: cpu, cuda, auto"));
 }
 
 #[test]

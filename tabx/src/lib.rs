@@ -69,7 +69,7 @@ pub use rows::{
 pub use split::{SplitRun, split, split_async, split_paths};
 pub use stats::{StatsRun, compute_stats, compute_stats_async, compute_stats_with};
 pub use train::{TrainRun, train, train_async, train_encoder_state, train_linear_state, train_with_encoder};
-pub use transform::{ApplyRun, FitRun, apply, apply_async, fit, fit_async};
+pub use transform::{ApplyRun, FitRun, apply, apply_async, fit, fit_async, fit_on};
 pub use watch::{
     Bounds, Resumed, StreamValidator, WatchOptions, WatchReport, WindowResult, WindowSpec, parse_duration, watch,
     windows_done,

@@ -19,7 +19,7 @@ use std::path::Path;
 use tabx_core::Result;
 use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_merged, scan_ordered};
 use tabx_schema::{DatasetFeatureStatisticsList, StatsAccumulator, StatsOptions};
-use tabx_transform::{FitState, InvalidCounts, InvalidRows, TransformSpec, Transformer};
+use tabx_transform::{Device, FitState, InvalidCounts, InvalidRows, TransformSpec, Transformer};
 
 use crate::blocking;
 use crate::rejects::Rejects;
@@ -43,11 +43,18 @@ pub struct FitRun {
 /// assert_eq!(fitted.outputs.len(), 1);
 /// # Ok::<(), tabx::TabxError>(())
 /// ```
-pub fn fit(spec: &TransformSpec, inputs: &[String], mut source: SourceOptions) -> Result<FitRun> {
+pub fn fit(spec: &TransformSpec, inputs: &[String], source: SourceOptions) -> Result<FitRun> {
+    fit_on(spec, inputs, source, Device::Cpu)
+}
+
+/// [`fit`] with the numeric analyzers (moments, min/max) on `device`: the
+/// same fitted values on every device (exact sums), so a GPU fit writes the
+/// CPU's `transform.json`.
+pub fn fit_on(spec: &TransformSpec, inputs: &[String], mut source: SourceOptions, device: Device) -> Result<FitRun> {
     source.row_source = true;
     let on_error = source.on_error.clone();
     // Invalid rows come back here, to be located and handled per on_error.
-    let empty = FitState::try_new(spec, InvalidRows::Skip)?;
+    let empty = FitState::try_new(spec, InvalidRows::Skip)?.with_device(device)?;
     let shard = source.shard.map_or(0, |s| s.index);
     let plan = ScanPlan::try_new(inputs, source)?;
     let (merged, report) = scan_merged(

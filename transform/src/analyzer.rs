@@ -23,6 +23,7 @@ use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use serde::{Deserialize, Serialize};
 use tabx_core::{ExactSum, FrequentItems, KllSketch, Mergeable, Result, TabxError};
 
+use crate::backend::{Backend, CpuBackend};
 use crate::kernels::VocabularyState;
 
 /// Count, Σx and Σx² (exactly) of the non-NaN values.
@@ -42,6 +43,12 @@ impl MomentsState {
             // x² = p + e exactly (Dekker 1971, with a fused multiply-add).
             tabx_core::add_square(&mut self.sum_sq, x);
         }
+    }
+
+    /// A state from its parts (a GPU backend's batch, `backend/cuda`).
+    #[cfg(feature = "cuda")]
+    pub(crate) fn from_parts(count: u64, sum: ExactSum, sum_sq: ExactSum) -> Self {
+        Self { count, sum, sum_sq }
     }
 
     /// Values counted.
@@ -242,16 +249,23 @@ impl AnalyzerState {
     /// Folds one input column in: Float64 for the numeric states (the fit pass
     /// casts), the column's own type for [`FrequentState`].
     pub fn update(&mut self, column: &ArrayRef) -> Result<()> {
-        let floats = || -> Result<Vec<f64>> {
-            let a = column.as_primitive_opt::<Float64Type>().ok_or_else(|| {
-                TabxError::Internal(format!("numeric analyzer given a {} column", column.data_type()))
-            })?;
-            Ok(if a.null_count() == 0 { a.values().to_vec() } else { a.iter().flatten().collect() })
+        self.update_on(column, &CpuBackend)
+    }
+
+    /// [`Self::update`] with the moments and min/max on `backend`.
+    pub fn update_on(&mut self, column: &ArrayRef, backend: &dyn Backend) -> Result<()> {
+        let array = || {
+            column
+                .as_primitive_opt::<Float64Type>()
+                .ok_or_else(|| TabxError::Internal(format!("numeric analyzer given a {} column", column.data_type())))
         };
         match self {
-            Self::Moments(s) => s.update(floats()?),
-            Self::MinMax(s) => s.update(floats()?),
-            Self::Quantiles(s) => s.update(floats()?),
+            Self::Moments(s) => backend.update_moments(s, array()?)?,
+            Self::MinMax(s) => backend.update_min_max(s, array()?)?,
+            Self::Quantiles(s) => {
+                let a = array()?;
+                s.update(if a.null_count() == 0 { a.values().to_vec() } else { a.iter().flatten().collect() })
+            }
             Self::Frequent(s) => s.update(column)?,
             // An all-null column (typed Null) has no tokens.
             Self::Vocabulary(_) if column.data_type() == &DataType::Null => {}

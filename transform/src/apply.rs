@@ -113,10 +113,11 @@ impl Transformer {
         Self::try_new(TransformArtifact::from_json(text)?)
     }
 
-    /// The same transform on `device`'s backend.
-    pub fn with_device(mut self, device: Device) -> Self {
-        self.backend = device.backend();
-        self
+    /// The same transform on `device`'s backend ([`Device::backend`]: `cuda`
+    /// without a usable GPU is an error, `auto` falls back to the CPU).
+    pub fn with_device(mut self, device: Device) -> Result<Self> {
+        self.backend = device.backend()?;
+        Ok(self)
     }
 
     /// The artifact this transform was built from.

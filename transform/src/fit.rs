@@ -23,7 +23,7 @@ use tabx_core::{PartialFile, PartialState, Result, TabxError, decode_state, enco
 
 use crate::analyzer::AnalyzerState;
 use crate::artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
-use crate::backend::CpuBackend;
+use crate::backend::{Backend, CpuBackend, Device};
 use crate::columns::{as_float64, chained_input, coerce, fill_nulls, normalize, widest};
 use crate::invalid::{InvalidCounts, InvalidRow, InvalidRows, normalize_invalid, valid_mask};
 use crate::ops::{InputKind, Preprocessor};
@@ -48,6 +48,8 @@ pub struct FitState {
     rows: u64,
     invalid: InvalidCounts,
     on_invalid: InvalidRows,
+    /// Where the moments and min/max analyzers run (not part of the state).
+    backend: Arc<dyn Backend>,
 }
 
 /// The serialised form of a [`FitState`] (postcard, inside a [`PartialFile`]).
@@ -75,12 +77,22 @@ impl FitState {
             rows: 0,
             invalid: InvalidCounts::default(),
             on_invalid,
+            backend: Arc::new(CpuBackend),
         })
     }
 
-    /// A fresh empty state of the same spec and policy (one per task).
+    /// The same state with its analyzers on `device` ([`Device::backend`]:
+    /// `cuda` without a usable GPU is an error, `auto` falls back to the CPU).
+    pub fn with_device(mut self, device: Device) -> Result<Self> {
+        self.backend = device.backend()?;
+        Ok(self)
+    }
+
+    /// A fresh empty state of the same spec, policy and device (one per task).
     pub fn empty_like(&self) -> Self {
-        Self::try_new(&self.spec, self.on_invalid).expect("the spec was built once already")
+        let mut empty = Self::try_new(&self.spec, self.on_invalid).expect("the spec was built once already");
+        empty.backend = Arc::clone(&self.backend);
+        empty
     }
 
     /// The same empty state whose quantile sketches draw their coins from
@@ -217,7 +229,7 @@ impl FitState {
                 }
             };
             for state in self.states[i].iter_mut() {
-                state.update(&first)?;
+                state.update_on(&first, self.backend.as_ref())?;
             }
         }
         Ok(invalid)
@@ -259,7 +271,7 @@ impl FitState {
         }
         let op = &self.ops[k];
         let transform = op.transform(&input_type, &op.fit(&input_type, &[])?)?;
-        let values = transform.transform(&columns, &CpuBackend)?;
+        let values = transform.transform(&columns, self.backend.as_ref())?;
         outputs[k] = Some(Arc::clone(&values));
         Ok(values)
     }

@@ -18,7 +18,8 @@
 //!   files); [`FitState::finish`] gives the [`TransformArtifact`] (`transform.json`).
 //! - [`Transformer`]: the fitted transform: [`Transformer::apply`] for batches,
 //!   [`Transformer::transform_row`] for one row at serving, on a [`Backend`]
-//!   picked by [`Device`].
+//!   picked by [`Device`] (the CPU, or a CUDA GPU with the `cuda` feature:
+//!   `src/backend/`).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -59,7 +60,9 @@ mod spec;
 pub use analyzer::{AnalyzerState, FrequentState, FrequentValue, MinMaxState, MomentsState, QuantilesState};
 pub use apply::{Applied, Transformer};
 pub use artifact::{FORMAT_VERSION, FittedOutput, OutputColumn, TransformArtifact};
-pub use backend::{Backend, CpuBackend, Device};
+pub use backend::{AUTO_MIN_ROWS, Backend, CpuBackend, Device, Placement, Unavailable};
+#[cfg(feature = "cuda")]
+pub use backend::{CudaBackend, KernelTiming};
 pub use fit::{FitState, PARTIAL_KIND};
 pub use invalid::{InvalidCounts, InvalidRow, InvalidRows, reasons_by_row};
 pub use ops::{BatchTransform, InputKind, Preprocessor, op_names};

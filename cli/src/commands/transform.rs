@@ -7,10 +7,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use tabx_core::{PartialFile, merge_partials};
 use tabx_engine::ScanReport;
-use tabx_transform::{Device, FitState, InvalidCounts, TransformSpec};
+use tabx_transform::{FitState, InvalidCounts, TransformSpec};
 
 use super::Outcome;
-use crate::args::{DeviceArg, TransformApplyArgs, TransformCommand, TransformFitArgs, TransformMergeArgs};
+use crate::args::{TransformApplyArgs, TransformCommand, TransformFitArgs, TransformMergeArgs};
 use crate::output::{write_atomically, write_partial, write_statistics};
 use crate::remote;
 use crate::settings::{load_transformer, output_format, row_output, shard_option, source_options};
@@ -28,7 +28,7 @@ fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
     let mut source = source_options(&args.input.read)?;
     source.shard = shard_option(args.shard.as_deref(), args.partial)?;
     let shard = source.shard;
-    let tabx::FitRun { state, report } = tabx::fit(&spec, &args.input.inputs, source)?;
+    let tabx::FitRun { state, report } = tabx::fit_on(&spec, &args.input.inputs, source, args.device.into())?;
     if args.partial {
         let shard = shard.expect("--partial sets a shard");
         write_partial(&state.to_partial(shard.index, shard.count, args.input.inputs.clone())?, &args.output)?;
@@ -82,11 +82,7 @@ pub(crate) fn merge_fits(parts: Vec<(String, PartialFile)>, output: &Path, quiet
 }
 
 fn apply(args: &TransformApplyArgs, quiet: bool) -> Result<Outcome> {
-    let device = match args.device {
-        DeviceArg::Cpu => Device::Cpu,
-        DeviceArg::Auto => Device::Auto,
-    };
-    let transformer = load_transformer(&args.transform)?.with_device(device);
+    let transformer = load_transformer(&args.transform)?.with_device(args.device.into())?;
     let mut source = source_options(&args.input.read)?;
     source.shard = shard_option(args.shard.as_deref(), false)?;
     let output = row_output(&args.output, source.shard);

@@ -55,6 +55,20 @@ impl Default for ExactSum {
 }
 
 impl ExactSum {
+    /// The number of chunks, chunk `i` weighing 2^(32·i − 1075) (module docs).
+    pub const CHUNKS: usize = N_CHUNKS;
+
+    /// The sum held in `chunks` (this type's layout, each |chunk| < 2⁶²,
+    /// not necessarily normalised) plus `pos_inf` and `neg_inf` infinities:
+    /// how an accumulator kept elsewhere (the CUDA backend's thread blocks,
+    /// `tabx-transform`) becomes one, to merge exactly with the others.
+    pub fn from_chunks(chunks: [i64; N_CHUNKS], pos_inf: u64, neg_inf: u64) -> Self {
+        let mut sum = Self { chunks, pos_inf, neg_inf, ..Self::default() };
+        // |chunk| < 2⁶² and carries < 2³⁰: the carry pass cannot overflow.
+        sum.normalise();
+        sum
+    }
+
     /// Adds one value.
     #[inline]
     pub fn add(&mut self, x: f64) {
@@ -449,6 +463,24 @@ mod tests {
             }
             assert_eq!(a.value().to_bits(), want.to_bits());
         }
+    }
+
+    #[test]
+    fn chunks_from_elsewhere_are_normalised() {
+        // 1.0 = 2⁵² · 2⁻⁵²: exponent field 1023 is chunk 31, shift 31, so the
+        // significand 2⁵² lands as 2⁵¹ in chunk 32, weighing 2^(32·32 − 1075).
+        let mut chunks = [0i64; ExactSum::CHUNKS];
+        chunks[32] = 1 << 51;
+        assert_eq!(ExactSum::from_chunks(chunks, 0, 0).value(), 1.0);
+        // Unnormalised: −1 + 2³³ · 2^(32·31 − 1075) = −1 + 2⁻⁵⁰, by hand.
+        chunks[32] = -(1 << 51);
+        chunks[31] = 1 << 33;
+        let mut want = ExactSum::default();
+        want.add(-1.0);
+        want.add(pow2(-50));
+        assert_eq!(ExactSum::from_chunks(chunks, 0, 0), want);
+        assert_eq!(ExactSum::from_chunks(chunks, 0, 0).value(), -1.0 + pow2(-50));
+        assert!(ExactSum::from_chunks(chunks, 1, 0).value().is_infinite());
     }
 
     #[test]

@@ -8,6 +8,8 @@ mod values;
 mod vocab;
 
 pub use cross::{DEFAULT_HASH_KEY, cross_hashed, cross_hashed_with_key};
+#[cfg(feature = "cuda")]
+pub(crate) use hash::check_buckets;
 pub use hash::{fingerprint_cat64, fingerprint64, hash_bucket, hash_strings};
 pub use one_hot::{one_hot, one_hot_type, one_hot_values};
 pub use time::{TimestampParts, parse_time_zone, timestamp_parts};

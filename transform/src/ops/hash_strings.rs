@@ -16,7 +16,6 @@ use tabx_core::{Result, TabxError};
 
 use super::{BatchTransform, InputKind, Params, Preprocessor, StatelessOp};
 use crate::backend::Backend;
-use crate::kernels::hash_strings;
 
 /// The op and its fitted values alike: only the bucket count.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,13 +60,13 @@ impl BatchTransform for HashStrings {
         DataType::Int64
     }
 
-    fn transform(&self, inputs: &[ArrayRef], _: &dyn Backend) -> Result<ArrayRef> {
+    fn transform(&self, inputs: &[ArrayRef], backend: &dyn Backend) -> Result<ArrayRef> {
         let x = &inputs[0];
         Ok(Arc::new(match x.data_type() {
             DataType::Null => Int64Array::new_null(x.len()),
-            DataType::Utf8 => hash_strings(x.as_ref(), self.hash_buckets)?,
+            DataType::Utf8 => backend.hash_strings(x.as_ref(), self.hash_buckets)?,
             // Decimal strings, as tf.strings.as_string writes int64.
-            _ => hash_strings(arrow::compute::cast(x, &DataType::Utf8)?.as_ref(), self.hash_buckets)?,
+            _ => backend.hash_strings(arrow::compute::cast(x, &DataType::Utf8)?.as_ref(), self.hash_buckets)?,
         }))
     }
 }

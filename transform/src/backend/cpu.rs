@@ -1,12 +1,6 @@
-//! Where the apply kernels run: the [`Backend`] trait, its CPU implementation
-//! on Arrow's compute kernels ([`CpuBackend`]), and the [`Device`] a user picks.
-//!
-//! Ops call the backend's few primitives and never ask which device they run
-//! on, so a CUDA backend (a later issue) slots in behind [`Device::Auto`]
-//! without a `#[cfg]` in any caller (candle's `dummy_cuda_backend.rs` pattern).
-//! Every primitive keeps nulls as nulls.
+//! The CPU backend: Arrow's compute kernels and the crate's own kernels, one
+//! batch at a time. It is the reference the CUDA backend is tested against.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
@@ -14,35 +8,15 @@ use arrow::compute::kernels::numeric;
 use arrow::datatypes::DataType;
 use tabx_core::{Result, TabxError};
 
-/// The numeric primitives of the apply path.
-pub trait Backend: Send + Sync + std::fmt::Debug {
-    /// A name for logs (`cpu`).
-    fn name(&self) -> &'static str;
-    /// `(x − shift) / divisor`, in that order of operations (as TFT computes
-    /// z-scores and min-max scaling).
-    fn sub_div(&self, x: &Float64Array, shift: f64, divisor: f64) -> Result<Float64Array>;
-    /// `x · scale + offset` (a multiply, then an add: no fused multiply-add).
-    fn mul_add(&self, x: &Float64Array, scale: f64, offset: f64) -> Result<Float64Array>;
-    /// `1 / (1 + e^−x)`.
-    fn sigmoid(&self, x: &Float64Array) -> Result<Float64Array>;
-    /// `ln(1 + x)`.
-    fn log1p(&self, x: &Float64Array) -> Result<Float64Array>;
-    /// `min(max(x, lo), hi)`; NaN stays NaN; an absent bound does not clip.
-    fn clip(&self, x: &Float64Array, lo: Option<f64>, hi: Option<f64>) -> Result<Float64Array>;
-    /// The number of `boundaries` (sorted ascending) that are ≤ x; NaN gets
-    /// `boundaries.len()` (TFT's `apply_buckets`).
-    fn buckets(&self, x: &Float64Array, boundaries: &[f64]) -> Result<Int64Array>;
-    /// `x` with its nulls replaced by `value` (a one-row array of `x`'s type).
-    fn fill_nulls(&self, x: &ArrayRef, value: &ArrayRef) -> Result<ArrayRef>;
-}
+use super::Backend;
 
 /// The CPU backend: Arrow's compute kernels, one batch at a time.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CpuBackend;
 
 impl Backend for CpuBackend {
-    fn name(&self) -> &'static str {
-        "cpu"
+    fn name(&self) -> String {
+        "cpu".into()
     }
 
     fn sub_div(&self, x: &Float64Array, shift: f64, divisor: f64) -> Result<Float64Array> {
@@ -96,38 +70,6 @@ fn floats(a: &ArrayRef) -> Result<Float64Array> {
         .ok_or_else(|| TabxError::Internal(format!("a float kernel returned {}", a.data_type())))
 }
 
-/// Where apply runs, as the user asks for it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Device {
-    /// The CPU backend.
-    #[default]
-    Cpu,
-    /// The fastest backend this build and machine have: today always the
-    /// CPU, with the reason logged.
-    Auto,
-}
-
-impl Device {
-    /// The backend for this device.
-    pub fn backend(self) -> Arc<dyn Backend> {
-        if self == Device::Auto {
-            tracing::warn!("--device auto: this build has no CUDA backend yet; applying on the CPU");
-        }
-        Arc::new(CpuBackend)
-    }
-}
-
-impl FromStr for Device {
-    type Err = TabxError;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "cpu" => Ok(Device::Cpu),
-            "auto" => Ok(Device::Auto),
-            _ => Err(TabxError::config(format!("unknown device `{s}`")).with_hint("use cpu or auto")),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,12 +106,5 @@ mod tests {
         let got = CpuBackend.clip(&x, Some(0.0), None).unwrap();
         assert_eq!(&got.values()[..3], &[0.0, 0.5, 5.0]);
         assert!(got.value(3).is_nan());
-    }
-
-    #[test]
-    fn auto_runs_on_the_cpu_until_cuda_exists() {
-        assert_eq!(Device::Auto.backend().name(), "cpu");
-        assert_eq!("auto".parse::<Device>().unwrap(), Device::Auto);
-        assert!("gpu".parse::<Device>().is_err());
     }
 }

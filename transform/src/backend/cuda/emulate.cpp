@@ -1,0 +1,108 @@
+// Runs kernels.cu on the host: each CUDA thread of a block is a std::thread,
+// __syncthreads a barrier, __shared__ memory a static shared by the block's
+// threads; blocks run one after another. It checks the kernels' logic (index
+// arithmetic, carries, reductions, the FarmHash port), not NVRTC's code or
+// the GPU's math library.
+#include <barrier>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+struct dim3_ { unsigned x, y, z; };
+static dim3_ gridDim, blockDim, blockIdx;
+static thread_local dim3_ threadIdx;
+static std::barrier<>* block_barrier;
+
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define __shared__ static
+inline void __syncthreads() { block_barrier->arrive_and_wait(); }
+template <class T> T atomicAdd(T* p, T v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
+inline double __dmul_rn(double a, double b) { return a * b; }
+inline double __dadd_rn(double a, double b) { return a + b; }
+inline long long __double_as_longlong(double d) { long long r; std::memcpy(&r, &d, 8); return r; }
+using std::exp; using std::fma; using std::isinf; using std::isnan; using std::log1p;
+
+template <class F> void launch(unsigned grid, unsigned block, F kernel) {
+    gridDim = {grid, 1, 1};
+    blockDim = {block, 1, 1};
+    for (unsigned b = 0; b < grid; b++) {
+        blockIdx = {b, 0, 0};
+        std::barrier<> bar(block);
+        block_barrier = &bar;
+        std::vector<std::thread> threads;
+        for (unsigned t = 0; t < block; t++) threads.emplace_back([&, t] { threadIdx = {t, 0, 0}; kernel(); });
+        for (auto& t : threads) t.join();
+    }
+}
+
+#include "kernels.cu"
+
+// The driver: `emulate KERNEL ARGS…`, columns as raw little-endian files
+// (see emulate.rs, which writes them and compares the output with the CPU).
+static std::vector<char> slurp(const char* path) {
+    std::vector<char> bytes;
+    FILE* f = std::fopen(path, "rb");
+    if (!f) { std::perror(path); std::exit(2); }
+    char buf[65536];
+    size_t got;
+    while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + got);
+    std::fclose(f);
+    return bytes;
+}
+
+static void spit(const char* path, const void* data, size_t bytes) {
+    FILE* f = std::fopen(path, "wb");
+    if (!f || std::fwrite(data, 1, bytes, f) != bytes) { std::perror(path); std::exit(2); }
+    std::fclose(f);
+}
+
+int main(int argc, char** argv) {
+    if (argc < 4) { std::fprintf(stderr, "usage: emulate GRID BLOCK KERNEL ARGS...\n"); return 2; }
+    unsigned grid = std::atoi(argv[1]), block = std::atoi(argv[2]);
+    const char* kernel = argv[3];
+    char** a = argv + 4;
+    auto values = [](const char* path) { auto b = slurp(path); std::vector<double> v(b.size() / 8); std::memcpy(v.data(), b.data(), b.size()); return v; };
+    auto valid = [](const char* path) { auto b = slurp(path); if (b.empty()) b.push_back(0); return b; };
+    if (!std::strcmp(kernel, "moments")) {  // VALUES VALID OFFSET HAS_VALID OUT
+        auto x = values(a[0]); auto v = valid(a[1]);
+        std::vector<i64> out((size_t)grid * (2 * CHUNKS + 4));
+        launch(grid, block, [&] { moments(x.data(), x.size(), (unsigned char*)v.data(), std::atoll(a[2]), std::atoi(a[3]), out.data()); });
+        spit(a[4], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "min_max")) {  // VALUES VALID OFFSET HAS_VALID OUT
+        auto x = values(a[0]); auto v = valid(a[1]);
+        std::vector<double> out((size_t)grid * 3);
+        launch(grid, block, [&] { min_max(x.data(), x.size(), (unsigned char*)v.data(), std::atoll(a[2]), std::atoi(a[3]), out.data()); });
+        spit(a[4], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "buckets")) {  // VALUES BOUNDARIES OUT
+        auto x = values(a[0]); auto b = values(a[1]);
+        std::vector<i64> out(x.size());
+        launch(grid, block, [&] { buckets(x.data(), out.data(), x.size(), b.data(), b.size()); });
+        spit(a[2], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "clip")) {  // VALUES LO HI OUT
+        auto x = values(a[0]);
+        std::vector<double> out(x.size());
+        launch(grid, block, [&] { clip(x.data(), out.data(), x.size(), std::strtod(a[1], nullptr), std::strtod(a[2], nullptr)); });
+        spit(a[3], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "fill_nulls_64")) {  // VALUES VALID OFFSET FILL_BITS OUT
+        auto x = values(a[0]); auto v = valid(a[1]);
+        std::vector<u64> out(x.size());
+        launch(grid, block, [&] { fill_nulls_64((u64*)x.data(), out.data(), x.size(), (unsigned char*)v.data(), std::atoll(a[2]), std::strtoull(a[3], nullptr, 10)); });
+        spit(a[4], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "hash_strings")) {  // OFFSETS BYTES BUCKETS BASE OUT
+        auto o = slurp(a[0]); auto bytes = slurp(a[1]);
+        std::vector<int> offsets(o.size() / 4);
+        std::memcpy(offsets.data(), o.data(), o.size());
+        std::vector<i64> out(offsets.size() - 1);
+        launch(grid, block, [&] { hash_strings(offsets.data(), (unsigned char*)bytes.data(), out.data(), out.size(), std::strtoull(a[2], nullptr, 10), std::strtoull(a[3], nullptr, 10)); });
+        spit(a[4], out.data(), out.size() * 8);
+    } else {
+        std::fprintf(stderr, "unknown kernel %s\n", kernel);
+        return 2;
+    }
+    return 0;
+}

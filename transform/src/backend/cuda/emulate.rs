@@ -1,0 +1,196 @@
+//! The kernels of `kernels.cu` run on the host (`emulate.cpp`: one std::thread
+//! per CUDA thread, a barrier per `__syncthreads`) and compared with the CPU
+//! backend, so that CI checks their logic (indexing, nulls, the moments'
+//! carries and block merging, the min/max reduction, the FarmHash port)
+//! without a GPU. What it cannot check, NVRTC's code and the GPU's math
+//! functions, the parity tests do on a GPU machine (`tests/cuda_parity.rs`).
+//!
+//! Needs a C++20 compiler (`c++`, g++ 12 here); without one the tests print
+//! why and pass, unless TABX_REQUIRE_NVRTC is set (CI).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use arrow::array::{Array, Float64Array, Int64Array, StringArray};
+use arrow::buffer::ScalarBuffer;
+
+use super::{MOMENT_WORDS, min_max_of_blocks, moments_of_blocks};
+use crate::analyzer::{MinMaxState, MomentsState};
+use crate::backend::{Backend, CpuBackend};
+
+/// The emulator binary, built once per test run (`None`: no C++ compiler).
+fn emulator() -> Option<&'static Path> {
+    static BUILT: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let binary = dir.path().join("emulate");
+        let source = concat!(env!("CARGO_MANIFEST_DIR"), "/src/backend/cuda/emulate.cpp");
+        let status =
+            Command::new("c++").args(["-std=c++20", "-O1", "-pthread", "-w", source, "-o"]).arg(&binary).status();
+        match status {
+            Ok(s) if s.success() => Some((dir, binary)),
+            other => {
+                assert!(
+                    std::env::var_os("TABX_REQUIRE_NVRTC").is_none(),
+                    "cannot build the kernel emulator: {other:?}"
+                );
+                eprintln!("skipped: no C++20 compiler to emulate the kernels ({other:?})");
+                None
+            }
+        }
+    });
+    built.as_ref().map(|(_, binary)| binary.as_path())
+}
+
+/// Runs `kernel` on `grid` blocks of `block` threads; `files` are written
+/// first; returns the bytes of the file named `out`.
+fn run(grid: u32, block: u32, kernel: &str, files: &[(&str, Vec<u8>)], args: &[String]) -> Option<Vec<u8>> {
+    let binary = emulator()?;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let status = Command::new(binary)
+        .current_dir(dir.path())
+        .args([grid.to_string(), block.to_string(), kernel.to_string()])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "{kernel}: {status}");
+    Some(std::fs::read(dir.path().join("out")).unwrap())
+}
+
+fn bytes_of<T: Copy>(values: &[T], to_le: fn(T) -> [u8; 8]) -> Vec<u8> {
+    values.iter().flat_map(|v| to_le(*v)).collect()
+}
+
+fn floats(bytes: &[u8]) -> Vec<f64> {
+    bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect()
+}
+
+fn ints(bytes: &[u8]) -> Vec<i64> {
+    bytes.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect()
+}
+
+/// A column with nulls, NaN, ±inf, ±0, subnormals, huge and ordinary values,
+/// sliced so that its validity bitmap starts mid-byte.
+fn column(n: usize) -> Float64Array {
+    let special = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, 5e-324, -1e-310, 1.7e308, -1e200, 3.5];
+    let whole = Float64Array::from_iter((0..n + 3).map(|i| match i % 13 {
+        0 => None,
+        1 => Some(special[(i / 13) % special.len()]),
+        _ => Some(((i * 7919) % 10007) as f64 / 17.0 - 250.0 + (i % 5) as f64 * 1e-9),
+    }));
+    whole.slice(3, n)
+}
+
+/// The column's values, validity bytes, bit offset and has-validity flag, as the kernels take them.
+fn inputs(x: &Float64Array) -> (Vec<(&'static str, Vec<u8>)>, Vec<String>) {
+    let values = bytes_of(x.values(), f64::to_le_bytes);
+    let (valid, offset, has) = match x.nulls() {
+        Some(n) => (n.inner().values().to_vec(), n.inner().offset(), 1),
+        None => (Vec::new(), 0, 0),
+    };
+    (
+        vec![("values", values), ("valid", valid)],
+        vec!["values".into(), "valid".into(), offset.to_string(), has.to_string()],
+    )
+}
+
+#[test]
+fn moments_and_min_max_equal_the_cpu_states() {
+    // 20 001 values on 3 blocks of 256 threads: each block runs many rounds
+    // of 768 values (the carry step between them), the last one partial.
+    for (n, grid) in [(20_001, 3), (5, 2), (0, 1)] {
+        let x = column(n);
+        let (files, mut args) = inputs(&x);
+        args.push("out".into());
+        let Some(words) = run(grid, 256, "moments", &files, &args) else { return };
+        assert_eq!(words.len(), grid as usize * MOMENT_WORDS * 8);
+        let mut cpu = MomentsState::default();
+        CpuBackend.update_moments(&mut cpu, &x).unwrap();
+        assert_eq!(moments_of_blocks(&ints(&words)), cpu, "moments of {n} values");
+        let words = run(grid, 256, "min_max", &files, &args).unwrap();
+        let mut cpu = MinMaxState::default();
+        CpuBackend.update_min_max(&mut cpu, &x).unwrap();
+        assert_eq!(min_max_of_blocks(&floats(&words)), cpu, "min/max of {n} values");
+    }
+}
+
+#[test]
+fn large_finite_sums_keep_every_bit() {
+    // Values across the whole exponent range with cancellation: the sum is
+    // exact only if no chunk overflowed and every carry arrived.
+    let x = Float64Array::from_iter_values((0..50_000).map(|i| {
+        let magnitude = 2f64.powi((i * 37) % 2000 - 1000);
+        if i % 2 == 0 { magnitude } else { -magnitude * 0.999_999_999 }
+    }));
+    let (files, mut args) = inputs(&x);
+    args.push("out".into());
+    let Some(words) = run(4, 256, "moments", &files, &args) else { return };
+    let mut cpu = MomentsState::default();
+    CpuBackend.update_moments(&mut cpu, &x).unwrap();
+    assert_eq!(moments_of_blocks(&ints(&words)), cpu);
+}
+
+#[test]
+fn element_wise_kernels_equal_the_cpu() {
+    let x = column(3000);
+    let (files, _) = inputs(&x);
+    let boundaries = [-100.0, -0.0, 2.0, 5.0, 10.0, 1e300];
+    let mut with_boundaries = files.clone();
+    with_boundaries.push(("boundaries", bytes_of(&boundaries, f64::to_le_bytes)));
+    let Some(out) = run(2, 64, "buckets", &with_boundaries, &["values".into(), "boundaries".into(), "out".into()])
+    else {
+        return;
+    };
+    let gpu = Int64Array::new(ScalarBuffer::from(ints(&out)), x.nulls().cloned());
+    assert_eq!(gpu, CpuBackend.buckets(&x, &boundaries).unwrap(), "buckets");
+
+    for (lo, hi) in [(0.0, 1.0), (-0.0, f64::INFINITY), (f64::NEG_INFINITY, -3.0)] {
+        let out =
+            run(2, 64, "clip", &files, &["values".into(), format!("{lo:e}"), format!("{hi:e}"), "out".into()]).unwrap();
+        let cpu = CpuBackend.clip(&x, Some(lo), Some(hi)).unwrap();
+        let gpu = floats(&out);
+        for i in (0..x.len()).filter(|&i| x.is_valid(i)) {
+            assert_eq!(gpu[i].to_bits(), cpu.value(i).to_bits(), "clip({lo}, {hi}) row {i}");
+        }
+    }
+
+    let (files, args) = inputs(&x);
+    let fill = -7.25f64;
+    let out = run(
+        3,
+        32,
+        "fill_nulls_64",
+        &files,
+        &[args[0].clone(), args[1].clone(), args[2].clone(), fill.to_bits().to_string(), "out".into()],
+    )
+    .unwrap();
+    let x_ref: arrow::array::ArrayRef = std::sync::Arc::new(x.clone());
+    let cpu = CpuBackend.fill_nulls(&x_ref, &(std::sync::Arc::new(Float64Array::from(vec![fill])) as _)).unwrap();
+    let cpu = cpu.as_any().downcast_ref::<Float64Array>().unwrap();
+    let gpu = floats(&out);
+    assert!((0..x.len()).all(|i| gpu[i].to_bits() == cpu.value(i).to_bits()), "fill_nulls_64");
+}
+
+#[test]
+fn the_farmhash_port_gives_the_cpu_ids() {
+    // Every length branch of Fingerprint64 (0, 1-3, 4-7, 8-16, 17-32, 33-64,
+    // the 64-byte loop with and without a remainder), sliced so offsets do not start at 0.
+    let text = "Flash Cab 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let whole = StringArray::from_iter((0..400).map(|i| {
+        let len = [0, 1, 2, 3, 4, 7, 8, 16, 17, 32, 33, 64, 65, 128, 129, 200][i % 16];
+        (i % 9 != 0).then(|| text.chars().cycle().skip(i).take(len).collect::<String>())
+    }));
+    let x = whole.slice(5, 390);
+    let offsets: Vec<u8> = x.value_offsets().iter().flat_map(|o| o.to_le_bytes()).collect();
+    let files = vec![("offsets", offsets), ("bytes", x.value_data().to_vec())];
+    for buckets in [1u64, 97, 1 << 40] {
+        let args = ["offsets".into(), "bytes".into(), buckets.to_string(), "0".into(), "out".into()];
+        let Some(out) = run(2, 64, "hash_strings", &files, &args) else { return };
+        let gpu = Int64Array::new(ScalarBuffer::from(ints(&out)), x.nulls().cloned());
+        assert_eq!(gpu, CpuBackend.hash_strings(&x, buckets).unwrap(), "{buckets} buckets");
+    }
+}
