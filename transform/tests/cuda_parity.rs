@@ -14,6 +14,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::Float64Type;
 use tabx_core::Mergeable;
+use tabx_transform::kernels::VocabularyLookup;
 use tabx_transform::{
     Backend, CpuBackend, CudaBackend, Device, FitState, InvalidRows, MinMaxState, MomentsState, Placement,
     TransformSpec, Transformer,
@@ -182,6 +183,30 @@ fn hash_strings_gives_the_cpu_ids() {
 }
 
 #[test]
+fn vocabulary_lookup_gives_the_cpu_ids() {
+    let Some(gpu) = gpu() else { return };
+    let s = strings(1_000_003);
+    // Every 3rd distinct string of the column is in the vocabulary, plus the empty token.
+    let mut vocab: Vec<String> = s
+        .iter()
+        .flatten()
+        .map(String::from)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .step_by(3)
+        .collect();
+    vocab.push(String::new());
+    vocab.dedup();
+    for (oov, default) in [(0, -1), (100, -1)] {
+        let lookup = VocabularyLookup::try_new(&vocab, oov, default).unwrap();
+        // Twice: the second call reuses the table on the device.
+        for _ in 0..2 {
+            assert_eq!(gpu.vocabulary(&s, &lookup).unwrap(), lookup.apply(&s).unwrap(), "{oov} OOV buckets");
+        }
+    }
+}
+
+#[test]
 fn analyzer_states_equal_and_merge_with_cpu_states() {
     let Some(gpu) = gpu() else { return };
     let x = awkward(2_000_000);
@@ -246,6 +271,7 @@ fn a_gpu_fit_and_apply_equal_the_cpu_ones_on_the_taxi_data() {
   - {name: fare_clip, op: clip, inputs: [fare], min: 1, max: 60, fill: 0}
   - {name: fare_bucket, op: bucketize, inputs: [fare], num_buckets: 10, fill: 0}
   - {name: company_hash, op: hash_strings, inputs: [company], hash_buckets: 100, fill: ''}
+  - {name: company_id, op: compute_and_apply_vocabulary, inputs: [company], fill: '', top_k: 20, num_oov_buckets: 5}
 ",
     )
     .unwrap();

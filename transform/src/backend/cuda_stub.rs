@@ -6,6 +6,7 @@ use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use tabx_core::Result;
 
 use super::{Backend, Placement, Unavailable};
+use crate::kernels::VocabularyLookup;
 
 /// Stands for the CUDA backend; it cannot be opened.
 #[derive(Debug)]
@@ -44,6 +45,9 @@ impl Backend for CudaBackend {
         match *self {}
     }
     fn hash_strings(&self, _: &dyn Array, _: u64) -> Result<Int64Array> {
+        match *self {}
+    }
+    fn vocabulary(&self, _: &dyn Array, _: &VocabularyLookup) -> Result<Int64Array> {
         match *self {}
     }
 }

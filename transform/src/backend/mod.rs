@@ -28,6 +28,7 @@ use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use tabx_core::{Result, TabxError};
 
 use crate::analyzer::{MinMaxState, MomentsState};
+use crate::kernels::VocabularyLookup;
 pub use cpu::CpuBackend;
 #[cfg(feature = "cuda")]
 pub use cuda::{CudaBackend, KernelTiming};
@@ -57,6 +58,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// `to_hash_bucket_fast`, see `kernels/hash.rs`).
     fn hash_strings(&self, x: &dyn Array, buckets: u64) -> Result<Int64Array> {
         crate::kernels::hash_strings(x, buckets)
+    }
+
+    /// The vocabulary ids of a string or integer column (`kernels/vocab.rs`).
+    fn vocabulary(&self, x: &dyn Array, lookup: &VocabularyLookup) -> Result<Int64Array> {
+        lookup.apply(x)
     }
 
     /// Folds the non-null values of `x` into a moments analyzer (exact sums).

@@ -175,6 +175,9 @@ pub struct VocabularyLookup {
     ids: FxHashMap<String, i64>,
     num_oov_buckets: u64,
     default_value: i64,
+    /// Unique per built lookup (clones share it): a GPU backend caches its
+    /// device copy of the table under this key.
+    key: u64,
 }
 
 impl VocabularyLookup {
@@ -191,7 +194,34 @@ impl VocabularyLookup {
                     .with_hint("a vocabulary lists each token once; rebuild it with VocabularyState::finish"));
             }
         }
-        Ok(Self { ids, num_oov_buckets, default_value })
+        static NEXT_KEY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let key = NEXT_KEY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Self { ids, num_oov_buckets, default_value, key })
+    }
+
+    /// The tokens in id order (ids are positions: 0..vocab_size).
+    pub fn tokens(&self) -> Vec<&str> {
+        let mut tokens = vec![""; self.ids.len()];
+        for (token, &id) in &self.ids {
+            tokens[id as usize] = token;
+        }
+        tokens
+    }
+
+    /// OOV buckets after the vocabulary (0: unknown tokens get the default value).
+    pub fn num_oov_buckets(&self) -> u64 {
+        self.num_oov_buckets
+    }
+
+    /// The id of an unknown token when there are no OOV buckets.
+    pub fn default_value(&self) -> i64 {
+        self.default_value
+    }
+
+    /// A number unique to this built lookup (its clones share it), for caches
+    /// of derived tables such as the CUDA backend's device copy.
+    pub fn key(&self) -> u64 {
+        self.key
     }
 
     /// Number of tokens in the vocabulary (OOV ids start here).

@@ -133,10 +133,10 @@ impl BatchTransform for Lookup {
         DataType::Int64
     }
 
-    fn transform(&self, inputs: &[ArrayRef], _: &dyn Backend) -> Result<ArrayRef> {
+    fn transform(&self, inputs: &[ArrayRef], backend: &dyn Backend) -> Result<ArrayRef> {
         if inputs[0].data_type() == &DataType::Null {
             return Ok(Arc::new(Int64Array::new_null(inputs[0].len())));
         }
-        Ok(Arc::new(self.lookup.apply(inputs[0].as_ref())?))
+        Ok(Arc::new(backend.vocabulary(inputs[0].as_ref(), &self.lookup)?))
     }
 }

@@ -100,6 +100,20 @@ int main(int argc, char** argv) {
         std::vector<i64> out(offsets.size() - 1);
         launch(grid, block, [&] { hash_strings(offsets.data(), (unsigned char*)bytes.data(), out.data(), out.size(), std::strtoull(a[2], nullptr, 10), std::strtoull(a[3], nullptr, 10)); });
         spit(a[4], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "vocab_lookup")) {  // OFFSETS BYTES KEYS IDS MASK TOK_OFFSETS TOK_BYTES VOCAB_SIZE NUM_OOV DEFAULT OUT
+        auto o = slurp(a[0]); auto bytes = slurp(a[1]); auto keys = slurp(a[2]); auto ids = slurp(a[3]);
+        auto tok_offsets = slurp(a[5]); auto tok_bytes = slurp(a[6]);
+        if (bytes.empty()) bytes.push_back(0);
+        if (tok_bytes.empty()) tok_bytes.push_back(0);
+        std::vector<int> offsets(o.size() / 4);
+        std::memcpy(offsets.data(), o.data(), o.size());
+        std::vector<i64> out(offsets.size() - 1);
+        launch(grid, block, [&] {
+            vocab_lookup(offsets.data(), (unsigned char*)bytes.data(), out.size(), 0, (u64*)keys.data(), (i64*)ids.data(),
+                         std::strtoull(a[4], nullptr, 10), (u64*)tok_offsets.data(), (unsigned char*)tok_bytes.data(),
+                         std::strtoull(a[7], nullptr, 10), std::strtoull(a[8], nullptr, 10), std::strtoll(a[9], nullptr, 10), out.data());
+        });
+        spit(a[10], out.data(), out.size() * 8);
     } else {
         std::fprintf(stderr, "unknown kernel %s\n", kernel);
         return 2;

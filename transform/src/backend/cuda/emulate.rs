@@ -15,9 +15,11 @@ use std::sync::OnceLock;
 use arrow::array::{Array, Float64Array, Int64Array, StringArray};
 use arrow::buffer::ScalarBuffer;
 
+use super::vocab::HostTable;
 use super::{MOMENT_WORDS, min_max_of_blocks, moments_of_blocks};
 use crate::analyzer::{MinMaxState, MomentsState};
 use crate::backend::{Backend, CpuBackend};
+use crate::kernels::VocabularyLookup;
 
 /// The emulator binary, built once per test run (`None`: no C++ compiler).
 fn emulator() -> Option<&'static Path> {
@@ -192,5 +194,46 @@ fn the_farmhash_port_gives_the_cpu_ids() {
         let Some(out) = run(2, 64, "hash_strings", &files, &args) else { return };
         let gpu = Int64Array::new(ScalarBuffer::from(ints(&out)), x.nulls().cloned());
         assert_eq!(gpu, CpuBackend.hash_strings(&x, buckets).unwrap(), "{buckets} buckets");
+    }
+}
+
+#[test]
+fn vocabulary_lookup_gives_the_cpu_ids() {
+    // Tokens of several lengths (one empty), strings in and out of the
+    // vocabulary, nulls; with OOV buckets and with a default value.
+    let vocab: Vec<String> = ["Flash Cab", "", "Taxi Affiliation Services", "a", "Chicago Carriage Cab Corp"]
+        .into_iter()
+        .map(String::from)
+        .chain((0..300).map(|i| format!("company {i} {}", "x".repeat(i % 70))))
+        .collect();
+    let whole = StringArray::from_iter((0..2000).map(|i| match i % 5 {
+        0 => None,
+        1 => Some(vocab[i % vocab.len()].clone()),
+        2 => Some(format!("unknown {i}")),
+        3 => Some(String::new()),
+        _ => Some(vocab[(i * 7) % vocab.len()].clone()),
+    }));
+    let x = whole.slice(3, 1990);
+    for (oov, default) in [(0u64, -1i64), (10, -1), (1, 7)] {
+        let lookup = VocabularyLookup::try_new(&vocab, oov, default).unwrap();
+        let table = HostTable::build(&lookup);
+        let le = |v: &[u64]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        let files = vec![
+            ("offsets", x.value_offsets().iter().flat_map(|o| o.to_le_bytes()).collect()),
+            ("bytes", x.value_data().to_vec()),
+            ("keys", le(&table.keys)),
+            ("ids", table.ids.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            ("tok_offsets", le(&table.tok_offsets)),
+            ("tok_bytes", table.tok_bytes.clone()),
+        ];
+        let args: Vec<String> =
+            ["offsets", "bytes", "keys", "ids", &table.mask.to_string(), "tok_offsets", "tok_bytes"]
+                .into_iter()
+                .map(String::from)
+                .chain([vocab.len().to_string(), oov.to_string(), default.to_string(), "out".into()])
+                .collect();
+        let Some(out) = run(2, 64, "vocab_lookup", &files, &args) else { return };
+        let gpu = Int64Array::new(ScalarBuffer::from(ints(&out)), x.nulls().cloned());
+        assert_eq!(gpu, lookup.apply(&x).unwrap(), "{oov} OOV buckets, default {default}");
     }
 }

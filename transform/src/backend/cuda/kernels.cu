@@ -211,6 +211,33 @@ extern "C" __global__ void hash_strings(const int* offsets, const unsigned char*
     }
 }
 
+// VocabularyLookup::id per string of a Utf8 column (kernels/vocab.rs): an
+// open-addressing table of the tokens' fingerprints (linear probing, `mask + 1`
+// slots, id -1 = empty; built by vocab.rs in this folder), each hit confirmed
+// byte by byte against the token (tokens in id order at tok_offsets); unknown
+// tokens get vocab_size + Fingerprint64 % num_oov, or default_value.
+extern "C" __global__ void vocab_lookup(const int* offsets, const unsigned char* bytes, u64 n, u64 base,
+                                        const u64* keys, const i64* ids, u64 mask, const u64* tok_offsets,
+                                        const unsigned char* tok_bytes, u64 vocab_size, u64 num_oov,
+                                        i64 default_value, i64* out) {
+    GRID_STRIDE(i, n) {
+        const unsigned char* s = bytes + ((u64)offsets[i] - base);
+        u64 len = (u64)(offsets[i + 1] - offsets[i]);
+        u64 fp = fingerprint64(s, len);
+        i64 found = -1;
+        for (u64 slot = fp & mask;; slot = (slot + 1) & mask) {
+            i64 id = ids[slot];
+            if (id < 0) break;
+            if (keys[slot] != fp) continue;
+            u64 start = tok_offsets[id], end = tok_offsets[id + 1];
+            bool same = end - start == len;
+            for (u64 k = 0; same && k < len; k++) same = tok_bytes[start + k] == s[k];
+            if (same) { found = id; break; }
+        }
+        out[i] = found >= 0 ? found : (num_oov > 0 ? (i64)vocab_size + (i64)(fp % num_oov) : default_value);
+    }
+}
+
 // ---- analyzers (analyzer.rs) ------------------------------------------------
 
 // ExactSum's layout (core/src/sketch/exact_sum.rs): chunk j weighs

@@ -14,11 +14,13 @@
 //!
 //! On the GPU: the numeric apply ops (scalings, sigmoid, log1p, clip, bucket
 //! search), fill of 64-bit columns, `hash_strings` (FarmHash Fingerprint64),
+//! vocabulary lookup of string columns (a hash table on the device, `vocab.rs`),
 //! and the moments and min/max analyzers (exact sums in the CPU's
 //! superaccumulator layout, so GPU and CPU states merge to the same bits).
-//! Everything else runs on the CPU inside this backend: vocabulary lookup and
-//! counts, `hash_cross`, `one_hot`, timestamp parts, quantile sketches and
-//! most-frequent counts, and fill of strings.
+//! Everything else runs on the CPU inside this backend: vocabulary counts,
+//! lookup of integer columns, `hash_cross`, `one_hot`, timestamp parts,
+//! `greater_than_fraction`, quantile sketches and most-frequent counts, and
+//! fill of strings.
 //!
 //! Each call copies its column to the device, launches one kernel and copies
 //! the result back on a stream of its own (from a pool, so the scan's worker
@@ -28,7 +30,9 @@ mod bench;
 mod compile;
 #[cfg(test)]
 mod emulate;
+mod vocab;
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray};
@@ -41,7 +45,9 @@ use tabx_core::{ExactSum, Mergeable, Result, TabxError};
 
 use super::{AUTO_MIN_ROWS, Backend, CpuBackend, Placement, Unavailable};
 use crate::analyzer::{MinMaxState, MomentsState};
+use crate::kernels::VocabularyLookup;
 pub use bench::KernelTiming;
+use vocab::DeviceTable;
 
 /// Threads per block of every launch (the min/max kernel's shared arrays and
 /// the moments kernel's overflow bound assume at most 256).
@@ -60,6 +66,7 @@ struct Kernels {
     buckets: CudaFunction,
     fill_nulls_64: CudaFunction,
     hash_strings: CudaFunction,
+    vocab_lookup: CudaFunction,
     moments: CudaFunction,
     min_max: CudaFunction,
 }
@@ -75,6 +82,7 @@ impl Kernels {
             buckets: module.load_function("buckets")?,
             fill_nulls_64: module.load_function("fill_nulls_64")?,
             hash_strings: module.load_function("hash_strings")?,
+            vocab_lookup: module.load_function("vocab_lookup")?,
             moments: module.load_function("moments")?,
             min_max: module.load_function("min_max")?,
         })
@@ -92,6 +100,8 @@ pub struct CudaBackend {
     streams: Mutex<Vec<Arc<CudaStream>>>,
     /// Blocks per launch: enough to fill every multiprocessor several times.
     max_blocks: u32,
+    /// Vocabulary tables on the device, by `VocabularyLookup::key`.
+    vocabularies: Mutex<HashMap<u64, Arc<DeviceTable>>>,
 }
 
 impl CudaBackend {
@@ -121,7 +131,15 @@ impl CudaBackend {
             .attribute(cudarc::driver::sys::CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT)
             .map_err(driver)?;
         let name = format!("cuda:{ordinal} ({}, sm_{major}{minor})", ctx.name().unwrap_or_default());
-        Ok(Self { ctx, name, placement, kernels, streams: Mutex::new(Vec::new()), max_blocks: 8 * sms.max(1) as u32 })
+        Ok(Self {
+            ctx,
+            name,
+            placement,
+            kernels,
+            streams: Mutex::new(Vec::new()),
+            max_blocks: 8 * sms.max(1) as u32,
+            vocabularies: Mutex::default(),
+        })
     }
 
     /// Whether a column of `rows` values goes to the GPU.
@@ -299,6 +317,32 @@ impl Backend for CudaBackend {
         Ok(Int64Array::new(ScalarBuffer::from(ids), strings.nulls().cloned()))
     }
 
+    fn vocabulary(&self, x: &dyn Array, lookup: &VocabularyLookup) -> Result<Int64Array> {
+        // Integer columns are looked up as decimal strings: the CPU's job.
+        let Some(strings) = x.as_string_opt::<i32>().filter(|_| self.on_gpu(x.len())) else {
+            return lookup.apply(x);
+        };
+        let offsets = strings.value_offsets();
+        let (base, end) = (offsets[0] as usize, offsets[offsets.len() - 1] as usize);
+        let n = strings.len();
+        let ids = self.with_stream(|stream| {
+            let table = self.vocabulary_table(stream, lookup)?;
+            let offsets_dev = stream.clone_htod(offsets)?;
+            let bytes = &strings.value_data()[base..end];
+            let bytes_dev = if bytes.is_empty() { stream.alloc_zeros(1)? } else { stream.clone_htod(bytes)? };
+            let mut out: CudaSlice<i64> = stream.alloc_zeros(n)?;
+            let (n64, base64, oov, default) = (n as u64, base as u64, lookup.num_oov_buckets(), lookup.default_value());
+            let mut launch = stream.launch_builder(&self.kernels.vocab_lookup);
+            launch.arg(&offsets_dev).arg(&bytes_dev).arg(&n64).arg(&base64);
+            launch.arg(&table.keys).arg(&table.ids).arg(&table.mask).arg(&table.tok_offsets).arg(&table.tok_bytes);
+            launch.arg(&table.vocab_size).arg(&oov).arg(&default).arg(&mut out);
+            // Safety: matches vocab_lookup in kernels.cu.
+            unsafe { launch.launch(self.grid(n)) }?;
+            download(stream, &out)
+        })?;
+        Ok(Int64Array::new(ScalarBuffer::from(ids), strings.nulls().cloned()))
+    }
+
     fn update_moments(&self, state: &mut MomentsState, x: &Float64Array) -> Result<()> {
         if !self.on_gpu(x.len()) {
             return CpuBackend.update_moments(state, x);
@@ -320,6 +364,21 @@ impl Backend for CudaBackend {
 }
 
 impl CudaBackend {
+    /// The device table of `lookup`, uploaded on first use.
+    fn vocabulary_table(
+        &self,
+        stream: &Arc<CudaStream>,
+        lookup: &VocabularyLookup,
+    ) -> std::result::Result<Arc<DeviceTable>, DriverError> {
+        let mut tables = self.vocabularies.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(table) = tables.get(&lookup.key()) {
+            return Ok(Arc::clone(table));
+        }
+        let table = Arc::new(DeviceTable::upload(stream, lookup)?);
+        tables.insert(lookup.key(), Arc::clone(&table));
+        Ok(table)
+    }
+
     /// Runs an analyzer kernel (`kernel(x, n, valid, offset, has_valid, out)`)
     /// on `grid`, each block writing `words` values: all blocks' words.
     fn per_block<T>(&self, x: &Float64Array, kernel: &CudaFunction, grid: LaunchConfig, words: usize) -> Result<Vec<T>>
