@@ -124,14 +124,15 @@ pub struct WatchArgs {
     /// `-`: JSON lines on stdout, statistics inline; a folder: windows.jsonl, alerts.jsonl, stats-NNNNNN.json.
     #[arg(long, short, default_value = "-")]
     pub output: PathBuf,
-    /// Stop after N windows.
+    /// Stop after N windows (a resumed watch counts the windows before its checkpoint).
     #[arg(long, value_name = "N")]
     pub max_windows: Option<u64>,
     /// Run this shell command for each alert (a window with anomalies or rejected rows), its JSON on stdin.
     #[arg(long, value_name = "CMD")]
     pub alert_exec: Option<String>,
     /// Save the windows' state and the input position here after each batch's windows, and resume from it:
-    /// a killed watch of files, restarted alike, counts no row twice and loses none (stdin: see the README).
+    /// a killed watch of files or a followed folder, restarted alike, counts no row twice and loses none
+    /// (stdin: see the README).
     #[arg(long, value_name = "DIR")]
     pub checkpoint: Option<PathBuf>,
     /// Read the file as it grows and through rotation, like `tail -F`, or a folder's new files as they

@@ -332,6 +332,129 @@ fn follow_reads_the_new_files_of_a_folder() {
     assert_eq!(means, [49.5, 149.5, 249.5]);
 }
 
+/// A followed folder resumes from its checkpoint: killed before or after the
+/// 3rd and 7th checkpoints and restarted alike, it writes exactly the windows
+/// of a run never killed (the files are read again in the order first read).
+#[test]
+fn a_killed_watch_of_a_folder_resumes_from_its_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let all = setup(d, 500, 350, "gold");
+    let (header, body) = all.split_once('\n').unwrap();
+    let rows: Vec<&str> = body.lines().collect();
+    std::fs::create_dir(d.join("in")).unwrap();
+    for (i, name) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+        std::fs::write(
+            d.join(format!("in/{name}.csv")),
+            format!("{header}\n{}\n", rows[i * 100..(i + 1) * 100].join("\n")),
+        )
+        .unwrap();
+    }
+    let run = |out: &str, checkpoint: bool, failpoint: Option<String>| {
+        let mut cmd = watch_command(
+            d,
+            &[
+                "--follow",
+                "in",
+                "--schema",
+                "schema.pbtxt",
+                "--window",
+                "rows=50",
+                "--max-windows",
+                "10",
+                "-q",
+                "-o",
+                out,
+            ],
+        );
+        if checkpoint {
+            cmd.args(["--checkpoint", &format!("{out}-ck")]);
+        }
+        if let Some(point) = failpoint {
+            cmd.env("TABX_FAILPOINT", point);
+        }
+        cmd.timeout(std::time::Duration::from_secs(60)).assert()
+    };
+    run("ref", false, None).code(1);
+    let reference = std::fs::read_to_string(d.join("ref/windows.jsonl")).unwrap();
+    assert_eq!(reference.lines().count(), 10);
+    for point in ["watch-before-checkpoint", "watch-after-checkpoint"] {
+        for n in [3, 7] {
+            let out = format!("out-{point}-{n}");
+            let killed = run(&out, true, Some(format!("{point}:{n}")));
+            assert_eq!(killed.get_output().status.code(), None, "{point}:{n} should have killed tabx");
+            run(&out, true, None).code(1);
+            assert_eq!(
+                std::fs::read_to_string(d.join(&out).join("windows.jsonl")).unwrap(),
+                reference,
+                "killed at {point}:{n}"
+            );
+        }
+    }
+    // Files that arrive out of name order (b, then a): the restart reads them
+    // again as first read, which a listing (a, b) would not.
+    std::fs::create_dir(d.join("late")).unwrap();
+    let part = |i: usize| format!("{header}\n{}\n", rows[i * 100..(i + 1) * 100].join("\n"));
+    let follow = |out: &str, extra: &[&str]| {
+        let mut args =
+            vec!["--follow", "late", "--schema", "schema.pbtxt", "--window", "rows=50", "--max-windows", "6", "-q"];
+        args.extend_from_slice(&["-o", out]);
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let arrive = |out: &str, extra: &[&str], failpoint: Option<&str>| {
+        for f in ["a", "b", "c"] {
+            let _ = std::fs::remove_file(d.join(format!("late/{f}.csv")));
+        }
+        std::fs::write(d.join("late/b.csv"), part(0)).unwrap();
+        let args = follow(out, extra);
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"));
+        cmd.current_dir(d).arg("watch").args(&args).stderr(std::process::Stdio::piped());
+        if let Some(point) = failpoint {
+            cmd.env("TABX_FAILPOINT", point);
+        }
+        let child = cmd.spawn().unwrap();
+        wait_for_windows(&d.join(out).join("windows.jsonl"), 2);
+        std::fs::write(d.join("late/a.csv"), part(1)).unwrap();
+        if failpoint.is_none() {
+            wait_for_windows(&d.join(out).join("windows.jsonl"), 4);
+        }
+        std::fs::write(d.join("late/c.csv"), part(2)).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert_eq!(arrive("late-ref", &[], None).status.code(), Some(0));
+    let reference = std::fs::read_to_string(d.join("late-ref/windows.jsonl")).unwrap();
+    assert_eq!(reference.lines().count(), 6);
+    let killed = arrive("late-out", &["--checkpoint", "late-ck"], Some("watch-after-checkpoint:3"));
+    assert_eq!(killed.status.code(), None, "watch-after-checkpoint:3 should have killed tabx");
+    let args = follow("late-out", &["--checkpoint", "late-ck"]);
+    watch_command(d, &args.iter().map(String::as_str).collect::<Vec<_>>())
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(d.join("late-out/windows.jsonl")).unwrap(), reference, "b then a, resumed");
+    for i in 0..6 {
+        let stats = format!("stats-{i:06}.json");
+        assert_eq!(mean_of_x(&d.join("late-out").join(&stats)), mean_of_x(&d.join("late-ref").join(&stats)), "{stats}");
+    }
+
+    // A file read before the checkpoint and gone since: the restart says which.
+    let killed = run("gone", true, Some("watch-after-checkpoint:3".into()));
+    assert_eq!(killed.get_output().status.code(), None);
+    std::fs::remove_file(d.join("in/a.csv")).unwrap();
+    run("gone", true, None).code(2).stderr(contains("was read before the checkpoint"));
+    // A followed file cannot be resumed (rotation).
+    write(d, "log.csv", &all);
+    watch_command(
+        d,
+        &["--follow", "log.csv", "--schema", "schema.pbtxt", "--window", "rows=50", "-o", "f", "--checkpoint", "f-ck"],
+    )
+    .timeout(std::time::Duration::from_secs(60))
+    .assert()
+    .code(2)
+    .stderr(contains("--follow FILE cannot be resumed"));
+}
+
 /// The mean of `x` in a window's statistics file.
 fn mean_of_x(stats: &Path) -> f64 {
     let stats = read_json(stats);

@@ -7,7 +7,9 @@
 //! reader reports a rejected row as it reads it, before the batch of the
 //! rows around it. A restart reads the input from its start and skips that
 //! many of each, so every record is counted once, at the price of parsing
-//! the prefix again. Stdin cannot be read again: a restart keeps the
+//! the prefix again. A followed folder's files are read in the order they
+//! arrived, which a listing cannot tell again: the checkpoint keeps that
+//! order and a restart reads those files first, in it. Stdin cannot be read again: a restart keeps the
 //! windows' state and reads the new stdin from its start; what the killed
 //! watch read after its last checkpoint is lost, and the report says so.
 
@@ -21,7 +23,8 @@ use super::validator::ValidatorState;
 /// The file in a checkpoint folder.
 const FILE: &str = "watch.checkpoint";
 /// Bumped when the layout changes: an older checkpoint is refused by name.
-const VERSION: u32 = 1;
+/// 2: a followed folder's files in the order read.
+const VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Checkpoint {
@@ -32,6 +35,9 @@ pub(crate) struct Checkpoint {
     /// Records consumed: rows pushed, rows rejected.
     pub(crate) rows_done: u64,
     pub(crate) rejects_done: u64,
+    /// A followed folder's files in the order they were started: a restart
+    /// reads them again in this order, so the counts above skip the same records.
+    pub(crate) files: Vec<String>,
     /// The input ended and every window was handed on.
     pub(crate) finished: bool,
     pub(crate) validator: ValidatorState,
@@ -42,6 +48,7 @@ impl Checkpoint {
         inputs: &[String],
         window: &super::WindowSpec,
         (rows_done, rejects_done): (u64, u64),
+        files: &[String],
         finished: bool,
         validator: ValidatorState,
     ) -> Self {
@@ -51,6 +58,7 @@ impl Checkpoint {
             window: format!("{window:?}"),
             rows_done,
             rejects_done,
+            files: files.to_vec(),
             finished,
             validator,
         }

@@ -47,15 +47,17 @@ pub struct WatchOptions {
     pub stats: StatsOptions,
     /// The environment of the data (e.g. `SERVING`).
     pub environment: Option<String>,
-    /// Stop after this many windows (`None`: at the end of the input).
+    /// Stop after this many windows, counting those of the run a checkpoint
+    /// resumes (`None`: at the end of the input).
     pub max_windows: Option<u64>,
     /// Save the state and the input position here after each batch's
     /// windows, and resume from it when it is there.
     pub checkpoint: Option<PathBuf>,
     /// Read local files as they grow, surviving rotation (`tail -F`), or a
     /// folder's new files as they arrive; the watch then ends only at
-    /// `max_windows` (not with `checkpoint`: a rotated file cannot be read
-    /// again up to a saved position).
+    /// `max_windows`. A followed folder resumes from a `checkpoint` (its
+    /// files are read again in the order first read); a followed file does
+    /// not (a rotated file cannot be read again up to a saved position).
     pub follow: bool,
 }
 
@@ -96,6 +98,8 @@ pub struct Resumed {
 enum Message {
     Batch(RecordBatch),
     Reject(String),
+    /// A followed folder's reader starts this file (its batches follow).
+    File(String),
 }
 
 /// Reads `inputs` (`-` for stdin, files in order) through a
@@ -130,16 +134,13 @@ pub fn watch(
             skip_rejects: resumed.rejects_skipped,
             rows_done: checkpoint.rows_done,
             rejects_done: checkpoint.rejects_done,
+            files: checkpoint.files,
         };
         validator.restore(checkpoint.validator)?;
         report.resumed = Some(resumed);
         if checkpoint.finished {
             return Ok(report);
         }
-    }
-    if options.follow && options.checkpoint.is_some() {
-        return Err(TabxError::config("--follow cannot be resumed from a --checkpoint yet")
-            .with_hint("a rotated log cannot be read again up to the checkpoint's position: drop one of the two"));
     }
     let stop = Arc::new(AtomicBool::new(false));
     if options.follow {
@@ -164,11 +165,18 @@ pub fn watch(
         source.batch_size = source.batch_size.min(usize::try_from(slide).unwrap_or(usize::MAX)).max(1);
         source.infer_rows = source.infer_rows.min(source.batch_size);
     }
-    let reader = Reader::try_new(inputs, source, &stop)?;
+    // A followed folder first reads again, in order, the files read before the checkpoint.
+    let reader = Reader::try_new(inputs, source, &stop, position.files.clone())?;
+    if options.follow && options.checkpoint.is_some() && !reader.is_folder() {
+        return Err(TabxError::config("--follow FILE cannot be resumed from a --checkpoint")
+            .with_hint("a rotated log cannot be read again up to the checkpoint's position: drop one of the two, or follow a folder of files"));
+    }
+    let windows_before = report.resumed.as_ref().map_or(0, |r| r.windows);
     let window = options.window.clone();
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || reader.run(&tx));
-        let mut watch = Watching { validator: &mut validator, report: &mut report, position: &mut position };
+        let mut watch =
+            Watching { validator: &mut validator, report: &mut report, position: &mut position, windows_before };
         let watched = watch.consume(rx, options.max_windows, saver.as_ref(), &window, &mut on_window);
         // A followed file is read until told to stop.
         stop.store(true, Ordering::Relaxed);
@@ -182,7 +190,7 @@ pub fn watch(
             Ok(_) if report.stopped_early => {}
             Ok(_) => {
                 for window in validator.close()? {
-                    if reached(&report, options.max_windows) {
+                    if reached(&report, windows_before, options.max_windows) {
                         report.stopped_early = true;
                         break;
                     }
@@ -209,6 +217,8 @@ struct Position {
     /// Records consumed since the input's start.
     rows_done: u64,
     rejects_done: u64,
+    /// A followed folder's files, in the order they were started.
+    files: Vec<String>,
 }
 
 /// Writes checkpoints into a folder.
@@ -220,7 +230,8 @@ struct Saver {
 impl Saver {
     fn save(&self, window: &WindowSpec, at: &Position, finished: bool, state: ValidatorState) -> Result<()> {
         tabx_core::failpoint::hit(tabx_core::failpoint::WATCH_BEFORE_CHECKPOINT);
-        Checkpoint::new(&self.inputs, window, (at.rows_done, at.rejects_done), finished, state).save(&self.dir)?;
+        Checkpoint::new(&self.inputs, window, (at.rows_done, at.rejects_done), &at.files, finished, state)
+            .save(&self.dir)?;
         tabx_core::failpoint::hit(tabx_core::failpoint::WATCH_AFTER_CHECKPOINT);
         Ok(())
     }
@@ -231,6 +242,8 @@ struct Watching<'a> {
     validator: &'a mut StreamValidator,
     report: &'a mut WatchReport,
     position: &'a mut Position,
+    /// Windows of the run a checkpoint resumes (they count towards `max_windows`).
+    windows_before: u64,
 }
 
 impl Watching<'_> {
@@ -264,13 +277,20 @@ impl Watching<'_> {
                     self.validator.reject(&reason);
                     self.position.rejects_done += 1;
                 }
+                Message::File(name) => {
+                    // Files read again after a restart are listed already.
+                    if !self.position.files.contains(&name) {
+                        self.position.files.push(name);
+                    }
+                    continue;
+                }
             }
             let mut handed_on = false;
             while let Some(window) = self.validator.poll() {
                 count(self.report, &window);
                 on_window(&window)?;
                 handed_on = true;
-                if reached(self.report, max_windows) {
+                if reached(self.report, self.windows_before, max_windows) {
                     self.report.stopped_early = true;
                     return Ok(());
                 }
@@ -285,8 +305,8 @@ impl Watching<'_> {
 
 const STOPPED: &str = "the watch stopped reading";
 
-fn reached(report: &WatchReport, max_windows: Option<u64>) -> bool {
-    max_windows.is_some_and(|m| report.windows >= m)
+fn reached(report: &WatchReport, windows_before: u64, max_windows: Option<u64>) -> bool {
+    max_windows.is_some_and(|m| windows_before + report.windows >= m)
 }
 
 fn count(report: &mut WatchReport, window: &WindowResult) {

@@ -27,6 +27,8 @@ pub(super) enum Reader {
         folder: String,
         source: SourceOptions,
         stop: Arc<AtomicBool>,
+        /// Files read before a checkpoint, read again first, in this order.
+        replay: Vec<String>,
     },
 }
 
@@ -34,28 +36,50 @@ impl Reader {
     /// The reader of `inputs`: with `follow`, a single folder or URL is
     /// watched for new files; anything else is planned as a scan now (so a
     /// missing file is an error before the watch starts).
-    pub(super) fn try_new(inputs: &[String], source: SourceOptions, stop: &Arc<AtomicBool>) -> Result<Self> {
+    pub(super) fn try_new(
+        inputs: &[String],
+        source: SourceOptions,
+        stop: &Arc<AtomicBool>,
+        replay: Vec<String>,
+    ) -> Result<Self> {
         if let [only] = inputs
             && source.follow.is_some()
             && (Path::new(only).is_dir() || only.contains("://"))
         {
             // The folder's files are read whole: it is the folder that is followed.
             let source = SourceOptions { follow: None, ..source };
-            return Ok(Reader::Folder { folder: only.clone(), source, stop: Arc::clone(stop) });
+            return Ok(Reader::Folder { folder: only.clone(), source, stop: Arc::clone(stop), replay });
         }
         Ok(Reader::Plan(ScanPlan::try_new(inputs, source)?))
+    }
+
+    /// Whether this reader follows a folder (or object-store prefix).
+    pub(super) fn is_folder(&self) -> bool {
+        matches!(self, Reader::Folder { .. })
     }
 
     pub(super) fn run(self, tx: &SyncSender<Message>) -> Result<()> {
         match self {
             Reader::Plan(plan) => scan(&plan, tx),
-            Reader::Folder { folder, source, stop } => {
+            Reader::Folder { folder, source, stop, replay } => {
                 let mut done: BTreeSet<String> = BTreeSet::new();
                 let mut sizes: BTreeMap<String, Option<u64>> = BTreeMap::new();
+                let plan = |file: &String| ScanPlan::try_new(std::slice::from_ref(file), source.clone());
+                let read = |file: &String, plan: ScanPlan| -> Result<()> {
+                    tx.send(Message::File(file.clone())).map_err(|_| TabxError::Internal(STOPPED.into()))?;
+                    scan(&plan, tx)
+                };
+                for file in replay {
+                    let again = plan(&file).map_err(|e| {
+                        TabxError::config(format!("cannot resume: {file} was read before the checkpoint ({e})"))
+                            .with_hint("a followed folder's files must stay until the watch is done; remove the checkpoint to start over")
+                    })?;
+                    read(&file, again)?;
+                    done.insert(file);
+                }
                 while !stop.load(Ordering::Relaxed) {
                     for file in settled(&folder, &source, &done, &mut sizes)? {
-                        let plan = ScanPlan::try_new(std::slice::from_ref(&file), source.clone())?;
-                        scan(&plan, tx)?;
+                        read(&file, plan(&file)?)?;
                         done.insert(file);
                     }
                     std::thread::sleep(POLL);

@@ -66,7 +66,7 @@ fn cache_file(arch: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("tabx")))
         .or_else(|| std::env::var_os("HOME").map(|d| PathBuf::from(d).join(".cache/tabx")))?;
-    let key = tabx_core::hash64(format!("{SOURCE}{:?}", options(arch).options).as_bytes());
+    let key = tabx_core::hash64(format!("{SOURCE}{:?}", options(arch)).as_bytes());
     Some(root.join("ptx").join(format!("{key:016x}-{arch}.ptx")))
 }
 
