@@ -252,7 +252,10 @@ fn a_resumed_stdin_watch_keeps_its_state_and_says_what_is_lost() {
     assert_eq!(cmd.write_stdin(first).assert().get_output().status.code(), None, "killed");
     // Batches are a slide long: the checkpoint after window 0 (rows 0-99) came
     // before rows 100-149 were pushed, and the kill lost them.
-    watch(d, &rest, &args).success().stderr(contains("resumed after window 1 from stdin")).stderr(contains("lost"));
+    watch(d, &rest, &args)
+        .success()
+        .stderr(contains("resumed after window 0 (the next is 1) from stdin"))
+        .stderr(contains("lost"));
     let windows = lines_of(&d.join("w/windows.jsonl"));
     let rows: Vec<(u64, u64)> =
         windows.iter().map(|w| (w["index"].as_u64().unwrap(), w["rows"].as_u64().unwrap())).collect();

@@ -123,6 +123,11 @@ fn resume_outputs(checkpoint: &Path, output: &Path) -> Result<()> {
 }
 
 fn resumed_line(r: &tabx::Resumed) -> String {
+    // Windows are numbered from 0: the next one is number `r.windows`.
+    let after = match r.windows {
+        0 => "resumed before window 0".to_string(),
+        n => format!("resumed after window {} (the next is {n})", n - 1),
+    };
     if r.finished {
         return format!(
             "the checkpoint's watch had finished ({} windows): nothing to do; remove the checkpoint to watch again",
@@ -131,14 +136,10 @@ fn resumed_line(r: &tabx::Resumed) -> String {
     }
     if r.from_stdin {
         return format!(
-            "resumed after window {} from stdin: its windows' state was kept, but stdin cannot be read again, so rows the stopped watch read after its last checkpoint are lost",
-            r.windows
+            "{after} from stdin: its windows' state was kept, but stdin cannot be read again, so rows the stopped watch read after its last checkpoint are lost"
         );
     }
-    format!(
-        "resumed after window {}: skipped {} rows and {} rejected rows counted before",
-        r.windows, r.rows_skipped, r.rejects_skipped
-    )
+    format!("{after}: skipped {} rows and {} rejected rows counted before", r.rows_skipped, r.rejects_skipped)
 }
 
 /// Where the window lines go.
