@@ -47,6 +47,26 @@ fn watch(dir: &Path, stdin: &str, args: &[&str]) -> assert_cmd::assert::Assert {
     watch_command(dir, &["-"]).args(args).write_stdin(stdin).assert()
 }
 
+/// `tabx watch ARGS -q -o OUT`, with `--checkpoint OUT-ck` and a failpoint
+/// if asked, run to its end (a minute at most: a follower must stop).
+fn resumable(
+    dir: &Path,
+    args: &[&str],
+    out: &str,
+    checkpoint: bool,
+    failpoint: Option<String>,
+) -> assert_cmd::assert::Assert {
+    let mut cmd = watch_command(dir, args);
+    cmd.args(["-q", "-o", out]);
+    if checkpoint {
+        cmd.args(["--checkpoint", &format!("{out}-ck")]);
+    }
+    if let Some(point) = failpoint {
+        cmd.env("TABX_FAILPOINT", point);
+    }
+    cmd.timeout(std::time::Duration::from_secs(60)).assert()
+}
+
 /// `tabx watch ARGS` started in `dir` (a follower), its stderr kept.
 fn spawn_watch(dir: &Path, args: &[&str]) -> std::process::Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
@@ -164,17 +184,9 @@ fn a_killed_watch_resumes_from_its_checkpoint() {
     assert_eq!(stream.matches("x,b\n").count() + stream.matches("y,gold\n").count(), 2);
     write(d, "s.csv", &stream);
     for window in [&["--window", "rows=50"][..], &["--window", "rows=100", "--slide", "rows=50"]] {
-        let run = |out: &str, checkpoint: bool, failpoint: Option<String>| {
-            let mut cmd = watch_command(d, &["s.csv", "--schema", "schema.pbtxt", "-q", "-o", out]);
-            cmd.args(window);
-            if checkpoint {
-                cmd.args(["--checkpoint", &format!("{out}-ck")]);
-            }
-            if let Some(point) = failpoint {
-                cmd.env("TABX_FAILPOINT", point);
-            }
-            cmd.assert()
-        };
+        let args: Vec<&str> = ["s.csv", "--schema", "schema.pbtxt"].iter().chain(window).copied().collect();
+        let run =
+            |out: &str, checkpoint: bool, failpoint: Option<String>| resumable(d, &args, out, checkpoint, failpoint);
         let reference_dir = format!("ref-{}", window.len());
         run(&reference_dir, false, None).code(1);
         // A second run without --checkpoint starts its folder afresh.
@@ -311,10 +323,8 @@ fn follow_reads_a_growing_and_rotated_log() {
 fn follow_reads_the_new_files_of_a_folder() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let all = setup(d, 300, 300, "");
-    let (header, body) = all.split_once('\n').unwrap();
-    let rows: Vec<&str> = body.lines().collect();
-    let part = |i: usize| format!("{header}\n{}\n", rows[i * 100..(i + 1) * 100].join("\n"));
+    let parts = csv_parts(&setup(d, 300, 300, ""), 100);
+    let part = |i: usize| parts[i].clone();
     std::fs::create_dir(d.join("in")).unwrap();
     std::fs::write(d.join("in/a.csv"), part(0)).unwrap();
     std::fs::write(d.join("in/README"), "not data").unwrap();
@@ -343,41 +353,13 @@ fn a_killed_watch_of_a_folder_resumes_from_its_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let all = setup(d, 500, 350, "gold");
-    let (header, body) = all.split_once('\n').unwrap();
-    let rows: Vec<&str> = body.lines().collect();
+    let parts = csv_parts(&all, 100);
     std::fs::create_dir(d.join("in")).unwrap();
-    for (i, name) in ["a", "b", "c", "d", "e"].iter().enumerate() {
-        std::fs::write(
-            d.join(format!("in/{name}.csv")),
-            format!("{header}\n{}\n", rows[i * 100..(i + 1) * 100].join("\n")),
-        )
-        .unwrap();
+    for (part, name) in parts.iter().zip(["a", "b", "c", "d", "e"]) {
+        std::fs::write(d.join(format!("in/{name}.csv")), part).unwrap();
     }
-    let run = |out: &str, checkpoint: bool, failpoint: Option<String>| {
-        let mut cmd = watch_command(
-            d,
-            &[
-                "--follow",
-                "in",
-                "--schema",
-                "schema.pbtxt",
-                "--window",
-                "rows=50",
-                "--max-windows",
-                "10",
-                "-q",
-                "-o",
-                out,
-            ],
-        );
-        if checkpoint {
-            cmd.args(["--checkpoint", &format!("{out}-ck")]);
-        }
-        if let Some(point) = failpoint {
-            cmd.env("TABX_FAILPOINT", point);
-        }
-        cmd.timeout(std::time::Duration::from_secs(60)).assert()
-    };
+    let args = ["--follow", "in", "--schema", "schema.pbtxt", "--window", "rows=50", "--max-windows", "10"];
+    let run = |out: &str, checkpoint: bool, failpoint: Option<String>| resumable(d, &args, out, checkpoint, failpoint);
     run("ref", false, None).code(1);
     let reference = std::fs::read_to_string(d.join("ref/windows.jsonl")).unwrap();
     assert_eq!(reference.lines().count(), 10);
@@ -397,7 +379,7 @@ fn a_killed_watch_of_a_folder_resumes_from_its_checkpoint() {
     // Files that arrive out of name order (b, then a): the restart reads them
     // again as first read, which a listing (a, b) would not.
     std::fs::create_dir(d.join("late")).unwrap();
-    let part = |i: usize| format!("{header}\n{}\n", rows[i * 100..(i + 1) * 100].join("\n"));
+    let part = |i: usize| parts[i].clone();
     let follow = |out: &str, extra: &[&str]| {
         let mut args =
             vec!["--follow", "late", "--schema", "schema.pbtxt", "--window", "rows=50", "--max-windows", "6", "-q"];
@@ -456,6 +438,13 @@ fn a_killed_watch_of_a_folder_resumes_from_its_checkpoint() {
     .assert()
     .code(2)
     .stderr(contains("--follow FILE cannot be resumed"));
+}
+
+/// A CSV text cut into files of `rows` rows each, every one with the header.
+fn csv_parts(all: &str, rows: usize) -> Vec<String> {
+    let (header, body) = all.split_once('\n').unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    lines.chunks(rows).map(|chunk| format!("{header}\n{}\n", chunk.join("\n"))).collect()
 }
 
 /// The mean of `x` in a window's statistics file.

@@ -7,7 +7,7 @@
 //! written atomically; an unreadable or unwritable cache only costs a compile.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use cudarc::nvrtc::{CompileOptions, Ptx, compile_ptx_with_opts};
@@ -71,14 +71,13 @@ fn cache_file(arch: &str) -> Option<PathBuf> {
 }
 
 /// Writes the cache file atomically; failing to is not an error.
-fn store(file: &PathBuf, text: &str) {
+fn store(file: &Path, text: &str) {
     let temp = file.with_extension(format!("{}.tmp", std::process::id()));
-    let written = file.parent().is_some_and(|d| std::fs::create_dir_all(d).is_ok())
-        && std::fs::write(&temp, text).is_ok()
-        && std::fs::rename(&temp, file).is_ok();
-    if !written {
-        let _ = std::fs::remove_file(&temp);
-        tracing::debug!("could not cache the CUDA kernels' PTX at {}", file.display());
+    let written = tabx_core::replace_atomically(file, &temp, |temp| {
+        std::fs::write(temp, text).map_err(|e| tabx_core::TabxError::io(temp, e))
+    });
+    if let Err(e) = written {
+        tracing::debug!("could not cache the CUDA kernels' PTX: {e}");
     }
 }
 

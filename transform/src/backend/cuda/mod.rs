@@ -262,18 +262,20 @@ impl Backend for CudaBackend {
     }
 
     fn fill_nulls(&self, x: &ArrayRef, value: &ArrayRef) -> Result<ArrayRef> {
-        let bits = |a: &ArrayRef| -> Option<(ScalarBuffer<u64>, u64)> {
-            let fill = match a.data_type() {
-                DataType::Float64 => value.as_primitive_opt::<Float64Type>()?.values().first()?.to_bits(),
-                DataType::Int64 => value.as_primitive_opt::<Int64Type>()?.values().first().map(|v| *v as u64)?,
-                _ => return None,
-            };
-            let data = a.to_data();
-            Some((ScalarBuffer::new(data.buffers()[0].clone(), data.offset(), data.len()), fill))
+        // 64-bit columns as their bits; anything else, or nothing to fill, on the CPU.
+        let fill = match (x.data_type(), value.data_type()) {
+            _ if x.null_count() == 0 || !self.on_gpu(x.len()) => None,
+            (DataType::Float64, DataType::Float64) => {
+                value.as_primitive::<Float64Type>().values().first().map(|v| v.to_bits())
+            }
+            (DataType::Int64, DataType::Int64) => value.as_primitive::<Int64Type>().values().first().map(|v| *v as u64),
+            _ => None,
         };
-        let (Some((values, fill)), true) = (bits(x), x.null_count() > 0 && self.on_gpu(x.len())) else {
+        let Some(fill) = fill else {
             return CpuBackend.fill_nulls(x, value);
         };
+        let data = x.to_data();
+        let values = ScalarBuffer::<u64>::new(data.buffers()[0].clone(), data.offset(), data.len());
         let n = x.len();
         let out = self.with_stream(|stream| {
             let input = stream.clone_htod(values.as_ref())?;
@@ -298,18 +300,13 @@ impl Backend for CudaBackend {
             return crate::kernels::hash_strings(x, buckets);
         };
         crate::kernels::check_buckets(buckets, "hash_strings")?;
-        let offsets = strings.value_offsets();
-        let (base, end) = (offsets[0] as usize, offsets[offsets.len() - 1] as usize);
         let n = strings.len();
         let ids = self.with_stream(|stream| {
-            let offsets_dev = stream.clone_htod(offsets)?;
-            // At least one byte: a column of empty strings still needs a buffer.
-            let bytes = &strings.value_data()[base..end];
-            let bytes_dev = if bytes.is_empty() { stream.alloc_zeros(1)? } else { stream.clone_htod(bytes)? };
+            let column = DeviceStrings::upload(stream, strings)?;
             let mut out: CudaSlice<i64> = stream.alloc_zeros(n)?;
-            let (n64, base64) = (n as u64, base as u64);
+            let n64 = n as u64;
             let mut launch = stream.launch_builder(&self.kernels.hash_strings);
-            launch.arg(&offsets_dev).arg(&bytes_dev).arg(&mut out).arg(&n64).arg(&buckets).arg(&base64);
+            launch.arg(&column.offsets).arg(&column.bytes).arg(&mut out).arg(&n64).arg(&buckets).arg(&column.base);
             // Safety: matches hash_strings in kernels.cu.
             unsafe { launch.launch(self.grid(n)) }?;
             download(stream, &out)
@@ -322,18 +319,14 @@ impl Backend for CudaBackend {
         let Some(strings) = x.as_string_opt::<i32>().filter(|_| self.on_gpu(x.len())) else {
             return lookup.apply(x);
         };
-        let offsets = strings.value_offsets();
-        let (base, end) = (offsets[0] as usize, offsets[offsets.len() - 1] as usize);
         let n = strings.len();
         let ids = self.with_stream(|stream| {
             let table = self.vocabulary_table(stream, lookup)?;
-            let offsets_dev = stream.clone_htod(offsets)?;
-            let bytes = &strings.value_data()[base..end];
-            let bytes_dev = if bytes.is_empty() { stream.alloc_zeros(1)? } else { stream.clone_htod(bytes)? };
+            let column = DeviceStrings::upload(stream, strings)?;
             let mut out: CudaSlice<i64> = stream.alloc_zeros(n)?;
-            let (n64, base64, oov, default) = (n as u64, base as u64, lookup.num_oov_buckets(), lookup.default_value());
+            let (n64, oov, default) = (n as u64, lookup.num_oov_buckets(), lookup.default_value());
             let mut launch = stream.launch_builder(&self.kernels.vocab_lookup);
-            launch.arg(&offsets_dev).arg(&bytes_dev).arg(&n64).arg(&base64);
+            launch.arg(&column.offsets).arg(&column.bytes).arg(&n64).arg(&column.base);
             launch.arg(&table.keys).arg(&table.ids).arg(&table.mask).arg(&table.tok_offsets).arg(&table.tok_bytes);
             launch.arg(&table.vocab_size).arg(&oov).arg(&default).arg(&mut out);
             // Safety: matches vocab_lookup in kernels.cu.
@@ -396,6 +389,28 @@ impl CudaBackend {
             // Safety: the analyzer kernels in kernels.cu take these arguments.
             unsafe { launch.launch(grid) }?;
             download(stream, &out)
+        })
+    }
+}
+
+/// A Utf8 column on the device as the string kernels read it: its n + 1
+/// offsets as they are, and its bytes from the first offset (`base`) on.
+struct DeviceStrings {
+    offsets: CudaSlice<i32>,
+    bytes: CudaSlice<u8>,
+    base: u64,
+}
+
+impl DeviceStrings {
+    fn upload(stream: &Arc<CudaStream>, strings: &arrow::array::StringArray) -> std::result::Result<Self, DriverError> {
+        let offsets = strings.value_offsets();
+        let (base, end) = (offsets[0] as usize, offsets[offsets.len() - 1] as usize);
+        let bytes = &strings.value_data()[base..end];
+        Ok(Self {
+            offsets: stream.clone_htod(offsets)?,
+            // At least one byte: a column of empty strings still needs a buffer.
+            bytes: if bytes.is_empty() { stream.alloc_zeros(1)? } else { stream.clone_htod(bytes)? },
+            base: base as u64,
         })
     }
 }
