@@ -107,6 +107,30 @@ fn stdin_is_read_with_types_from_the_first_rows() {
 }
 
 #[test]
+fn stdin_parsed_on_several_threads_gives_the_file_statistics() {
+    // Types from the first 2,000 rows, the remaining 13,002 rows cut into
+    // chunks that parse on 4 threads: every statistic of the sample is exact
+    // (no column has more than 20,000 distinct values), so the artifacts
+    // match the file's to the bit.
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::fs::read(taxi("data.csv")).unwrap();
+    let stats = |input: &str, out: &str| {
+        let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
+        cmd.current_dir(dir.path())
+            .args(["stats", input, "-o", out, "-q", "--infer-rows", "2000", "--threads", "4"])
+            .write_stdin(data.clone())
+            .assert()
+            .success();
+        let mut stats = read_json(&dir.path().join(out));
+        stats["datasets"][0]["name"] = serde_json::Value::Null;
+        stats
+    };
+    let (piped, file) = (stats("-", "stdin.json"), stats(&taxi("data.csv"), "file.json"));
+    assert_eq!(piped["datasets"][0]["num_examples"], 15002);
+    assert_eq!(piped, file);
+}
+
+#[test]
 fn ndjson_stdin_takes_types_from_the_schema() {
     // From its first row alone `a` looks INT; arrow-json would then read 2.5 as 2.
     let dir = tempfile::tempdir().unwrap();

@@ -67,8 +67,28 @@ pub(crate) struct TaskReport {
     pub rows_sampled_out: u64,
     pub bad_by_reason: BTreeMap<String, u64>,
     pub warnings: Vec<String>,
-    pub column_types: Vec<(String, ColumnType)>,
-    pub quarantine: Option<QuarantinePart>,
+    pub column_types: BTreeMap<String, ColumnType>,
+    /// The task's bad rows, in input order (a stream parsed in chunks has one part per chunk).
+    pub quarantine: Vec<QuarantinePart>,
+}
+
+impl TaskReport {
+    /// Adds the report of the task (or chunk) that follows this one in input order.
+    pub(crate) fn absorb(&mut self, next: TaskReport) {
+        self.rows_read += next.rows_read;
+        self.rows_bad += next.rows_bad;
+        self.rows_sampled_out += next.rows_sampled_out;
+        for (k, v) in next.bad_by_reason {
+            *self.bad_by_reason.entry(k).or_default() += v;
+        }
+        self.warnings.extend(next.warnings);
+        // Types widen (INT < FLOAT < STRING) across tasks as within one.
+        for (name, t) in next.column_types {
+            let u = self.column_types.entry(name).or_insert(t);
+            *u = (*u).max(t);
+        }
+        self.quarantine.extend(next.quarantine);
+    }
 }
 
 const CANCELLED: &str = "scan cancelled because another task failed";
@@ -390,21 +410,17 @@ pub fn scan_ordered<S: Send>(
     let reports: Vec<TaskReport> = reports.into_iter().flatten().collect();
     let mut report =
         ScanReport { files: plan.files().len(), bytes: done.load(Ordering::Relaxed), ..Default::default() };
-    let mut parts = Vec::new();
+    let mut all = TaskReport::default();
     for r in reports {
-        report.rows_read += r.rows_read;
-        report.rows_bad += r.rows_bad;
-        report.rows_sampled_out += r.rows_sampled_out;
-        for (k, v) in r.bad_by_reason {
-            *report.bad_by_reason.entry(k).or_default() += v;
-        }
-        report.warnings.extend(r.warnings);
-        for (name, t) in r.column_types {
-            let e = report.column_types.entry(name).or_insert(t);
-            *e = (*e).max(t);
-        }
-        parts.extend(r.quarantine);
+        all.absorb(r);
     }
+    report.rows_read = all.rows_read;
+    report.rows_bad = all.rows_bad;
+    report.rows_sampled_out = all.rows_sampled_out;
+    report.bad_by_reason = all.bad_by_reason;
+    report.warnings = all.warnings;
+    report.column_types = all.column_types;
+    let parts = all.quarantine;
     report.warnings.extend(plan.warnings().iter().cloned());
     if let OnError::Quarantine(path) = &options.on_error {
         merge_parts(path, parts)?;

@@ -213,6 +213,10 @@ pub struct SourceOptions {
     pub seed: u64,
     /// Worker threads; 0 = all cores.
     pub threads: usize,
+    /// Threads that parse a CSV stream read as one task (stdin, a compressed
+    /// or remote file) once its first batch is read; 0 = the worker threads
+    /// the scan's other tasks leave idle. 1 parses it on the reading thread.
+    pub stream_parsers: usize,
     /// Local uncompressed CSV files are split into byte ranges of at least this
     /// size when there are threads to read them...
     pub min_split_bytes: u64,
@@ -273,6 +277,7 @@ impl Default for SourceOptions {
             sample_rate: None,
             seed: 0,
             threads: 0,
+            stream_parsers: 0,
             newlines_in_values: true,
             min_split_bytes: 8 << 20,
             max_split_bytes: 32 << 20,
@@ -294,6 +299,7 @@ impl fmt::Debug for SourceOptions {
             .field("quote", &(self.quote as char))
             .field("has_header", &self.has_header)
             .field("batch_size", &self.batch_size)
+            .field("stream_parsers", &self.stream_parsers)
             .field("on_error", &self.on_error)
             .field("column_types", &self.column_types)
             .field("force_string", &self.force_string)
@@ -347,7 +353,7 @@ impl SourceOptions {
     }
 
     /// The worker count actually used.
-    pub(crate) fn thread_count(&self) -> usize {
+    pub fn thread_count(&self) -> usize {
         if self.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { self.threads }
     }
 }

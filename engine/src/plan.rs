@@ -152,6 +152,7 @@ impl ScanPlan {
                                 freeze_after: (matches!(file.location, Location::Stdin)
                                     || plan.options.follow.is_some())
                                 .then_some(plan.options.infer_rows.max(1)),
+                                parsers: 1,
                             },
                             None,
                         ),
@@ -161,6 +162,7 @@ impl ScanPlan {
             }
             file_start += size;
         }
+        plan.give_streams_parsers(threads);
         if let Some(s) = shard.filter(|_| plan.tasks.is_empty()) {
             plan.warnings.push(format!(
                 "shard {}/{} has no data (fewer files, row groups or records than shards)",
@@ -171,6 +173,27 @@ impl ScanPlan {
         plan.files = files;
         tracing::debug!(files = plan.files.len(), tasks = plan.tasks.len(), "scan planned");
         Ok(plan)
+    }
+
+    /// A CSV stream read as one task (stdin, a compressed or remote file)
+    /// parses on the threads the other tasks leave idle (`csv::stream`). A
+    /// followed file does not: its reader waits for lines, and a chunk of
+    /// them would wait for the last.
+    fn give_streams_parsers(&mut self, threads: usize) {
+        let parsers = match self.options.stream_parsers {
+            0 => threads / self.tasks.len().max(1),
+            n => n,
+        };
+        if self.options.follow.is_some() || parsers < 2 {
+            return;
+        }
+        for task in &mut self.tasks {
+            if let Task::Csv(spec, None) = task
+                && spec.header.is_none()
+            {
+                spec.parsers = parsers;
+            }
+        }
     }
 
     fn add_bytes(&mut self, n: Option<u64>) {
@@ -400,6 +423,7 @@ fn csv_spec(file: &SourceFile, index: usize, header: &Header, start: csv::Cut, w
         header: Some(header.clone()),
         whole_file,
         freeze_after: None,
+        parsers: 1,
     }
 }
 

@@ -42,6 +42,9 @@ pub(crate) struct BadRows {
     fail: bool,
     quarantine: Option<QuarantineWriter>,
     on_reject: Option<crate::options::RejectFn>,
+    /// `on_reject`'s calls, held back to be made in input order by the thread
+    /// that hands on a chunk parsed on another (`csv::stream`).
+    deferred: Option<Vec<(String, String)>>,
 }
 
 impl std::fmt::Debug for BadRows {
@@ -67,7 +70,23 @@ impl BadRows {
             }
             _ => None,
         };
-        BadRows { fail: options.on_error == OnError::Fail, quarantine, on_reject: options.on_reject.clone() }
+        BadRows {
+            fail: options.on_error == OnError::Fail,
+            quarantine,
+            on_reject: options.on_reject.clone(),
+            deferred: None,
+        }
+    }
+
+    /// From now on `on_reject` is not called but its calls are kept, for
+    /// [`take_deferred`](Self::take_deferred).
+    pub(crate) fn defer_rejects(&mut self) {
+        self.deferred.get_or_insert_with(Vec::new);
+    }
+
+    /// The `(location, reasons)` of the rejects held back since [`defer_rejects`](Self::defer_rejects).
+    pub(crate) fn take_deferred(&mut self) -> Vec<(String, String)> {
+        self.deferred.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// One bad row at `location` (`file:line`), with its `reasons` as (key
@@ -92,8 +111,11 @@ impl BadRows {
             *report.bad_by_reason.entry(key.clone()).or_default() += 1;
         }
         if let Some(tell) = &self.on_reject {
-            let keys: Vec<&str> = reasons.iter().map(|(k, _)| k.as_str()).collect();
-            tell(&location, &keys.join("; "));
+            let keys = reasons.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join("; ");
+            match &mut self.deferred {
+                Some(held) => held.push((location.clone(), keys)),
+                None => tell(&location, &keys),
+            }
         }
         if let Some(q) = &mut self.quarantine {
             q.write(&location, &message(), raw, fields)?;
@@ -123,7 +145,7 @@ impl BadRows {
     /// Closes the task's quarantine part into `report`.
     pub(crate) fn finish(self, report: &mut TaskReport) -> Result<()> {
         if let Some(q) = self.quarantine {
-            report.quarantine = Some(q.finish()?);
+            report.quarantine.push(q.finish()?);
         }
         Ok(())
     }

@@ -11,6 +11,7 @@
 
 mod reader;
 mod split;
+mod stream;
 mod typing;
 
 use std::io::Read;
@@ -98,6 +99,9 @@ pub(crate) struct CsvSpec {
     pub whole_file: bool,
     /// Input that cannot be read twice: types are fixed by the first this many rows.
     pub freeze_after: Option<usize>,
+    /// Threads that parse a stream (one task for the whole file: stdin, a
+    /// compressed or remote file) after its first batch; 1 parses it as it is read.
+    pub parsers: usize,
 }
 
 /// Reads one task's records from `src` and emits typed batches.
@@ -129,6 +133,26 @@ pub(crate) fn run_task(
     if let Some((start, line)) = restart {
         reader.restart_after_first_line(start, line);
     }
+    if spec.parsers > 1 {
+        // A stream: its first batch here (stdin's types come from it), the rest in parallel.
+        if !read_records(&mut reader, &mut task, emit, true)? {
+            return task.finish(emit);
+        }
+        return stream::parse_rest(task, reader, spec.parsers, emit);
+    }
+    read_records(&mut reader, &mut task, emit, false)?;
+    task.finish(emit)
+}
+
+/// Reads `reader`'s records into `task`, emitting a batch every `batch_rows`
+/// rows and at the end. With `first_batch_only`, stops after the first
+/// batch: `true` when the input goes on after it.
+fn read_records<R: Read>(
+    reader: &mut RecordReader<R>,
+    task: &mut CsvTask<'_>,
+    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    first_batch_only: bool,
+) -> Result<bool> {
     loop {
         let restart = match reader.next_record()? {
             None => break,
@@ -139,13 +163,16 @@ pub(crate) fn run_task(
         }
         if task.rows.len() >= task.batch_rows || task.rows.raw_is_full() {
             task.flush(emit)?;
-            if ctx.cancelled() {
+            if task.ctx.cancelled() {
                 return Err(TaskContext::cancelled_error());
+            }
+            if first_batch_only {
+                return Ok(true);
             }
         }
     }
     task.flush(emit)?;
-    task.finish(emit)
+    Ok(false)
 }
 
 /// One task's state between records.
@@ -371,6 +398,16 @@ mod tests {
 
     /// Reads `text` as stdin is read: one streaming task, types fixed by the first `freeze` rows.
     fn read_stream(text: &str, freeze: usize, options: &SourceOptions) -> Result<(Vec<RecordBatch>, TaskReport)> {
+        read_stream_with(text.as_bytes(), freeze, options, 1)
+    }
+
+    /// [`read_stream`] from `src`, parsed after its first batch on `parsers` threads.
+    pub(super) fn read_stream_with(
+        src: impl Read,
+        freeze: usize,
+        options: &SourceOptions,
+        parsers: usize,
+    ) -> Result<(Vec<RecordBatch>, TaskReport)> {
         let (cancel, done) = (AtomicBool::new(false), AtomicU64::new(0));
         let ctx = TaskContext::new(options, &cancel, &done);
         let spec = CsvSpec {
@@ -382,9 +419,10 @@ mod tests {
             header: None,
             whole_file: true,
             freeze_after: Some(freeze),
+            parsers,
         };
         let mut batches = Vec::new();
-        let report = run_task(&spec, text.as_bytes(), &ctx, &mut |b| {
+        let report = run_task(&spec, src, &ctx, &mut |b| {
             batches.push(b);
             Ok(())
         })?;
@@ -398,7 +436,7 @@ mod tests {
         assert_eq!(batches.iter().map(RecordBatch::num_rows).collect::<Vec<_>>(), [2, 2]);
         // INT → FLOAT and a first value after the frozen rows are allowed.
         assert_eq!(
-            report.column_types,
+            report.column_types.into_iter().collect::<Vec<_>>(),
             [("a".into(), ColumnType::Float), ("b".into(), ColumnType::String), ("c".into(), ColumnType::Int)]
         );
 

@@ -8,7 +8,7 @@ use std::io::Read;
 
 use tabx_core::{Result, TabxError};
 
-use super::split::LineBase;
+use super::split::{Cut, LineBase};
 
 /// A record longer than this is refused: it is almost surely an unclosed quote
 /// swallowing the file, and holding it would break the memory bound.
@@ -106,6 +106,12 @@ impl<R: Read> RecordReader<R> {
     /// Line number at [`Self::offset`].
     pub(crate) fn line(&self) -> u64 {
         self.line
+    }
+
+    /// Takes the reader apart at a record boundary: the bytes read but not
+    /// consumed, the source (at its end when `eof`) and where those bytes start.
+    pub(crate) fn into_rest(self) -> (Vec<u8>, R, bool, Cut) {
+        (self.buf[self.pos..self.len].to_vec(), self.src, self.eof, (self.offset, self.line))
     }
 
     fn refill(&mut self) -> Result<()> {

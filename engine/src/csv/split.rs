@@ -46,45 +46,83 @@ pub(crate) fn record_starts(
     let mut file = File::open(path).map_err(|e| TabxError::io(path, e))?;
     std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(data_start.0)).map_err(|e| TabxError::io(path, e))?;
     let mut buf = vec![0u8; 1 << 20];
-    let mut base = data_start.0; // file offset of buf[0]
-    let mut line = data_start.1;
-    let mut quoted = false;
-    let mut closed_at = u64::MAX - 1; // offset of the quote that last closed a field
-    let mut prev = b'\n'; // byte before buf[0]; the header ended in a line break
+    let mut quotes = QuoteState::new(delimiter, quote, data_start);
     loop {
         let n = read_full(&mut file, &mut buf).map_err(|e| TabxError::io(path, e))?;
         if n == 0 {
             break;
         }
-        let chunk = &buf[..n];
+        let stopped = !quotes.feed(&buf[..n], |cut| {
+            while ti < targets.len() && targets[ti] <= cut.0 {
+                out.push(cut);
+                ti += 1;
+            }
+            ti < targets.len()
+        });
+        if stopped {
+            return Ok(out);
+        }
+    }
+    out.extend(std::iter::repeat_n(quotes.position(), targets.len() - ti));
+    Ok(out)
+}
+
+/// The quote state of CSV bytes fed in order, as csv-core reads them: finds
+/// the record starts (line breaks outside quoted fields) of a file being cut
+/// into ranges ([`record_starts`]) or of a stream being cut into chunks
+/// (`stream`).
+#[derive(Debug, Clone)]
+pub(crate) struct QuoteState {
+    delimiter: u8,
+    quote: u8,
+    quoted: bool,
+    /// Offset of the quote that last closed a field (`""` reopens it).
+    closed_at: u64,
+    /// The last byte fed; the one before a record start is a line break.
+    prev: u8,
+    /// Offset and line of the next byte.
+    next: Cut,
+}
+
+impl QuoteState {
+    /// The state at `start`, a record start.
+    pub(crate) fn new(delimiter: u8, quote: u8, start: Cut) -> Self {
+        QuoteState { delimiter, quote, quoted: false, closed_at: u64::MAX - 1, prev: b'\n', next: start }
+    }
+
+    /// Feeds the bytes that follow those fed before, calling `at_start` with
+    /// each record start (offset, line) they hold. `false` when `at_start`
+    /// returned `false` and feeding stopped there (the state is then spent).
+    pub(crate) fn feed(&mut self, chunk: &[u8], mut at_start: impl FnMut(Cut) -> bool) -> bool {
+        let (base, quote) = (self.next.0, self.quote);
         for i in memchr::memchr2_iter(b'\n', quote, chunk) {
             let pos = base + i as u64;
             if chunk[i] == b'\n' && quote != b'\n' {
-                line += 1;
-                if !quoted {
-                    while ti < targets.len() && targets[ti] <= pos + 1 {
-                        out.push((pos + 1, line));
-                        ti += 1;
-                    }
-                    if ti == targets.len() {
-                        return Ok(out);
-                    }
+                self.next.1 += 1;
+                if !self.quoted && !at_start((pos + 1, self.next.1)) {
+                    return false;
                 }
-            } else if quoted {
-                quoted = false;
-                closed_at = pos;
+            } else if self.quoted {
+                self.quoted = false;
+                self.closed_at = pos;
             } else {
-                let before = if i > 0 { chunk[i - 1] } else { prev };
-                if before == delimiter || before == b'\n' || before == b'\r' || pos == closed_at + 1 {
-                    quoted = true;
+                let before = if i > 0 { chunk[i - 1] } else { self.prev };
+                if before == self.delimiter || before == b'\n' || before == b'\r' || pos == self.closed_at + 1 {
+                    self.quoted = true;
                 }
             }
         }
-        prev = chunk[n - 1];
-        base += n as u64;
+        if let Some(&last) = chunk.last() {
+            self.prev = last;
+        }
+        self.next.0 += chunk.len() as u64;
+        true
     }
-    out.extend(std::iter::repeat_n((base, line), targets.len() - ti));
-    Ok(out)
+
+    /// Offset and line of the next byte to feed.
+    pub(crate) fn position(&self) -> Cut {
+        self.next
+    }
 }
 
 /// For each target offset (sorted ascending), the first line start at or after

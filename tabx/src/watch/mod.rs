@@ -4,11 +4,12 @@
 //!
 //! ```text
 //!  reader thread: engine scan of stdin / files ─batches, rejects─▶ channel (4 deep)
+//!     (a stream's chunks parsed on every core, handed on in order: engine `csv::stream`)
 //!  caller thread: StreamValidator ─▶ panes ─▶ window = merge of panes ─▶ validate ─▶ on_window
 //! ```
 //!
 //! The reader parses while the caller's thread computes statistics, so the
-//! two overlap on two cores; the bounded channel holds a few batches, so a
+//! two overlap; the bounded channel holds a few batches, so a
 //! slow consumer slows the reader instead of filling memory. Files are read
 //! one after another (windows follow arrival order).
 //!
@@ -156,7 +157,11 @@ pub fn watch(
         // A closed channel means the watch has stopped; the scan ends on its next batch.
         let _ = rejects.send(Message::Reject(reason.to_string()));
     }));
-    // One reader: files in order, so windows follow arrival order.
+    // One reader: files in order, so windows follow arrival order. A stream
+    // (stdin) still parses on every core, its batches handed on in order.
+    if source.stream_parsers == 0 {
+        source.stream_parsers = source.thread_count();
+    }
     source.threads = 1;
     // Batches no longer than a slide: a window closes (and is checkpointed)
     // as soon as its last row is read, not up to 8192 rows later.
