@@ -77,7 +77,7 @@ impl FeatureState {
         if is_list(column.data_type()) {
             self.update_list(&column, weights, options, seed, scratch)
         } else {
-            self.update_presence(&column, weights, |_| 1);
+            self.update_presence(&column, weights, None);
             self.update_values(&column, weights, options, seed, scratch)
         }
     }
@@ -119,7 +119,7 @@ impl FeatureState {
         // A null row holds no values, whatever child range its offsets span.
         let valid = |row: usize| column.is_valid(row);
         let counts: Vec<u64> = (0..column.len()).map(|r| if valid(r) { ranges[r].1 as u64 } else { 0 }).collect();
-        self.update_presence(column, weights, |row| counts[row]);
+        self.update_presence(column, weights, Some(&counts));
         let sketch =
             self.num_values_sketch.get_or_insert_with(|| KllSketch::with_epsilon(options.epsilon, seed ^ 0x5eed));
         let present: Vec<f64> = (0..column.len()).filter(|r| valid(*r)).map(|r| counts[r] as f64).collect();
@@ -172,12 +172,25 @@ impl FeatureState {
         Ok(())
     }
 
-    fn update_presence(&mut self, column: &ArrayRef, weights: Option<&[f64]>, count_of: impl Fn(usize) -> u64) {
+    /// Presence and value counts; `counts` holds each row's value count (list
+    /// columns), `None` one value per row.
+    fn update_presence(&mut self, column: &ArrayRef, weights: Option<&[f64]>, counts: Option<&[u64]>) {
         // Logical nulls: a NullArray (an all-empty CSV batch) has no validity buffer.
         let nulls = column.logical_nulls();
         let null_count = nulls.as_ref().map_or(0, |n| n.null_count());
+        let present = (column.len() - null_count) as u64;
         self.num_missing += null_count as u64;
-        self.num_non_missing += (column.len() - null_count) as u64;
+        self.num_non_missing += present;
+        if counts.is_none() && weights.is_none() {
+            // One value per present row: what the loop below adds up, without a pass per row.
+            if present > 0 {
+                self.min_num_values = Some(self.min_num_values.map_or(1, |m| m.min(1)));
+                self.max_num_values = self.max_num_values.max(1);
+                self.tot_num_values += present;
+            }
+            return;
+        }
+        let count_of = |row: usize| counts.map_or(1, |c| c[row]);
         let mut weighted = weights.map(|_| self.weighted.take().unwrap_or_default());
         for row in 0..column.len() {
             let present = nulls.as_ref().is_none_or(|n| n.is_valid(row));

@@ -109,23 +109,25 @@ impl NumericState {
             Some((sum, _)) => self.sum.add_i128(sum),
             None => self.sum.add_slice(scratch),
         }
-        // Sorted runs make the counts' runs and the sketch's compactions linear
-        // scans (see `sort_f64`); the sums below do not depend on the order.
-        sort_f64(scratch, keys);
         match &mut self.exact {
+            // Counting needs no order: no sort while the counts hold every value.
             Some(exact) if self.sketch.is_empty() => {
-                if !exact.add_sorted(scratch) {
+                if !exact.add(scratch) {
                     self.leave_the_cap();
                 }
             }
-            Some(exact) => {
-                // A sketched state from an older partial file keeps both.
+            _ => {
+                // Sorted runs make the sketch's compactions linear scans (see
+                // `sort_f64`); the sums below do not depend on the order.
+                sort_f64(scratch, keys);
                 self.sketch.update_slice(scratch);
-                if !exact.add_sorted(scratch) {
+                // A sketched state from an older partial file keeps the counts beside it.
+                if let Some(exact) = &mut self.exact
+                    && !exact.add(scratch)
+                {
                     self.exact = None;
                 }
             }
-            None => self.sketch.update_slice(scratch),
         }
         if let Some((_, sum_sq)) = integer_sums {
             self.sum_sq.add_i128(sum_sq);
@@ -154,13 +156,18 @@ impl NumericState {
         self.num_zeros += scratch.iter().filter(|&&x| x == 0.0).count() as u64;
         self.num_pos_inf += scratch.iter().filter(|&&x| x == f64::INFINITY).count() as u64;
         self.num_neg_inf += scratch.iter().filter(|&&x| x == f64::NEG_INFINITY).count() as u64;
-        // total_cmp orders -0.0 below 0.0, so min/max do not depend on the order of arrival.
-        for &x in scratch.iter() {
-            if self.min.is_none_or(|m| x.total_cmp(&m).is_lt()) {
-                self.min = Some(x);
+        // Min and max in total order (-0.0 below 0.0, so they do not depend on
+        // the order of arrival), through total_cmp's integer key: a pass
+        // without branches instead of two comparisons per value.
+        let (lo, hi) =
+            scratch.iter().map(|&x| total_key(x)).fold((i64::MAX, i64::MIN), |(lo, hi), k| (lo.min(k), hi.max(k)));
+        if !scratch.is_empty() {
+            let (lo, hi) = (from_total_key(lo), from_total_key(hi));
+            if self.min.is_none_or(|m| lo.total_cmp(&m).is_lt()) {
+                self.min = Some(lo);
             }
-            if self.max.is_none_or(|m| x.total_cmp(&m).is_gt()) {
-                self.max = Some(x);
+            if self.max.is_none_or(|m| hi.total_cmp(&m).is_gt()) {
+                self.max = Some(hi);
             }
         }
     }
@@ -280,20 +287,15 @@ impl NumericState {
     }
 }
 
-/// Population mean and standard deviation (TFDV: ddof 0) from exact sums.
-///
-/// The variance is (n·Σx² − (Σx)²) / n², evaluated in double-double arithmetic
-/// (Dekker 1971) from the exact sums: E[x²] − E[x]² in plain f64 loses up to half
-/// the digits when the mean dwarfs the spread (census tracts: mean 1.7e10, std 3e5).
-/// Being a function of exact sums, the result has the same bits however the data
-/// was partitioned.
 /// Σx and Σx² of `xs`, exactly, when every value is an integer of magnitude
 /// below 2⁵³ (so x² < 2¹⁰⁶, and up to 2²⁰ of them sum below 2¹²⁷); `None`
 /// otherwise, and for longer batches.
 fn integer_sums(xs: &[f64]) -> Option<(i128, i128)> {
     const LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
-    // One pass without early exit, so that it vectorises.
-    let integral = xs.iter().fold(true, |all, &x| all & (x.abs() < LIMIT) & (x == x.trunc()));
+    // One pass without early exit. Below 2^53 in magnitude, x is an integer
+    // iff converting it to i64 and back gives x: two instructions, where
+    // `trunc` is a libm call on baseline x86-64 (3.7% of a Parquet pass, perf).
+    let integral = xs.iter().fold(true, |all, &x| all & (x.abs() < LIMIT) & ((x as i64) as f64 == x));
     if !integral || xs.len() > 1 << 20 {
         return None;
     }
@@ -306,6 +308,23 @@ fn integer_sums(xs: &[f64]) -> Option<(i128, i128)> {
     Some((sum, sum_sq))
 }
 
+/// `f64::total_cmp`'s key: signed integer order is total order.
+fn total_key(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
+}
+
+fn from_total_key(k: i64) -> f64 {
+    f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
+}
+
+/// Population mean and standard deviation (TFDV: ddof 0) from exact sums.
+///
+/// The variance is (n·Σx² − (Σx)²) / n², evaluated in double-double arithmetic
+/// (Dekker 1971) from the exact sums: E[x²] − E[x]² in plain f64 loses up to half
+/// the digits when the mean dwarfs the spread (census tracts: mean 1.7e10, std 3e5).
+/// Being a function of exact sums, the result has the same bits however the data
+/// was partitioned.
 fn moments(n: f64, sum: &ExactSum, sum_sq: &ExactSum) -> (f64, f64) {
     let (mean, variance) = tabx_core::mean_variance(n, sum, sum_sq);
     (mean, variance.sqrt())
@@ -365,6 +384,22 @@ mod tests {
 
     fn update(state: &mut NumericState, xs: &[Option<f64>]) {
         state.update(&Float64Array::from(xs.to_vec()), None, &mut NumericBuffers::default());
+    }
+
+    #[test]
+    fn min_and_max_in_total_order() {
+        // -0.0 sorts below 0.0 (total_cmp), ±inf are values, NaN is not.
+        let mut s = NumericState::default();
+        update(&mut s, &[Some(0.0), Some(-0.0), Some(f64::NAN), Some(2.5)]);
+        assert_eq!((s.min.map(f64::to_bits), s.max), (Some((-0.0f64).to_bits()), Some(2.5)));
+        update(&mut s, &[Some(f64::NEG_INFINITY), Some(f64::INFINITY), Some(-3.0)]);
+        assert_eq!((s.min, s.max), (Some(f64::NEG_INFINITY), Some(f64::INFINITY)));
+        let mut nan_only = NumericState::default();
+        update(&mut nan_only, &[Some(f64::NAN)]);
+        assert_eq!((nan_only.min, nan_only.max), (None, None));
+        for x in [-1e300, -1.5, -0.0, 0.0, 5e-324, 7.0, f64::MAX] {
+            assert_eq!(from_total_key(total_key(x)).to_bits(), x.to_bits());
+        }
     }
 
     /// Integer batches take the i128 path, others the superaccumulator; both
