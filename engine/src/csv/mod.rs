@@ -6,6 +6,8 @@
 //! - `reader`: bytes → records with offsets, lines and unclosed-quote detection.
 //! - `typing`: TFDV's INT/FLOAT/STRING inference and building Arrow columns.
 //! - `split`: where a local file can be cut into independent byte ranges.
+//! - `stream`: a stream read as one task (stdin, `.gz`), cut into chunks as it
+//!   is read and parsed on several threads after its first batch.
 //!
 //! This module drives one task: records → bad-row handling → typed batches.
 
