@@ -188,6 +188,10 @@ struct CsvTask<'a> {
     forced: Vec<Option<ColumnType>>,
     /// Per file column: the inferred type so far (`None` = no value yet).
     types: Vec<Option<ColumnType>>,
+    /// The projected columns of a forced INT or FLOAT type, in file order,
+    /// and the cells of the record being checked (`Rows::typed` keeps them).
+    typed: Vec<(usize, ColumnType)>,
+    cells: Vec<typing::Cell>,
     rows: Rows,
     batch_rows: usize,
     frozen: bool,
@@ -216,14 +220,24 @@ impl<'a> CsvTask<'a> {
                 idx
             }
         };
-        let forced = names.iter().map(|n| wanted_type(opts, n)).collect();
+        let forced: Vec<Option<ColumnType>> = names.iter().map(|n| wanted_type(opts, n)).collect();
+        let typed: Vec<(usize, ColumnType)> = projected
+            .iter()
+            .filter_map(|&c| match forced[c] {
+                Some(t @ (ColumnType::Int | ColumnType::Float)) => Some((c, t)),
+                _ => None,
+            })
+            .collect();
         let bad_rows = BadRows::new(opts, Some(&names));
         let batch_rows = spec.freeze_after.unwrap_or(opts.batch_size).max(1);
         Ok(CsvTask {
             spec,
             ctx,
             types: vec![None; names.len()],
-            rows: Rows::new(names.len(), opts.row_source && opts.raw_records && opts.projection.is_none()),
+            rows: Rows::new(names.len(), opts.row_source && opts.raw_records && opts.projection.is_none())
+                .with_typed(typed.iter().copied()),
+            cells: Vec::with_capacity(typed.len()),
+            typed,
             names,
             projected,
             forced,
@@ -260,11 +274,15 @@ impl<'a> CsvTask<'a> {
             self.report.rows_sampled_out += 1;
             return Ok(None);
         }
+        // The schema's INT/FLOAT columns are parsed here, once: a cell that
+        // does not parse makes the row bad, and the values build the column.
         let mut reasons = Vec::new();
-        for &c in &self.projected {
-            if let Some(t @ (ColumnType::Int | ColumnType::Float)) = self.forced[c] {
-                let v = rec.field(c);
-                if !v.is_empty() && !typing::parses_as(v, t) {
+        self.cells.clear();
+        for &(c, t) in &self.typed {
+            let v = rec.field(c);
+            match typing::parse_cell(v, t) {
+                Some(cell) => self.cells.push(cell),
+                None => {
                     let name = &self.names[c];
                     reasons.push((
                         format!("column {name}: does not parse as {t}"),
@@ -279,6 +297,7 @@ impl<'a> CsvTask<'a> {
             return Ok(None);
         }
         self.rows.push(rec);
+        self.rows.push_cells(&self.cells);
         Ok(None)
     }
 
@@ -304,7 +323,10 @@ impl<'a> CsvTask<'a> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.projected.len());
         for &c in &self.projected {
             let before = self.forced[c].or(self.types[c]);
-            let (array, ty) = typing::build_column(&self.rows, c, before);
+            let (array, ty) = match self.rows.take_typed(c) {
+                Some(parsed) => (parsed, before),
+                None => typing::build_column(&self.rows, c, before),
+            };
             if self.frozen && self.forced[c].is_none() {
                 self.check_frozen(c, before, ty)?;
             }

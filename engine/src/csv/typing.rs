@@ -23,11 +23,76 @@ pub(crate) struct Rows {
     /// With [`crate::SourceOptions::raw_records`]: each record's bytes back to
     /// back, and where each ends.
     pub raw: Option<(Vec<u8>, Vec<i32>)>,
+    /// The columns of a forced INT or FLOAT type (the user's schema), in
+    /// file order: their values, parsed once when each record was checked.
+    pub typed: Vec<(usize, Typed)>,
+}
+
+/// A schema-typed column's values, as parsed by [`parse_cell`].
+#[derive(Debug)]
+pub(crate) enum Typed {
+    Int(Int64Builder),
+    Float(Float64Builder),
+}
+
+/// One cell of a schema-typed column.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell {
+    Null,
+    Int(i64),
+    Float(f64),
+}
+
+/// A non-STRING cell parsed as `t` (empty: null); `None` when it does not parse.
+pub(crate) fn parse_cell(v: &[u8], t: ColumnType) -> Option<Cell> {
+    if v.is_empty() {
+        return Some(Cell::Null);
+    }
+    match t {
+        ColumnType::Int => parse_i64(v).map(Cell::Int),
+        ColumnType::Float => parse_f64(v).map(Cell::Float),
+        ColumnType::String => None,
+    }
 }
 
 impl Rows {
     pub(crate) fn new(ncols: usize, raw_records: bool) -> Self {
         Rows { ncols, raw: raw_records.then(|| (Vec::new(), vec![0])), ..Default::default() }
+    }
+
+    /// Columns `cols` (with their forced type, INT or FLOAT) keep their values
+    /// as parsed by [`parse_cell`] ([`push_cells`](Self::push_cells)).
+    pub(crate) fn with_typed(mut self, cols: impl IntoIterator<Item = (usize, ColumnType)>) -> Self {
+        self.typed = cols
+            .into_iter()
+            .filter_map(|(c, t)| match t {
+                ColumnType::Int => Some((c, Typed::Int(Int64Builder::new()))),
+                ColumnType::Float => Some((c, Typed::Float(Float64Builder::new()))),
+                ColumnType::String => None,
+            })
+            .collect();
+        self
+    }
+
+    /// The cells of the last record pushed, one per typed column, in order.
+    pub(crate) fn push_cells(&mut self, cells: &[Cell]) {
+        for ((_, typed), cell) in self.typed.iter_mut().zip(cells) {
+            match (typed, *cell) {
+                (Typed::Int(b), Cell::Int(x)) => b.append_value(x),
+                (Typed::Float(b), Cell::Float(x)) => b.append_value(x),
+                (Typed::Int(b), _) => b.append_null(),
+                (Typed::Float(b), _) => b.append_null(),
+            }
+        }
+    }
+
+    /// The parsed values of typed column `col` as an array (emptied for the next batch).
+    pub(crate) fn take_typed(&mut self, col: usize) -> Option<ArrayRef> {
+        let (_, typed) = self.typed.iter_mut().find(|(c, _)| *c == col)?;
+        Some(match typed {
+            Typed::Int(b) => Arc::new(b.finish()),
+            Typed::Float(b) => Arc::new(b.finish()),
+        })
     }
 
     pub(crate) fn len(&self) -> usize {
