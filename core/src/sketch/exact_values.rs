@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::KllSketch;
+use super::sort::{from_total_order_key, total_order_key};
 
 /// Quantile and rank queries, answered by a sketch or by exact counts.
 pub trait Quantiles {
@@ -148,7 +149,7 @@ impl ExactValues {
     pub fn values(&self, chunk: usize, mut each: impl FnMut(&[f64])) {
         let mut buffer = Vec::with_capacity(chunk.max(1));
         for (k, c) in self.in_order() {
-            let x = value(k);
+            let x = from_total_order_key(k);
             let mut left = c;
             while left > 0 {
                 let take = left.min((buffer.capacity() - buffer.len()) as u64);
@@ -186,7 +187,7 @@ impl ExactValues {
             .into_iter()
             .map(|(k, c)| {
                 total += c;
-                (value(k), total)
+                (from_total_order_key(k), total)
             })
             .collect()
     }
@@ -234,12 +235,7 @@ impl Quantiles for ExactValues {
 
 /// The total-order key of `x`, with −0 as +0 (numpy counts them equal).
 fn key(x: f64) -> u64 {
-    let bits = (x + 0.0).to_bits();
-    if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
-}
-
-fn value(k: u64) -> f64 {
-    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+    total_order_key(x + 0.0)
 }
 
 #[cfg(test)]

@@ -27,4 +27,4 @@ pub use hll::HyperLogLog;
 pub use kll::KllSketch;
 pub use moments::{add_square, mean_variance};
 pub use rng::SplitMix64;
-pub use sort::sort_f64;
+pub use sort::{from_total_order_key, sort_f64, total_order_key};

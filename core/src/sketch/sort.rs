@@ -14,23 +14,25 @@ pub fn sort_f64(xs: &mut [f64], buffer: &mut Vec<u64>) {
         return;
     }
     buffer.clear();
-    buffer.extend(xs.iter().map(|x| key(*x)));
+    buffer.extend(xs.iter().map(|x| total_order_key(*x)));
     buffer.sort_unstable();
     for (x, k) in xs.iter_mut().zip(buffer.iter()) {
-        *x = value(*k);
+        *x = from_total_order_key(*k);
     }
 }
 
 /// Maps f64 bits to u64 so that unsigned order is `total_cmp` order: negative
-/// numbers have every bit flipped, others only the sign bit.
+/// numbers have every bit flipped, others only the sign bit. Sorting, exact
+/// value counts and min/max (branch-free, on the keys) all use it.
 #[inline]
-fn key(x: f64) -> u64 {
+pub fn total_order_key(x: f64) -> u64 {
     let bits = x.to_bits();
     if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
 }
 
+/// The value of a [`total_order_key`].
 #[inline]
-fn value(k: u64) -> f64 {
+pub fn from_total_order_key(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 

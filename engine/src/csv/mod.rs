@@ -188,9 +188,7 @@ struct CsvTask<'a> {
     forced: Vec<Option<ColumnType>>,
     /// Per file column: the inferred type so far (`None` = no value yet).
     types: Vec<Option<ColumnType>>,
-    /// The projected columns of a forced INT or FLOAT type, in file order,
-    /// and the cells of the record being checked (`Rows::typed` keeps them).
-    typed: Vec<(usize, ColumnType)>,
+    /// The cells of the record being checked, one per `Rows::typed` column.
     cells: Vec<typing::Cell>,
     rows: Rows,
     batch_rows: usize,
@@ -221,13 +219,7 @@ impl<'a> CsvTask<'a> {
             }
         };
         let forced: Vec<Option<ColumnType>> = names.iter().map(|n| wanted_type(opts, n)).collect();
-        let typed: Vec<(usize, ColumnType)> = projected
-            .iter()
-            .filter_map(|&c| match forced[c] {
-                Some(t @ (ColumnType::Int | ColumnType::Float)) => Some((c, t)),
-                _ => None,
-            })
-            .collect();
+        let typed = projected.iter().filter_map(|&c| Some((c, forced[c]?)));
         let bad_rows = BadRows::new(opts, Some(&names));
         let batch_rows = spec.freeze_after.unwrap_or(opts.batch_size).max(1);
         Ok(CsvTask {
@@ -235,9 +227,8 @@ impl<'a> CsvTask<'a> {
             ctx,
             types: vec![None; names.len()],
             rows: Rows::new(names.len(), opts.row_source && opts.raw_records && opts.projection.is_none())
-                .with_typed(typed.iter().copied()),
-            cells: Vec::with_capacity(typed.len()),
-            typed,
+                .with_typed(typed),
+            cells: Vec::new(),
             names,
             projected,
             forced,
@@ -278,8 +269,8 @@ impl<'a> CsvTask<'a> {
         // does not parse makes the row bad, and the values build the column.
         let mut reasons = Vec::new();
         self.cells.clear();
-        for &(c, t) in &self.typed {
-            let v = rec.field(c);
+        for (c, typed) in &self.rows.typed {
+            let (c, t, v) = (*c, typed.column_type(), rec.field(*c));
             match typing::parse_cell(v, t) {
                 Some(cell) => self.cells.push(cell),
                 None => {

@@ -35,6 +35,15 @@ pub(crate) enum Typed {
     Float(Float64Builder),
 }
 
+impl Typed {
+    pub(crate) fn column_type(&self) -> ColumnType {
+        match self {
+            Typed::Int(_) => ColumnType::Int,
+            Typed::Float(_) => ColumnType::Float,
+        }
+    }
+}
+
 /// One cell of a schema-typed column.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Cell {
@@ -60,8 +69,8 @@ impl Rows {
         Rows { ncols, raw: raw_records.then(|| (Vec::new(), vec![0])), ..Default::default() }
     }
 
-    /// Columns `cols` (with their forced type, INT or FLOAT) keep their values
-    /// as parsed by [`parse_cell`] ([`push_cells`](Self::push_cells)).
+    /// Columns `cols` of a forced INT or FLOAT type keep their values as
+    /// parsed by [`parse_cell`] ([`push_cells`](Self::push_cells)); STRING ones are built as usual.
     pub(crate) fn with_typed(mut self, cols: impl IntoIterator<Item = (usize, ColumnType)>) -> Self {
         self.typed = cols
             .into_iter()

@@ -20,7 +20,9 @@
 use arrow::array::{Array, Float64Array};
 use serde::{Deserialize, Serialize};
 
-use tabx_core::{ExactSum, ExactValues, KllSketch, Mergeable, Quantiles, sort_f64};
+use tabx_core::{
+    ExactSum, ExactValues, KllSketch, Mergeable, Quantiles, from_total_order_key, sort_f64, total_order_key,
+};
 
 use super::histogram::{quantiles_histogram, standard_histogram, tfdv_quantiles};
 use crate::statistics::{NumericStatistics, WeightedNumericStatistics};
@@ -157,12 +159,12 @@ impl NumericState {
         self.num_pos_inf += scratch.iter().filter(|&&x| x == f64::INFINITY).count() as u64;
         self.num_neg_inf += scratch.iter().filter(|&&x| x == f64::NEG_INFINITY).count() as u64;
         // Min and max in total order (-0.0 below 0.0, so they do not depend on
-        // the order of arrival), through total_cmp's integer key: a pass
-        // without branches instead of two comparisons per value.
-        let (lo, hi) =
-            scratch.iter().map(|&x| total_key(x)).fold((i64::MAX, i64::MIN), |(lo, hi), k| (lo.min(k), hi.max(k)));
+        // the order of arrival), through the total-order key: a pass without
+        // branches instead of two comparisons per value.
+        let keys = scratch.iter().map(|&x| total_order_key(x));
+        let (lo, hi) = keys.fold((u64::MAX, u64::MIN), |(lo, hi), k| (lo.min(k), hi.max(k)));
         if !scratch.is_empty() {
-            let (lo, hi) = (from_total_key(lo), from_total_key(hi));
+            let (lo, hi) = (from_total_order_key(lo), from_total_order_key(hi));
             if self.min.is_none_or(|m| lo.total_cmp(&m).is_lt()) {
                 self.min = Some(lo);
             }
@@ -308,16 +310,6 @@ fn integer_sums(xs: &[f64]) -> Option<(i128, i128)> {
     Some((sum, sum_sq))
 }
 
-/// `f64::total_cmp`'s key: signed integer order is total order.
-fn total_key(x: f64) -> i64 {
-    let bits = x.to_bits() as i64;
-    bits ^ (((bits >> 63) as u64) >> 1) as i64
-}
-
-fn from_total_key(k: i64) -> f64 {
-    f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
-}
-
 /// Population mean and standard deviation (TFDV: ddof 0) from exact sums.
 ///
 /// The variance is (n·Σx² − (Σx)²) / n², evaluated in double-double arithmetic
@@ -398,7 +390,7 @@ mod tests {
         update(&mut nan_only, &[Some(f64::NAN)]);
         assert_eq!((nan_only.min, nan_only.max), (None, None));
         for x in [-1e300, -1.5, -0.0, 0.0, 5e-324, 7.0, f64::MAX] {
-            assert_eq!(from_total_key(total_key(x)).to_bits(), x.to_bits());
+            assert_eq!(from_total_order_key(total_order_key(x)).to_bits(), x.to_bits());
         }
     }
 
