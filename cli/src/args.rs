@@ -131,8 +131,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "CMD")]
     pub alert_exec: Option<String>,
     /// Save the windows' state and the input position here after each batch's windows, and resume from it:
-    /// a killed watch of files or a followed folder, restarted alike, counts no row twice and loses none
-    /// (stdin: see the README).
+    /// a killed watch of files, a followed folder or a followed file (found again after a rotation), restarted
+    /// alike, counts no row twice and loses none (stdin, and files deleted while down: see the README).
     #[arg(long, value_name = "DIR")]
     pub checkpoint: Option<PathBuf>,
     /// Read the file as it grows and through rotation, like `tail -F`, or a folder's new files as they

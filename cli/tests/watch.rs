@@ -8,6 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::{read_json, tabx, write};
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use serde_json::Value;
 
@@ -121,7 +122,12 @@ fn anomalies_and_rejected_rows_raise_alerts_in_a_folder() {
     .stderr(contains("1 rejected"));
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     // 299 rows read: windows 0-99 (1 rejected before it closed), 100-199, 200-298.
-    assert!(stderr.contains("3 windows: 299 rows in windows, 1 rejected (in no window), 2 with anomalies"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "3 windows: 299 rows in windows, besides 1 rejected (counted, in no statistics), 2 with anomalies"
+        ),
+        "{stderr}"
+    );
     let windows = lines(&std::fs::read(d.join("w/windows.jsonl")).unwrap());
     assert_eq!(windows.len(), 3);
     assert_eq!(windows[0]["rejected"], 1);
@@ -428,16 +434,101 @@ fn a_killed_watch_of_a_folder_resumes_from_its_checkpoint() {
     assert_eq!(killed.get_output().status.code(), None);
     std::fs::remove_file(d.join("in/a.csv")).unwrap();
     run("gone", true, None).code(2).stderr(contains("was read before the checkpoint"));
-    // A followed file cannot be resumed (rotation).
-    write(d, "log.csv", &all);
-    watch_command(
-        d,
-        &["--follow", "log.csv", "--schema", "schema.pbtxt", "--window", "rows=50", "-o", "f", "--checkpoint", "f-ck"],
-    )
-    .timeout(std::time::Duration::from_secs(60))
-    .assert()
-    .code(2)
-    .stderr(contains("--follow FILE cannot be resumed"));
+}
+
+/// A followed file resumes from its checkpoint (killed with SIGKILL before or
+/// after the 3rd and 7th checkpoints): at the path, it writes exactly the
+/// windows of a run never killed; rotated while the watch was down (renamed,
+/// or copied and truncated: `copytruncate`), the rest of the file it stopped
+/// in is read from the copy, then the new file, and the windows are again
+/// those of a run on all the rows; deleted, the restart says its rows are lost.
+#[test]
+fn a_killed_watch_of_a_followed_file_resumes_through_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 500 rows, x = 0-499; rows 120 and 260 have a bad x (rejected, counted in their window).
+    let all = setup(d, 500, 500, "");
+    let (header, body) = all.split_once('\n').unwrap();
+    let rows: Vec<String> = body
+        .lines()
+        .enumerate()
+        .map(|(i, r)| if i == 120 || i == 260 { r.replacen(&i.to_string(), "bad", 1) } else { r.to_string() })
+        .collect();
+    let text = |range: std::ops::Range<usize>| format!("{header}\n{}\n", rows[range].join("\n"));
+    let log = d.join("log.csv");
+    let args = |max: &str| {
+        let args = ["--follow", "log.csv", "--schema", "schema.pbtxt", "--window", "rows=50", "--max-windows", max];
+        args.map(String::from).to_vec()
+    };
+    let run = |out: &str, max: &str, checkpoint: bool, failpoint: Option<String>| {
+        let args = args(max);
+        resumable(d, &args.iter().map(String::as_str).collect::<Vec<_>>(), out, checkpoint, failpoint)
+    };
+    std::fs::write(&log, text(0..500)).unwrap();
+    run("ref", "9", false, None).success();
+    let reference = std::fs::read_to_string(d.join("ref/windows.jsonl")).unwrap();
+    // 498 rows in windows: 9 windows of 50 (the 10th never closes).
+    assert_eq!(reference.lines().count(), 9);
+    assert_eq!(lines(reference.as_bytes()).iter().map(|w| w["rejected"].as_u64().unwrap()).sum::<u64>(), 2);
+    for point in ["watch-before-checkpoint", "watch-after-checkpoint"] {
+        for n in [3, 7] {
+            let out = format!("out-{point}-{n}");
+            let killed = run(&out, "9", true, Some(format!("{point}:{n}")));
+            assert_eq!(killed.get_output().status.code(), None, "{point}:{n} should have killed tabx");
+            run(&out, "9", true, None).success();
+            let got = std::fs::read_to_string(d.join(&out).join("windows.jsonl")).unwrap();
+            assert_eq!(got, reference, "killed at {point}:{n}");
+        }
+    }
+    // Killed after 2 checkpoints (rows 0-99 counted) of a log holding rows 0-199.
+    let killed_early = |out: &str| {
+        let _ = std::fs::remove_file(d.join("log.csv.1"));
+        std::fs::write(&log, text(0..200)).unwrap();
+        let killed = run(out, "9", true, Some("watch-after-checkpoint:2".into()));
+        assert_eq!(killed.get_output().status.code(), None, "watch-after-checkpoint:2 should have killed tabx");
+        // While it is down, rows 200-299 are appended.
+        std::fs::write(&log, text(0..300)).unwrap();
+    };
+    let restart = |out: &str, max: &str| {
+        let mut args = args(max);
+        args.extend(["-o", out, "--checkpoint", &format!("{out}-ck")].map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        watch_command(d, &args).timeout(std::time::Duration::from_secs(60)).assert()
+    };
+    // Renamed away, a new file with rows 300-499 under the name.
+    killed_early("renamed");
+    std::fs::rename(&log, d.join("log.csv.1")).unwrap();
+    std::fs::write(&log, text(300..500)).unwrap();
+    restart("renamed", "9").success().stderr(contains("rotated to ").and(contains("log.csv.1")));
+    assert_eq!(std::fs::read_to_string(d.join("renamed/windows.jsonl")).unwrap(), reference, "renamed");
+    // Copied away and truncated in place, then rows 300-499 written to it.
+    killed_early("copied");
+    std::fs::copy(&log, d.join("log.csv.1")).unwrap();
+    std::fs::write(&log, text(300..500)).unwrap();
+    restart("copied", "9").success();
+    assert_eq!(std::fs::read_to_string(d.join("copied/windows.jsonl")).unwrap(), reference, "copytruncate");
+    // Deleted: rows 100-299 are lost, said on stderr; rows 300-499 make windows 2-5.
+    killed_early("deleted");
+    std::fs::remove_file(&log).unwrap();
+    std::fs::write(&log, text(300..500)).unwrap();
+    restart("deleted", "6").success().stderr(contains("the file it stopped in is gone"));
+    let windows = lines_of(&d.join("deleted/windows.jsonl"));
+    assert_eq!(windows.len(), 6);
+    // Windows 2-5 hold x = 300-499: means 324.5, 374.5, 424.5, 474.5.
+    let means: Vec<f64> = (2..6).map(|i| mean_of_x(&d.join(format!("deleted/stats-{i:06}.json")))).collect();
+    assert_eq!(means, [324.5, 374.5, 424.5, 474.5]);
+    // Rotated twice: the rest of log.csv.2 is read, then log.csv; log.csv.1
+    // (rows 300-399, written after log.csv.2) is not, and the restart names it.
+    killed_early("twice");
+    std::fs::rename(&log, d.join("log.csv.2")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(d.join("log.csv.1"), text(300..400)).unwrap();
+    std::fs::write(&log, text(400..500)).unwrap();
+    restart("twice", "7").success().stderr(contains("were not read").and(contains("log.csv.1")));
+    // 100 + 198 (rows 100-299 less the 2 bad) rows make windows 0-5 less 2
+    // rows, which log.csv's x = 400, 401 fill; window 6 is x = 402-451 (mean 426.5).
+    assert_eq!(lines_of(&d.join("twice/windows.jsonl")).len(), 7);
+    assert_eq!(mean_of_x(&d.join("twice/stats-000006.json")), 426.5);
 }
 
 /// A CSV text cut into files of `rows` rows each, every one with the header.
@@ -479,7 +570,7 @@ fn ndjson_on_stdin_with_a_bad_line() {
     }
     let out = watch(d, &stream, &["--input-format", "ndjson", "--schema", "schema.pbtxt", "--window", "rows=100"])
         .success()
-        .stderr(contains("150 rows in windows, 1 rejected"));
+        .stderr(contains("150 rows in windows, besides 1 rejected"));
     let windows = lines(&out.get_output().stdout);
     let counts: Vec<(u64, u64)> =
         windows.iter().map(|w| (w["rows"].as_u64().unwrap(), w["rejected"].as_u64().unwrap())).collect();

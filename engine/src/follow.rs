@@ -2,9 +2,14 @@
 //! ([`SourceOptions::follow`](crate::SourceOptions::follow)): at its end the
 //! reader waits and reads on; when the path is replaced (log rotation: a new
 //! file under the old name) or truncated, it goes on with the file now at
-//! the path from its start, skipping that file's header line. The read ends
-//! only when its `stop` flag is set (`tabx watch --max-windows`), at the end
+//! the path from its start, skipping that file's header line, or, given
+//! the caller's file ([`FollowOptions::only`]), ends there so that the caller
+//! reads the new file as a new input. The read ends
+//! when its `stop` flag is set (`tabx watch --max-windows`), at the end
 //! of what is there.
+//!
+//! [`Fingerprint`] lets a checkpoint find the file it stopped in again after
+//! a restart, wherever rotation moved it.
 
 use std::fs::File;
 use std::io::Read;
@@ -13,8 +18,33 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 /// How long to wait at the end of the file before looking again.
 const POLL: Duration = Duration::from_millis(100);
+
+/// How a followed file is read ([`SourceOptions::follow`](crate::SourceOptions::follow)).
+#[derive(Debug, Clone)]
+pub struct FollowOptions {
+    /// Set it to end the read at the end of what is there.
+    pub stop: Arc<AtomicBool>,
+    /// `None`: go on with the file that replaces the followed one, its header
+    /// skipped, as one stream. `Some(file)`: read this file, which the caller
+    /// opened under the (only) followed path, and end at its end once the
+    /// path names another file or this one was cut shorter: the caller goes on
+    /// with the new file as a new input, and so knows which file each record
+    /// came from (`tabx watch --checkpoint` counts records per file). The
+    /// caller's handle is shared: it may read it with `pread` (a
+    /// [`Fingerprint`]) but must not move its position.
+    pub only: Option<Arc<File>>,
+}
+
+impl FollowOptions {
+    /// Following the path's files as one stream, until `stop` is set.
+    pub fn new(stop: Arc<AtomicBool>) -> Self {
+        FollowOptions { stop, only: None }
+    }
+}
 
 pub(crate) struct Follow {
     path: PathBuf,
@@ -25,6 +55,8 @@ pub(crate) struct Follow {
     has_header: bool,
     /// Skipping the header line of a file that replaced the first.
     in_header: bool,
+    /// End at a replacement instead of going on with it ([`FollowOptions::only`]).
+    end_at_replacement: bool,
     stop: Arc<AtomicBool>,
 }
 
@@ -43,9 +75,24 @@ fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
 }
 
 impl Follow {
-    pub(crate) fn new(path: &Path, file: File, has_header: bool, stop: Arc<AtomicBool>) -> std::io::Result<Self> {
+    /// Follows `path`, opened as `file` (or, with `options.only`, as the caller's file).
+    pub(crate) fn new(path: &Path, file: File, has_header: bool, options: &FollowOptions) -> std::io::Result<Self> {
+        let file = match &options.only {
+            Some(only) => only.try_clone()?,
+            None => file,
+        };
         let identity = identity(&file.metadata()?);
-        Ok(Follow { path: path.to_path_buf(), file, pos: 0, identity, has_header, in_header: false, stop })
+        Ok(Follow {
+            path: path.to_path_buf(),
+            // Where a shared handle is: at its start (the caller only reads it with pread).
+            pos: 0,
+            file,
+            identity,
+            has_header,
+            in_header: false,
+            end_at_replacement: options.only.is_some(),
+            stop: Arc::clone(&options.stop),
+        })
     }
 
     /// At the end of the current file: whether the path now names another
@@ -79,6 +126,8 @@ impl Read for Follow {
                 continue;
             }
             match self.replaced() {
+                // The caller goes on with the new file.
+                Some(_) if self.end_at_replacement => return Ok(0),
                 Some(file) => {
                     self.identity = identity(&file.metadata()?);
                     self.file = file;
@@ -92,6 +141,104 @@ impl Read for Follow {
     }
 }
 
+/// What a checkpoint keeps of a followed file to find it after a restart:
+/// its identity and a hash of its first bytes (up to [`Fingerprint::PREFIX`]),
+/// which a file that is only appended to keeps. Rotation by renaming keeps
+/// both (`app.log` → `app.log.1`); `copytruncate` keeps the content in a
+/// copy under another inode; a file cut shorter or rewritten in place keeps
+/// neither.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// Device and inode.
+    pub identity: (u64, u64),
+    /// Bytes hashed: the file's length when taken, at most [`Fingerprint::PREFIX`].
+    pub len: u64,
+    /// [`tabx_core::hash64`] of those bytes.
+    pub hash: u64,
+}
+
+impl Fingerprint {
+    /// The most bytes hashed: enough to hold a header and rows past it.
+    pub const PREFIX: u64 = 64 << 10;
+
+    /// The fingerprint of an open file, read with `pread` (its position is left alone).
+    pub fn of(file: &File) -> std::io::Result<Self> {
+        let meta = file.metadata()?;
+        let prefix = prefix(file, meta.len().min(Self::PREFIX))?;
+        Ok(Fingerprint { identity: identity(&meta), len: prefix.len() as u64, hash: tabx_core::hash64(&prefix) })
+    }
+
+    /// Whether the file at `path` starts with the fingerprinted bytes.
+    fn same_content(&self, path: &Path) -> bool {
+        let Ok(file) = File::open(path) else { return false };
+        let long_enough = file.metadata().is_ok_and(|m| m.is_file() && m.len() >= self.len);
+        long_enough
+            && prefix(&file, self.len).is_ok_and(|p| p.len() as u64 == self.len && tabx_core::hash64(&p) == self.hash)
+    }
+
+    /// Where the fingerprinted file is now: `path` or a rotated copy beside
+    /// it (a file in its folder whose name starts with `path`'s: `app.log.1`,
+    /// `app.log-20261206`) that starts with the same bytes, the same file
+    /// (identity) first, then a copy (`copytruncate`). A copy is taken only
+    /// when the hashed bytes go past its first line: a header alone would
+    /// name any file of the log.
+    pub fn find(&self, path: &Path) -> Option<PathBuf> {
+        let candidates: Vec<PathBuf> = std::iter::once(path.to_path_buf()).chain(rotated_copies(path)).collect();
+        let same_file = |p: &PathBuf| std::fs::metadata(p).is_ok_and(|m| identity(&m) == self.identity);
+        if let Some(found) = candidates.iter().find(|p| same_file(p) && self.same_content(p)) {
+            return Some(found.clone());
+        }
+        candidates.into_iter().find(|p| self.same_content(p) && self.past_first_line(p))
+    }
+
+    /// Whether the hashed bytes go past the first line of `path` (a header alone names no file).
+    fn past_first_line(&self, path: &Path) -> bool {
+        let Ok(file) = File::open(path) else { return false };
+        prefix(&file, self.len).is_ok_and(|p| memchr::memchr(b'\n', &p).is_some_and(|i| (i + 1) < p.len()))
+    }
+}
+
+/// Files beside `path` whose name starts with its name (rotated copies), in name order.
+pub fn rotated_copies(path: &Path) -> Vec<PathBuf> {
+    let (Some(name), Some(dir)) = (path.file_name().and_then(|n| n.to_str()), path.parent()) else {
+        return Vec::new();
+    };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut copies: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n != name && n.starts_with(name)))
+        .map(|e| e.path())
+        .collect();
+    copies.sort();
+    copies
+}
+
+/// The first `len` bytes of `file` (fewer at its end), read with `pread`.
+fn prefix(file: &File, len: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = vec![0u8; usize::try_from(len).unwrap_or(usize::MAX)];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        let n = read_at(file, &mut bytes[filled..], filled as u64)?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    bytes.truncate(filled);
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,7 +250,8 @@ mod tests {
         let path = dir.path().join("log.csv");
         std::fs::write(&path, "a,b\n1,2\n").unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let mut follow = Follow::new(&path, File::open(&path).unwrap(), true, Arc::clone(&stop)).unwrap();
+        let options = FollowOptions::new(Arc::clone(&stop));
+        let mut follow = Follow::new(&path, File::open(&path).unwrap(), true, &options).unwrap();
         let writer = {
             std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_millis(150));
@@ -126,5 +274,65 @@ mod tests {
         // Stopped: the read ends at the end of what is there.
         stop.store(true, Ordering::Relaxed);
         assert_eq!(follow.read(&mut buf).unwrap(), 0);
+    }
+
+    /// Given the caller's file, the read ends at a rotation instead of going
+    /// on with the new file, and the caller's fingerprint of it still holds.
+    #[test]
+    fn one_file_ends_at_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.csv");
+        std::fs::write(&path, "a,b\n1,2\n").unwrap();
+        let mine = Arc::new(File::open(&path).unwrap());
+        let options = FollowOptions { stop: Arc::new(AtomicBool::new(false)), only: Some(Arc::clone(&mine)) };
+        let mut follow = Follow::new(&path, File::open(&path).unwrap(), true, &options).unwrap();
+        let before = Fingerprint::of(&mine).unwrap();
+        std::fs::rename(&path, path.with_extension("csv.1")).unwrap();
+        std::fs::write(&path, "a,b\n5,6\n").unwrap();
+        let mut got = String::new();
+        follow.read_to_string(&mut got).unwrap();
+        assert_eq!(got, "a,b\n1,2\n", "the new file is not read");
+        assert_eq!(Fingerprint::of(&mine).unwrap(), before, "pread left the shared position alone");
+    }
+
+    /// A fingerprint finds its file at the path, renamed beside it, or copied
+    /// beside it (`copytruncate`); a header alone names no copy.
+    #[test]
+    fn fingerprint_finds_the_file_after_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let fingerprint = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Fingerprint::of(&File::open(&path).unwrap()).unwrap()
+        };
+        let rows = fingerprint("a,b\n1,2\n");
+        // Appended to: still the file at the path.
+        std::fs::write(&path, "a,b\n1,2\n3,4\n").unwrap();
+        assert_eq!(rows.find(&path), Some(path.clone()));
+        // Renamed away, a new file under the name: the renamed one.
+        let renamed = dir.path().join("app.log.1");
+        std::fs::rename(&path, &renamed).unwrap();
+        std::fs::write(&path, "a,b\n9,9\n").unwrap();
+        assert_eq!(rows.find(&path), Some(renamed.clone()));
+        std::fs::remove_file(&renamed).unwrap();
+        // copytruncate: the content copied away, the file emptied in place.
+        let rows = fingerprint("a,b\n1,2\n");
+        let copy = dir.path().join("app.log-20261206");
+        std::fs::copy(&path, &copy).unwrap();
+        std::fs::write(&path, "a,b\n7,7\n").unwrap();
+        assert_eq!(rows.find(&path), Some(copy.clone()));
+        // Gone: nothing.
+        std::fs::remove_file(&copy).unwrap();
+        assert_eq!(rows.find(&path), None);
+        // A header alone: the file itself only, never a copy with the same header.
+        let header = fingerprint("a,b\n");
+        std::fs::copy(&path, &copy).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(header.find(&path), None, "a copy with the same header is another file");
+        // Renamed, it is the same file.
+        std::fs::rename(&copy, &path).unwrap();
+        let header = Fingerprint::of(&File::open(&path).unwrap()).unwrap();
+        std::fs::rename(&path, &renamed).unwrap();
+        assert_eq!(header.find(&path), Some(renamed));
     }
 }

@@ -71,6 +71,7 @@ pub use driver::{
     ORDER_WINDOW_PER_THREAD, ScanReport, is_source_column, scan_fold, scan_merged, scan_ordered, scan_state,
     without_row_source,
 };
+pub use follow::{Fingerprint, FollowOptions, rotated_copies};
 pub use memory::peak_rss_bytes;
 pub use options::{ColumnType, Format, OnError, ProgressFn, RejectFn, Shard, SourceOptions};
 pub use plan::ScanPlan;

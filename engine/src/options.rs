@@ -253,11 +253,12 @@ pub struct SourceOptions {
     /// it happens, with its location (`file:line`) and reason (the report's
     /// keys, `; `-joined): a stream watcher counts rejects per window.
     pub on_reject: Option<RejectFn>,
-    /// `Some(stop)`: read local CSV and NDJSON files as they grow, surviving
-    /// rotation, as `tail -F` does (`follow.rs`), until `stop` is set (the
-    /// read then ends at the file's current end). Each file is one task,
-    /// read as stdin is (types fixed after `infer_rows` rows).
-    pub follow: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// `Some(options)`: read local CSV and NDJSON files as they grow, surviving
+    /// rotation, as `tail -F` does (`follow.rs`), until `options.stop` is set
+    /// (the read then ends at the file's current end); with
+    /// `options.only`, one file, ending where the path names another. Each
+    /// file is one task, read as stdin is (types fixed after `infer_rows` rows).
+    pub follow: Option<crate::FollowOptions>,
 }
 
 impl Default for SourceOptions {

@@ -66,6 +66,9 @@ impl ScanPlan {
             return Err(TabxError::config(format!("{}: only local CSV and NDJSON files can be followed", f.name))
                 .with_hint("follow a local log file, or pipe the stream into `-`"));
         }
+        if options.follow.as_ref().is_some_and(|f| f.only.is_some()) && files.len() != 1 {
+            return Err(TabxError::Internal("a followed file given as open must be the only input".into()));
+        }
         let shard = options.shard.filter(|s| s.count > 1);
         if shard.is_some() && files.iter().any(|f| matches!(f.location, Location::Stdin)) {
             return Err(
@@ -351,9 +354,9 @@ fn open(file: &SourceFile, start: u64, end: Option<u64>, options: &SourceOptions
             match end {
                 Some(end) => Box::new(f.take(end.saturating_sub(start))),
                 None => match &options.follow {
-                    Some(stop) => {
+                    Some(follow) => {
                         let header = options.has_header && file.format == Format::Csv;
-                        let follow = crate::follow::Follow::new(path, f, header, std::sync::Arc::clone(stop));
+                        let follow = crate::follow::Follow::new(path, f, header, follow);
                         Box::new(follow.map_err(|e| TabxError::io(path, e))?)
                     }
                     None => Box::new(f),

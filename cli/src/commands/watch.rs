@@ -65,7 +65,7 @@ pub fn watch(args: &WatchArgs, quiet: bool) -> Result<Outcome> {
             apart.push(format!("{} without a time", report.no_time));
         }
         eprintln!(
-            "{} windows{stop}: {} rows in windows, {} (in no window), {} with anomalies",
+            "{} windows{stop}: {} rows in windows, besides {} (counted, in no statistics), {} with anomalies",
             report.windows,
             report.rows,
             apart.join(", "),
@@ -139,7 +139,21 @@ fn resumed_line(r: &tabx::Resumed) -> String {
             "{after} from stdin: its windows' state was kept, but stdin cannot be read again, so rows the stopped watch read after its last checkpoint are lost"
         );
     }
-    format!("{after}: skipped {} rows and {} rejected rows counted before", r.rows_skipped, r.rejects_skipped)
+    let mut line =
+        format!("{after}: skipped {} rows and {} rejected rows counted before", r.rows_skipped, r.rejects_skipped);
+    if let Some(copy) = &r.rotated_to {
+        line += &format!("; the file it stopped in was rotated to {copy}: its rest was read first");
+    }
+    if !r.not_read.is_empty() {
+        line += &format!(
+            "; WARNING: rotated files written after it were not read, their rows are lost to this watch: {}",
+            r.not_read.join(", ")
+        );
+    }
+    if r.file_lost {
+        line += "; WARNING: the file it stopped in is gone (deleted, compressed or rewritten in place): its rows after the checkpoint are lost, and the file now at the path was read from its start";
+    }
+    line
 }
 
 /// Where the window lines go.

@@ -9,7 +9,13 @@
 //! many of each, so every record is counted once, at the price of parsing
 //! the prefix again. A followed folder's files are read in the order they
 //! arrived, which a listing cannot tell again: the checkpoint keeps that
-//! order and a restart reads those files first, in it. Stdin cannot be read again: a restart keeps the
+//! order and a restart reads those files first, in it. A followed file's
+//! counts are of the one file being read (the reader tells where each file
+//! starts), and the checkpoint keeps that file's [`Fingerprint`] (identity
+//! and first bytes): a restart finds it at the path or rotated beside it,
+//! reads it again skipping the counts, then follows the path; when it is
+//! gone, its rows after the checkpoint are lost and the report says so.
+//! Stdin cannot be read again: a restart keeps the
 //! windows' state and reads the new stdin from its start; what the killed
 //! watch read after its last checkpoint is lost, and the report says so.
 
@@ -17,14 +23,29 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tabx_core::{Result, TabxError, decode_state, encode_state};
+use tabx_engine::Fingerprint;
 
 use super::validator::ValidatorState;
 
 /// The file in a checkpoint folder.
 const FILE: &str = "watch.checkpoint";
 /// Bumped when the layout changes: an older checkpoint is refused by name.
-/// 2: a followed folder's files in the order read.
-const VERSION: u32 = 2;
+/// 2: a followed folder's files in the order read. 3: a followed file's fingerprint.
+const VERSION: u32 = 3;
+
+/// Where the watch is in its input.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Position {
+    /// Records consumed (of a followed file: of the file being read): rows
+    /// pushed, rows rejected.
+    pub(crate) rows_done: u64,
+    pub(crate) rejects_done: u64,
+    /// A followed folder's files in the order they were started: a restart
+    /// reads them again in this order, so the counts above skip the same records.
+    pub(crate) files: Vec<String>,
+    /// A followed file: the file being read.
+    pub(crate) followed: Option<Fingerprint>,
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Checkpoint {
@@ -32,12 +53,7 @@ pub(crate) struct Checkpoint {
     /// The inputs and window (as `{:?}`) it was taken with: a restart must match.
     inputs: Vec<String>,
     window: String,
-    /// Records consumed: rows pushed, rows rejected.
-    pub(crate) rows_done: u64,
-    pub(crate) rejects_done: u64,
-    /// A followed folder's files in the order they were started: a restart
-    /// reads them again in this order, so the counts above skip the same records.
-    pub(crate) files: Vec<String>,
+    pub(crate) position: Position,
     /// The input ended and every window was handed on.
     pub(crate) finished: bool,
     pub(crate) validator: ValidatorState,
@@ -47,8 +63,7 @@ impl Checkpoint {
     pub(crate) fn new(
         inputs: &[String],
         window: &super::WindowSpec,
-        (rows_done, rejects_done): (u64, u64),
-        files: &[String],
+        position: Position,
         finished: bool,
         validator: ValidatorState,
     ) -> Self {
@@ -56,9 +71,7 @@ impl Checkpoint {
             version: VERSION,
             inputs: inputs.to_vec(),
             window: format!("{window:?}"),
-            rows_done,
-            rejects_done,
-            files: files.to_vec(),
+            position,
             finished,
             validator,
         }

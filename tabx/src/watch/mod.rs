@@ -16,13 +16,15 @@
 //! - `window`: [`WindowSpec`] (rows or event time, tumbling or sliding) and durations.
 //! - `validator`: [`StreamValidator`], [`WindowResult`], the counting rules.
 //! - `checkpoint`: `--checkpoint DIR`, resuming after a kill.
-//! - `reader`: the engine scan of the inputs, or a followed folder's new files.
+//! - `reader`: the engine scan of the inputs, a followed file one file at a
+//!   time through its rotations, or a followed folder's new files.
 
 mod checkpoint;
 mod reader;
 mod validator;
 mod window;
 
+use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,11 +32,11 @@ use std::sync::mpsc::{Receiver, sync_channel};
 
 use arrow::array::RecordBatch;
 use tabx_core::{Result, TabxError};
-use tabx_engine::{OnError, SourceOptions};
+use tabx_engine::{FollowOptions, OnError, SourceOptions};
 use tabx_schema::{DatasetFeatureStatistics, Schema, StatsOptions};
 
 use checkpoint::Checkpoint;
-use reader::Reader;
+use reader::{Found, Reader, Replay};
 use validator::ValidatorState;
 
 pub use checkpoint::windows_done;
@@ -56,9 +58,9 @@ pub struct WatchOptions {
     pub checkpoint: Option<PathBuf>,
     /// Read local files as they grow, surviving rotation (`tail -F`), or a
     /// folder's new files as they arrive; the watch then ends only at
-    /// `max_windows`. A followed folder resumes from a `checkpoint` (its
-    /// files are read again in the order first read); a followed file does
-    /// not (a rotated file cannot be read again up to a saved position).
+    /// `max_windows`. Both resume from a `checkpoint`: a folder's files are
+    /// read again in the order first read; a file is found again by its
+    /// first bytes wherever rotation moved it (`Resumed` says where).
     pub follow: bool,
 }
 
@@ -94,6 +96,16 @@ pub struct Resumed {
     pub from_stdin: bool,
     /// The checkpoint's watch had finished: nothing was read.
     pub finished: bool,
+    /// A followed file: the file the checkpoint stopped in was rotated to
+    /// this path while the watch was down; its rest was read first.
+    pub rotated_to: Option<String>,
+    /// A followed file: rotated copies written after that one, not read
+    /// (their rows are lost to the watch).
+    pub not_read: Vec<String>,
+    /// A followed file: the file the checkpoint stopped in is gone (deleted,
+    /// compressed, or rewritten in place): its rows after the checkpoint are
+    /// lost, and the file at the path is read from its start.
+    pub file_lost: bool,
 }
 
 enum Message {
@@ -101,6 +113,9 @@ enum Message {
     Reject(String),
     /// A followed folder's reader starts this file (its batches follow).
     File(String),
+    /// A followed file's reader starts this file, opened (its records
+    /// follow; a checkpoint fingerprints it).
+    Followed(Arc<File>),
 }
 
 /// Reads `inputs` (`-` for stdin, files in order) through a
@@ -119,24 +134,44 @@ pub fn watch(
         StreamValidator::try_new(schema, baseline, options.window.clone(), options.stats, options.environment)?;
     let mut report = WatchReport::default();
     let mut position = Position::default();
+    let mut replay = Replay::default();
     if let Some(dir) = &options.checkpoint
         && let Some(checkpoint) = Checkpoint::load(dir, inputs, &options.window)?
     {
         let from_stdin = inputs.iter().any(|i| i == "-");
-        let resumed = Resumed {
+        let mut resumed = Resumed {
             windows: checkpoint.validator.next_index,
-            rows_skipped: if from_stdin { 0 } else { checkpoint.rows_done },
-            rejects_skipped: if from_stdin { 0 } else { checkpoint.rejects_done },
+            rows_skipped: if from_stdin { 0 } else { checkpoint.position.rows_done },
+            rejects_skipped: if from_stdin { 0 } else { checkpoint.position.rejects_done },
             from_stdin,
             finished: checkpoint.finished,
+            ..Resumed::default()
         };
+        // A followed file's counts are of the file it stopped in, wherever that is now.
+        let saved = checkpoint.position;
+        if let (Some(fingerprint), [path]) = (&saved.followed, inputs) {
+            match Found::find(path, fingerprint) {
+                Found::AtPath => {}
+                Found::Rotated { copy, newer } => {
+                    resumed.rotated_to = Some(copy.display().to_string());
+                    resumed.not_read = newer;
+                    replay.rest_of = Some(copy);
+                }
+                Found::Lost => {
+                    resumed.file_lost = true;
+                    (resumed.rows_skipped, resumed.rejects_skipped) = (0, 0);
+                }
+            }
+        }
         position = Position {
             skip_rows: resumed.rows_skipped,
             skip_rejects: resumed.rejects_skipped,
-            rows_done: checkpoint.rows_done,
-            rejects_done: checkpoint.rejects_done,
-            files: checkpoint.files,
+            rows_done: if resumed.file_lost { 0 } else { saved.rows_done },
+            rejects_done: if resumed.file_lost { 0 } else { saved.rejects_done },
+            files: saved.files,
+            followed: None,
         };
+        replay.files = position.files.clone();
         validator.restore(checkpoint.validator)?;
         report.resumed = Some(resumed);
         if checkpoint.finished {
@@ -145,7 +180,7 @@ pub fn watch(
     }
     let stop = Arc::new(AtomicBool::new(false));
     if options.follow {
-        source.follow = Some(Arc::clone(&stop));
+        source.follow = Some(FollowOptions::new(Arc::clone(&stop)));
     }
     let saver = options.checkpoint.as_ref().map(|dir| Saver { dir: dir.clone(), inputs: inputs.to_vec() });
     let (tx, rx) = sync_channel::<Message>(4);
@@ -170,12 +205,9 @@ pub fn watch(
         source.batch_size = source.batch_size.min(usize::try_from(slide).unwrap_or(usize::MAX)).max(1);
         source.infer_rows = source.infer_rows.min(source.batch_size);
     }
-    // A followed folder first reads again, in order, the files read before the checkpoint.
-    let reader = Reader::try_new(inputs, source, &stop, position.files.clone())?;
-    if options.follow && options.checkpoint.is_some() && !reader.is_folder() {
-        return Err(TabxError::config("--follow FILE cannot be resumed from a --checkpoint")
-            .with_hint("a rotated log cannot be read again up to the checkpoint's position: drop one of the two, or follow a folder of files"));
-    }
+    // A followed folder first reads again, in order, the files read before
+    // the checkpoint; a followed file, the rest of a rotated one.
+    let reader = Reader::try_new(inputs, source, replay)?;
     let windows_before = report.resumed.as_ref().map_or(0, |r| r.windows);
     let window = options.window.clone();
     std::thread::scope(|scope| {
@@ -224,6 +256,8 @@ struct Position {
     rejects_done: u64,
     /// A followed folder's files, in the order they were started.
     files: Vec<String>,
+    /// A followed file: the file being read (the counts above are of it).
+    followed: Option<Arc<File>>,
 }
 
 /// Writes checkpoints into a folder.
@@ -235,8 +269,19 @@ struct Saver {
 impl Saver {
     fn save(&self, window: &WindowSpec, at: &Position, finished: bool, state: ValidatorState) -> Result<()> {
         tabx_core::failpoint::hit(tabx_core::failpoint::WATCH_BEFORE_CHECKPOINT);
-        Checkpoint::new(&self.inputs, window, (at.rows_done, at.rejects_done), &at.files, finished, state)
-            .save(&self.dir)?;
+        let followed = match &at.followed {
+            Some(file) => {
+                Some(tabx_engine::Fingerprint::of(file).map_err(|e| TabxError::io(self.inputs.join(" "), e))?)
+            }
+            None => None,
+        };
+        let position = checkpoint::Position {
+            rows_done: at.rows_done,
+            rejects_done: at.rejects_done,
+            files: at.files.clone(),
+            followed,
+        };
+        Checkpoint::new(&self.inputs, window, position, finished, state).save(&self.dir)?;
         tabx_core::failpoint::hit(tabx_core::failpoint::WATCH_AFTER_CHECKPOINT);
         Ok(())
     }
@@ -287,6 +332,16 @@ impl Watching<'_> {
                     if !self.position.files.contains(&name) {
                         self.position.files.push(name);
                     }
+                    continue;
+                }
+                Message::Followed(file) => {
+                    // The first file is the one a checkpoint's counts are of
+                    // (they are zero otherwise); each next one starts at zero.
+                    if self.position.followed.is_some() {
+                        let at = &mut *self.position;
+                        (at.rows_done, at.rejects_done, at.skip_rows, at.skip_rejects) = (0, 0, 0, 0);
+                    }
+                    self.position.followed = Some(file);
                     continue;
                 }
             }
