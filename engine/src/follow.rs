@@ -203,12 +203,13 @@ pub fn rotated_copies(path: &Path) -> Vec<PathBuf> {
     let (Some(name), Some(dir)) = (path.file_name().and_then(|n| n.to_str()), path.parent()) else {
         return Vec::new();
     };
-    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let listed = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Ok(entries) = std::fs::read_dir(listed) else { return Vec::new() };
     let mut copies: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_str().is_some_and(|n| n != name && n.starts_with(name)))
-        .map(|e| e.path())
+        // Named as the followed path is (`log.csv.1` beside `log.csv`, not `./log.csv.1`).
+        .map(|e| dir.join(e.file_name()))
         .collect();
     copies.sort();
     copies

@@ -71,8 +71,8 @@ pub use stats::{StatsRun, compute_stats, compute_stats_async, compute_stats_with
 pub use train::{TrainRun, train, train_async, train_encoder_state, train_linear_state, train_with_encoder};
 pub use transform::{ApplyRun, FitRun, apply, apply_async, fit, fit_async, fit_on};
 pub use watch::{
-    Bounds, Resumed, StreamValidator, WatchOptions, WatchReport, WindowResult, WindowSpec, parse_duration, watch,
-    windows_done,
+    Bounds, Resumed, StreamValidator, WatchEvent, WatchOptions, WatchReport, WindowResult, WindowSpec, parse_duration,
+    watch, windows_done,
 };
 
 // The option and artifact types the entry points take and return, so that a

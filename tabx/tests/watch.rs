@@ -224,8 +224,10 @@ fn watch_counts_rejected_rows_and_stops_after_max_windows() {
     };
     let mut seen = Vec::new();
     let inputs = [input.display().to_string()];
-    let report = tabx::watch(&inputs, source.clone(), schema(), None, options(None), |w| {
-        seen.push((w.rows, w.rejected));
+    let report = tabx::watch(&inputs, source.clone(), schema(), None, options(None), |event| {
+        if let tabx::WatchEvent::Window(w) = event {
+            seen.push((w.rows, w.rejected));
+        }
         Ok(())
     })
     .unwrap();

@@ -44,19 +44,25 @@ pub fn watch(args: &WatchArgs, quiet: bool) -> Result<Outcome> {
     let mut out = Output::open(&args.output, args.checkpoint.is_some())?;
     // The first output error ends the watch; it is reported as it was.
     let mut failure: Option<anyhow::Error> = None;
-    let watched = tabx::watch(&args.inputs, source, schema, baseline, options, |window| {
-        on_window(window, &mut out, args.alert_exec.as_deref(), quiet).map_err(|e| {
-            failure = Some(e);
-            tabx::TabxError::config("writing a window failed")
-        })
+    let watched = tabx::watch(&args.inputs, source, schema, baseline, options, |event| match event {
+        // Said first: a follower may wait long for its next window.
+        tabx::WatchEvent::Resumed(resumed) => {
+            if !quiet {
+                eprintln!("{}", resumed_line(resumed));
+            }
+            Ok(())
+        }
+        tabx::WatchEvent::Window(window) => {
+            on_window(window, &mut out, args.alert_exec.as_deref(), quiet).map_err(|e| {
+                failure = Some(e);
+                tabx::TabxError::config("writing a window failed")
+            })
+        }
     });
     if let Some(e) = failure {
         return Err(e);
     }
     let report = watched?;
-    if let (Some(resumed), false) = (&report.resumed, quiet) {
-        eprintln!("{}", resumed_line(resumed));
-    }
     if !quiet {
         let stop = if report.stopped_early { " (--max-windows reached)" } else { "" };
         let mut apart = vec![format!("{} rejected", report.rejected)];

@@ -5,7 +5,7 @@
 //! ```text
 //!  reader thread: engine scan of stdin / files ─batches, rejects─▶ channel (4 deep)
 //!     (a stream's chunks parsed on every core, handed on in order: engine `csv::stream`)
-//!  caller thread: StreamValidator ─▶ panes ─▶ window = merge of panes ─▶ validate ─▶ on_window
+//!  caller thread: StreamValidator ─▶ panes ─▶ window = merge of panes ─▶ validate ─▶ on_event
 //! ```
 //!
 //! The reader parses while the caller's thread computes statistics, so the
@@ -108,6 +108,15 @@ pub struct Resumed {
     pub file_lost: bool,
 }
 
+/// What [`watch`] hands its caller as it goes.
+#[derive(Debug)]
+pub enum WatchEvent<'a> {
+    /// The watch goes on from a checkpoint (first, before any window).
+    Resumed(&'a Resumed),
+    /// A window closed.
+    Window(&'a WindowResult),
+}
+
 enum Message {
     Batch(RecordBatch),
     Reject(String),
@@ -119,7 +128,9 @@ enum Message {
 }
 
 /// Reads `inputs` (`-` for stdin, files in order) through a
-/// [`StreamValidator`] and hands each window to `on_window` as it closes.
+/// [`StreamValidator`] and hands each window to `on_event` as it closes
+/// (after, on a restart, where the watch resumes: a follower may run for
+/// days before its first window).
 /// A row the reader cannot parse never stops the watch: it is counted in the
 /// next window (`OnError::Fail` becomes `Skip`; `Quarantine` also writes it).
 pub fn watch(
@@ -128,7 +139,7 @@ pub fn watch(
     schema: Schema,
     baseline: Option<DatasetFeatureStatistics>,
     options: WatchOptions,
-    mut on_window: impl FnMut(&WindowResult) -> Result<()>,
+    mut on_event: impl FnMut(WatchEvent<'_>) -> Result<()>,
 ) -> Result<WatchReport> {
     let mut validator =
         StreamValidator::try_new(schema, baseline, options.window.clone(), options.stats, options.environment)?;
@@ -173,11 +184,13 @@ pub fn watch(
         };
         replay.files = position.files.clone();
         validator.restore(checkpoint.validator)?;
+        on_event(WatchEvent::Resumed(&resumed))?;
         report.resumed = Some(resumed);
         if checkpoint.finished {
             return Ok(report);
         }
     }
+    let mut on_window = |window: &WindowResult| on_event(WatchEvent::Window(window));
     let stop = Arc::new(AtomicBool::new(false));
     if options.follow {
         source.follow = Some(FollowOptions::new(Arc::clone(&stop)));
