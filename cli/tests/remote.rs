@@ -269,6 +269,26 @@ fn watch_follows_new_objects_under_a_prefix() {
         })
         .collect();
     assert_eq!(means, [24.5, 74.5]);
+    // Killed (SIGKILL) after its first checkpoint and restarted, a watch of the
+    // prefix writes the windows of the run above: no object read twice or skipped.
+    let watch = |failpoint: Option<&str>| {
+        let mut cmd = assert_cmd::Command::cargo_bin("tabx").unwrap();
+        cmd.current_dir(d)
+            .args(["watch", "--follow", "s3://tabx/stream/", "--schema", "schema.pbtxt", "--window", "rows=50"])
+            .args(["--max-windows", "2", "-q", "-o", "r", "--checkpoint", "r-ck"])
+            .envs(moto.env())
+            .timeout(std::time::Duration::from_secs(60));
+        if let Some(point) = failpoint {
+            cmd.env("TABX_FAILPOINT", point);
+        }
+        cmd.assert()
+    };
+    assert_eq!(watch(Some("watch-after-checkpoint:1")).get_output().status.code(), None, "killed");
+    watch(None).success();
+    assert_eq!(
+        std::fs::read_to_string(d.join("r/windows.jsonl")).unwrap(),
+        std::fs::read_to_string(d.join("w/windows.jsonl")).unwrap()
+    );
     // A URL ending in `/` is a folder for every command (`tabx stats s3://b/trips/`, as --help shows).
     tabx_s3(&moto, d, None, &["stats", "s3://tabx/stream/", "-q", "-o", "s.json"]).success();
     assert_eq!(read_json(&d.join("s.json"))["datasets"][0]["num_examples"], 100);
