@@ -28,7 +28,7 @@ use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use tabx_core::{Result, TabxError};
 
 use crate::analyzer::{MinMaxState, MomentsState};
-use crate::kernels::VocabularyLookup;
+use crate::kernels::{TimestampParts, VocabularyLookup};
 pub use cpu::CpuBackend;
 #[cfg(feature = "cuda")]
 pub use cuda::{CudaBackend, KernelTiming};
@@ -63,6 +63,21 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// The vocabulary ids of a string or integer column (`kernels/vocab.rs`).
     fn vocabulary(&self, x: &dyn Array, lookup: &VocabularyLookup) -> Result<Int64Array> {
         lookup.apply(x)
+    }
+
+    /// `tf.sparse.cross_hashed` of the columns, bucketed (`kernels/cross.rs`).
+    fn cross_hashed(&self, columns: &[&dyn Array], hash_buckets: u64) -> Result<Int64Array> {
+        crate::kernels::cross_hashed(columns, hash_buckets)
+    }
+
+    /// `a > fraction × b` as 1/0, TFX's missing-value rules (`kernels/compare.rs`).
+    fn greater_than_fraction(&self, a: &Float64Array, b: &Float64Array, fraction: f64) -> Result<Int64Array> {
+        Ok(crate::kernels::greater_than_fraction(a, b, fraction))
+    }
+
+    /// Hour, day of week and month of each timestamp in zone `tz` (`kernels/time.rs`).
+    fn timestamp_parts(&self, x: &dyn Array, tz: &str) -> Result<TimestampParts> {
+        crate::kernels::timestamp_parts(x, tz)
     }
 
     /// Folds the non-null values of `x` into a moments analyzer (exact sums).

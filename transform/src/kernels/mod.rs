@@ -1,5 +1,6 @@
 //! Arrow kernels and analyzer states shared by the ops.
 
+mod compare;
 mod cross;
 mod hash;
 mod one_hot;
@@ -7,6 +8,7 @@ mod time;
 mod values;
 mod vocab;
 
+pub use compare::greater_than_fraction;
 pub use cross::{DEFAULT_HASH_KEY, cross_hashed, cross_hashed_with_key};
 #[cfg(feature = "cuda")]
 pub(crate) use hash::check_buckets;

@@ -2,6 +2,7 @@
 //! as the TFX taxi example's `big_tipper` (`tips > 0.2 × fare`):
 //! `{op: greater_than_fraction, inputs: [tips, fare], fraction: 0.2}`.
 //!
+//! The comparison is `kernels::greater_than_fraction` (on the GPU too).
 //! Missing values follow TFX's `preprocessing_fn` exactly
 //! (`tfx/examples/chicago_taxi_pipeline/taxi_utils.py`): both inputs go
 //! through `_fill_in_missing`, which turns a missing value into 0, and then
@@ -15,7 +16,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, Int64Array};
+use arrow::array::{ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Float64Type};
 use serde::{Deserialize, Serialize};
 use tabx_core::Result;
@@ -54,16 +55,8 @@ impl BatchTransform for GreaterThanFraction {
         DataType::Int64
     }
 
-    fn transform(&self, inputs: &[ArrayRef], _: &dyn Backend) -> Result<ArrayRef> {
+    fn transform(&self, inputs: &[ArrayRef], backend: &dyn Backend) -> Result<ArrayRef> {
         let (a, b) = (inputs[0].as_primitive::<Float64Type>(), inputs[1].as_primitive::<Float64Type>());
-        // TFX's _fill_in_missing: a missing value is 0.
-        let value = |x: &arrow::array::Float64Array, i: usize| if x.is_null(i) { 0.0 } else { x.value(i) };
-        let out: Int64Array = (0..a.len())
-            .map(|i| {
-                let (a, b) = (value(a, i), value(b, i));
-                Some(if b.is_nan() { 0 } else { i64::from(a > b * self.fraction) })
-            })
-            .collect();
-        Ok(Arc::new(out))
+        Ok(Arc::new(backend.greater_than_fraction(a, b, self.fraction)?))
     }
 }

@@ -19,7 +19,6 @@ use tabx_core::Result;
 
 use super::{BatchTransform, InputKind, Params, Preprocessor, StatelessOp};
 use crate::backend::Backend;
-use crate::kernels::cross_hashed;
 
 /// The op and its fitted values alike: only the bucket count.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,12 +51,12 @@ impl BatchTransform for HashCross {
         DataType::Int64
     }
 
-    fn transform(&self, inputs: &[ArrayRef], _: &dyn Backend) -> Result<ArrayRef> {
+    fn transform(&self, inputs: &[ArrayRef], backend: &dyn Backend) -> Result<ArrayRef> {
         // An all-null column (typed Null) has no values: no row has a cross.
         if inputs.iter().any(|c| c.data_type() == &DataType::Null) {
             return Ok(Arc::new(Int64Array::new_null(inputs[0].len())));
         }
         let columns: Vec<&dyn Array> = inputs.iter().map(|c| c.as_ref()).collect();
-        Ok(Arc::new(cross_hashed(&columns, self.hash_buckets)?))
+        Ok(Arc::new(backend.cross_hashed(&columns, self.hash_buckets)?))
     }
 }

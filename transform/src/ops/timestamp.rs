@@ -19,7 +19,7 @@ use tabx_core::{Result, TabxError};
 
 use super::{BatchTransform, InputKind, Params, Preprocessor, StatelessOp};
 use crate::backend::Backend;
-use crate::kernels::{parse_time_zone, timestamp_parts};
+use crate::kernels::parse_time_zone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,12 +89,12 @@ impl BatchTransform for TimestampPart {
         DataType::Int64
     }
 
-    fn transform(&self, inputs: &[ArrayRef], _: &dyn Backend) -> Result<ArrayRef> {
+    fn transform(&self, inputs: &[ArrayRef], backend: &dyn Backend) -> Result<ArrayRef> {
         let x = &inputs[0];
         if x.data_type() == &DataType::Null {
             return Ok(Arc::new(Int64Array::new_null(x.len())));
         }
-        let parts = timestamp_parts(x.as_ref(), &self.timezone)?;
+        let parts = backend.timestamp_parts(x.as_ref(), &self.timezone)?;
         Ok(Arc::new(match self.part {
             Part::Hour => parts.hour,
             Part::DayOfWeek => parts.day_of_week,

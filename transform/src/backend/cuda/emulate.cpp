@@ -114,6 +114,42 @@ int main(int argc, char** argv) {
                          std::strtoull(a[7], nullptr, 10), std::strtoull(a[8], nullptr, 10), std::strtoll(a[9], nullptr, 10), out.data());
         });
         spit(a[10], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "cross")) {  // HASH_KEY MODULUS OUT then (s OFFSETS BYTES | i VALUES)...
+        u64 key = std::strtoull(a[0], nullptr, 10), modulus = std::strtoull(a[1], nullptr, 10);
+        std::vector<u64> acc;
+        for (int c = 3, first = 1; c < argc - 4; first = 0) {
+            if (!std::strcmp(a[c], "s")) {
+                auto o = slurp(a[c + 1]); auto bytes = slurp(a[c + 2]);
+                if (bytes.empty()) bytes.push_back(0);
+                std::vector<int> offsets(o.size() / 4);
+                std::memcpy(offsets.data(), o.data(), o.size());
+                acc.resize(offsets.size() - 1);
+                launch(grid, block, [&] { cross_strings(offsets.data(), (unsigned char*)bytes.data(), 0, acc.data(), acc.size(), key, first); });
+                c += 3;
+            } else {
+                auto x = values(a[c + 1]);
+                acc.resize(x.size());
+                launch(grid, block, [&] { cross_ints((i64*)x.data(), acc.data(), acc.size(), key, first); });
+                c += 2;
+            }
+        }
+        std::vector<i64> out(acc.size());
+        launch(grid, block, [&] { cross_ids(acc.data(), out.data(), out.size(), modulus); });
+        spit(a[2], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "greater_than_fraction")) {  // A VALID_A OFFSET_A HAS_A B VALID_B OFFSET_B HAS_B FRACTION OUT
+        auto x = values(a[0]); auto va = valid(a[1]); auto y = values(a[4]); auto vb = valid(a[5]);
+        std::vector<i64> out(x.size());
+        launch(grid, block, [&] {
+            greater_than_fraction(x.data(), (unsigned char*)va.data(), std::atoll(a[2]), std::atoi(a[3]), y.data(),
+                                  (unsigned char*)vb.data(), std::atoll(a[6]), std::atoi(a[7]), out.data(), out.size(), std::strtod(a[8], nullptr));
+        });
+        spit(a[9], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "utc_parts")) {  // VALUES PER_SECOND OUT (hour, day of week, month)
+        auto x = values(a[0]);
+        size_t n = x.size();
+        std::vector<i64> out(3 * n);
+        launch(grid, block, [&] { utc_parts((i64*)x.data(), n, std::atoll(a[1]), out.data(), out.data() + n, out.data() + 2 * n); });
+        spit(a[2], out.data(), out.size() * 8);
     } else {
         std::fprintf(stderr, "unknown kernel %s\n", kernel);
         return 2;

@@ -237,3 +237,90 @@ fn vocabulary_lookup_gives_the_cpu_ids() {
         assert_eq!(gpu, lookup.apply(&x).unwrap(), "{oov} OOV buckets, default {default}");
     }
 }
+
+/// The bytes of a file of i64s (the cross kernels' integer columns).
+fn int_file(x: &Int64Array) -> Vec<u8> {
+    bytes_of(x.values(), i64::to_le_bytes)
+}
+
+#[test]
+fn crosses_give_the_cpu_ids() {
+    // A string column (every Fingerprint64 length branch, nulls, sliced) crossed
+    // with an Int64 column (negative values: two's complement bits), and alone.
+    let text = "Flash Cab 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let whole = StringArray::from_iter((0..700).map(|i| {
+        let len = [0, 1, 3, 4, 8, 16, 17, 33, 64, 65, 129][i % 11];
+        (i % 13 != 0).then(|| text.chars().cycle().skip(i).take(len).collect::<String>())
+    }));
+    let s = whole.slice(7, 600);
+    let numbers = Int64Array::from_iter((0..600).map(|i: i64| (i % 17 != 0).then_some((i - 300) * 7_919_000_003)));
+    let files = vec![
+        ("offsets", s.value_offsets().iter().flat_map(|o| o.to_le_bytes()).collect()),
+        ("bytes", s.value_data().to_vec()),
+        ("ints", int_file(&numbers)),
+    ];
+    let key = crate::kernels::DEFAULT_HASH_KEY.to_string();
+    for buckets in [1u64, 1000, 0] {
+        let modulus = if buckets == 0 { i64::MAX as u64 } else { buckets };
+        let args: Vec<String> = [&key, &modulus.to_string(), "out", "s", "offsets", "bytes", "i", "ints"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let Some(out) = run(3, 64, "cross", &files, &args) else { return };
+        let nulls = arrow::buffer::NullBuffer::union(s.nulls(), numbers.nulls());
+        let gpu = Int64Array::new(ScalarBuffer::from(ints(&out)), nulls);
+        let cpu = CpuBackend.cross_hashed(&[&s, &numbers], buckets).unwrap();
+        assert_eq!(gpu, cpu, "string × int, {buckets} buckets");
+        let out = run(2, 64, "cross", &files, &args[..5].iter().chain(&args[5..6]).cloned().collect::<Vec<_>>());
+        let gpu = Int64Array::new(ScalarBuffer::from(ints(&out.unwrap())), s.nulls().cloned());
+        assert_eq!(gpu, CpuBackend.cross_hashed(&[&s], buckets).unwrap(), "strings alone, {buckets} buckets");
+    }
+}
+
+#[test]
+fn greater_than_fraction_gives_the_cpu_labels() {
+    // Two awkward columns against each other (nulls read as 0, NaN, ±inf, ±0),
+    // offset differently so their bitmaps start at different bits.
+    let (a, b) = (column(2500), column(2504).slice(4, 2500));
+    let b: &Float64Array = b.as_any().downcast_ref().unwrap();
+    let (mut files, mut args) = inputs(&a);
+    let (b_files, b_args) = inputs(b);
+    files.extend(b_files.into_iter().map(|(name, bytes)| (if name == "values" { "b_values" } else { "b_valid" }, bytes)));
+    args.extend(["b_values".to_string(), "b_valid".into(), b_args[2].clone(), b_args[3].clone()]);
+    for fraction in [0.2, -1.5, 0.0] {
+        let mut with = args.clone();
+        with.extend([format!("{fraction:e}"), "out".into()]);
+        let Some(out) = run(2, 64, "greater_than_fraction", &files, &with) else { return };
+        let gpu = Int64Array::new(ScalarBuffer::from(ints(&out)), None);
+        assert_eq!(gpu, CpuBackend.greater_than_fraction(&a, b, fraction).unwrap(), "fraction {fraction}");
+    }
+}
+
+#[test]
+fn utc_parts_give_the_cpu_calendar() {
+    // Seconds around the epoch, leap days (1900 not a leap year, 2000 one),
+    // far past and future (year ±200,000), and every hour of a few days; the
+    // same instants in milliseconds, floored towards the past.
+    let mut secs: Vec<i64> = vec![0, -1, 1, 86_399, 86_400, -86_400, -86_401, 951_782_400, 951_868_799, -2_203_891_200];
+    secs.extend([6_311_390_400_000, -6_311_452_800_000, 1_400_269_500, 1_709_251_199]);
+    secs.extend((0..3000).map(|i| 1_388_534_400 + i * 3_607 - 5_000_000));
+    for (values, per_second) in [(secs.clone(), 1i64), (secs.iter().map(|s| s * 1000 - 1).collect(), 1000)] {
+        let x = Int64Array::from(values);
+        let files = vec![("values", int_file(&x))];
+        let Some(out) = run(2, 64, "utc_parts", &files, &["values".into(), per_second.to_string(), "out".into()])
+        else {
+            return;
+        };
+        let out = ints(&out);
+        let n = x.len();
+        let cpu = if per_second == 1 {
+            crate::kernels::timestamp_parts(&x, "UTC").unwrap()
+        } else {
+            let millis = arrow::array::TimestampMillisecondArray::new(x.values().clone(), None);
+            crate::kernels::timestamp_parts(&millis, "UTC").unwrap()
+        };
+        assert_eq!(out[..n], *cpu.hour.values(), "hour, {per_second} per second");
+        assert_eq!(out[n..2 * n], *cpu.day_of_week.values(), "day of week, {per_second} per second");
+        assert_eq!(out[2 * n..], *cpu.month.values(), "month, {per_second} per second");
+    }
+}

@@ -238,6 +238,77 @@ extern "C" __global__ void vocab_lookup(const int* offsets, const unsigned char*
     }
 }
 
+// ---- hashed crosses (kernels/cross.rs) --------------------------------------
+
+// kernels::fingerprint_cat64: TensorFlow's FingerprintCat64.
+__device__ __forceinline__ u64 fingerprint_cat64(u64 fp1, u64 fp2) {
+    const u64 mul = 0xc6a4a7935bd1e995ULL;
+    u64 result = fp1 ^ mul;
+    result ^= shift_mix(fp2 * mul) * mul;
+    result *= mul;
+    result = shift_mix(result) * mul;
+    return shift_mix(result);
+}
+
+// cross_hashed_with_key, one string column folded into each row's cross:
+// acc[i] = FingerprintCat64(acc[i] (hash_key for the first column), Fingerprint64(s_i)).
+extern "C" __global__ void cross_strings(const int* offsets, const unsigned char* bytes, u64 base, u64* acc, u64 n,
+                                         u64 hash_key, int first) {
+    GRID_STRIDE(i, n) {
+        u64 start = (u64)offsets[i] - base, end = (u64)offsets[i + 1] - base;
+        acc[i] = fingerprint_cat64(first ? hash_key : acc[i], fingerprint64(bytes + start, end - start));
+    }
+}
+
+// The same for an Int64 column: a value crosses as its two's complement bits.
+extern "C" __global__ void cross_ints(const i64* x, u64* acc, u64 n, u64 hash_key, int first) {
+    GRID_STRIDE(i, n) { acc[i] = fingerprint_cat64(first ? hash_key : acc[i], (u64)x[i]); }
+}
+
+// The ids: each cross modulo the buckets (i64::MAX for none); nulls are the host's.
+extern "C" __global__ void cross_ids(const u64* acc, i64* out, u64 n, u64 modulus) {
+    GRID_STRIDE(i, n) { out[i] = (i64)(acc[i] % modulus); }
+}
+
+// ---- labels and calendar parts (kernels/compare.rs, kernels/time.rs) ---------
+
+// kernels::greater_than_fraction: a > fraction * b as 1/0; a null reads as 0,
+// a NaN b gives 0 (TFX's taxi preprocessing_fn).
+extern "C" __global__ void greater_than_fraction(const double* a, const unsigned char* valid_a, u64 offset_a, int has_a,
+                                                 const double* b, const unsigned char* valid_b, u64 offset_b, int has_b,
+                                                 i64* out, u64 n, double fraction) {
+    GRID_STRIDE(i, n) {
+        double x = is_valid(valid_a, offset_a, has_a, i) ? a[i] : 0.0;
+        double y = is_valid(valid_b, offset_b, has_b, i) ? b[i] : 0.0;
+        out[i] = isnan(y) ? 0 : (x > __dmul_rn(y, fraction) ? 1 : 0);
+    }
+}
+
+// kernels::timestamp_parts in UTC: hour, day of week (BigQuery's: 1 = Sunday)
+// and month of floor(x / per_second) seconds since the epoch; the date from
+// the day count by H. Hinnant's civil_from_days ("chrono-Compatible Low-Level
+// Date Algorithms"), valid over chrono's whole range. The host keeps the
+// values in that range (the CPU names the bad row otherwise).
+extern "C" __global__ void utc_parts(const i64* x, u64 n, i64 per_second, i64* hour, i64* day_of_week, i64* month) {
+    GRID_STRIDE(i, n) {
+        i64 v = x[i];
+        i64 secs = v / per_second - ((v % per_second) < 0 ? 1 : 0);
+        i64 days = secs / 86400, rem = secs % 86400;
+        if (rem < 0) { rem += 86400; days -= 1; }
+        hour[i] = rem / 3600;
+        // 1970-01-01 was a Thursday: 4 days after a Sunday.
+        i64 w = (days + 4) % 7;
+        day_of_week[i] = (w < 0 ? w + 7 : w) + 1;
+        i64 z = days + 719468;
+        i64 era = (z >= 0 ? z : z - 146096) / 146097;
+        u64 doe = (u64)(z - era * 146097);
+        u64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        u64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        u64 mp = (5 * doy + 2) / 153;
+        month[i] = (i64)(mp < 10 ? mp + 3 : mp - 9);
+    }
+}
+
 // ---- analyzers (analyzer.rs) ------------------------------------------------
 
 // ExactSum's layout (core/src/sketch/exact_sum.rs): chunk j weighs

@@ -15,11 +15,12 @@
 //! On the GPU: the numeric apply ops (scalings, sigmoid, log1p, clip, bucket
 //! search), fill of 64-bit columns, `hash_strings` (FarmHash Fingerprint64),
 //! vocabulary lookup of string columns (a hash table on the device, `vocab.rs`),
-//! and the moments and min/max analyzers (exact sums in the CPU's
-//! superaccumulator layout, so GPU and CPU states merge to the same bits).
-//! Everything else runs on the CPU inside this backend: vocabulary counts,
-//! lookup of integer columns, `hash_cross`, `one_hot`, timestamp parts,
-//! `greater_than_fraction`, quantile sketches and most-frequent counts, and
+//! `hash_cross` of string and Int64 columns, `greater_than_fraction`, UTC
+//! timestamp parts (`derived.rs`), and the moments and min/max analyzers
+//! (exact sums in the CPU's superaccumulator layout, so GPU and CPU states
+//! merge to the same bits). Everything else runs on the CPU inside this
+//! backend: vocabulary counts, lookup of integer columns, `one_hot`, timestamp
+//! parts in zones with rules, quantile sketches and most-frequent counts, and
 //! fill of strings.
 //!
 //! Each call copies its column to the device, launches one kernel and copies
@@ -28,6 +29,7 @@
 
 mod bench;
 mod compile;
+mod derived;
 #[cfg(test)]
 mod emulate;
 mod vocab;
@@ -67,6 +69,11 @@ struct Kernels {
     fill_nulls_64: CudaFunction,
     hash_strings: CudaFunction,
     vocab_lookup: CudaFunction,
+    cross_strings: CudaFunction,
+    cross_ints: CudaFunction,
+    cross_ids: CudaFunction,
+    greater_than_fraction: CudaFunction,
+    utc_parts: CudaFunction,
     moments: CudaFunction,
     min_max: CudaFunction,
 }
@@ -83,6 +90,11 @@ impl Kernels {
             fill_nulls_64: module.load_function("fill_nulls_64")?,
             hash_strings: module.load_function("hash_strings")?,
             vocab_lookup: module.load_function("vocab_lookup")?,
+            cross_strings: module.load_function("cross_strings")?,
+            cross_ints: module.load_function("cross_ints")?,
+            cross_ids: module.load_function("cross_ids")?,
+            greater_than_fraction: module.load_function("greater_than_fraction")?,
+            utc_parts: module.load_function("utc_parts")?,
             moments: module.load_function("moments")?,
             min_max: module.load_function("min_max")?,
         })
@@ -334,6 +346,18 @@ impl Backend for CudaBackend {
             download(stream, &out)
         })?;
         Ok(Int64Array::new(ScalarBuffer::from(ids), strings.nulls().cloned()))
+    }
+
+    fn cross_hashed(&self, columns: &[&dyn Array], hash_buckets: u64) -> Result<Int64Array> {
+        self.gpu_cross_hashed(columns, hash_buckets)
+    }
+
+    fn greater_than_fraction(&self, a: &Float64Array, b: &Float64Array, fraction: f64) -> Result<Int64Array> {
+        self.gpu_greater_than_fraction(a, b, fraction)
+    }
+
+    fn timestamp_parts(&self, x: &dyn Array, tz: &str) -> Result<crate::kernels::TimestampParts> {
+        self.gpu_timestamp_parts(x, tz)
     }
 
     fn update_moments(&self, state: &mut MomentsState, x: &Float64Array) -> Result<()> {
