@@ -207,6 +207,37 @@ fn vocabulary_lookup_gives_the_cpu_ids() {
 }
 
 #[test]
+fn crosses_labels_and_calendar_parts_equal_the_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let n = 1_000_003;
+    let s = strings(n);
+    let ints = Int64Array::from_iter((0..n as i64).map(|i| (i % 17 != 0).then_some((i - 500_000) * 7_919_000_003)));
+    for buckets in [1, 1000, 1 << 40] {
+        let (gpu_ids, cpu_ids) =
+            (gpu.cross_hashed(&[&s, &ints], buckets).unwrap(), CpuBackend.cross_hashed(&[&s, &ints], buckets).unwrap());
+        assert_eq!(gpu_ids, cpu_ids, "string x int, {buckets} buckets");
+    }
+    let (a, b) = (awkward(n), awkward(n + 3).slice(3, n));
+    for fraction in [0.2, -1.5] {
+        assert_eq!(
+            gpu.greater_than_fraction(&a, &b, fraction).unwrap(),
+            CpuBackend.greater_than_fraction(&a, &b, fraction).unwrap(),
+            "greater_than_fraction {fraction}"
+        );
+    }
+    // Seconds over ±200,000 years and the taxi data's years, with nulls.
+    let secs = Int64Array::from_iter((0..n as i64).map(|i| match i % 5 {
+        0 => None,
+        1 => Some((i - 500_000) * 12_620_000_123),
+        _ => Some(1_356_998_400 + i * 157),
+    }));
+    assert_eq!(gpu.timestamp_parts(&secs, "UTC").unwrap(), CpuBackend.timestamp_parts(&secs, "UTC").unwrap());
+    // A zone with rules: the CPU's, through the GPU backend.
+    let chicago = "America/Chicago";
+    assert_eq!(gpu.timestamp_parts(&secs, chicago).unwrap(), CpuBackend.timestamp_parts(&secs, chicago).unwrap());
+}
+
+#[test]
 fn analyzer_states_equal_and_merge_with_cpu_states() {
     let Some(gpu) = gpu() else { return };
     let x = awkward(2_000_000);

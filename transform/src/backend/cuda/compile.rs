@@ -112,6 +112,12 @@ mod tests {
                 "buckets",
                 "fill_nulls_64",
                 "hash_strings",
+                "vocab_lookup",
+                "cross_strings",
+                "cross_ints",
+                "cross_ids",
+                "greater_than_fraction",
+                "utc_parts",
                 "moments",
                 "min_max",
             ] {
@@ -125,7 +131,7 @@ mod tests {
                 let rest = &ptx[start + 1..];
                 &rest[..rest.find(".entry ").unwrap_or(rest.len())]
             };
-            for kernel in ["sub_div", "mul_add", "clip", "buckets", "min_max"] {
+            for kernel in ["sub_div", "mul_add", "clip", "buckets", "min_max", "greater_than_fraction"] {
                 assert!(!body(kernel).contains("fma."), "{arch}: {kernel} has a fused multiply-add");
             }
             // Each of moments' fmas (one per unrolled copy) squares one register.

@@ -81,7 +81,8 @@ impl CudaBackend {
             return Ok(crate::kernels::greater_than_fraction(a, b, fraction));
         }
         let out = self.with_stream(|stream| {
-            let (a_values, b_values) = (stream.clone_htod(a.values().as_ref())?, stream.clone_htod(b.values().as_ref())?);
+            let (a_values, b_values) =
+                (stream.clone_htod(a.values().as_ref())?, stream.clone_htod(b.values().as_ref())?);
             let (a_valid, a_offset, a_has) = Self::validity(stream, a)?;
             let (b_valid, b_offset, b_has) = Self::validity(stream, b)?;
             let mut out: CudaSlice<i64> = stream.alloc_zeros(n)?;
@@ -125,16 +126,19 @@ impl CudaBackend {
             let input = stream.clone_htod(values.as_ref())?;
             let mut out: CudaSlice<i64> = stream.alloc_zeros(3 * n)?;
             let n64 = n as u64;
-            let (mut hour, mut rest) = out.split_at_mut(n);
-            let (mut day_of_week, mut month) = rest.split_at_mut(n);
-            let mut launch = stream.launch_builder(&self.kernels.utc_parts);
-            launch.arg(&input).arg(&n64).arg(&per_second).arg(&mut hour).arg(&mut day_of_week).arg(&mut month);
-            // Safety: matches utc_parts in kernels.cu.
-            unsafe { launch.launch(self.grid(n)) }?;
-            drop((hour, day_of_week, month));
+            // The three outputs are thirds of one buffer: one download.
+            {
+                let (mut hour, mut rest) = out.split_at_mut(n);
+                let (mut day_of_week, mut month) = rest.split_at_mut(n);
+                let mut launch = stream.launch_builder(&self.kernels.utc_parts);
+                launch.arg(&input).arg(&n64).arg(&per_second).arg(&mut hour).arg(&mut day_of_week).arg(&mut month);
+                // Safety: matches utc_parts in kernels.cu.
+                unsafe { launch.launch(self.grid(n)) }?;
+            }
             download(stream, &out)
         })?;
-        let part = |k: usize| Int64Array::new(ScalarBuffer::from(parts[k * n..(k + 1) * n].to_vec()), x.logical_nulls());
+        let part =
+            |k: usize| Int64Array::new(ScalarBuffer::from(parts[k * n..(k + 1) * n].to_vec()), x.logical_nulls());
         Ok(TimestampParts { hour: part(0), day_of_week: part(1), month: part(2) })
     }
 }

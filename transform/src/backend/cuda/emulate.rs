@@ -285,7 +285,9 @@ fn greater_than_fraction_gives_the_cpu_labels() {
     let b: &Float64Array = b.as_any().downcast_ref().unwrap();
     let (mut files, mut args) = inputs(&a);
     let (b_files, b_args) = inputs(b);
-    files.extend(b_files.into_iter().map(|(name, bytes)| (if name == "values" { "b_values" } else { "b_valid" }, bytes)));
+    files.extend(
+        b_files.into_iter().map(|(name, bytes)| (if name == "values" { "b_values" } else { "b_valid" }, bytes)),
+    );
     args.extend(["b_values".to_string(), "b_valid".into(), b_args[2].clone(), b_args[3].clone()]);
     for fraction in [0.2, -1.5, 0.0] {
         let mut with = args.clone();
