@@ -232,6 +232,9 @@ fn crosses_labels_and_calendar_parts_equal_the_cpu() {
         _ => Some(1_356_998_400 + i * 157),
     }));
     assert_eq!(gpu.timestamp_parts(&secs, "UTC").unwrap(), CpuBackend.timestamp_parts(&secs, "UTC").unwrap());
+    // One-hot vectors of ids in and out of range, with nulls.
+    let ids = Int64Array::from_iter((0..n as i64).map(|i| (i % 13 != 0).then_some(i % 30 - 3)));
+    assert_eq!(gpu.one_hot(&ids, 24).unwrap(), CpuBackend.one_hot(&ids, 24).unwrap(), "one_hot");
     // A zone with rules: the CPU's, through the GPU backend.
     let chicago = "America/Chicago";
     assert_eq!(gpu.timestamp_parts(&secs, chicago).unwrap(), CpuBackend.timestamp_parts(&secs, chicago).unwrap());

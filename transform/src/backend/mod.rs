@@ -24,7 +24,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
+use arrow::array::{Array, ArrayRef, FixedSizeListArray, Float64Array, Int64Array};
 use tabx_core::{Result, TabxError};
 
 use crate::analyzer::{MinMaxState, MomentsState};
@@ -78,6 +78,12 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// Hour, day of week and month of each timestamp in zone `tz` (`kernels/time.rs`).
     fn timestamp_parts(&self, x: &dyn Array, tz: &str) -> Result<TimestampParts> {
         crate::kernels::timestamp_parts(x, tz)
+    }
+
+    /// `tf.one_hot(ids, depth)`: float32 vectors, all 0 for nulls and ids
+    /// outside `0..depth` (`kernels/one_hot.rs`).
+    fn one_hot(&self, ids: &Int64Array, depth: usize) -> Result<FixedSizeListArray> {
+        crate::kernels::one_hot(ids, depth)
     }
 
     /// Folds the non-null values of `x` into a moments analyzer (exact sums).

@@ -22,7 +22,7 @@ use tabx_core::{Result, TabxError};
 
 use super::{BatchTransform, InputKind, Params, Preprocessor, StatelessOp};
 use crate::backend::Backend;
-use crate::kernels::{one_hot, one_hot_type};
+use crate::kernels::one_hot_type;
 
 /// The op and its fitted values alike: only the depth.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,8 +67,8 @@ impl BatchTransform for OneHot {
         one_hot_type(self.depth)
     }
 
-    fn transform(&self, inputs: &[ArrayRef], _: &dyn Backend) -> Result<ArrayRef> {
+    fn transform(&self, inputs: &[ArrayRef], backend: &dyn Backend) -> Result<ArrayRef> {
         let ids = arrow::compute::cast(&inputs[0], &DataType::Int64)?;
-        Ok(Arc::new(one_hot(ids.as_primitive::<Int64Type>(), self.depth)?))
+        Ok(Arc::new(backend.one_hot(ids.as_primitive::<Int64Type>(), self.depth)?))
     }
 }

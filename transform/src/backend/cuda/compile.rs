@@ -118,6 +118,7 @@ mod tests {
                 "cross_ids",
                 "greater_than_fraction",
                 "utc_parts",
+                "one_hot",
                 "moments",
                 "min_max",
             ] {

@@ -1,12 +1,14 @@
 //! The CUDA backend's ops over several columns or into several outputs:
-//! hashed crosses of string and Int64 columns, `greater_than_fraction`, and
-//! the calendar parts of UTC timestamps. What these kernels do not take
+//! hashed crosses of string and Int64 columns, `greater_than_fraction`, the
+//! calendar parts of UTC timestamps, and one-hot vectors. What these kernels do not take
 //! (other column types, time zones with rules, instants near the end of
 //! chrono's range) runs on the CPU, as the CPU backend computes it.
 
-use arrow::array::{Array, AsArray, Float64Array, Int64Array};
+use std::sync::Arc;
+
+use arrow::array::{Array, AsArray, FixedSizeListArray, Float32Array, Float64Array, Int64Array};
 use arrow::buffer::{NullBuffer, ScalarBuffer};
-use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use arrow::datatypes::{DataType, Field, Int64Type, TimeUnit};
 use chrono_tz::Tz;
 use cudarc::driver::{CudaSlice, PushKernelArg};
 use tabx_core::Result;
@@ -140,5 +142,31 @@ impl CudaBackend {
         let part =
             |k: usize| Int64Array::new(ScalarBuffer::from(parts[k * n..(k + 1) * n].to_vec()), x.logical_nulls());
         Ok(TimestampParts { hour: part(0), day_of_week: part(1), month: part(2) })
+    }
+
+    /// `kernels::one_hot` on the GPU: one thread per output value.
+    pub(super) fn gpu_one_hot(&self, ids: &Int64Array, depth: usize) -> Result<FixedSizeListArray> {
+        let n = ids.len();
+        let size = i32::try_from(depth).ok().filter(|&d| d > 0);
+        // Depth 0, or too large (the CPU says why), or a small batch.
+        let (Some(size), Some(total)) = (size, n.checked_mul(depth)) else {
+            return crate::kernels::one_hot(ids, depth);
+        };
+        if !self.on_gpu(n) {
+            return crate::kernels::one_hot(ids, depth);
+        }
+        let values = self.with_stream(|stream| {
+            let input = stream.clone_htod(ids.values().as_ref())?;
+            let (valid, offset, has_valid) = Self::validity(stream, ids)?;
+            let mut out: CudaSlice<f32> = stream.alloc_zeros(total)?;
+            let (n64, depth64) = (n as u64, depth as u64);
+            let mut launch = stream.launch_builder(&self.kernels.one_hot);
+            launch.arg(&input).arg(&valid).arg(&offset).arg(&has_valid).arg(&n64).arg(&depth64).arg(&mut out);
+            // Safety: matches one_hot in kernels.cu.
+            unsafe { launch.launch(self.grid(total)) }?;
+            download(stream, &out)
+        })?;
+        let field = Arc::new(Field::new_list_field(DataType::Float32, false));
+        Ok(FixedSizeListArray::try_new(field, size, Arc::new(Float32Array::from(values)), None)?)
     }
 }

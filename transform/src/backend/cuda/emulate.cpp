@@ -144,6 +144,12 @@ int main(int argc, char** argv) {
                                   (unsigned char*)vb.data(), std::atoll(a[6]), std::atoi(a[7]), out.data(), out.size(), std::strtod(a[8], nullptr));
         });
         spit(a[9], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "one_hot")) {  // IDS VALID OFFSET HAS_VALID DEPTH OUT
+        auto x = values(a[0]); auto v = valid(a[1]);
+        u64 depth = std::strtoull(a[4], nullptr, 10);
+        std::vector<float> out(x.size() * depth);
+        launch(grid, block, [&] { one_hot((i64*)x.data(), (unsigned char*)v.data(), std::atoll(a[2]), std::atoi(a[3]), x.size(), depth, out.data()); });
+        spit(a[5], out.data(), out.size() * 4);
     } else if (!std::strcmp(kernel, "utc_parts")) {  // VALUES PER_SECOND OUT (hour, day of week, month)
         auto x = values(a[0]);
         size_t n = x.size();

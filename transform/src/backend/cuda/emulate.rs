@@ -326,3 +326,29 @@ fn utc_parts_give_the_cpu_calendar() {
         assert_eq!(out[2 * n..], *cpu.month.values(), "month, {per_second} per second");
     }
 }
+
+#[test]
+fn one_hot_gives_the_cpu_vectors() {
+    // Ids in and out of 0..depth (negative, one past the end, i64::MIN), nulls,
+    // sliced so the bitmap starts mid-byte.
+    let whole = Int64Array::from_iter((0..1003i64).map(|i| match i % 9 {
+        0 => None,
+        1 => Some(-1),
+        2 => Some(i64::MIN),
+        _ => Some(i % 26),
+    }));
+    let ids = whole.slice(3, 1000);
+    let (valid, offset, has) = match ids.nulls() {
+        Some(n) => (n.inner().values().to_vec(), n.inner().offset(), 1),
+        None => (Vec::new(), 0, 0),
+    };
+    let files = vec![("ids", int_file(&ids)), ("valid", valid)];
+    for depth in [24usize, 1, 30] {
+        let args = ["ids".into(), "valid".into(), offset.to_string(), has.to_string(), depth.to_string(), "out".into()];
+        let Some(out) = run(3, 64, "one_hot", &files, &args) else { return };
+        let gpu: Vec<f32> = out.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+        let cpu = CpuBackend.one_hot(&ids, depth).unwrap();
+        let cpu = cpu.values().as_any().downcast_ref::<arrow::array::Float32Array>().unwrap();
+        assert_eq!(gpu, cpu.values().to_vec(), "depth {depth}");
+    }
+}

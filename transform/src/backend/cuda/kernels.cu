@@ -309,6 +309,18 @@ extern "C" __global__ void utc_parts(const i64* x, u64 n, i64 per_second, i64* h
     }
 }
 
+// kernels::one_hot: element j of the n x depth float32 matrix is 1 where its
+// row's id is valid and equals its column, else 0 (nulls and ids outside
+// 0..depth: all 0). One thread per element: the writes coalesce.
+extern "C" __global__ void one_hot(const i64* ids, const unsigned char* valid, u64 offset, int has_valid, u64 n,
+                                   u64 depth, float* out) {
+    GRID_STRIDE(j, n * depth) {
+        u64 row = j / depth, col = j - row * depth;
+        i64 id = ids[row];
+        out[j] = (is_valid(valid, offset, has_valid, row) && id >= 0 && (u64)id == col) ? 1.0f : 0.0f;
+    }
+}
+
 // ---- analyzers (analyzer.rs) ------------------------------------------------
 
 // ExactSum's layout (core/src/sketch/exact_sum.rs): chunk j weighs

@@ -16,10 +16,10 @@
 //! search), fill of 64-bit columns, `hash_strings` (FarmHash Fingerprint64),
 //! vocabulary lookup of string columns (a hash table on the device, `vocab.rs`),
 //! `hash_cross` of string and Int64 columns, `greater_than_fraction`, UTC
-//! timestamp parts (`derived.rs`), and the moments and min/max analyzers
-//! (exact sums in the CPU's superaccumulator layout, so GPU and CPU states
-//! merge to the same bits). Everything else runs on the CPU inside this
-//! backend: vocabulary counts, lookup of integer columns, `one_hot`, timestamp
+//! timestamp parts, `one_hot` (`derived.rs`), and the moments and min/max
+//! analyzers (exact sums in the CPU's superaccumulator layout, so GPU and CPU
+//! states merge to the same bits). Everything else runs on the CPU inside
+//! this backend: vocabulary counts, lookup of integer columns, timestamp
 //! parts in zones with rules, quantile sketches and most-frequent counts, and
 //! fill of strings.
 //!
@@ -74,6 +74,7 @@ struct Kernels {
     cross_ids: CudaFunction,
     greater_than_fraction: CudaFunction,
     utc_parts: CudaFunction,
+    one_hot: CudaFunction,
     moments: CudaFunction,
     min_max: CudaFunction,
 }
@@ -95,6 +96,7 @@ impl Kernels {
             cross_ids: module.load_function("cross_ids")?,
             greater_than_fraction: module.load_function("greater_than_fraction")?,
             utc_parts: module.load_function("utc_parts")?,
+            one_hot: module.load_function("one_hot")?,
             moments: module.load_function("moments")?,
             min_max: module.load_function("min_max")?,
         })
@@ -358,6 +360,10 @@ impl Backend for CudaBackend {
 
     fn timestamp_parts(&self, x: &dyn Array, tz: &str) -> Result<crate::kernels::TimestampParts> {
         self.gpu_timestamp_parts(x, tz)
+    }
+
+    fn one_hot(&self, ids: &Int64Array, depth: usize) -> Result<arrow::array::FixedSizeListArray> {
+        self.gpu_one_hot(ids, depth)
     }
 
     fn update_moments(&self, state: &mut MomentsState, x: &Float64Array) -> Result<()> {
