@@ -252,7 +252,7 @@ impl AnalyzerState {
         self.update_on(column, &CpuBackend)
     }
 
-    /// [`Self::update`] with the moments and min/max on `backend`.
+    /// [`Self::update`] with the moments, min/max and vocabulary counts on `backend`.
     pub fn update_on(&mut self, column: &ArrayRef, backend: &dyn Backend) -> Result<()> {
         let array = || {
             column
@@ -269,7 +269,7 @@ impl AnalyzerState {
             Self::Frequent(s) => s.update(column)?,
             // An all-null column (typed Null) has no tokens.
             Self::Vocabulary(_) if column.data_type() == &DataType::Null => {}
-            Self::Vocabulary(s) => s.update(column.as_ref())?,
+            Self::Vocabulary(s) => backend.update_vocabulary(s, column.as_ref())?,
         }
         Ok(())
     }

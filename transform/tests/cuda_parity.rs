@@ -235,6 +235,14 @@ fn crosses_labels_and_calendar_parts_equal_the_cpu() {
     // One-hot vectors of ids in and out of range, with nulls.
     let ids = Int64Array::from_iter((0..n as i64).map(|i| (i % 13 != 0).then_some(i % 30 - 3)));
     assert_eq!(gpu.one_hot(&ids, 24).unwrap(), CpuBackend.one_hot(&ids, 24).unwrap(), "one_hot");
+    // Vocabulary counts: the column's strings, twice into one state, and
+    // merged with a CPU state of the same column.
+    let (mut on_gpu, mut on_cpu) = (tabx_transform::kernels::VocabularyState::default(), Default::default());
+    for _ in 0..2 {
+        gpu.update_vocabulary(&mut on_gpu, &s).unwrap();
+        CpuBackend.update_vocabulary(&mut on_cpu, &s).unwrap();
+    }
+    assert_eq!(on_gpu, on_cpu, "vocabulary counts");
     // A zone with rules: the CPU's, through the GPU backend.
     let chicago = "America/Chicago";
     assert_eq!(gpu.timestamp_parts(&secs, chicago).unwrap(), CpuBackend.timestamp_parts(&secs, chicago).unwrap());

@@ -28,7 +28,7 @@ use arrow::array::{Array, ArrayRef, FixedSizeListArray, Float64Array, Int64Array
 use tabx_core::{Result, TabxError};
 
 use crate::analyzer::{MinMaxState, MomentsState};
-use crate::kernels::{TimestampParts, VocabularyLookup};
+use crate::kernels::{TimestampParts, VocabularyLookup, VocabularyState};
 pub use cpu::CpuBackend;
 #[cfg(feature = "cuda")]
 pub use cuda::{CudaBackend, KernelTiming};
@@ -84,6 +84,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
     /// outside `0..depth` (`kernels/one_hot.rs`).
     fn one_hot(&self, ids: &Int64Array, depth: usize) -> Result<FixedSizeListArray> {
         crate::kernels::one_hot(ids, depth)
+    }
+
+    /// Counts the non-null tokens of `x` into a vocabulary analyzer.
+    fn update_vocabulary(&self, state: &mut VocabularyState, x: &dyn Array) -> Result<()> {
+        state.update(x)
     }
 
     /// Folds the non-null values of `x` into a moments analyzer (exact sums).

@@ -119,6 +119,8 @@ mod tests {
                 "greater_than_fraction",
                 "utc_parts",
                 "one_hot",
+                "vocab_count",
+                "vocab_compact",
                 "moments",
                 "min_max",
             ] {

@@ -22,6 +22,10 @@ static std::barrier<>* block_barrier;
 #define __shared__ static
 inline void __syncthreads() { block_barrier->arrive_and_wait(); }
 template <class T> T atomicAdd(T* p, T v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
+template <class T> T atomicCAS(T* p, T expected, T desired) {
+    __atomic_compare_exchange_n(p, &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return expected;  // the old value, as CUDA's atomicCAS returns it
+}
 inline double __dmul_rn(double a, double b) { return a * b; }
 inline double __dadd_rn(double a, double b) { return a + b; }
 inline long long __double_as_longlong(double d) { long long r; std::memcpy(&r, &d, 8); return r; }
@@ -144,6 +148,19 @@ int main(int argc, char** argv) {
                                   (unsigned char*)vb.data(), std::atoll(a[6]), std::atoi(a[7]), out.data(), out.size(), std::strtod(a[8], nullptr));
         });
         spit(a[9], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "vocab_count")) {  // OFFSETS BYTES VALID OFFSET HAS_VALID SLOTS OUT (rows then counts)
+        auto o = slurp(a[0]); auto bytes = slurp(a[1]); auto v = valid(a[2]);
+        if (bytes.empty()) bytes.push_back(0);
+        std::vector<int> offsets(o.size() / 4);
+        std::memcpy(offsets.data(), o.data(), o.size());
+        u64 n = offsets.size() - 1, slots = std::strtoull(a[5], nullptr, 10);
+        std::vector<u64> rows(slots), counts(slots), packed(2 * slots), found(1);
+        launch(grid, block, [&] { vocab_count(offsets.data(), (unsigned char*)bytes.data(), 0, n, (unsigned char*)v.data(), std::atoll(a[3]), std::atoi(a[4]), rows.data(), counts.data(), slots - 1); });
+        launch(grid, block, [&] { vocab_compact(rows.data(), counts.data(), slots, packed.data(), packed.data() + slots, found.data()); });
+        std::vector<u64> out;
+        out.insert(out.end(), packed.begin(), packed.begin() + found[0]);
+        out.insert(out.end(), packed.begin() + slots, packed.begin() + slots + found[0]);
+        spit(a[6], out.data(), out.size() * 8);
     } else if (!std::strcmp(kernel, "one_hot")) {  // IDS VALID OFFSET HAS_VALID DEPTH OUT
         auto x = values(a[0]); auto v = valid(a[1]);
         u64 depth = std::strtoull(a[4], nullptr, 10);

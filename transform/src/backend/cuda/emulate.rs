@@ -352,3 +352,42 @@ fn one_hot_gives_the_cpu_vectors() {
         assert_eq!(gpu, cpu.values().to_vec(), "depth {depth}");
     }
 }
+
+#[test]
+fn vocabulary_counts_equal_the_cpu_state() {
+    // Repeated tokens, an empty one, nulls, ~600 distinct strings with
+    // shared prefixes, sliced; with a crowded table (long probe chains; the
+    // kernel needs more slots than distinct strings, and the backend gives it
+    // twice the rows) and a roomy one.
+    let whole = StringArray::from_iter((0..3003).map(|i| match i % 7 {
+        0 => None,
+        1 => Some(String::new()),
+        2 | 3 => Some(["Flash Cab", "Taxi Affiliation Services", "Cash", "Credit Card"][i % 4].to_string()),
+        _ => Some(format!("company {} {}", i % 150, "x".repeat(i % 40))),
+    }));
+    let x = whole.slice(3, 3000);
+    let (valid, offset, has) = match x.nulls() {
+        Some(n) => (n.inner().values().to_vec(), n.inner().offset(), 1),
+        None => (Vec::new(), 0, 0),
+    };
+    let files = vec![
+        ("offsets", x.value_offsets().iter().flat_map(|o| o.to_le_bytes()).collect()),
+        ("bytes", x.value_data().to_vec()),
+        ("valid", valid),
+    ];
+    let mut cpu = crate::kernels::VocabularyState::default();
+    CpuBackend.update_vocabulary(&mut cpu, &x).unwrap();
+    for slots in [4096usize, 8192] {
+        let args = ["offsets", "bytes", "valid", &offset.to_string(), &has.to_string(), &slots.to_string(), "out"];
+        let args: Vec<String> = args.into_iter().map(String::from).collect();
+        let Some(out) = run(3, 64, "vocab_count", &files, &args) else { return };
+        let words = ints(&out);
+        let (rows, counts) = words.split_at(words.len() / 2);
+        let mut gpu = crate::kernels::VocabularyState::default();
+        for (&row, &count) in rows.iter().zip(counts) {
+            gpu.add(x.value(row as usize), count as u64);
+        }
+        assert_eq!(gpu, cpu, "{slots} slots");
+        assert_eq!(rows.len(), cpu.len(), "each distinct string once");
+    }
+}

@@ -238,6 +238,52 @@ extern "C" __global__ void vocab_lookup(const int* offsets, const unsigned char*
     }
 }
 
+// VocabularyState::update's counts of a Utf8 column: an open-addressing
+// table of `mask + 1` slots (linear probing from the string's Fingerprint64),
+// each slot keyed by the first row of its string plus one (0 = empty), which
+// a thread claims with atomicCAS; a string belongs to a slot when its bytes
+// equal that row's, so the counts are exact whatever the fingerprints do.
+// Nulls are not counted. The host gives more slots than rows, so a probe
+// always reaches its string's slot or an empty one.
+__device__ bool same_string(const int* offsets, const unsigned char* bytes, u64 base, u64 a, u64 b) {
+    u64 len = (u64)(offsets[a + 1] - offsets[a]);
+    if ((u64)(offsets[b + 1] - offsets[b]) != len) return false;
+    const unsigned char* x = bytes + ((u64)offsets[a] - base);
+    const unsigned char* y = bytes + ((u64)offsets[b] - base);
+    for (u64 k = 0; k < len; k++)
+        if (x[k] != y[k]) return false;
+    return true;
+}
+
+extern "C" __global__ void vocab_count(const int* offsets, const unsigned char* bytes, u64 base, u64 n,
+                                       const unsigned char* valid, u64 offset, int has_valid,
+                                       u64* rows, u64* counts, u64 mask) {
+    GRID_STRIDE(i, n) {
+        if (!is_valid(valid, offset, has_valid, i)) continue;
+        u64 len = (u64)(offsets[i + 1] - offsets[i]);
+        u64 fp = fingerprint64(bytes + ((u64)offsets[i] - base), len);
+        for (u64 slot = fp & mask;; slot = (slot + 1) & mask) {
+            u64 row = atomicCAS(&rows[slot], 0ULL, i + 1);
+            if (row == 0 || same_string(offsets, bytes, base, row - 1, i)) {
+                atomicAdd(&counts[slot], 1ULL);
+                break;
+            }
+        }
+    }
+}
+
+// The occupied slots' (first row, count) pairs, packed (in no set order).
+extern "C" __global__ void vocab_compact(const u64* rows, const u64* counts, u64 slots, u64* out_rows,
+                                         u64* out_counts, u64* found) {
+    GRID_STRIDE(s, slots) {
+        if (rows[s]) {
+            u64 k = atomicAdd(found, 1ULL);
+            out_rows[k] = rows[s] - 1;
+            out_counts[k] = counts[s];
+        }
+    }
+}
+
 // ---- hashed crosses (kernels/cross.rs) --------------------------------------
 
 // kernels::fingerprint_cat64: TensorFlow's FingerprintCat64.

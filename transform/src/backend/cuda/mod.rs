@@ -16,12 +16,12 @@
 //! search), fill of 64-bit columns, `hash_strings` (FarmHash Fingerprint64),
 //! vocabulary lookup of string columns (a hash table on the device, `vocab.rs`),
 //! `hash_cross` of string and Int64 columns, `greater_than_fraction`, UTC
-//! timestamp parts, `one_hot` (`derived.rs`), and the moments and min/max
-//! analyzers (exact sums in the CPU's superaccumulator layout, so GPU and CPU
-//! states merge to the same bits). Everything else runs on the CPU inside
-//! this backend: vocabulary counts, lookup of integer columns, timestamp
-//! parts in zones with rules, quantile sketches and most-frequent counts, and
-//! fill of strings.
+//! timestamp parts, `one_hot` (`derived.rs`), and the moments, min/max and
+//! vocabulary-count analyzers (exact sums in the CPU's superaccumulator
+//! layout, so GPU and CPU states merge to the same bits; string counts
+//! confirmed byte by byte). Everything else runs on the CPU inside this
+//! backend: vocabularies of integer columns, timestamp parts in zones with
+//! rules, quantile sketches and most-frequent counts, and fill of strings.
 //!
 //! Each call copies its column to the device, launches one kernel and copies
 //! the result back on a stream of its own (from a pool, so the scan's worker
@@ -75,6 +75,8 @@ struct Kernels {
     greater_than_fraction: CudaFunction,
     utc_parts: CudaFunction,
     one_hot: CudaFunction,
+    vocab_count: CudaFunction,
+    vocab_compact: CudaFunction,
     moments: CudaFunction,
     min_max: CudaFunction,
 }
@@ -97,6 +99,8 @@ impl Kernels {
             greater_than_fraction: module.load_function("greater_than_fraction")?,
             utc_parts: module.load_function("utc_parts")?,
             one_hot: module.load_function("one_hot")?,
+            vocab_count: module.load_function("vocab_count")?,
+            vocab_compact: module.load_function("vocab_compact")?,
             moments: module.load_function("moments")?,
             min_max: module.load_function("min_max")?,
         })
@@ -364,6 +368,10 @@ impl Backend for CudaBackend {
 
     fn one_hot(&self, ids: &Int64Array, depth: usize) -> Result<arrow::array::FixedSizeListArray> {
         self.gpu_one_hot(ids, depth)
+    }
+
+    fn update_vocabulary(&self, state: &mut crate::kernels::VocabularyState, x: &dyn Array) -> Result<()> {
+        self.gpu_update_vocabulary(state, x)
     }
 
     fn update_moments(&self, state: &mut MomentsState, x: &Float64Array) -> Result<()> {

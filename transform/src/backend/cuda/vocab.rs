@@ -1,6 +1,8 @@
-//! The vocabulary lookup's table for the `vocab_lookup` kernel: built on the
-//! host from a [`VocabularyLookup`], copied to the device once per lookup and
-//! kept (keyed by [`VocabularyLookup::key`]) for every later batch.
+//! The vocabulary on the GPU: the lookup's table for the `vocab_lookup`
+//! kernel, built on the host from a [`VocabularyLookup`], copied to the device
+//! once per lookup and kept (keyed by [`VocabularyLookup::key`]) for every
+//! later batch; and the fit's counts of a batch's tokens (`vocab_count`, a
+//! table built on the device, [`CudaBackend::gpu_update_vocabulary`]).
 //!
 //! Open addressing with linear probing over the tokens' FarmHash
 //! fingerprints, at most half full so that every probe ends at an empty slot;
@@ -9,9 +11,12 @@
 
 use std::sync::Arc;
 
-use cudarc::driver::{CudaSlice, CudaStream, DriverError};
+use arrow::array::{Array, AsArray};
+use cudarc::driver::{CudaSlice, CudaStream, DriverError, PushKernelArg};
+use tabx_core::Result;
 
-use crate::kernels::{VocabularyLookup, fingerprint64};
+use super::{CudaBackend, DeviceStrings, download};
+use crate::kernels::{VocabularyLookup, VocabularyState, fingerprint64};
 
 /// The table as the kernel reads it, on the host.
 #[derive(Debug, Default)]
@@ -76,5 +81,50 @@ impl DeviceTable {
             },
             vocab_size: lookup.vocab_size() as u64,
         })
+    }
+}
+
+impl CudaBackend {
+    /// [`VocabularyState::update`] of a Utf8 column on the GPU: the batch's
+    /// distinct strings are counted in a table on the device, and each comes
+    /// back once (its first row) with its count. Other types on the CPU.
+    pub(super) fn gpu_update_vocabulary(&self, state: &mut VocabularyState, x: &dyn Array) -> Result<()> {
+        let Some(strings) = x.as_string_opt::<i32>().filter(|_| self.on_gpu(x.len())) else {
+            return state.update(x);
+        };
+        let n = strings.len();
+        // At most half full, so that probes stay short and always end.
+        let slots = (2 * n).next_power_of_two();
+        let (rows, counts) = self.with_stream(|stream| {
+            let column = DeviceStrings::upload(stream, strings)?;
+            let (valid, offset, has_valid) = Self::validity(stream, strings)?;
+            let mut rows: CudaSlice<u64> = stream.alloc_zeros(slots)?;
+            let mut counts: CudaSlice<u64> = stream.alloc_zeros(slots)?;
+            let (n64, slots64, mask) = (n as u64, slots as u64, slots as u64 - 1);
+            let mut launch = stream.launch_builder(&self.kernels.vocab_count);
+            launch.arg(&column.offsets).arg(&column.bytes).arg(&column.base).arg(&n64);
+            launch.arg(&valid).arg(&offset).arg(&has_valid).arg(&mut rows).arg(&mut counts).arg(&mask);
+            // Safety: matches vocab_count in kernels.cu.
+            unsafe { launch.launch(self.grid(n)) }?;
+            let mut first_rows: CudaSlice<u64> = stream.alloc_zeros(slots)?;
+            let mut first_counts: CudaSlice<u64> = stream.alloc_zeros(slots)?;
+            let mut found: CudaSlice<u64> = stream.alloc_zeros(1)?;
+            let mut launch = stream.launch_builder(&self.kernels.vocab_compact);
+            launch.arg(&rows).arg(&counts).arg(&slots64).arg(&mut first_rows).arg(&mut first_counts).arg(&mut found);
+            // Safety: matches vocab_compact in kernels.cu.
+            unsafe { launch.launch(self.grid(slots)) }?;
+            let found = download(stream, &found)?[0] as usize;
+            if found == 0 {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            let rows = stream.clone_dtoh(&first_rows.slice(..found))?;
+            let counts = stream.clone_dtoh(&first_counts.slice(..found))?;
+            stream.synchronize()?;
+            Ok((rows, counts))
+        })?;
+        for (&row, &count) in rows.iter().zip(&counts) {
+            state.add(strings.value(row as usize), count);
+        }
+        Ok(())
     }
 }
