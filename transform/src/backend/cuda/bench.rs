@@ -1,4 +1,5 @@
-//! Kernel-only timings for `benches/gpu/run.sh`: each numeric kernel on a
+//! Kernel-only timings for `benches/gpu/run.sh`: each numeric kernel (and
+//! `greater_than_fraction`, UTC timestamp parts) on a
 //! column already on the device, timed from launch to a synchronised stream,
 //! against the device's peak memory bandwidth (memory clock × bus width × 2,
 //! from the driver's attributes).
@@ -43,20 +44,22 @@ impl CudaBackend {
             let (a, b) = (1.5f64, 0.25f64);
             let grid = self.grid(n);
             let mut timings = Vec::new();
-            let mut time = |kernel: &'static str, launch: &mut dyn FnMut() -> std::result::Result<(), DriverError>| {
-                let mut best = f64::INFINITY;
-                for _ in 0..reps {
-                    let start = Instant::now();
-                    launch()?;
-                    stream.synchronize()?;
-                    best = best.min(start.elapsed().as_secs_f64());
-                }
-                timings.push(KernelTiming { kernel, seconds: best, bytes: 16 * n as u64 });
-                Ok::<(), DriverError>(())
-            };
+            // `bytes`: read and written per value.
+            let mut time =
+                |kernel: &'static str, bytes: u64, launch: &mut dyn FnMut() -> std::result::Result<(), DriverError>| {
+                    let mut best = f64::INFINITY;
+                    for _ in 0..reps {
+                        let start = Instant::now();
+                        launch()?;
+                        stream.synchronize()?;
+                        best = best.min(start.elapsed().as_secs_f64());
+                    }
+                    timings.push(KernelTiming { kernel, seconds: best, bytes: bytes * n as u64 });
+                    Ok::<(), DriverError>(())
+                };
             // Safety (each launch): the arguments match the kernel in kernels.cu.
             for (name, kernel) in [("sub_div", &k.sub_div), ("mul_add", &k.mul_add), ("clip", &k.clip)] {
-                time(name, &mut || unsafe {
+                time(name, 16, &mut || unsafe {
                     stream
                         .launch_builder(kernel)
                         .arg(&x)
@@ -68,10 +71,10 @@ impl CudaBackend {
                         .map(drop)
                 })?;
             }
-            time("log1p", &mut || unsafe {
+            time("log1p", 16, &mut || unsafe {
                 stream.launch_builder(&k.log1p).arg(&x).arg(&mut floats).arg(&n64).launch(grid).map(drop)
             })?;
-            time("buckets (100 boundaries)", &mut || unsafe {
+            time("buckets (100 boundaries)", 16, &mut || unsafe {
                 stream
                     .launch_builder(&k.buckets)
                     .arg(&x)
@@ -81,6 +84,24 @@ impl CudaBackend {
                     .arg(&nb)
                     .launch(grid)
                     .map(drop)
+            })?;
+            // Taxi-like labels and calendar parts: two columns in for one out, one in for three out.
+            let times: Vec<i64> = (0..n as i64).map(|i| 1_356_998_400 + i * 157).collect();
+            let secs = stream.clone_htod(&times)?;
+            let mut parts: CudaSlice<i64> = stream.alloc_zeros(3 * n)?;
+            let no_nulls: CudaSlice<u8> = stream.alloc_zeros(1)?;
+            let (zero, none, one_second, fraction) = (0u64, 0i32, 1i64, 0.2f64);
+            time("greater_than_fraction", 24, &mut || unsafe {
+                let mut launch = stream.launch_builder(&k.greater_than_fraction);
+                launch.arg(&x).arg(&no_nulls).arg(&zero).arg(&none).arg(&x).arg(&no_nulls).arg(&zero).arg(&none);
+                launch.arg(&mut ints).arg(&n64).arg(&fraction).launch(grid).map(drop)
+            })?;
+            time("utc_parts", 32, &mut || unsafe {
+                let (mut hour, mut rest) = parts.split_at_mut(n);
+                let (mut day, mut month) = rest.split_at_mut(n);
+                let mut launch = stream.launch_builder(&k.utc_parts);
+                launch.arg(&secs).arg(&n64).arg(&one_second).arg(&mut hour).arg(&mut day).arg(&mut month);
+                launch.launch(grid).map(drop)
             })?;
             Ok(timings)
         })
