@@ -144,49 +144,17 @@ pub fn watch(
     let mut validator =
         StreamValidator::try_new(schema, baseline, options.window.clone(), options.stats, options.environment)?;
     let mut report = WatchReport::default();
-    let mut position = Position::default();
-    let mut replay = Replay::default();
+    let (mut position, mut replay) = (Position::default(), Replay::default());
     if let Some(dir) = &options.checkpoint
         && let Some(checkpoint) = Checkpoint::load(dir, inputs, &options.window)?
     {
-        let from_stdin = inputs.iter().any(|i| i == "-");
-        let mut resumed = Resumed {
-            windows: checkpoint.validator.next_index,
-            rows_skipped: if from_stdin { 0 } else { checkpoint.position.rows_done },
-            rejects_skipped: if from_stdin { 0 } else { checkpoint.position.rejects_done },
-            from_stdin,
-            finished: checkpoint.finished,
-            ..Resumed::default()
-        };
-        // A followed file's counts are of the file it stopped in, wherever that is now.
-        let saved = checkpoint.position;
-        if let (Some(fingerprint), [path]) = (&saved.followed, inputs) {
-            match Found::find(path, fingerprint) {
-                Found::AtPath => {}
-                Found::Rotated { copy, newer } => {
-                    resumed.rotated_to = Some(copy.display().to_string());
-                    resumed.not_read = newer;
-                    replay.rest_of = Some(copy);
-                }
-                Found::Lost => {
-                    resumed.file_lost = true;
-                    (resumed.rows_skipped, resumed.rejects_skipped) = (0, 0);
-                }
-            }
-        }
-        position = Position {
-            skip_rows: resumed.rows_skipped,
-            skip_rejects: resumed.rejects_skipped,
-            rows_done: if resumed.file_lost { 0 } else { saved.rows_done },
-            rejects_done: if resumed.file_lost { 0 } else { saved.rejects_done },
-            files: saved.files,
-            followed: None,
-        };
-        replay.files = position.files.clone();
-        validator.restore(checkpoint.validator)?;
+        let finished = checkpoint.finished;
+        let (resumed, state);
+        (resumed, position, replay, state) = resume_point(checkpoint, inputs);
+        validator.restore(state)?;
         on_event(WatchEvent::Resumed(&resumed))?;
         report.resumed = Some(resumed);
-        if checkpoint.finished {
+        if finished {
             return Ok(report);
         }
     }
@@ -256,6 +224,47 @@ pub fn watch(
         }
         Ok(report)
     })
+}
+
+/// Where a watch goes on from `checkpoint`: what it says, its position in
+/// the input, what it reads again first, and the validator's state.
+fn resume_point(checkpoint: Checkpoint, inputs: &[String]) -> (Resumed, Position, Replay, ValidatorState) {
+    let from_stdin = inputs.iter().any(|i| i == "-");
+    let saved = checkpoint.position;
+    let mut resumed = Resumed {
+        windows: checkpoint.validator.next_index,
+        rows_skipped: if from_stdin { 0 } else { saved.rows_done },
+        rejects_skipped: if from_stdin { 0 } else { saved.rejects_done },
+        from_stdin,
+        finished: checkpoint.finished,
+        ..Resumed::default()
+    };
+    let mut replay = Replay { files: saved.files.clone(), rest_of: None };
+    // A followed file's counts are of the file it stopped in, wherever that is now.
+    if let (Some(fingerprint), [path]) = (&saved.followed, inputs) {
+        match Found::find(path, fingerprint) {
+            Found::AtPath => {}
+            Found::Rotated { copy, newer } => {
+                resumed.rotated_to = Some(copy.display().to_string());
+                resumed.not_read = newer;
+                replay.rest_of = Some(copy);
+            }
+            Found::Lost => {
+                resumed.file_lost = true;
+                (resumed.rows_skipped, resumed.rejects_skipped) = (0, 0);
+            }
+        }
+    }
+    let lost = resumed.file_lost;
+    let position = Position {
+        skip_rows: resumed.rows_skipped,
+        skip_rejects: resumed.rejects_skipped,
+        rows_done: if lost { 0 } else { saved.rows_done },
+        rejects_done: if lost { 0 } else { saved.rejects_done },
+        files: saved.files,
+        followed: None,
+    };
+    (resumed, position, replay, checkpoint.validator)
 }
 
 /// Where the watch is in its input (see `checkpoint`).
