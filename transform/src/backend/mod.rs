@@ -10,8 +10,10 @@
 //! on the CPU in every backend that does not override them.
 //!
 //! A new GPU kernel: a primitive here (its default body the CPU code), the
-//! kernel in `cuda/kernels.cu`, the override in `cuda/mod.rs`, a parity test
-//! in `tests/cuda_parity.rs`.
+//! kernel in `cuda/kernels.cu`, the override in `cuda/mod.rs` (delegating to
+//! `cuda/derived.rs` or `cuda/vocab.rs` when it is more than a map over one
+//! column), an emulator case in `cuda/emulate.rs` (runs in CI), a parity
+//! test in `tests/cuda_parity.rs` (runs on a GPU).
 
 mod cpu;
 #[cfg(feature = "cuda")]
