@@ -243,6 +243,10 @@ fn crosses_labels_and_calendar_parts_equal_the_cpu() {
         CpuBackend.update_vocabulary(&mut on_cpu, &s).unwrap();
     }
     assert_eq!(on_gpu, on_cpu, "vocabulary counts");
+    let (mut on_gpu, mut on_cpu) = (tabx_transform::kernels::VocabularyState::default(), Default::default());
+    gpu.update_vocabulary(&mut on_gpu, &ints).unwrap();
+    CpuBackend.update_vocabulary(&mut on_cpu, &ints).unwrap();
+    assert_eq!(on_gpu, on_cpu, "vocabulary counts of integers");
     // A zone with rules: the CPU's, through the GPU backend.
     let chicago = "America/Chicago";
     assert_eq!(gpu.timestamp_parts(&secs, chicago).unwrap(), CpuBackend.timestamp_parts(&secs, chicago).unwrap());

@@ -120,6 +120,7 @@ mod tests {
                 "utc_parts",
                 "one_hot",
                 "vocab_count",
+                "vocab_count_ints",
                 "vocab_compact",
                 "moments",
                 "min_max",

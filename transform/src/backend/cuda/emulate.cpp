@@ -161,6 +161,16 @@ int main(int argc, char** argv) {
         out.insert(out.end(), packed.begin(), packed.begin() + found[0]);
         out.insert(out.end(), packed.begin() + slots, packed.begin() + slots + found[0]);
         spit(a[6], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "vocab_count_ints")) {  // VALUES VALID OFFSET HAS_VALID SLOTS OUT (rows then counts)
+        auto x = values(a[0]); auto v = valid(a[1]);
+        u64 slots = std::strtoull(a[4], nullptr, 10);
+        std::vector<u64> rows(slots), counts(slots), packed(2 * slots), found(1);
+        launch(grid, block, [&] { vocab_count_ints((i64*)x.data(), x.size(), (unsigned char*)v.data(), std::atoll(a[2]), std::atoi(a[3]), rows.data(), counts.data(), slots - 1); });
+        launch(grid, block, [&] { vocab_compact(rows.data(), counts.data(), slots, packed.data(), packed.data() + slots, found.data()); });
+        std::vector<u64> out;
+        out.insert(out.end(), packed.begin(), packed.begin() + found[0]);
+        out.insert(out.end(), packed.begin() + slots, packed.begin() + slots + found[0]);
+        spit(a[5], out.data(), out.size() * 8);
     } else if (!std::strcmp(kernel, "one_hot")) {  // IDS VALID OFFSET HAS_VALID DEPTH OUT
         auto x = values(a[0]); auto v = valid(a[1]);
         u64 depth = std::strtoull(a[4], nullptr, 10);

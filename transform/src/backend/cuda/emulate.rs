@@ -391,3 +391,36 @@ fn vocabulary_counts_equal_the_cpu_state() {
         assert_eq!(rows.len(), cpu.len(), "each distinct string once");
     }
 }
+
+#[test]
+fn integer_vocabulary_counts_equal_the_cpu_state() {
+    // Codes, negative values, the extremes (whose decimal strings differ in
+    // length), nulls, sliced; ~300 distinct values in a crowded and a roomy table.
+    let whole = Int64Array::from_iter((0..2003i64).map(|i| match i % 11 {
+        0 => None,
+        1 => Some(i64::MIN),
+        2 => Some(i64::MAX),
+        3 => Some(-(i % 50)),
+        _ => Some((i * 7) % 290),
+    }));
+    let x = whole.slice(3, 2000);
+    let (valid, offset, has) = match x.nulls() {
+        Some(n) => (n.inner().values().to_vec(), n.inner().offset(), 1),
+        None => (Vec::new(), 0, 0),
+    };
+    let files = vec![("values", int_file(&x)), ("valid", valid)];
+    let mut cpu = crate::kernels::VocabularyState::default();
+    CpuBackend.update_vocabulary(&mut cpu, &x).unwrap();
+    for slots in [512usize, 4096] {
+        let args = ["values", "valid", &offset.to_string(), &has.to_string(), &slots.to_string(), "out"];
+        let args: Vec<String> = args.into_iter().map(String::from).collect();
+        let Some(out) = run(3, 64, "vocab_count_ints", &files, &args) else { return };
+        let words = ints(&out);
+        let (rows, counts) = words.split_at(words.len() / 2);
+        let mut gpu = crate::kernels::VocabularyState::default();
+        for (&row, &count) in rows.iter().zip(counts) {
+            gpu.add(&x.value(row as usize).to_string(), count as u64);
+        }
+        assert_eq!(gpu, cpu, "{slots} slots");
+    }
+}

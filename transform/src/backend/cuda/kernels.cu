@@ -272,6 +272,30 @@ extern "C" __global__ void vocab_count(const int* offsets, const unsigned char* 
     }
 }
 
+// The same for an Int64 column (TFT's vocabulary of integers holds their
+// decimal strings; the host writes one per distinct value): the table is
+// probed from SplitMix64's finaliser of the value (nearby integers spread
+// out), and a slot belongs to a value when its first row holds that value.
+extern "C" __global__ void vocab_count_ints(const i64* x, u64 n, const unsigned char* valid, u64 offset,
+                                            int has_valid, u64* rows, u64* counts, u64 mask) {
+    GRID_STRIDE(i, n) {
+        if (!is_valid(valid, offset, has_valid, i)) continue;
+        u64 h = (u64)x[i];
+        h ^= h >> 30;
+        h *= 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 27;
+        h *= 0x94d049bb133111ebULL;
+        h ^= h >> 31;
+        for (u64 slot = h & mask;; slot = (slot + 1) & mask) {
+            u64 row = atomicCAS(&rows[slot], 0ULL, i + 1);
+            if (row == 0 || x[row - 1] == x[i]) {
+                atomicAdd(&counts[slot], 1ULL);
+                break;
+            }
+        }
+    }
+}
+
 // The occupied slots' (first row, count) pairs, packed (in no set order).
 extern "C" __global__ void vocab_compact(const u64* rows, const u64* counts, u64 slots, u64* out_rows,
                                          u64* out_counts, u64* found) {

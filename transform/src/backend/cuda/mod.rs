@@ -19,9 +19,10 @@
 //! timestamp parts, `one_hot` (`derived.rs`), and the moments, min/max and
 //! vocabulary-count analyzers (exact sums in the CPU's superaccumulator
 //! layout, so GPU and CPU states merge to the same bits; string counts
-//! confirmed byte by byte). Everything else runs on the CPU inside this
-//! backend: vocabularies of integer columns, timestamp parts in zones with
-//! rules, quantile sketches and most-frequent counts, and fill of strings.
+//! confirmed byte by byte; Int64 columns counted by value). Everything else
+//! runs on the CPU inside this backend: vocabulary lookup of integer
+//! columns, timestamp parts in zones with rules, quantile sketches and
+//! most-frequent counts, and fill of strings.
 //!
 //! Each call copies its column to the device, launches one kernel and copies
 //! the result back on a stream of its own (from a pool, so the scan's worker
@@ -76,6 +77,7 @@ struct Kernels {
     utc_parts: CudaFunction,
     one_hot: CudaFunction,
     vocab_count: CudaFunction,
+    vocab_count_ints: CudaFunction,
     vocab_compact: CudaFunction,
     moments: CudaFunction,
     min_max: CudaFunction,
@@ -100,6 +102,7 @@ impl Kernels {
             utc_parts: module.load_function("utc_parts")?,
             one_hot: module.load_function("one_hot")?,
             vocab_count: module.load_function("vocab_count")?,
+            vocab_count_ints: module.load_function("vocab_count_ints")?,
             vocab_compact: module.load_function("vocab_compact")?,
             moments: module.load_function("moments")?,
             min_max: module.load_function("min_max")?,

@@ -1,8 +1,9 @@
 //! The vocabulary on the GPU: the lookup's table for the `vocab_lookup`
 //! kernel, built on the host from a [`VocabularyLookup`], copied to the device
 //! once per lookup and kept (keyed by [`VocabularyLookup::key`]) for every
-//! later batch; and the fit's counts of a batch's tokens (`vocab_count`, a
-//! table built on the device, [`CudaBackend::gpu_update_vocabulary`]).
+//! later batch; and the fit's counts of a batch's tokens (`vocab_count` for
+//! strings, `vocab_count_ints` for Int64 columns: a table built on the
+//! device, [`CudaBackend::gpu_update_vocabulary`]).
 //!
 //! Open addressing with linear probing over the tokens' FarmHash
 //! fingerprints, at most half full so that every probe ends at an empty slot;
@@ -11,7 +12,10 @@
 
 use std::sync::Arc;
 
+use std::fmt::Write;
+
 use arrow::array::{Array, AsArray};
+use arrow::datatypes::Int64Type;
 use cudarc::driver::{CudaSlice, CudaStream, DriverError, PushKernelArg};
 use tabx_core::Result;
 
@@ -85,30 +89,79 @@ impl DeviceTable {
 }
 
 impl CudaBackend {
-    /// [`VocabularyState::update`] of a Utf8 column on the GPU: the batch's
-    /// distinct strings are counted in a table on the device, and each comes
-    /// back once (its first row) with its count. Other types on the CPU.
+    /// [`VocabularyState::update`] on the GPU for Utf8 and Int64 columns:
+    /// the batch's distinct values are counted in a table on the device, and
+    /// each comes back once (its first row) with its count; an integer's
+    /// token is its decimal string, written once per distinct value. Other
+    /// types on the CPU.
     pub(super) fn gpu_update_vocabulary(&self, state: &mut VocabularyState, x: &dyn Array) -> Result<()> {
-        let Some(strings) = x.as_string_opt::<i32>().filter(|_| self.on_gpu(x.len())) else {
+        let (n, n64) = (x.len(), x.len() as u64);
+        if !self.on_gpu(n) {
+            return state.update(x);
+        }
+        if let Some(strings) = x.as_string_opt::<i32>() {
+            let (rows, counts) = self.count_distinct(n, |stream, rows, counts, mask| {
+                let column = DeviceStrings::upload(stream, strings)?;
+                let (valid, offset, has_valid) = Self::validity(stream, strings)?;
+                let mut launch = stream.launch_builder(&self.kernels.vocab_count);
+                launch.arg(&column.offsets).arg(&column.bytes).arg(&column.base).arg(&n64);
+                launch.arg(&valid).arg(&offset).arg(&has_valid).arg(rows).arg(counts).arg(&mask);
+                // Safety: matches vocab_count in kernels.cu.
+                unsafe { launch.launch(self.grid(n)) }?;
+                Ok((column, valid))
+            })?;
+            for (&row, &count) in rows.iter().zip(&counts) {
+                state.add(strings.value(row as usize), count);
+            }
+            return Ok(());
+        }
+        let Some(ints) = x.as_primitive_opt::<Int64Type>() else {
             return state.update(x);
         };
-        let n = strings.len();
+        let (rows, counts) = self.count_distinct(n, |stream, rows, counts, mask| {
+            let values = stream.clone_htod(ints.values().as_ref())?;
+            let (valid, offset, has_valid) = Self::validity(stream, ints)?;
+            let mut launch = stream.launch_builder(&self.kernels.vocab_count_ints);
+            launch.arg(&values).arg(&n64).arg(&valid).arg(&offset).arg(&has_valid);
+            launch.arg(rows).arg(counts).arg(&mask);
+            // Safety: matches vocab_count_ints in kernels.cu.
+            unsafe { launch.launch(self.grid(n)) }?;
+            Ok((values, valid))
+        })?;
+        let mut token = String::new();
+        for (&row, &count) in rows.iter().zip(&counts) {
+            token.clear();
+            // Writing to a String cannot fail.
+            let _ = write!(token, "{}", ints.value(row as usize));
+            state.add(&token, count);
+        }
+        Ok(())
+    }
+
+    /// Runs `count` (a counting kernel over `n` rows into a table of
+    /// `rows`/`counts`, given its mask; what it returns is kept until the
+    /// results are back), then packs the occupied slots: each distinct
+    /// value's first row and count.
+    fn count_distinct<K>(
+        &self,
+        n: usize,
+        count: impl FnOnce(
+            &Arc<CudaStream>,
+            &mut CudaSlice<u64>,
+            &mut CudaSlice<u64>,
+            u64,
+        ) -> std::result::Result<K, DriverError>,
+    ) -> Result<(Vec<u64>, Vec<u64>)> {
         // At most half full, so that probes stay short and always end.
         let slots = (2 * n).next_power_of_two();
-        let (rows, counts) = self.with_stream(|stream| {
-            let column = DeviceStrings::upload(stream, strings)?;
-            let (valid, offset, has_valid) = Self::validity(stream, strings)?;
+        self.with_stream(|stream| {
             let mut rows: CudaSlice<u64> = stream.alloc_zeros(slots)?;
             let mut counts: CudaSlice<u64> = stream.alloc_zeros(slots)?;
-            let (n64, slots64, mask) = (n as u64, slots as u64, slots as u64 - 1);
-            let mut launch = stream.launch_builder(&self.kernels.vocab_count);
-            launch.arg(&column.offsets).arg(&column.bytes).arg(&column.base).arg(&n64);
-            launch.arg(&valid).arg(&offset).arg(&has_valid).arg(&mut rows).arg(&mut counts).arg(&mask);
-            // Safety: matches vocab_count in kernels.cu.
-            unsafe { launch.launch(self.grid(n)) }?;
+            let _inputs = count(stream, &mut rows, &mut counts, slots as u64 - 1)?;
             let mut first_rows: CudaSlice<u64> = stream.alloc_zeros(slots)?;
             let mut first_counts: CudaSlice<u64> = stream.alloc_zeros(slots)?;
             let mut found: CudaSlice<u64> = stream.alloc_zeros(1)?;
+            let slots64 = slots as u64;
             let mut launch = stream.launch_builder(&self.kernels.vocab_compact);
             launch.arg(&rows).arg(&counts).arg(&slots64).arg(&mut first_rows).arg(&mut first_counts).arg(&mut found);
             // Safety: matches vocab_compact in kernels.cu.
@@ -121,10 +174,6 @@ impl CudaBackend {
             let counts = stream.clone_dtoh(&first_counts.slice(..found))?;
             stream.synchronize()?;
             Ok((rows, counts))
-        })?;
-        for (&row, &count) in rows.iter().zip(&counts) {
-            state.add(strings.value(row as usize), count);
-        }
-        Ok(())
+        })
     }
 }
