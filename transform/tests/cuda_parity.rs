@@ -247,6 +247,11 @@ fn crosses_labels_and_calendar_parts_equal_the_cpu() {
     gpu.update_vocabulary(&mut on_gpu, &ints).unwrap();
     CpuBackend.update_vocabulary(&mut on_cpu, &ints).unwrap();
     assert_eq!(on_gpu, on_cpu, "vocabulary counts of integers");
+    let tokens: Vec<String> = on_cpu.finish(Some(1000), 0);
+    for oov in [0, 100] {
+        let lookup = VocabularyLookup::try_new(&tokens, oov, -1).unwrap();
+        assert_eq!(gpu.vocabulary(&ints, &lookup).unwrap(), lookup.apply(&ints).unwrap(), "integer lookup, {oov} OOV");
+    }
     // A zone with rules: the CPU's, through the GPU backend.
     let chicago = "America/Chicago";
     assert_eq!(gpu.timestamp_parts(&secs, chicago).unwrap(), CpuBackend.timestamp_parts(&secs, chicago).unwrap());

@@ -121,6 +121,7 @@ mod tests {
                 "one_hot",
                 "vocab_count",
                 "vocab_count_ints",
+                "vocab_lookup_ints",
                 "vocab_compact",
                 "moments",
                 "min_max",

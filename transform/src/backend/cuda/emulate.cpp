@@ -171,6 +171,14 @@ int main(int argc, char** argv) {
         out.insert(out.end(), packed.begin(), packed.begin() + found[0]);
         out.insert(out.end(), packed.begin() + slots, packed.begin() + slots + found[0]);
         spit(a[5], out.data(), out.size() * 8);
+    } else if (!std::strcmp(kernel, "vocab_lookup_ints")) {  // VALUES KEYS IDS MASK VOCAB_SIZE NUM_OOV DEFAULT OUT
+        auto x = values(a[0]); auto keys = slurp(a[1]); auto ids = slurp(a[2]);
+        std::vector<i64> out(x.size());
+        launch(grid, block, [&] {
+            vocab_lookup_ints((i64*)x.data(), x.size(), (i64*)keys.data(), (i64*)ids.data(), std::strtoull(a[3], nullptr, 10),
+                              std::strtoull(a[4], nullptr, 10), std::strtoull(a[5], nullptr, 10), std::strtoll(a[6], nullptr, 10), out.data());
+        });
+        spit(a[7], out.data(), out.size() * 8);
     } else if (!std::strcmp(kernel, "one_hot")) {  // IDS VALID OFFSET HAS_VALID DEPTH OUT
         auto x = values(a[0]); auto v = valid(a[1]);
         u64 depth = std::strtoull(a[4], nullptr, 10);

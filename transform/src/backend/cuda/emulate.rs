@@ -424,3 +424,41 @@ fn integer_vocabulary_counts_equal_the_cpu_state() {
         assert_eq!(gpu, cpu, "{slots} slots");
     }
 }
+
+#[test]
+fn integer_vocabulary_lookup_gives_the_cpu_ids() {
+    // Tokens that are integers' decimal strings (negative, the extremes) and
+    // tokens no integer formats to (`013`, `+5`, `-0`, text); values in and
+    // out of the vocabulary, nulls; with OOV buckets (the decimal string
+    // hashed on the device) and with a default value.
+    let vocab: Vec<String> =
+        ["13", "013", "+5", "-0", "Flash Cab", "-10", "0", &i64::MIN.to_string(), &i64::MAX.to_string()]
+            .into_iter()
+            .map(String::from)
+            .chain((0..200).map(|i| (i * 37 - 3000).to_string()))
+            .collect();
+    let whole = Int64Array::from_iter((0..2003i64).map(|i| match i % 9 {
+        0 => None,
+        1 => Some(i64::MIN + i % 3),
+        2 => Some(i64::MAX - i % 3),
+        // In the vocabulary (13, -10, 0, -3000), or only as a token no integer
+        // formats to (5 as `+5`, 0 as `-0`), or negative and unknown (-1, -7).
+        3 => Some([5, 13, -10, 0, -1, -3000, -7][(i as usize / 9) % 7]),
+        _ => Some((i * 13) % 9000 - 4000),
+    }));
+    let x = whole.slice(3, 2000);
+    for (oov, default) in [(0u64, -1i64), (10, -1), (1, 7), (1 << 40, -1)] {
+        let lookup = VocabularyLookup::try_new(&vocab, oov, default).unwrap();
+        let table = super::vocab::HostIntTable::build(&lookup);
+        let le = |v: &[i64]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+        let files = vec![("values", int_file(&x)), ("keys", le(&table.keys)), ("ids", le(&table.ids))];
+        let args: Vec<String> = ["values", "keys", "ids", &table.mask.to_string(), &vocab.len().to_string()]
+            .into_iter()
+            .map(String::from)
+            .chain([oov.to_string(), default.to_string(), "out".into()])
+            .collect();
+        let Some(out) = run(2, 64, "vocab_lookup_ints", &files, &args) else { return };
+        let gpu = Int64Array::new(ScalarBuffer::from(ints(&out)), x.nulls().cloned());
+        assert_eq!(gpu, lookup.apply(&x).unwrap(), "{oov} OOV buckets, default {default}");
+    }
+}

@@ -276,22 +276,65 @@ extern "C" __global__ void vocab_count(const int* offsets, const unsigned char* 
 // decimal strings; the host writes one per distinct value): the table is
 // probed from SplitMix64's finaliser of the value (nearby integers spread
 // out), and a slot belongs to a value when its first row holds that value.
+__device__ __forceinline__ u64 mix64(u64 h) {
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+}
+
 extern "C" __global__ void vocab_count_ints(const i64* x, u64 n, const unsigned char* valid, u64 offset,
                                             int has_valid, u64* rows, u64* counts, u64 mask) {
     GRID_STRIDE(i, n) {
         if (!is_valid(valid, offset, has_valid, i)) continue;
-        u64 h = (u64)x[i];
-        h ^= h >> 30;
-        h *= 0xbf58476d1ce4e5b9ULL;
-        h ^= h >> 27;
-        h *= 0x94d049bb133111ebULL;
-        h ^= h >> 31;
-        for (u64 slot = h & mask;; slot = (slot + 1) & mask) {
+        for (u64 slot = mix64((u64)x[i]) & mask;; slot = (slot + 1) & mask) {
             u64 row = atomicCAS(&rows[slot], 0ULL, i + 1);
             if (row == 0 || x[row - 1] == x[i]) {
                 atomicAdd(&counts[slot], 1ULL);
                 break;
             }
+        }
+    }
+}
+
+// The decimal string of v as Rust's `{}` writes it, into buf (at most 20
+// bytes), its length returned.
+__device__ u64 write_decimal(i64 v, unsigned char* buf) {
+    unsigned char digits[20];
+    u64 n = 0, len = 0;
+    u64 m = v < 0 ? (u64)0 - (u64)v : (u64)v;  // i64's minimum too
+    do {
+        digits[n++] = (unsigned char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0) buf[len++] = '-';
+    while (n) buf[len++] = digits[--n];
+    return len;
+}
+
+// VocabularyLookup::apply on an Int64 column (kernels/vocab.rs): TFT looks
+// an integer up as its decimal string, so the table (vocab.rs in this
+// folder) holds the tokens that are an integer's canonical decimal string,
+// keyed by that integer; an unknown integer gets vocab_size +
+// Fingerprint64(its decimal string) % num_oov, or default_value.
+extern "C" __global__ void vocab_lookup_ints(const i64* x, u64 n, const i64* keys, const i64* ids, u64 mask,
+                                             u64 vocab_size, u64 num_oov, i64 default_value, i64* out) {
+    GRID_STRIDE(i, n) {
+        i64 v = x[i], found = -1;
+        for (u64 slot = mix64((u64)v) & mask;; slot = (slot + 1) & mask) {
+            i64 id = ids[slot];
+            if (id < 0) break;
+            if (keys[slot] == v) { found = id; break; }
+        }
+        if (found >= 0) {
+            out[i] = found;
+        } else if (num_oov == 0) {
+            out[i] = default_value;
+        } else {
+            unsigned char text[20];
+            u64 len = write_decimal(v, text);
+            out[i] = (i64)vocab_size + (i64)(fingerprint64(text, len) % num_oov);
         }
     }
 }

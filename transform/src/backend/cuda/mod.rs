@@ -19,10 +19,11 @@
 //! timestamp parts, `one_hot` (`derived.rs`), and the moments, min/max and
 //! vocabulary-count analyzers (exact sums in the CPU's superaccumulator
 //! layout, so GPU and CPU states merge to the same bits; string counts
-//! confirmed byte by byte; Int64 columns counted by value). Everything else
-//! runs on the CPU inside this backend: vocabulary lookup of integer
-//! columns, timestamp parts in zones with rules, quantile sketches and
-//! most-frequent counts, and fill of strings.
+//! confirmed byte by byte; Int64 columns counted by value) and vocabulary
+//! lookup of Int64 columns. Everything else runs on the CPU inside this
+//! backend: timestamp parts in zones with rules, quantile sketches and
+//! most-frequent counts, vocabularies of other integer widths, and fill of
+//! strings.
 //!
 //! Each call copies its column to the device, launches one kernel and copies
 //! the result back on a stream of its own (from a pool, so the scan's worker
@@ -50,7 +51,7 @@ use super::{AUTO_MIN_ROWS, Backend, CpuBackend, Placement, Unavailable};
 use crate::analyzer::{MinMaxState, MomentsState};
 use crate::kernels::VocabularyLookup;
 pub use bench::KernelTiming;
-use vocab::DeviceTable;
+use vocab::{DeviceIntTable, DeviceTable};
 
 /// Threads per block of every launch (the min/max kernel's shared arrays and
 /// the moments kernel's overflow bound assume at most 256).
@@ -78,6 +79,7 @@ struct Kernels {
     one_hot: CudaFunction,
     vocab_count: CudaFunction,
     vocab_count_ints: CudaFunction,
+    vocab_lookup_ints: CudaFunction,
     vocab_compact: CudaFunction,
     moments: CudaFunction,
     min_max: CudaFunction,
@@ -103,6 +105,7 @@ impl Kernels {
             one_hot: module.load_function("one_hot")?,
             vocab_count: module.load_function("vocab_count")?,
             vocab_count_ints: module.load_function("vocab_count_ints")?,
+            vocab_lookup_ints: module.load_function("vocab_lookup_ints")?,
             vocab_compact: module.load_function("vocab_compact")?,
             moments: module.load_function("moments")?,
             min_max: module.load_function("min_max")?,
@@ -121,8 +124,10 @@ pub struct CudaBackend {
     streams: Mutex<Vec<Arc<CudaStream>>>,
     /// Blocks per launch: enough to fill every multiprocessor several times.
     max_blocks: u32,
-    /// Vocabulary tables on the device, by `VocabularyLookup::key`.
+    /// Vocabulary tables on the device, by `VocabularyLookup::key`: for
+    /// string columns, and for Int64 columns.
     vocabularies: Mutex<HashMap<u64, Arc<DeviceTable>>>,
+    int_vocabularies: Mutex<HashMap<u64, Arc<DeviceIntTable>>>,
 }
 
 impl CudaBackend {
@@ -160,6 +165,7 @@ impl CudaBackend {
             streams: Mutex::new(Vec::new()),
             max_blocks: 8 * sms.max(1) as u32,
             vocabularies: Mutex::default(),
+            int_vocabularies: Mutex::default(),
         })
     }
 
@@ -336,7 +342,9 @@ impl Backend for CudaBackend {
     }
 
     fn vocabulary(&self, x: &dyn Array, lookup: &VocabularyLookup) -> Result<Int64Array> {
-        // Integer columns are looked up as decimal strings: the CPU's job.
+        if let Some(ints) = x.as_primitive_opt::<Int64Type>().filter(|_| self.on_gpu(x.len())) {
+            return self.gpu_vocabulary_ints(ints, lookup);
+        }
         let Some(strings) = x.as_string_opt::<i32>().filter(|_| self.on_gpu(x.len())) else {
             return lookup.apply(x);
         };

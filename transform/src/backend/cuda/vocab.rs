@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use std::fmt::Write;
 
-use arrow::array::{Array, AsArray};
+use arrow::array::{Array, AsArray, Int64Array};
+use arrow::buffer::ScalarBuffer;
 use arrow::datatypes::Int64Type;
 use cudarc::driver::{CudaSlice, CudaStream, DriverError, PushKernelArg};
 use tabx_core::Result;
@@ -56,6 +57,61 @@ impl HostTable {
         }
         table
     }
+}
+
+/// The lookup's table for an Int64 column (`vocab_lookup_ints`): the tokens
+/// that are an integer's canonical decimal string (`13`, `-10`; not `013` or
+/// `+5`, which no integer formats to), keyed by that integer, probed from
+/// SplitMix64's finaliser (as in kernels.cu).
+#[derive(Debug, Default)]
+pub(super) struct HostIntTable {
+    pub keys: Vec<i64>,
+    /// Id of the token in each slot; -1 for an empty slot.
+    pub ids: Vec<i64>,
+    /// Slots - 1 (a power of two minus one).
+    pub mask: u64,
+}
+
+impl HostIntTable {
+    pub fn build(lookup: &VocabularyLookup) -> Self {
+        let integers: Vec<(i64, i64)> = lookup
+            .tokens()
+            .iter()
+            .enumerate()
+            .filter_map(|(id, token)| {
+                token.parse::<i64>().ok().filter(|v| v.to_string() == *token).map(|v| (v, id as i64))
+            })
+            .collect();
+        // At most half full: every probe ends at an empty slot.
+        let slots = (2 * integers.len()).next_power_of_two().max(2);
+        let mut table = HostIntTable { keys: vec![0; slots], ids: vec![-1; slots], mask: slots as u64 - 1 };
+        for (value, id) in integers {
+            let mut slot = mix64(value as u64) & table.mask;
+            while table.ids[slot as usize] >= 0 {
+                slot = (slot + 1) & table.mask;
+            }
+            table.keys[slot as usize] = value;
+            table.ids[slot as usize] = id;
+        }
+        table
+    }
+}
+
+/// SplitMix64's finaliser (Steele, Lea and Flood 2014), `mix64` in kernels.cu.
+fn mix64(mut h: u64) -> u64 {
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+/// An integer table on the device.
+#[derive(Debug)]
+pub(super) struct DeviceIntTable {
+    pub keys: CudaSlice<i64>,
+    pub ids: CudaSlice<i64>,
+    pub mask: u64,
 }
 
 /// The table on the device.
@@ -136,6 +192,41 @@ impl CudaBackend {
             state.add(&token, count);
         }
         Ok(())
+    }
+
+    /// `VocabularyLookup::apply` of an Int64 column on the GPU, the table
+    /// uploaded on first use of `lookup` and kept.
+    pub(super) fn gpu_vocabulary_ints(&self, ints: &Int64Array, lookup: &VocabularyLookup) -> Result<Int64Array> {
+        let n = ints.len();
+        let ids = self.with_stream(|stream| {
+            let table = {
+                let mut tables = self.int_vocabularies.lock().unwrap_or_else(|e| e.into_inner());
+                match tables.get(&lookup.key()) {
+                    Some(table) => Arc::clone(table),
+                    None => {
+                        let host = HostIntTable::build(lookup);
+                        let table = Arc::new(DeviceIntTable {
+                            keys: stream.clone_htod(&host.keys)?,
+                            ids: stream.clone_htod(&host.ids)?,
+                            mask: host.mask,
+                        });
+                        tables.insert(lookup.key(), Arc::clone(&table));
+                        table
+                    }
+                }
+            };
+            let values = stream.clone_htod(ints.values().as_ref())?;
+            let mut out: CudaSlice<i64> = stream.alloc_zeros(n)?;
+            let (n64, vocab_size, oov, default) =
+                (n as u64, lookup.vocab_size() as u64, lookup.num_oov_buckets(), lookup.default_value());
+            let mut launch = stream.launch_builder(&self.kernels.vocab_lookup_ints);
+            launch.arg(&values).arg(&n64).arg(&table.keys).arg(&table.ids).arg(&table.mask);
+            launch.arg(&vocab_size).arg(&oov).arg(&default).arg(&mut out);
+            // Safety: matches vocab_lookup_ints in kernels.cu.
+            unsafe { launch.launch(self.grid(n)) }?;
+            download(stream, &out)
+        })?;
+        Ok(Int64Array::new(ScalarBuffer::from(ids), ints.nulls().cloned()))
     }
 
     /// Runs `count` (a counting kernel over `n` rows into a table of
