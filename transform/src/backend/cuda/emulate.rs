@@ -87,13 +87,18 @@ fn column(n: usize) -> Float64Array {
     whole.slice(3, n)
 }
 
+/// A column's validity bytes, bit offset and has-validity flag, as the kernels take them.
+fn validity(x: &dyn Array) -> (Vec<u8>, usize, u8) {
+    match x.nulls() {
+        Some(n) => (n.inner().values().to_vec(), n.inner().offset(), 1),
+        None => (Vec::new(), 0, 0),
+    }
+}
+
 /// The column's values, validity bytes, bit offset and has-validity flag, as the kernels take them.
 fn inputs(x: &Float64Array) -> (Vec<(&'static str, Vec<u8>)>, Vec<String>) {
     let values = bytes_of(x.values(), f64::to_le_bytes);
-    let (valid, offset, has) = match x.nulls() {
-        Some(n) => (n.inner().values().to_vec(), n.inner().offset(), 1),
-        None => (Vec::new(), 0, 0),
-    };
+    let (valid, offset, has) = validity(x);
     (
         vec![("values", values), ("valid", valid)],
         vec!["values".into(), "valid".into(), offset.to_string(), has.to_string()],
@@ -338,10 +343,7 @@ fn one_hot_gives_the_cpu_vectors() {
         _ => Some(i % 26),
     }));
     let ids = whole.slice(3, 1000);
-    let (valid, offset, has) = match ids.nulls() {
-        Some(n) => (n.inner().values().to_vec(), n.inner().offset(), 1),
-        None => (Vec::new(), 0, 0),
-    };
+    let (valid, offset, has) = validity(&ids);
     let files = vec![("ids", int_file(&ids)), ("valid", valid)];
     for depth in [24usize, 1, 30] {
         let args = ["ids".into(), "valid".into(), offset.to_string(), has.to_string(), depth.to_string(), "out".into()];
@@ -351,6 +353,18 @@ fn one_hot_gives_the_cpu_vectors() {
         let cpu = cpu.values().as_any().downcast_ref::<arrow::array::Float32Array>().unwrap();
         assert_eq!(gpu, cpu.values().to_vec(), "depth {depth}");
     }
+}
+
+/// The counting kernels' output (first rows, then counts) as a state, each
+/// row's token given by `token`; and how many distinct values came back.
+fn counted(out: &[u8], token: impl Fn(usize) -> String) -> (crate::kernels::VocabularyState, usize) {
+    let words = ints(out);
+    let (rows, counts) = words.split_at(words.len() / 2);
+    let mut state = crate::kernels::VocabularyState::default();
+    for (&row, &count) in rows.iter().zip(counts) {
+        state.add(&token(row as usize), count as u64);
+    }
+    (state, rows.len())
 }
 
 #[test]
@@ -366,10 +380,7 @@ fn vocabulary_counts_equal_the_cpu_state() {
         _ => Some(format!("company {} {}", i % 150, "x".repeat(i % 40))),
     }));
     let x = whole.slice(3, 3000);
-    let (valid, offset, has) = match x.nulls() {
-        Some(n) => (n.inner().values().to_vec(), n.inner().offset(), 1),
-        None => (Vec::new(), 0, 0),
-    };
+    let (valid, offset, has) = validity(&x);
     let files = vec![
         ("offsets", x.value_offsets().iter().flat_map(|o| o.to_le_bytes()).collect()),
         ("bytes", x.value_data().to_vec()),
@@ -381,14 +392,9 @@ fn vocabulary_counts_equal_the_cpu_state() {
         let args = ["offsets", "bytes", "valid", &offset.to_string(), &has.to_string(), &slots.to_string(), "out"];
         let args: Vec<String> = args.into_iter().map(String::from).collect();
         let Some(out) = run(3, 64, "vocab_count", &files, &args) else { return };
-        let words = ints(&out);
-        let (rows, counts) = words.split_at(words.len() / 2);
-        let mut gpu = crate::kernels::VocabularyState::default();
-        for (&row, &count) in rows.iter().zip(counts) {
-            gpu.add(x.value(row as usize), count as u64);
-        }
+        let (gpu, distinct) = counted(&out, |row| x.value(row).to_string());
         assert_eq!(gpu, cpu, "{slots} slots");
-        assert_eq!(rows.len(), cpu.len(), "each distinct string once");
+        assert_eq!(distinct, cpu.len(), "each distinct string once");
     }
 }
 
@@ -404,10 +410,7 @@ fn integer_vocabulary_counts_equal_the_cpu_state() {
         _ => Some((i * 7) % 290),
     }));
     let x = whole.slice(3, 2000);
-    let (valid, offset, has) = match x.nulls() {
-        Some(n) => (n.inner().values().to_vec(), n.inner().offset(), 1),
-        None => (Vec::new(), 0, 0),
-    };
+    let (valid, offset, has) = validity(&x);
     let files = vec![("values", int_file(&x)), ("valid", valid)];
     let mut cpu = crate::kernels::VocabularyState::default();
     CpuBackend.update_vocabulary(&mut cpu, &x).unwrap();
@@ -415,13 +418,9 @@ fn integer_vocabulary_counts_equal_the_cpu_state() {
         let args = ["values", "valid", &offset.to_string(), &has.to_string(), &slots.to_string(), "out"];
         let args: Vec<String> = args.into_iter().map(String::from).collect();
         let Some(out) = run(3, 64, "vocab_count_ints", &files, &args) else { return };
-        let words = ints(&out);
-        let (rows, counts) = words.split_at(words.len() / 2);
-        let mut gpu = crate::kernels::VocabularyState::default();
-        for (&row, &count) in rows.iter().zip(counts) {
-            gpu.add(&x.value(row as usize).to_string(), count as u64);
-        }
+        let (gpu, distinct) = counted(&out, |row| x.value(row).to_string());
         assert_eq!(gpu, cpu, "{slots} slots");
+        assert_eq!(distinct, cpu.len(), "each distinct value once");
     }
 }
 
