@@ -35,7 +35,7 @@ pub use mergeable::{Mergeable, PARTIAL_MAGIC, PartialState, decode_state, encode
 pub use partial::{PartialFile, PartialHeader, in_shard_order, merge_partials};
 pub use sketch::{
     ExactSum, ExactValues, FrequentItems, HyperLogLog, KllSketch, Quantiles, SplitMix64, add_square,
-    from_total_order_key, hash64, mean_variance, partition_seed, sort_f64, total_order_key,
+    from_total_order_key, hash64, mean_variance, mix64, partition_seed, sort_f64, total_order_key,
 };
 pub use slicing::{
     OVERALL, PREDICATE_PREFIX, SliceKey, SliceSpec, SliceTerm, predicate_column, without_predicate_columns,

@@ -75,12 +75,8 @@ fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
 }
 
 impl Follow {
-    /// Follows `path`, opened as `file` (or, with `options.only`, as the caller's file).
+    /// Follows `path`, opened as `file` (with `options.only`, a clone of the caller's handle).
     pub(crate) fn new(path: &Path, file: File, has_header: bool, options: &FollowOptions) -> std::io::Result<Self> {
-        let file = match &options.only {
-            Some(only) => only.try_clone()?,
-            None => file,
-        };
         let identity = identity(&file.metadata()?);
         Ok(Follow {
             path: path.to_path_buf(),
@@ -155,6 +151,9 @@ pub struct Fingerprint {
     pub len: u64,
     /// [`tabx_core::hash64`] of those bytes.
     pub hash: u64,
+    /// Those bytes go past the file's first line: a header alone would match
+    /// any file of the log, so only then is a copy under another inode taken.
+    pub past_first_line: bool,
 }
 
 impl Fingerprint {
@@ -165,7 +164,13 @@ impl Fingerprint {
     pub fn of(file: &File) -> std::io::Result<Self> {
         let meta = file.metadata()?;
         let prefix = prefix(file, meta.len().min(Self::PREFIX))?;
-        Ok(Fingerprint { identity: identity(&meta), len: prefix.len() as u64, hash: tabx_core::hash64(&prefix) })
+        let past_first_line = memchr::memchr(b'\n', &prefix).is_some_and(|i| i + 1 < prefix.len());
+        Ok(Fingerprint {
+            identity: identity(&meta),
+            len: prefix.len() as u64,
+            hash: tabx_core::hash64(&prefix),
+            past_first_line,
+        })
     }
 
     /// Whether the file at `path` starts with the fingerprinted bytes.
@@ -188,13 +193,7 @@ impl Fingerprint {
         if let Some(found) = candidates.iter().find(|p| same_file(p) && self.same_content(p)) {
             return Some(found.clone());
         }
-        candidates.into_iter().find(|p| self.same_content(p) && self.past_first_line(p))
-    }
-
-    /// Whether the hashed bytes go past the first line of `path` (a header alone names no file).
-    fn past_first_line(&self, path: &Path) -> bool {
-        let Ok(file) = File::open(path) else { return false };
-        prefix(&file, self.len).is_ok_and(|p| memchr::memchr(b'\n', &p).is_some_and(|i| (i + 1) < p.len()))
+        candidates.into_iter().find(|p| self.past_first_line && self.same_content(p))
     }
 }
 
@@ -286,7 +285,7 @@ mod tests {
         std::fs::write(&path, "a,b\n1,2\n").unwrap();
         let mine = Arc::new(File::open(&path).unwrap());
         let options = FollowOptions { stop: Arc::new(AtomicBool::new(false)), only: Some(Arc::clone(&mine)) };
-        let mut follow = Follow::new(&path, File::open(&path).unwrap(), true, &options).unwrap();
+        let mut follow = Follow::new(&path, mine.try_clone().unwrap(), true, &options).unwrap();
         let before = Fingerprint::of(&mine).unwrap();
         std::fs::rename(&path, path.with_extension("csv.1")).unwrap();
         std::fs::write(&path, "a,b\n5,6\n").unwrap();

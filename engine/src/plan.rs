@@ -347,7 +347,12 @@ fn open(file: &SourceFile, start: u64, end: Option<u64>, options: &SourceOptions
     let cap = options.decompression_cap(file.size);
     let raw: Box<dyn Read + Send> = match &file.location {
         Location::Local(path) => {
-            let mut f = std::fs::File::open(path).map_err(|e| TabxError::io(path, e))?;
+            // A followed file the caller opened is read through its handle (it may no longer be at the path).
+            let mut f = match options.follow.as_ref().and_then(|f| f.only.as_ref()) {
+                Some(only) => only.try_clone(),
+                None => std::fs::File::open(path),
+            }
+            .map_err(|e| TabxError::io(path, e))?;
             if start > 0 {
                 std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(start)).map_err(|e| TabxError::io(path, e))?;
             }

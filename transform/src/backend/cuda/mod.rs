@@ -350,7 +350,7 @@ impl Backend for CudaBackend {
         };
         let n = strings.len();
         let ids = self.with_stream(|stream| {
-            let table = self.vocabulary_table(stream, lookup)?;
+            let table = uploaded_once(&self.vocabularies, lookup, || DeviceTable::upload(stream, lookup))?;
             let column = DeviceStrings::upload(stream, strings)?;
             let mut out: CudaSlice<i64> = stream.alloc_zeros(n)?;
             let (n64, oov, default) = (n as u64, lookup.num_oov_buckets(), lookup.default_value());
@@ -406,21 +406,6 @@ impl Backend for CudaBackend {
 }
 
 impl CudaBackend {
-    /// The device table of `lookup`, uploaded on first use.
-    fn vocabulary_table(
-        &self,
-        stream: &Arc<CudaStream>,
-        lookup: &VocabularyLookup,
-    ) -> std::result::Result<Arc<DeviceTable>, DriverError> {
-        let mut tables = self.vocabularies.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(table) = tables.get(&lookup.key()) {
-            return Ok(Arc::clone(table));
-        }
-        let table = Arc::new(DeviceTable::upload(stream, lookup)?);
-        tables.insert(lookup.key(), Arc::clone(&table));
-        Ok(table)
-    }
-
     /// Runs an analyzer kernel (`kernel(x, n, valid, offset, has_valid, out)`)
     /// on `grid`, each block writing `words` values: all blocks' words.
     fn per_block<T>(&self, x: &Float64Array, kernel: &CudaFunction, grid: LaunchConfig, words: usize) -> Result<Vec<T>>
@@ -440,6 +425,22 @@ impl CudaBackend {
             download(stream, &out)
         })
     }
+}
+
+/// The device table of `lookup` kept in `tables`, built by `upload` on first
+/// use (by [`VocabularyLookup::key`]: every batch after the first reuses it).
+fn uploaded_once<T>(
+    tables: &Mutex<HashMap<u64, Arc<T>>>,
+    lookup: &VocabularyLookup,
+    upload: impl FnOnce() -> std::result::Result<T, DriverError>,
+) -> std::result::Result<Arc<T>, DriverError> {
+    let mut tables = tables.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(table) = tables.get(&lookup.key()) {
+        return Ok(Arc::clone(table));
+    }
+    let table = Arc::new(upload()?);
+    tables.insert(lookup.key(), Arc::clone(&table));
+    Ok(table)
 }
 
 /// A Utf8 column on the device as the string kernels read it: its n + 1

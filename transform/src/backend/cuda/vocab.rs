@@ -20,7 +20,7 @@ use arrow::datatypes::Int64Type;
 use cudarc::driver::{CudaSlice, CudaStream, DriverError, PushKernelArg};
 use tabx_core::Result;
 
-use super::{CudaBackend, DeviceStrings, download};
+use super::{CudaBackend, DeviceStrings, download, uploaded_once};
 use crate::kernels::{VocabularyLookup, VocabularyState, fingerprint64};
 
 /// The table as the kernel reads it, on the host.
@@ -62,7 +62,7 @@ impl HostTable {
 /// The lookup's table for an Int64 column (`vocab_lookup_ints`): the tokens
 /// that are an integer's canonical decimal string (`13`, `-10`; not `013` or
 /// `+5`, which no integer formats to), keyed by that integer, probed from
-/// SplitMix64's finaliser (as in kernels.cu).
+/// SplitMix64's finaliser (`tabx_core::mix64`, as in kernels.cu).
 #[derive(Debug, Default)]
 pub(super) struct HostIntTable {
     pub keys: Vec<i64>,
@@ -86,7 +86,7 @@ impl HostIntTable {
         let slots = (2 * integers.len()).next_power_of_two().max(2);
         let mut table = HostIntTable { keys: vec![0; slots], ids: vec![-1; slots], mask: slots as u64 - 1 };
         for (value, id) in integers {
-            let mut slot = mix64(value as u64) & table.mask;
+            let mut slot = tabx_core::mix64(value as u64) & table.mask;
             while table.ids[slot as usize] >= 0 {
                 slot = (slot + 1) & table.mask;
             }
@@ -97,21 +97,19 @@ impl HostIntTable {
     }
 }
 
-/// SplitMix64's finaliser (Steele, Lea and Flood 2014), `mix64` in kernels.cu.
-fn mix64(mut h: u64) -> u64 {
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
-}
-
 /// An integer table on the device.
 #[derive(Debug)]
 pub(super) struct DeviceIntTable {
     pub keys: CudaSlice<i64>,
     pub ids: CudaSlice<i64>,
     pub mask: u64,
+}
+
+impl DeviceIntTable {
+    pub fn upload(stream: &Arc<CudaStream>, lookup: &VocabularyLookup) -> Result<Self, DriverError> {
+        let host = HostIntTable::build(lookup);
+        Ok(Self { keys: stream.clone_htod(&host.keys)?, ids: stream.clone_htod(&host.ids)?, mask: host.mask })
+    }
 }
 
 /// The table on the device.
@@ -199,22 +197,7 @@ impl CudaBackend {
     pub(super) fn gpu_vocabulary_ints(&self, ints: &Int64Array, lookup: &VocabularyLookup) -> Result<Int64Array> {
         let n = ints.len();
         let ids = self.with_stream(|stream| {
-            let table = {
-                let mut tables = self.int_vocabularies.lock().unwrap_or_else(|e| e.into_inner());
-                match tables.get(&lookup.key()) {
-                    Some(table) => Arc::clone(table),
-                    None => {
-                        let host = HostIntTable::build(lookup);
-                        let table = Arc::new(DeviceIntTable {
-                            keys: stream.clone_htod(&host.keys)?,
-                            ids: stream.clone_htod(&host.ids)?,
-                            mask: host.mask,
-                        });
-                        tables.insert(lookup.key(), Arc::clone(&table));
-                        table
-                    }
-                }
-            };
+            let table = uploaded_once(&self.int_vocabularies, lookup, || DeviceIntTable::upload(stream, lookup))?;
             let values = stream.clone_htod(ints.values().as_ref())?;
             let mut out: CudaSlice<i64> = stream.alloc_zeros(n)?;
             let (n64, vocab_size, oov, default) =
