@@ -22,6 +22,19 @@ pub fn replace_atomically(path: &Path, temp: &Path, write: impl FnOnce(&Path) ->
     done
 }
 
+/// A temporary file in `dir` named `prefix…`, to be renamed into place as
+/// an output: created with mode 0666 less the umask, as `File::create`
+/// would. (tempfile's default, 0600, would follow the file through the
+/// rename, and the next step of a pipeline, often another user reading a
+/// shared volume, could not open it.)
+pub fn output_temp_file(dir: &Path, prefix: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix);
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +54,22 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(std::fs::read(&path).unwrap(), b"{}");
         assert!(!temp.exists());
+    }
+
+    /// A renamed output is readable by others where the umask allows, as a
+    /// file made by `File::create` is (tempfile alone makes it 0600).
+    #[cfg(unix)]
+    #[test]
+    fn outputs_have_the_mode_file_create_gives() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        let temp = output_temp_file(dir.path(), ".x-").unwrap();
+        let out = dir.path().join("out");
+        temp.persist(&out).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&out), mode(&plain));
+        assert_ne!(mode(&out), 0o600, "umask 077 on this machine?");
     }
 }

@@ -60,6 +60,7 @@ mod memory;
 mod ndjson;
 mod options;
 mod parquet;
+mod parquet_part;
 mod plan;
 mod quarantine;
 mod resolve;
@@ -74,6 +75,7 @@ pub use driver::{
 pub use follow::{Fingerprint, FollowOptions, rotated_copies};
 pub use memory::peak_rss_bytes;
 pub use options::{ColumnType, Format, OnError, ProgressFn, RejectFn, Shard, SourceOptions};
+pub use parquet_part::ParquetPart;
 pub use plan::ScanPlan;
 pub use quarantine::{RejectedRows, append_to_quarantine};
 pub use resolve::list_files;

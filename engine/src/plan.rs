@@ -27,6 +27,7 @@ use tabx_core::{Result, TabxError};
 use crate::csv::{self, CsvSpec, Header};
 use crate::driver::{Counted, TaskContext, TaskReport};
 use crate::options::{Compression, Format, SourceOptions};
+use crate::parquet_part::ParquetPart;
 use crate::resolve::{Location, SourceFile, resolve};
 use crate::store::StoreReader;
 
@@ -299,6 +300,21 @@ impl ScanPlan {
         let mut schemas = self.parquet.iter().map(|m| m.as_ref().map(ArrowReaderMetadata::schema));
         let first = schemas.next()??;
         schemas.all(|s| s.is_some_and(|s| s.fields() == first.fields())).then(|| std::sync::Arc::clone(first))
+    }
+
+    /// The row groups task `i` reads whole from a local Parquet file, when its
+    /// batches are the file's columns unchanged (no projection, no type
+    /// forced): what a consumer keeping every row of the task may copy
+    /// ([`ParquetPart`]). `None` for any other task.
+    pub fn parquet_part(&self, i: usize) -> Option<ParquetPart> {
+        let options = &self.options;
+        if options.projection.is_some() || !options.column_types.is_empty() || !options.force_string.is_empty() {
+            return None;
+        }
+        let Some(Task::Parquet { file, row_groups }) = self.tasks.get(i) else { return None };
+        let Location::Local(path) = &self.files[*file].location else { return None };
+        let meta = self.parquet[*file].as_ref()?;
+        (!row_groups.is_empty()).then(|| ParquetPart::new(path, meta, row_groups))
     }
 
     /// The options the plan was made with.

@@ -190,10 +190,7 @@ fn dir_of(target: &Path) -> &Path {
 }
 
 fn temp_in(target: &Path) -> Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(".tabx-quarantine-")
-        .tempfile_in(dir_of(target))
-        .map_err(|e| TabxError::io(target, e))
+    tabx_core::output_temp_file(dir_of(target), ".tabx-quarantine-").map_err(|e| TabxError::io(target, e))
 }
 
 impl QuarantineWriter {

@@ -22,7 +22,8 @@
 //! CSV to CSV copies each record's bytes ([`SourceOptions::raw_records`]);
 //! Parquet to Parquet is encoded by the workers
 //! ([`crate::typed_sink::TypedSink`], the columns being known from the
-//! footers); anything else through [`crate::sink::Sink`], which formats CSV
+//! footers), and a row group whose rows are all good is copied from the
+//! input as it is encoded there; anything else through [`crate::sink::Sink`], which formats CSV
 //! or spills and casts to Parquet.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -102,7 +103,7 @@ enum GoodSink {
 impl GoodSink {
     fn create(path: &Path, plan: &ScanPlan) -> Result<Self> {
         Ok(match plan.fixed_schema().filter(|_| is_parquet(path)) {
-            Some(schema) => GoodSink::Typed(TypedSink::create(path, schema)?),
+            Some(schema) => GoodSink::Typed(TypedSink::create_for_copies(path, schema)?),
             None => GoodSink::Rows(Sink::create(path)?),
         })
     }
@@ -200,7 +201,7 @@ fn split_and_count(
         &plan,
         |task| TaskRows {
             stats: pass.as_ref().map(|p| p.init(task)),
-            encoded: encoders.as_ref().map(Encoders::encoder),
+            encoded: encoders.as_ref().map(|e| e.encoder_for(plan.parquet_part(task))),
             ..TaskRows::default()
         },
         |task, batch| {
@@ -303,7 +304,7 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
     let keep = BooleanArray::from(is_good);
     if let Some(encoder) = &mut task.encoded {
         if bad_rows == 0 {
-            encoder.write(&data_batch)?;
+            encoder.write_kept(&data_batch, lines)?;
         } else if good_rows > 0 {
             encoder.write(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?;
         }

@@ -94,7 +94,7 @@ fn parent_of(path: &Path) -> PathBuf {
 pub(crate) fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let parent = parent_of(path);
     std::fs::create_dir_all(&parent).map_err(|e| cannot("create", &parent, &e))?;
-    tempfile::Builder::new().prefix(".tabx-rows-").tempfile_in(&parent).map_err(|e| cannot("write", path, &e))
+    tabx_core::output_temp_file(&parent, ".tabx-rows-").map_err(|e| cannot("write", path, &e))
 }
 
 /// Renames a complete row output from its temporary file into place (the one

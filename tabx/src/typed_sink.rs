@@ -14,6 +14,18 @@
 //! parallel) or CSV text, and the writer thread only copies bytes, in task
 //! order, so the file is the same however the tasks were scheduled. A task's
 //! pending output is held encoded (a few MiB per million rows), not as batches.
+//!
+//! In a sink made for copies ([`TypedSink::create_for_copies`]), a task that
+//! reads whole row groups of a Parquet file whose columns are
+//! encoded as the sink's ([`Encoders::encoder_for`]) and keeps every row
+//! ([`TaskEncoder::write_kept`]) is not encoded at all: its row groups are
+//! copied from the input, column chunk by column chunk (parquet's
+//! `append_column`, made for concatenating files). Decoding and encoding
+//! are then skipped for the output; see [`ParquetPart`] for a task that
+//! turns out not to keep a row. Such a sink writes no page index (column
+//! and offset indexes; the chunk statistics stay): the scan does not read
+//! the input's, and parquet 59's writer panics on a file where some column
+//! chunks have an offset index and others not (`finalize_offset_indexes`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -24,9 +36,12 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowSchemaConverter;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::column::writer::ColumnCloseResult;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::SchemaDescriptor;
 use tabx_core::{Result, TabxError};
+use tabx_engine::ParquetPart;
 
 use crate::sink::{csv_error, io, is_parquet, parquet_error, temp_beside, write_csv_rows};
 
@@ -36,11 +51,18 @@ pub(crate) struct TypedSink {
     schema: SchemaRef,
     temp: tempfile::NamedTempFile,
     format: Format,
+    copies: bool,
 }
 
 enum Format {
-    Parquet { writer: SerializedFileWriter<BufWriter<File>>, factory: Arc<ArrowRowGroupWriterFactory> },
-    Csv { file: BufWriter<File> },
+    Parquet {
+        writer: Box<SerializedFileWriter<BufWriter<File>>>,
+        factory: Arc<ArrowRowGroupWriterFactory>,
+        columns: Arc<SchemaDescriptor>,
+    },
+    Csv {
+        file: BufWriter<File>,
+    },
 }
 
 /// Makes [`TaskEncoder`]s for a [`TypedSink`].
@@ -48,15 +70,18 @@ enum Format {
 pub(crate) struct Encoders {
     target: PathBuf,
     schema: SchemaRef,
-    /// The row group writer factory and the most rows in a group (Parquet).
-    parquet: Option<(Arc<ArrowRowGroupWriterFactory>, usize)>,
+    /// The row group writer factory, the most rows in a group and the file's
+    /// columns as Parquet encodes them (Parquet).
+    parquet: Option<(Arc<ArrowRowGroupWriterFactory>, usize, Arc<SchemaDescriptor>)>,
+    /// Whether the sink takes copied row groups ([`TypedSink::create_for_copies`]).
+    copies: bool,
 }
 
 impl Encoders {
     /// An encoder for one task's rows.
     pub(crate) fn encoder(&self) -> TaskEncoder {
         let format = match &self.parquet {
-            Some((factory, max_group_rows)) => Encoding::Parquet {
+            Some((factory, max_group_rows, _)) => Encoding::Parquet {
                 factory: Arc::clone(factory),
                 max_group_rows: *max_group_rows,
                 open: None,
@@ -64,7 +89,24 @@ impl Encoders {
             },
             None => Encoding::Csv { writer: Box::new(csv::Writer::from_writer(Vec::new())) },
         };
-        TaskEncoder { target: self.target.clone(), schema: Arc::clone(&self.schema), rows: 0, format }
+        TaskEncoder { target: self.target.clone(), schema: Arc::clone(&self.schema), rows: 0, format, unencoded: None }
+    }
+
+    /// An encoder for the rows of a task reading `part`, which copies the
+    /// part's row groups if the task keeps all their rows and the file
+    /// encodes each column as this sink does (same Parquet types, names and
+    /// levels; a file written by another tool may differ, and is encoded).
+    pub(crate) fn encoder_for(&self, part: Option<ParquetPart>) -> TaskEncoder {
+        let mut encoder = self.encoder();
+        if let (Some(part), Some((_, _, columns)), true) = (part, &self.parquet, self.copies) {
+            let input = part.metadata().file_metadata().schema_descr();
+            let same = input.num_columns() == columns.num_columns()
+                && input.columns().iter().zip(columns.columns()).all(|(a, b)| a == b);
+            if same {
+                encoder.unencoded = Some(Unencoded { part, rows: 0 });
+            }
+        }
+        encoder
     }
 }
 
@@ -74,6 +116,14 @@ pub(crate) struct TaskEncoder {
     schema: SchemaRef,
     rows: u64,
     format: Encoding,
+    /// While every row of the task was kept: the rows not encoded yet.
+    unencoded: Option<Unencoded>,
+}
+
+/// The first `rows` rows of a [`ParquetPart`], all kept, none encoded.
+struct Unencoded {
+    part: ParquetPart,
+    rows: u64,
 }
 
 enum Encoding {
@@ -93,10 +143,24 @@ impl TypedSink {
     /// A temporary file beside `path` (Parquet for `.parquet`/`.pq`, else CSV
     /// with its header written), renamed into place by [`Self::finish`].
     pub(crate) fn create(path: &Path, schema: SchemaRef) -> Result<Self> {
+        Self::with_properties(path, schema, WriterProperties::default(), false)
+    }
+
+    /// [`Self::create`] whose tasks may append row groups copied from their
+    /// Parquet input ([`Encoders::encoder_for`]); the file has no page index
+    /// (see the module docs).
+    pub(crate) fn create_for_copies(path: &Path, schema: SchemaRef) -> Result<Self> {
+        let props = WriterProperties::builder()
+            .set_statistics_enabled(parquet::file::properties::EnabledStatistics::Chunk)
+            .set_offset_index_disabled(true)
+            .build();
+        Self::with_properties(path, schema, props, true)
+    }
+
+    fn with_properties(path: &Path, schema: SchemaRef, mut props: WriterProperties, copies: bool) -> Result<Self> {
         let temp = temp_beside(path)?;
         let file = BufWriter::new(temp.reopen().map_err(|e| io(path, e))?);
         let format = if is_parquet(path) {
-            let mut props = WriterProperties::default();
             // As ArrowWriter does: the Arrow schema in the footer keeps the
             // exact column types (and survives a file with no rows).
             parquet::arrow::add_encoded_arrow_schema_to_metadata(&schema, &mut props);
@@ -108,26 +172,28 @@ impl TypedSink {
             let writer = SerializedFileWriter::new(file, parquet_schema.root_schema_ptr(), props)
                 .map_err(|e| parquet_error(path, e))?;
             let factory = Arc::new(ArrowRowGroupWriterFactory::new(&writer, Arc::clone(&schema)));
-            Format::Parquet { writer, factory }
+            Format::Parquet { writer: Box::new(writer), factory, columns: Arc::new(parquet_schema) }
         } else {
             let mut writer = csv::Writer::from_writer(file);
             writer.write_record(schema.fields().iter().map(|f| f.name())).map_err(|e| csv_error(path, e))?;
             let file = writer.into_inner().map_err(|e| io(path, e.into_error()))?;
             Format::Csv { file }
         };
-        Ok(TypedSink { target: path.to_path_buf(), schema, temp, format })
+        Ok(TypedSink { target: path.to_path_buf(), schema, temp, format, copies })
     }
 
     /// What makes each task's encoder (shared by the workers while this sink
     /// waits for their output).
     pub(crate) fn encoders(&self) -> Encoders {
         let parquet = match &self.format {
-            Format::Parquet { writer, factory } => {
-                Some((Arc::clone(factory), writer.properties().max_row_group_row_count().unwrap_or(usize::MAX)))
-            }
+            Format::Parquet { writer, factory, columns } => Some((
+                Arc::clone(factory),
+                writer.properties().max_row_group_row_count().unwrap_or(usize::MAX),
+                Arc::clone(columns),
+            )),
             Format::Csv { .. } => None,
         };
-        Encoders { target: self.target.clone(), schema: Arc::clone(&self.schema), parquet }
+        Encoders { target: self.target.clone(), schema: Arc::clone(&self.schema), parquet, copies: self.copies }
     }
 
     /// Appends a task's encoded rows (in task order); returns how many.
@@ -143,6 +209,7 @@ impl TypedSink {
                     row_group.close().map_err(|e| parquet_error(&self.target, e))?;
                 }
             }
+            (Format::Parquet { writer, .. }, Encoded::Copy(part)) => copy_row_groups(writer, &part, &self.target)?,
             (Format::Csv { file }, Encoded::Csv(bytes)) => file.write_all(&bytes).map_err(|e| io(&self.target, e))?,
             _ => return Err(TabxError::Internal("an encoder of another sink".into())),
         }
@@ -161,15 +228,72 @@ impl TypedSink {
     }
 }
 
+/// Appends the row groups of `part` to `writer` as the input encodes them.
+fn copy_row_groups(
+    writer: &mut SerializedFileWriter<BufWriter<File>>,
+    part: &ParquetPart,
+    target: &Path,
+) -> Result<()> {
+    let error = |e| parquet_error(target, e);
+    let input = File::open(part.path()).map_err(|e| io(part.path(), e))?;
+    for &rg in part.row_groups() {
+        let meta = part.metadata().row_group(rg);
+        let mut row_group = writer.next_row_group().map_err(error)?;
+        for chunk in meta.columns() {
+            let close = ColumnCloseResult {
+                bytes_written: chunk.compressed_size().max(0) as u64,
+                rows_written: meta.num_rows().max(0) as u64,
+                metadata: chunk.clone(),
+                bloom_filter: None,
+                // The input's page index is not read by the scan; the copied
+                // row groups go without one (readers then read every page).
+                column_index: None,
+                offset_index: None,
+            };
+            row_group.append_column(&input, close).map_err(error)?;
+        }
+        row_group.close().map_err(error)?;
+    }
+    Ok(())
+}
+
 enum Encoded {
     Parquet(Vec<Vec<ArrowColumnChunk>>),
+    /// Every row of the part, to be copied.
+    Copy(ParquetPart),
     Csv(Vec<u8>),
 }
 
 impl TaskEncoder {
+    /// Takes `batch`, every row of which the task keeps, with the rows' file
+    /// lines (the scan's [`tabx_engine::SourceOptions::LINE_COLUMN`]): not
+    /// encoded while the task's rows so far are its part's rows in order.
+    pub(crate) fn write_kept(&mut self, batch: &RecordBatch, lines: &arrow::array::UInt64Array) -> Result<()> {
+        if let Some(u) = &mut self.unencoded
+            && u.part.continues(u.rows, lines)
+        {
+            u.rows += batch.num_rows() as u64;
+            self.rows += batch.num_rows() as u64;
+            return Ok(());
+        }
+        self.write(batch)
+    }
+
     /// Encodes `batch`, which has the sink's columns.
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.encode_unencoded()?;
         self.rows += batch.num_rows() as u64;
+        self.encode(batch)
+    }
+
+    /// Encodes the rows kept without encoding, read again from the input:
+    /// the task is found not to keep all its part's rows.
+    fn encode_unencoded(&mut self) -> Result<()> {
+        let Some(Unencoded { part, rows }) = self.unencoded.take() else { return Ok(()) };
+        part.read_first(rows, REREAD_BATCH_ROWS, &mut |batch| self.encode(batch))
+    }
+
+    fn encode(&mut self, batch: &RecordBatch) -> Result<()> {
         match &mut self.format {
             Encoding::Parquet { factory, max_group_rows, open, groups } => {
                 let parquet_error = |e| parquet_error(&self.target, e);
@@ -196,7 +320,13 @@ impl TaskEncoder {
         Ok(())
     }
 
-    fn finish(self) -> Result<Encoded> {
+    fn finish(mut self) -> Result<Encoded> {
+        if let Some(u) = &self.unencoded
+            && u.rows == u.part.rows()
+        {
+            return Ok(Encoded::Copy(self.unencoded.take().expect("checked above").part));
+        }
+        self.encode_unencoded()?;
         Ok(match self.format {
             Encoding::Parquet { open, mut groups, .. } => {
                 if let Some((writers, _)) = open {
@@ -210,6 +340,9 @@ impl TaskEncoder {
         })
     }
 }
+
+/// Rows per batch when a task's kept rows are read again to be encoded.
+const REREAD_BATCH_ROWS: usize = 8192;
 
 fn close(writers: Vec<ArrowColumnWriter>) -> parquet::errors::Result<Vec<ArrowColumnChunk>> {
     writers.into_iter().map(ArrowColumnWriter::close).collect()

@@ -290,6 +290,118 @@ fn parquet_to_parquet_keeps_types_and_order_across_row_groups() {
     assert_eq!(read_parquet(&bad).iter().map(RecordBatch::num_rows).sum::<usize>(), 142);
 }
 
+/// A file of `groups` row groups of 128 trips (`flag` null in every fifth), ZSTD-compressed (the good
+/// output's encoder writes uncompressed pages, so a copied column chunk
+/// shows by its codec); `pay` is Gold (outside the domain) at `bad` rows.
+fn zstd_trips(path: &Path, groups: i64, bad: &[i64]) -> RecordBatch {
+    use arrow::array::{Float64Array, Int64Array, StringArray};
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    let n = groups * 128;
+    let batch = RecordBatch::try_from_iter([
+        ("id", Arc::new(Int64Array::from_iter_values((0..n).map(|i| i % 100 + 1))) as ArrayRef),
+        ("fare", Arc::new(Float64Array::from_iter_values((0..n).map(|i| i as f64 / 4.0)))),
+        (
+            "pay",
+            Arc::new(StringArray::from_iter_values((0..n).map(|i| if bad.contains(&i) { "Gold" } else { "Cash" }))),
+        ),
+        ("flag", Arc::new(Int64Array::from_iter((0..n).map(|i| (i % 5 != 0).then_some(i % 2))))),
+    ])
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(128))
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build();
+    let mut writer = ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    batch
+}
+
+/// Each row group's (rows, whether its chunks are ZSTD, i.e. copied).
+fn row_groups(path: &Path) -> Vec<(i64, bool)> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let meta = reader.metadata();
+    meta.row_groups()
+        .iter()
+        .map(|rg| {
+            let zstd = rg.columns().iter().map(|c| matches!(c.compression(), parquet::basic::Compression::ZSTD(_)));
+            let zstd: Vec<bool> = zstd.collect();
+            assert!(zstd.iter().all(|z| *z == zstd[0]), "a row group half copied");
+            (rg.num_rows(), zstd[0])
+        })
+        .collect()
+}
+
+/// Parquet to Parquet, a row group whose rows are all good is copied as the
+/// input encodes it (not decoded and encoded again); a row group with a bad
+/// row is read again up to that row and encoded. The good rows are the
+/// input's less the bad, in order, either way.
+#[test]
+fn clean_row_groups_are_copied_and_the_others_encoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("trips.parquet");
+    // Row 300 is in row group 2 (rows 256-383), in its third batch of 32.
+    let batch = zstd_trips(&input, 4, &[300]);
+    let (good, bad) = (dir.path().join("good.parquet"), dir.path().join("bad.parquet"));
+    for threads in [1, 3] {
+        let source = SourceOptions { threads, batch_size: 32, ..Default::default() };
+        let report = run(&input.display().to_string(), source, &trips_schema(), &good, &bad);
+        assert_eq!((report.good, report.bad), (511, 1));
+        let keep: arrow::array::BooleanArray = (0..512).map(|i| Some(i != 300)).collect();
+        let expected = arrow::compute::filter_record_batch(&batch, &keep).unwrap();
+        let got = arrow::compute::concat_batches(&batch.schema(), &read_parquet(&good)).unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(row_groups(&good), [(128, true), (128, true), (127, false), (128, true)]);
+    }
+    // A row in the first batch of a group, and in its last.
+    zstd_trips(&input, 3, &[128, 383]);
+    let report = run(
+        &input.display().to_string(),
+        SourceOptions { batch_size: 32, ..Default::default() },
+        &trips_schema(),
+        &good,
+        &bad,
+    );
+    assert_eq!((report.good, report.bad), (382, 2));
+    assert_eq!(row_groups(&good), [(128, true), (127, false), (127, false)]);
+    // The outputs have the mode `File::create` gives (were 0600, tempfile's).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        assert_eq!((mode(&good), mode(&bad)), (mode(&plain), mode(&plain)));
+    }
+}
+
+/// Rows that sampling leaves out make a row group's good rows not the
+/// group: it is encoded, with the same rows as a CSV output of the run.
+#[test]
+fn sampled_row_groups_are_encoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("trips.parquet");
+    zstd_trips(&input, 3, &[]);
+    let source = SourceOptions { sample_rate: Some(0.5), seed: 7, batch_size: 32, ..Default::default() };
+    let (good, bad) = (dir.path().join("good.parquet"), dir.path().join("bad.parquet"));
+    let report = run(&input.display().to_string(), source.clone(), &trips_schema(), &good, &bad);
+    let (good_csv, bad_csv) = (dir.path().join("good.csv"), dir.path().join("bad.csv"));
+    let csv_report = run(&input.display().to_string(), source, &trips_schema(), &good_csv, &bad_csv);
+    assert_eq!(report, csv_report);
+    assert!(report.good > 100 && report.good < 284, "{report:?}");
+    assert!(row_groups(&good).iter().all(|(_, copied)| !copied));
+    let ids: Vec<i64> = read_parquet(&good)
+        .iter()
+        .flat_map(|b| b.column(0).as_primitive::<arrow::datatypes::Int64Type>().values().to_vec())
+        .collect();
+    let csv_ids: Vec<i64> =
+        csv::Reader::from_path(&good_csv).unwrap().records().map(|r| r.unwrap()[0].parse().unwrap()).collect();
+    assert_eq!(ids, csv_ids);
+}
+
 #[test]
 fn taxi_data_against_its_tfdv_schema() {
     let dir = tempfile::tempdir().unwrap();
