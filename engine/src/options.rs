@@ -199,6 +199,11 @@ pub struct SourceOptions {
     pub force_string: HashSet<String>,
     /// Only these columns (by name), in file order.
     pub projection: Option<Vec<String>>,
+    /// With `projection`: a file lacking a named column is read whole instead
+    /// of being an error (for a consumer that reports missing columns itself,
+    /// in its own terms and against all the file's columns: `tabx transform`
+    /// names the op that reads it and suggests the column meant).
+    pub projection_lenient: bool,
     /// For input that cannot be read twice (stdin): types come from the first
     /// this many rows.
     pub infer_rows: usize,
@@ -273,6 +278,7 @@ impl Default for SourceOptions {
             column_types: HashMap::new(),
             force_string: HashSet::new(),
             projection: None,
+            projection_lenient: false,
             infer_rows: 10_000,
             shard: None,
             sample_rate: None,
@@ -305,6 +311,7 @@ impl fmt::Debug for SourceOptions {
             .field("column_types", &self.column_types)
             .field("force_string", &self.force_string)
             .field("projection", &self.projection)
+            .field("projection_lenient", &self.projection_lenient)
             .field("infer_rows", &self.infer_rows)
             .field("shard", &self.shard)
             .field("sample_rate", &self.sample_rate)
@@ -324,6 +331,28 @@ impl fmt::Debug for SourceOptions {
 }
 
 impl SourceOptions {
+    /// The indices among `names` (a file's columns) of the projected ones, in
+    /// file order; `None` for all of them (no projection). A projected name
+    /// the file lacks is an error naming `file` and its columns; when
+    /// lenient, the file is read whole.
+    pub(crate) fn projected(&self, file: &str, names: &[&str]) -> Result<Option<Vec<usize>>, TabxError> {
+        let Some(cols) = &self.projection else { return Ok(None) };
+        let mut idx = Vec::with_capacity(cols.len());
+        for c in cols {
+            match names.iter().position(|n| n == c) {
+                Some(i) => idx.push(i),
+                None if self.projection_lenient => return Ok(None),
+                None => {
+                    return Err(TabxError::config(format!("{file}: no column named `{c}`"))
+                        .with_hint(format!("the file's columns are: {}", names.join(", "))));
+                }
+            }
+        }
+        idx.sort_unstable();
+        idx.dedup();
+        Ok(Some(idx))
+    }
+
     /// The most bytes a compressed file of `compressed` bytes may inflate to:
     /// `max_decompressed_bytes` when set, else 200 times its size and at
     /// least 1 GiB (CSV compresses 5-20× with gzip or zstd; a bomb, 1000×).

@@ -90,19 +90,8 @@ fn projection(
     meta: &ArrowReaderMetadata,
     ctx: &TaskContext<'_>,
 ) -> Result<(ProjectionMask, Option<Vec<usize>>)> {
-    let Some(cols) = &ctx.options.projection else { return Ok((ProjectionMask::all(), None)) };
-    let schema = meta.schema();
-    let mut idx = Vec::with_capacity(cols.len());
-    for c in cols {
-        let i = schema.index_of(c).map_err(|_| {
-            TabxError::config(format!("{}: no column named `{c}`", file.name)).with_hint(format!(
-                "the file's columns are: {}",
-                schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
-            ))
-        })?;
-        idx.push(i);
-    }
-    idx.sort_unstable();
+    let names: Vec<&str> = meta.schema().fields().iter().map(|f| f.name().as_str()).collect();
+    let Some(idx) = ctx.options.projected(&file.name, &names)? else { return Ok((ProjectionMask::all(), None)) };
     Ok((ProjectionMask::roots(meta.parquet_schema(), idx.iter().copied()), Some(idx)))
 }
 

@@ -165,3 +165,43 @@ fn fixed_schema_only_for_parquet_read_as_stored() {
         assert!(ScanPlan::try_new(&inputs, options).unwrap().fixed_schema().is_none(), "{inputs:?}");
     }
 }
+
+/// A projection reads the named columns of CSV, NDJSON and Parquet alike; a
+/// name a file lacks is an error naming the file and its columns, or, when
+/// lenient, the file is read whole (its consumer reports the column).
+#[test]
+fn projections_strict_and_lenient_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(dir.path(), "t.csv", "a,b,c\n1,x,2.5\n2,y,3.5\n");
+    let ndjson = write(dir.path(), "t.jsonl", "{\"a\":1,\"b\":\"x\",\"c\":2.5}\n{\"a\":2,\"b\":\"y\",\"c\":3.5}\n");
+    let parquet = dir.path().join("t.parquet");
+    let batch = RecordBatch::try_from_iter([
+        ("a", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
+        ("b", Arc::new(StringArray::from(vec!["x", "y"]))),
+        ("c", Arc::new(Float64Array::from(vec![2.5, 3.5]))),
+    ])
+    .unwrap();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&parquet).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let parquet = parquet.display().to_string();
+    let columns = |input: &str, cols: &[&str], lenient: bool| {
+        let options = SourceOptions {
+            projection: Some(cols.iter().map(|c| c.to_string()).collect()),
+            projection_lenient: lenient,
+            ..Default::default()
+        };
+        scan(&[input.to_string()], options)
+            .map(|(batches, _, _)| batches[0].schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>())
+    };
+    for input in [&csv, &ndjson, &parquet] {
+        // File order, whatever the order asked.
+        assert_eq!(columns(input, &["c", "a"], false).unwrap(), ["a", "c"], "{input}");
+        assert_eq!(columns(input, &["c", "a"], true).unwrap(), ["a", "c"], "{input}");
+        let err = columns(input, &["a", "zz"], false).unwrap_err().to_string();
+        assert!(err.contains("no column named `zz`") && err.contains(input.as_str()), "{err}");
+        assert!(err.contains("the file's columns are: a, b, c"), "{err}");
+        assert_eq!(columns(input, &["a", "zz"], true).unwrap(), ["a", "b", "c"], "{input}");
+    }
+}

@@ -17,7 +17,7 @@
 use std::path::Path;
 
 use tabx_core::Result;
-use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_merged, scan_ordered};
+use tabx_engine::{OnError, ScanPlan, ScanReport, SourceOptions, scan_merged, scan_ordered};
 use tabx_schema::{DatasetFeatureStatisticsList, StatsAccumulator, StatsOptions};
 use tabx_transform::{Device, FitState, InvalidCounts, InvalidRows, TransformSpec, Transformer};
 
@@ -52,6 +52,7 @@ pub fn fit(spec: &TransformSpec, inputs: &[String], source: SourceOptions) -> Re
 /// CPU's `transform.json`.
 pub fn fit_on(spec: &TransformSpec, inputs: &[String], mut source: SourceOptions, device: Device) -> Result<FitRun> {
     source.row_source = true;
+    read_only(spec.input_columns(), &mut source);
     let on_error = source.on_error.clone();
     // Invalid rows come back here, to be located and handled per on_error.
     let empty = FitState::try_new(spec, InvalidRows::Skip)?.with_device(device)?;
@@ -69,6 +70,19 @@ pub fn fit_on(spec: &TransformSpec, inputs: &[String], mut source: SourceOptions
     let (state, rejects) = merged.unwrap_or((empty, Rejects::default()));
     rejects.finish(&on_error)?;
     Ok(FitRun { state, report })
+}
+
+/// Reads only `columns`, those the spec uses (unless the caller chose a
+/// projection): a CSV's other cells are split but never typed or built, a
+/// Parquet file's other column chunks never read (TFT decodes them all).
+/// Leniently: a column a file lacks is reported by the fit or the apply,
+/// which name the op that reads it. Not with `quarantine=PATH`, whose rows
+/// keep every column of the input.
+fn read_only(columns: Vec<String>, source: &mut SourceOptions) {
+    if source.projection.is_none() && !matches!(source.on_error, OnError::Quarantine(_)) {
+        source.projection = Some(columns);
+        source.projection_lenient = true;
+    }
 }
 
 /// [`fit`] from async code (on the caller's runtime's blocking pool).
@@ -110,6 +124,7 @@ pub fn apply(
     with_stats: bool,
 ) -> Result<ApplyRun> {
     source.row_source = true;
+    read_only(transformer.artifact().spec.input_columns(), &mut source);
     let on_error = source.on_error.clone();
     let shard = source.shard.map_or(0, |s| s.index);
     let plan = ScanPlan::try_new(inputs, source)?;

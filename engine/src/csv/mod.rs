@@ -203,21 +203,8 @@ impl<'a> CsvTask<'a> {
     fn try_new(spec: &'a CsvSpec, header: &Header, ctx: &'a TaskContext<'a>) -> Result<Self> {
         let opts = ctx.options;
         let names = Arc::clone(&header.names);
-        let projected = match &opts.projection {
-            None => (0..names.len()).collect(),
-            Some(cols) => {
-                let mut idx = Vec::with_capacity(cols.len());
-                for c in cols {
-                    let i = names.iter().position(|n| n == c).ok_or_else(|| {
-                        TabxError::config(format!("{}: no column named `{c}`", spec.name))
-                            .with_hint(format!("the file's columns are: {}", names.join(", ")))
-                    })?;
-                    idx.push(i);
-                }
-                idx.sort_unstable();
-                idx
-            }
-        };
+        let all: Vec<&str> = names.iter().map(String::as_str).collect();
+        let projected = opts.projected(&spec.name, &all)?.unwrap_or_else(|| (0..names.len()).collect());
         let forced: Vec<Option<ColumnType>> = names.iter().map(|n| wanted_type(opts, n)).collect();
         let typed = projected.iter().filter_map(|&c| Some((c, forced[c]?)));
         let bad_rows = BadRows::new(opts, Some(&names));

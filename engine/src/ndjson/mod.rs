@@ -105,17 +105,8 @@ pub(crate) fn run_task<'a>(
         report.warnings.push(format!("{name}: no rows"));
         return Ok(report);
     }
-    let projection = match &ctx.options.projection {
-        None => None,
-        Some(cols) => {
-            let mut idx = Vec::with_capacity(cols.len());
-            for c in cols {
-                idx.push(inferred.index_of(c).map_err(|_| TabxError::config(format!("{name}: no field named `{c}`")))?);
-            }
-            idx.sort_unstable();
-            Some(idx)
-        }
-    };
+    let fields: Vec<&str> = inferred.fields().iter().map(|f| f.name().as_str()).collect();
+    let projection = ctx.options.projected(name, &fields)?;
     let typing = Typing::new(&inferred, ctx.options, !rereadable);
     let mut lines = Lines::new(name, Arc::clone(&typing.decode), !rereadable, ctx)?;
     let mut input = BufReader::with_capacity(256 << 10, Cursor::new(head).chain(rest));
