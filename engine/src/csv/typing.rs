@@ -8,7 +8,8 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BinaryBuilder, Float64Builder, Int64Builder, NullArray, StringBuilder};
+use arrow::array::{ArrayRef, BinaryArray, BooleanBufferBuilder, Float64Builder, Int64Builder, NullArray, StringArray};
+use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer};
 
 use crate::options::ColumnType;
 
@@ -328,33 +329,27 @@ pub(crate) fn build_column(rows: &Rows, col: usize, current: Option<ColumnType>)
 }
 
 /// Utf8, or Binary when a value is not valid UTF-8: that is data (TFDV counts
-/// it as `invalid_utf8_count`), not an error.
+/// it as `invalid_utf8_count`), not an error. The values are copied once
+/// into one buffer and checked as UTF-8 in one pass over it (Arrow's
+/// `try_new`: the buffer, then each value's start at a char boundary), not
+/// value by value (`from_utf8` per cell was 2-4% of a CSV scan).
 fn build_string(rows: &Rows, col: usize) -> ArrayRef {
     let n = rows.len();
     let bytes: usize = (0..n).map(|r| rows.field(r, col).len()).sum();
-    let mut b = StringBuilder::with_capacity(n, bytes);
-    for r in 0..n {
+    let mut values = Vec::with_capacity(bytes);
+    let mut valid = BooleanBufferBuilder::new(n);
+    let offsets = OffsetBuffer::from_lengths((0..n).map(|r| {
         let v = rows.field(r, col);
-        if v.is_empty() {
-            b.append_null();
-        } else {
-            match std::str::from_utf8(v) {
-                Ok(s) => b.append_value(s),
-                Err(_) => return build_binary(rows, col, bytes),
-            }
-        }
+        values.extend_from_slice(v);
+        valid.append(!v.is_empty());
+        v.len()
+    }));
+    let nulls = Some(NullBuffer::new(valid.finish())).filter(|n| n.null_count() > 0);
+    let values = Buffer::from_vec(values);
+    match StringArray::try_new(offsets.clone(), values.clone(), nulls.clone()) {
+        Ok(strings) => Arc::new(strings),
+        Err(_) => Arc::new(BinaryArray::new(offsets, values, nulls)),
     }
-    Arc::new(b.finish())
-}
-
-fn build_binary(rows: &Rows, col: usize, bytes: usize) -> ArrayRef {
-    let n = rows.len();
-    let mut b = BinaryBuilder::with_capacity(n, bytes);
-    for r in 0..n {
-        let v = rows.field(r, col);
-        if v.is_empty() { b.append_null() } else { b.append_value(v) }
-    }
-    Arc::new(b.finish())
 }
 
 #[cfg(test)]
@@ -460,5 +455,14 @@ mod tests {
         assert_eq!((a.data_type(), t), (&DataType::Binary, Some(ColumnType::String)));
         assert_eq!(a.as_binary::<i32>().value(1), b"\xff\xfe");
         assert_eq!(a.null_count(), 1);
+        // "é" split across two cells: valid UTF-8 when the cells are laid
+        // end to end, neither cell alone.
+        let (a, _) = build_column(&rows(&[b"x\xc3", b"\xa9y"]), 0, None);
+        assert_eq!(a.data_type(), &DataType::Binary);
+        assert_eq!(a.as_binary::<i32>().value(1), b"\xa9y");
+        // Valid text, nulls where empty.
+        let (a, _) = build_column(&rows(&[b"caf\xc3\xa9", b"", b"Cash"]), 0, None);
+        let a = a.as_string::<i32>();
+        assert_eq!((a.value(0), a.is_null(1), a.value(2)), ("café", true, "Cash"));
     }
 }
