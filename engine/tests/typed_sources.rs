@@ -196,8 +196,12 @@ fn projections_strict_and_lenient_in_every_format() {
             .map(|(batches, _, _)| batches[0].schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>())
     };
     for input in [&csv, &ndjson, &parquet] {
-        // File order, whatever the order asked.
+        // File order, whatever the order asked, with the values of a whole read.
         assert_eq!(columns(input, &["c", "a"], false).unwrap(), ["a", "c"], "{input}");
+        let (whole, _, _) = scan(std::slice::from_ref(input), SourceOptions::default()).unwrap();
+        let options = SourceOptions { projection: Some(vec!["c".into(), "a".into()]), ..Default::default() };
+        let (projected, _, _) = scan(std::slice::from_ref(input), options).unwrap();
+        assert_eq!(projected[0], whole[0].project(&[0, 2]).unwrap(), "{input}");
         assert_eq!(columns(input, &["c", "a"], true).unwrap(), ["a", "c"], "{input}");
         let err = columns(input, &["a", "zz"], false).unwrap_err().to_string();
         assert!(err.contains("no column named `zz`") && err.contains(input.as_str()), "{err}");

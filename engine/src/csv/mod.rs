@@ -214,6 +214,7 @@ impl<'a> CsvTask<'a> {
             ctx,
             types: vec![None; names.len()],
             rows: Rows::new(names.len(), opts.row_source && opts.raw_records && opts.projection.is_none())
+                .keeping(&projected)
                 .with_typed(typed),
             cells: Vec::new(),
             names,
