@@ -19,6 +19,7 @@
 //! `--schema` hint, as for CSV.
 
 mod lines;
+mod shape;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Cursor, Read};
@@ -34,6 +35,7 @@ use crate::driver::{TaskContext, TaskReport};
 use crate::options::{ColumnType, OnError, SourceOptions};
 use crate::retype::wanted_type;
 use lines::Lines;
+use shape::Shape;
 
 /// How the decoded fields become the wanted types.
 #[derive(Debug)]
@@ -147,7 +149,18 @@ fn infer<'r>(name: &str, read: &dyn Fn() -> Result<Box<dyn BufRead + 'r>>, skip_
             .with_hint("fix the line, or pass --on-error skip or --on-error quarantine=PATH")
     };
     let mut objects = Objects::new(read()?, skip_bad);
-    let all = infer_json_schema_from_iterator((&mut objects).map(|o| o.map(|(_, v)| v)));
+    // One representative per distinct shape (`shape.rs`): the same schema.
+    let mut seen: HashSet<Shape> = HashSet::new();
+    let firsts = (&mut objects).filter_map(|o| match o {
+        Ok((_, shape)) if seen.contains(&shape) => None,
+        Ok((_, shape)) => {
+            let value = shape.representative();
+            seen.insert(shape);
+            Some(Ok(value))
+        }
+        Err(e) => Some(Err(e)),
+    });
+    let all = infer_json_schema_from_iterator(firsts);
     if let Some((line, message)) = objects.first_bad {
         return Err(bad_line(line, message));
     }
@@ -159,7 +172,8 @@ fn infer<'r>(name: &str, read: &dyn Fn() -> Result<Box<dyn BufRead + 'r>>, skip_
     let mut witnesses: Vec<serde_json::Value> = Vec::new();
     let mut seen: HashSet<Schema> = HashSet::new();
     for object in Objects::new(read()?, true) {
-        let (line, value) = object.map_err(|e| TabxError::invalid_input(name, e.to_string()))?;
+        let (line, shape) = object.map_err(|e| TabxError::invalid_input(name, e.to_string()))?;
+        let value = shape.representative();
         let alone = infer_json_schema_from_iterator(std::iter::once(Ok(&value)));
         let Ok(alone) = alone else {
             // Clashes within the line (an array of numbers and objects).
@@ -202,7 +216,7 @@ impl<R: BufRead> Objects<R> {
 }
 
 impl<R: BufRead> Iterator for Objects<R> {
-    type Item = std::result::Result<(u64, serde_json::Value), arrow::error::ArrowError>;
+    type Item = std::result::Result<(u64, Shape), arrow::error::ArrowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -214,9 +228,9 @@ impl<R: BufRead> Iterator for Objects<R> {
             if text.trim_ascii().is_empty() {
                 continue;
             }
-            let message = match serde_json::from_slice::<serde_json::Value>(&text) {
-                Ok(v) if v.is_object() => return Some(Ok((self.line, v))),
-                Ok(v) => format!("expected an object, found {}", kind(&v)),
+            let message = match serde_json::from_slice::<Shape>(&text) {
+                Ok(shape @ Shape::Object(_)) => return Some(Ok((self.line, shape))),
+                Ok(shape) => format!("expected an object, found {}", shape.kind()),
                 Err(e) => e.to_string(),
             };
             if !self.skip_bad {
@@ -224,16 +238,5 @@ impl<R: BufRead> Iterator for Objects<R> {
                 return None;
             }
         }
-    }
-}
-
-fn kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
     }
 }

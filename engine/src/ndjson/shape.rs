@@ -1,0 +1,202 @@
+//! [`Shape`]: what schema inference sees of a JSON line — the kind of each
+//! value, the keys of objects, the kinds in arrays — without the values.
+//!
+//! A file's schema is inferred from every line (arrow-json's
+//! `infer_json_schema_from_iterator`, over `serde_json::Value`s). Building a
+//! `Value` per line (a `BTreeMap` and a `String` per field) and arrow's
+//! per-field bookkeeping took ~2/3 of reading an NDJSON file. Lines of a file
+//! mostly share a handful of shapes, and inference is a join of each line's
+//! types (a shape seen again adds nothing), so each line is parsed into its
+//! shape only, and arrow infers from one representative `Value` per distinct
+//! shape, in the order they first appear: the same schema, the same errors.
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// The kinds of a JSON value that arrow-json's inference tells apart.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum Shape {
+    Null,
+    Bool,
+    /// A number `serde_json::Number::is_i64` accepts.
+    Int,
+    /// Any other number.
+    Float,
+    Str,
+    /// The distinct shapes of the elements, in first-seen order.
+    Array(Vec<Shape>),
+    /// Fields in key order, the last of repeated keys (a `serde_json::Map`).
+    Object(Vec<(String, Shape)>),
+}
+
+impl Shape {
+    /// A value of this shape: what inference makes of it is what it makes of
+    /// every value of the shape.
+    pub(super) fn representative(&self) -> Value {
+        match self {
+            Shape::Null => Value::Null,
+            Shape::Bool => Value::Bool(false),
+            Shape::Int => Value::from(0i64),
+            Shape::Float => Value::from(0.5f64),
+            Shape::Str => Value::String(String::new()),
+            Shape::Array(items) => Value::Array(items.iter().map(Shape::representative).collect()),
+            Shape::Object(fields) => {
+                Value::Object(fields.iter().map(|(k, v)| (k.clone(), v.representative())).collect::<Map<_, _>>())
+            }
+        }
+    }
+
+    /// How error messages name the kind.
+    pub(super) fn kind(&self) -> &'static str {
+        match self {
+            Shape::Null => "null",
+            Shape::Bool => "a boolean",
+            Shape::Int | Shape::Float => "a number",
+            Shape::Str => "a string",
+            Shape::Array(_) => "an array",
+            Shape::Object(_) => "an object",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor)
+    }
+}
+
+struct ShapeVisitor;
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = Shape;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Shape, E> {
+        Ok(Shape::Null)
+    }
+    fn visit_none<E>(self) -> Result<Shape, E> {
+        Ok(Shape::Null)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
+        Ok(Shape::Bool)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
+        Ok(Shape::Int)
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Shape, E> {
+        // serde_json keeps a u64 past i64::MAX as such: not `is_i64`.
+        Ok(if i64::try_from(v).is_ok() { Shape::Int } else { Shape::Float })
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+        Ok(Shape::Float)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+        Ok(Shape::Str)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+        let mut items: Vec<Shape> = Vec::new();
+        while let Some(item) = seq.next_element::<Shape>()? {
+            if !items.contains(&item) {
+                items.push(item);
+            }
+        }
+        Ok(Shape::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+        let mut fields: Vec<(String, Shape)> = Vec::new();
+        while let Some((key, value)) = map.next_entry::<String, Shape>()? {
+            fields.push((key, value));
+        }
+        // A `serde_json::Map` (a B-tree): keys in order, a repeated key's last value.
+        fields.reverse();
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        fields.dedup_by(|later, first| later.0 == first.0);
+        Ok(Shape::Object(fields))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::json::reader::infer_json_schema_from_iterator;
+    use tabx_core::SplitMix64;
+
+    /// A random JSON text: nested objects and arrays, repeated keys, escapes,
+    /// numbers at i64's and u64's edges, exponents.
+    fn random_value(rng: &mut SplitMix64, depth: u32) -> String {
+        let pick = rng.next_u64() % if depth > 2 { 8 } else { 11 };
+        match pick {
+            0 => "null".into(),
+            1 => "true".into(),
+            2 => ["0", "-7", "9223372036854775807", "-9223372036854775808"][(rng.next_u64() % 4) as usize].into(),
+            3 => ["9223372036854775808", "18446744073709551615", "1.5", "1e3", "-0.0", "2E-2"]
+                [(rng.next_u64() % 6) as usize]
+                .into(),
+            4..=7 => ["\"a\"", "\"\"", "\"\\u00e9\\n\"", "\"1\""][(rng.next_u64() % 4) as usize].into(),
+            8 | 9 => {
+                let n = rng.next_u64() % 4;
+                let items: Vec<String> = (0..n).map(|_| random_value(rng, depth + 1)).collect();
+                format!("[{}]", items.join(","))
+            }
+            _ => random_object(rng, depth + 1),
+        }
+    }
+
+    fn random_object(rng: &mut SplitMix64, depth: u32) -> String {
+        let keys = ["a", "b", "c", "é", "a\\u0062"];
+        let n = rng.next_u64() % 4;
+        let fields: Vec<String> = (0..n)
+            .map(|_| format!("\"{}\":{}", keys[(rng.next_u64() % 5) as usize], random_value(rng, depth)))
+            .collect();
+        format!("{{{}}}", fields.join(","))
+    }
+
+    /// Inference from one representative per distinct shape equals
+    /// inference from every `Value`: the same schema, or an error for both.
+    #[test]
+    fn representatives_infer_as_the_values_do() {
+        let mut rng = SplitMix64::new(11);
+        let (mut same, mut errors) = (0, 0);
+        for _ in 0..3000 {
+            let lines: Vec<String> = (0..1 + rng.next_u64() % 6).map(|_| random_object(&mut rng, 0)).collect();
+            let values: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+            let mut shapes: Vec<Shape> = Vec::new();
+            for l in &lines {
+                let s: Shape = serde_json::from_str(l).unwrap();
+                if !shapes.contains(&s) {
+                    shapes.push(s);
+                }
+            }
+            let want = infer_json_schema_from_iterator(values.iter().map(Ok));
+            let got = infer_json_schema_from_iterator(shapes.iter().map(|s| Ok(s.representative())));
+            match (want, got) {
+                (Ok(w), Ok(g)) => {
+                    assert_eq!(w, g, "{lines:?}");
+                    same += 1;
+                }
+                (Err(_), Err(_)) => errors += 1,
+                (w, g) => panic!("{lines:?}: {w:?} against {g:?}"),
+            }
+        }
+        // Both outcomes are exercised.
+        assert!(same > 1000 && errors > 100, "{same} schemas, {errors} errors");
+    }
+
+    #[test]
+    fn syntax_errors_and_kinds_are_those_of_values() {
+        for text in ["{\"a\":1", "{\"a\":1} x", "[1,]", "{\"a\":1e400}", "nul"] {
+            let value = serde_json::from_str::<Value>(text).unwrap_err().to_string();
+            let shape = serde_json::from_str::<Shape>(text).unwrap_err().to_string();
+            assert_eq!(shape, value, "{text}");
+        }
+        let kinds: Vec<&str> = ["null", "true", "1", "1.5", "\"x\"", "[]", "{}"]
+            .iter()
+            .map(|t| serde_json::from_str::<Shape>(t).unwrap().kind())
+            .collect();
+        assert_eq!(kinds, ["null", "a boolean", "a number", "a number", "a string", "an array", "an object"]);
+    }
+}
