@@ -149,18 +149,8 @@ fn infer<'r>(name: &str, read: &dyn Fn() -> Result<Box<dyn BufRead + 'r>>, skip_
             .with_hint("fix the line, or pass --on-error skip or --on-error quarantine=PATH")
     };
     let mut objects = Objects::new(read()?, skip_bad);
-    // One representative per distinct shape (`shape.rs`): the same schema.
-    let mut seen: HashSet<Shape> = HashSet::new();
-    let firsts = (&mut objects).filter_map(|o| match o {
-        Ok((_, shape)) if seen.contains(&shape) => None,
-        Ok((_, shape)) => {
-            let value = shape.representative();
-            seen.insert(shape);
-            Some(Ok(value))
-        }
-        Err(e) => Some(Err(e)),
-    });
-    let all = infer_json_schema_from_iterator(firsts);
+    // One representative per line shape (`shape.rs`): the same schema.
+    let all = infer_json_schema_from_iterator((&mut objects).map(|o| o.map(|(_, shape)| shape.representative())));
     if let Some((line, message)) = objects.first_bad {
         return Err(bad_line(line, message));
     }
@@ -200,18 +190,30 @@ fn infer<'r>(name: &str, read: &dyn Fn() -> Result<Box<dyn BufRead + 'r>>, skip_
     Ok(Arc::new(schema))
 }
 
-/// The JSON objects of an input, with their line numbers. A line that is not
-/// one object ends the input as `first_bad`, or with `skip_bad` is passed over.
+/// The shapes of the JSON objects of an input, with their line numbers,
+/// each the first time it comes (`shape::signature`): inference learns
+/// nothing from a shape again. A line that is not one object ends the input
+/// as `first_bad`, or with `skip_bad` is passed over.
 struct Objects<R> {
     lines: std::io::Split<R>,
     line: u64,
     skip_bad: bool,
     first_bad: Option<(u64, String)>,
+    /// Signatures of the shapes given so far, and the current line's.
+    seen: HashSet<Vec<u8>, foldhash::fast::FixedState>,
+    signature: Vec<u8>,
 }
 
 impl<R: BufRead> Objects<R> {
     fn new(reader: R, skip_bad: bool) -> Self {
-        Objects { lines: reader.split(b'\n'), line: 0, skip_bad, first_bad: None }
+        Objects {
+            lines: reader.split(b'\n'),
+            line: 0,
+            skip_bad,
+            first_bad: None,
+            seen: HashSet::default(),
+            signature: Vec::new(),
+        }
     }
 }
 
@@ -227,6 +229,12 @@ impl<R: BufRead> Iterator for Objects<R> {
             self.line += 1;
             if text.trim_ascii().is_empty() {
                 continue;
+            }
+            if let Ok(true) = shape::signature(&text, &mut self.signature) {
+                if self.seen.contains(&self.signature) {
+                    continue;
+                }
+                self.seen.insert(self.signature.clone());
             }
             let message = match serde_json::from_slice::<Shape>(&text) {
                 Ok(shape @ Shape::Object(_)) => return Some(Ok((self.line, shape))),

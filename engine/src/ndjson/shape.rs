@@ -9,10 +9,14 @@
 //! types (a shape seen again adds nothing), so each line is parsed into its
 //! shape only, and arrow infers from one representative `Value` per distinct
 //! shape, in the order they first appear: the same schema, the same errors.
+//!
+//! Most lines repeat a shape already seen: they are only scanned into a
+//! byte [`signature`] (kinds and keys, no allocation) and looked up; a
+//! [`Shape`] is built for a line whose signature is new.
 
 use std::fmt;
 
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// The kinds of a JSON value that arrow-json's inference tells apart.
@@ -119,6 +123,113 @@ impl<'de> Visitor<'de> for ShapeVisitor {
     }
 }
 
+/// Writes the kinds and keys of the JSON text `text` into `out`, in the
+/// text's order, arrays' element signatures once each: lines with equal
+/// signatures have equal [`Shape`]s. `Ok(true)` when the text is an object.
+pub(super) fn signature(text: &[u8], out: &mut Vec<u8>) -> serde_json::Result<bool> {
+    out.clear();
+    let mut de = serde_json::Deserializer::from_slice(text);
+    Signature(out).deserialize(&mut de)?;
+    de.end()?;
+    Ok(out.first() == Some(&b'{'))
+}
+
+/// Appends a value's signature to the buffer it holds.
+struct Signature<'s>(&'s mut Vec<u8>);
+
+impl<'de> DeserializeSeed<'de> for Signature<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Signature<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.0.push(b'n');
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        self.0.push(b'n');
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        self.0.push(b'b');
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        self.0.push(b'i');
+        Ok(())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.0.push(if i64::try_from(v).is_ok() { b'i' } else { b'f' });
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        self.0.push(b'f');
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        self.0.push(b's');
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        // Element signatures once each, in first-seen order, as `Shape::Array`.
+        let mut items: Vec<Vec<u8>> = Vec::new();
+        loop {
+            let mut item = Vec::new();
+            if seq.next_element_seed(Signature(&mut item))?.is_none() {
+                break;
+            }
+            if !items.contains(&item) {
+                items.push(item);
+            }
+        }
+        self.0.push(b'[');
+        for item in items {
+            self.0.extend_from_slice(&item);
+        }
+        self.0.push(b']');
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.0.push(b'{');
+        while map.next_key_seed(Key(self.0))?.is_some() {
+            map.next_value_seed(Signature(self.0))?;
+        }
+        self.0.push(b'}');
+        Ok(())
+    }
+}
+
+/// Appends a key, length first (so that keys cannot run into kinds).
+struct Key<'s>(&'s mut Vec<u8>);
+
+impl<'de> DeserializeSeed<'de> for Key<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E>(self, key: &str) -> Result<(), E> {
+        self.0.extend_from_slice(&(key.len() as u64).to_le_bytes());
+        self.0.extend_from_slice(key.as_bytes());
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,15 +275,20 @@ mod tests {
         for _ in 0..3000 {
             let lines: Vec<String> = (0..1 + rng.next_u64() % 6).map(|_| random_object(&mut rng, 0)).collect();
             let values: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
-            let mut shapes: Vec<Shape> = Vec::new();
+            // As `Objects` does: a shape per new signature; equal
+            // signatures must mean equal shapes.
+            let mut firsts: Vec<(Vec<u8>, Shape)> = Vec::new();
             for l in &lines {
-                let s: Shape = serde_json::from_str(l).unwrap();
-                if !shapes.contains(&s) {
-                    shapes.push(s);
+                let shape: Shape = serde_json::from_str(l).unwrap();
+                let mut sig = Vec::new();
+                assert!(signature(l.as_bytes(), &mut sig).unwrap());
+                match firsts.iter().find(|(seen, _)| *seen == sig) {
+                    Some((_, first)) => assert_eq!(*first, shape, "{l}"),
+                    None => firsts.push((sig, shape)),
                 }
             }
             let want = infer_json_schema_from_iterator(values.iter().map(Ok));
-            let got = infer_json_schema_from_iterator(shapes.iter().map(|s| Ok(s.representative())));
+            let got = infer_json_schema_from_iterator(firsts.iter().map(|(_, s)| Ok(s.representative())));
             match (want, got) {
                 (Ok(w), Ok(g)) => {
                     assert_eq!(w, g, "{lines:?}");
