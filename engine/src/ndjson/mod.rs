@@ -230,15 +230,13 @@ impl<R: BufRead> Iterator for Objects<R> {
             if text.trim_ascii().is_empty() {
                 continue;
             }
-            if let Ok(true) = shape::signature(&text, &mut self.signature) {
-                if self.seen.contains(&self.signature) {
-                    continue;
+            let message = match shape::signature(&text, &mut self.signature) {
+                Ok(true) if self.seen.contains(&self.signature) => continue,
+                Ok(true) => {
+                    self.seen.insert(self.signature.clone());
+                    return Some(Ok((self.line, Shape::of_signature(&self.signature))));
                 }
-                self.seen.insert(self.signature.clone());
-            }
-            let message = match serde_json::from_slice::<Shape>(&text) {
-                Ok(shape @ Shape::Object(_)) => return Some(Ok((self.line, shape))),
-                Ok(shape) => format!("expected an object, found {}", shape.kind()),
+                Ok(false) => format!("expected an object, found {}", Shape::of_signature(&self.signature).kind()),
                 Err(e) => e.to_string(),
             };
             if !self.skip_bad {

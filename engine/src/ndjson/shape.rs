@@ -6,17 +6,15 @@
 //! `Value` per line (a `BTreeMap` and a `String` per field) and arrow's
 //! per-field bookkeeping took ~2/3 of reading an NDJSON file. Lines of a file
 //! mostly share a handful of shapes, and inference is a join of each line's
-//! types (a shape seen again adds nothing), so each line is parsed into its
-//! shape only, and arrow infers from one representative `Value` per distinct
-//! shape, in the order they first appear: the same schema, the same errors.
-//!
-//! Most lines repeat a shape already seen: they are only scanned into a
-//! byte [`signature`] (kinds and keys, no allocation) and looked up; a
-//! [`Shape`] is built for a line whose signature is new.
+//! types (a shape seen again adds nothing), so each line is only scanned
+//! into a byte [`signature`] of its kinds and keys (no allocation), and
+//! arrow infers from one representative `Value` per new signature
+//! ([`Shape::of_signature`]), in the order they first appear: the same
+//! schema, the same errors.
 
 use std::fmt;
 
-use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// The kinds of a JSON value that arrow-json's inference tells apart.
@@ -29,13 +27,57 @@ pub(super) enum Shape {
     /// Any other number.
     Float,
     Str,
-    /// The distinct shapes of the elements, in first-seen order.
+    /// The shapes of the elements, each distinct signature once, in first-seen order.
     Array(Vec<Shape>),
     /// Fields in key order, the last of repeated keys (a `serde_json::Map`).
     Object(Vec<(String, Shape)>),
 }
 
 impl Shape {
+    /// The shape a [`signature`] describes; a `serde_json::Map`'s fields:
+    /// keys in order, a repeated key's last value.
+    pub(super) fn of_signature(sig: &[u8]) -> Shape {
+        let mut at = 0;
+        Shape::read(sig, &mut at)
+    }
+
+    fn read(sig: &[u8], at: &mut usize) -> Shape {
+        let tag = sig.get(*at).copied().unwrap_or(b'n');
+        *at += 1;
+        match tag {
+            b'b' => Shape::Bool,
+            b'i' => Shape::Int,
+            b'f' => Shape::Float,
+            b's' => Shape::Str,
+            b'[' => {
+                let mut items = Vec::new();
+                while *at < sig.len() && sig[*at] != b']' {
+                    items.push(Shape::read(sig, at));
+                }
+                *at += 1;
+                Shape::Array(items)
+            }
+            b'{' => {
+                let mut fields = Vec::new();
+                while sig.get(*at) == Some(&b'k') {
+                    let len =
+                        sig.get(*at + 1..*at + 9).map_or(0, |b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
+                    let from = (*at + 9).min(sig.len());
+                    let to = from.saturating_add(len as usize).min(sig.len());
+                    let key = String::from_utf8_lossy(&sig[from..to]).into_owned();
+                    *at = to;
+                    fields.push((key, Shape::read(sig, at)));
+                }
+                *at += 1;
+                fields.reverse();
+                fields.sort_by(|a, b| a.0.cmp(&b.0));
+                fields.dedup_by(|later, first| later.0 == first.0);
+                Shape::Object(fields)
+            }
+            _ => Shape::Null,
+        }
+    }
+
     /// A value of this shape: what inference makes of it is what it makes of
     /// every value of the shape.
     pub(super) fn representative(&self) -> Value {
@@ -62,64 +104,6 @@ impl Shape {
             Shape::Array(_) => "an array",
             Shape::Object(_) => "an object",
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for Shape {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ShapeVisitor)
-    }
-}
-
-struct ShapeVisitor;
-
-impl<'de> Visitor<'de> for ShapeVisitor {
-    type Value = Shape;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_unit<E>(self) -> Result<Shape, E> {
-        Ok(Shape::Null)
-    }
-    fn visit_none<E>(self) -> Result<Shape, E> {
-        Ok(Shape::Null)
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
-        Ok(Shape::Bool)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
-        Ok(Shape::Int)
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Shape, E> {
-        // serde_json keeps a u64 past i64::MAX as such: not `is_i64`.
-        Ok(if i64::try_from(v).is_ok() { Shape::Int } else { Shape::Float })
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
-        Ok(Shape::Float)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
-        Ok(Shape::Str)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
-        let mut items: Vec<Shape> = Vec::new();
-        while let Some(item) = seq.next_element::<Shape>()? {
-            if !items.contains(&item) {
-                items.push(item);
-            }
-        }
-        Ok(Shape::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
-        let mut fields: Vec<(String, Shape)> = Vec::new();
-        while let Some((key, value)) = map.next_entry::<String, Shape>()? {
-            fields.push((key, value));
-        }
-        // A `serde_json::Map` (a B-tree): keys in order, a repeated key's last value.
-        fields.reverse();
-        fields.sort_by(|a, b| a.0.cmp(&b.0));
-        fields.dedup_by(|later, first| later.0 == first.0);
-        Ok(Shape::Object(fields))
     }
 }
 
@@ -207,7 +191,8 @@ impl<'de> Visitor<'de> for Signature<'_> {
     }
 }
 
-/// Appends a key, length first (so that keys cannot run into kinds).
+/// Appends a key: `k`, its length, its bytes (so that no key byte, nor a
+/// length byte, reads as a kind or the object's end).
 struct Key<'s>(&'s mut Vec<u8>);
 
 impl<'de> DeserializeSeed<'de> for Key<'_> {
@@ -224,6 +209,7 @@ impl<'de> Visitor<'de> for Key<'_> {
         f.write_str("a key")
     }
     fn visit_str<E>(self, key: &str) -> Result<(), E> {
+        self.0.push(b'k');
         self.0.extend_from_slice(&(key.len() as u64).to_le_bytes());
         self.0.extend_from_slice(key.as_bytes());
         Ok(())
@@ -275,20 +261,18 @@ mod tests {
         for _ in 0..3000 {
             let lines: Vec<String> = (0..1 + rng.next_u64() % 6).map(|_| random_object(&mut rng, 0)).collect();
             let values: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
-            // As `Objects` does: a shape per new signature; equal
-            // signatures must mean equal shapes.
-            let mut firsts: Vec<(Vec<u8>, Shape)> = Vec::new();
+            // As `Objects` does: a shape per new signature.
+            let mut signatures: Vec<Vec<u8>> = Vec::new();
             for l in &lines {
-                let shape: Shape = serde_json::from_str(l).unwrap();
                 let mut sig = Vec::new();
                 assert!(signature(l.as_bytes(), &mut sig).unwrap());
-                match firsts.iter().find(|(seen, _)| *seen == sig) {
-                    Some((_, first)) => assert_eq!(*first, shape, "{l}"),
-                    None => firsts.push((sig, shape)),
+                if !signatures.contains(&sig) {
+                    signatures.push(sig);
                 }
             }
+            let firsts: Vec<Shape> = signatures.iter().map(|sig| Shape::of_signature(sig)).collect();
             let want = infer_json_schema_from_iterator(values.iter().map(Ok));
-            let got = infer_json_schema_from_iterator(firsts.iter().map(|(_, s)| Ok(s.representative())));
+            let got = infer_json_schema_from_iterator(firsts.iter().map(|s| Ok(s.representative())));
             match (want, got) {
                 (Ok(w), Ok(g)) => {
                     assert_eq!(w, g, "{lines:?}");
@@ -306,13 +290,38 @@ mod tests {
     fn syntax_errors_and_kinds_are_those_of_values() {
         for text in ["{\"a\":1", "{\"a\":1} x", "[1,]", "{\"a\":1e400}", "nul"] {
             let value = serde_json::from_str::<Value>(text).unwrap_err().to_string();
-            let shape = serde_json::from_str::<Shape>(text).unwrap_err().to_string();
+            let shape = signature(text.as_bytes(), &mut Vec::new()).unwrap_err().to_string();
             assert_eq!(shape, value, "{text}");
         }
         let kinds: Vec<&str> = ["null", "true", "1", "1.5", "\"x\"", "[]", "{}"]
             .iter()
-            .map(|t| serde_json::from_str::<Shape>(t).unwrap().kind())
+            .map(|t| {
+                let mut sig = Vec::new();
+                assert_eq!(signature(t.as_bytes(), &mut sig).unwrap(), *t == "{}");
+                Shape::of_signature(&sig).kind()
+            })
             .collect();
         assert_eq!(kinds, ["null", "a boolean", "a number", "a number", "a string", "an array", "an object"]);
+        // A `serde_json::Map`'s fields: keys in order, a repeated key's last value.
+        let shape = |t: &str| {
+            let mut sig = Vec::new();
+            signature(t.as_bytes(), &mut sig).unwrap();
+            Shape::of_signature(&sig)
+        };
+        assert_eq!(shape(r#"{"b":1,"a":"x","b":[true]}"#), shape(r#"{"a":"","b":[false]}"#));
+        // Keys whose length is the byte of `}` or `]` (125, 93).
+        for n in [93, 125] {
+            let key = "x".repeat(n);
+            let got = shape(&format!(r#"{{"{key}":1,"y":[{{"{key}":"s"}}]}}"#));
+            let inner = Shape::Object(vec![(key.clone(), Shape::Str)]);
+            assert_eq!(got, Shape::Object(vec![(key, Shape::Int), ("y".into(), Shape::Array(vec![inner]))]));
+        }
+        assert_eq!(
+            shape(r#"{"b":1,"a":{"d":null,"c":1.5}}"#),
+            Shape::Object(vec![
+                ("a".into(), Shape::Object(vec![("c".into(), Shape::Float), ("d".into(), Shape::Null)])),
+                ("b".into(), Shape::Int),
+            ])
+        );
     }
 }
