@@ -75,16 +75,66 @@ impl Typing {
     }
 }
 
-/// Reads one NDJSON file (or stdin). `open` gives a fresh stream of the file;
-/// it is called twice for files (inference, then decoding).
-pub(crate) fn run_task<'a>(
+/// The stream `open` gives, and how to read it: `rereadable` files are
+/// opened twice (inference, then decoding); `pipelined`, the decoding runs on
+/// a thread of its own while the task's thread hands the batches on.
+pub(crate) struct Source<'o, 'a> {
+    pub open: &'o (dyn Fn() -> Result<Box<dyn Read + 'a>> + Sync),
+    pub rereadable: bool,
+    pub pipelined: bool,
+}
+
+/// Reads one NDJSON file (or stdin). With `source.pipelined` (the scan has a
+/// thread to spare: one file, or stdin), a second thread decodes while this
+/// one runs `emit` (the consumer's statistics): a file is one task, and its
+/// decoding and its statistics took turns on one core.
+pub(crate) fn run_task(
     name: &str,
     file_index: usize,
-    open: &dyn Fn() -> Result<Box<dyn Read + 'a>>,
-    rereadable: bool,
+    source: &Source<'_, '_>,
     ctx: &TaskContext<'_>,
     emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
 ) -> Result<TaskReport> {
+    if !source.pipelined {
+        return read(name, file_index, source, ctx, emit);
+    }
+    std::thread::scope(|scope| {
+        let (batches, received) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+        let decoder = std::thread::Builder::new()
+            .name("tabx-ndjson".into())
+            .spawn_scoped(scope, move || {
+                let mut send = |batch| batches.send(batch).map_err(|_| TabxError::Internal(CONSUMER_GONE.into()));
+                crate::driver::catch_panic(|| read(name, file_index, source, ctx, &mut send))
+                    .unwrap_or_else(|what| Err(TabxError::Internal(format!("the NDJSON decoder panicked: {what}"))))
+            })
+            .map_err(|e| TabxError::Internal(format!("cannot start an NDJSON decoder thread: {e}")))?;
+        let mut handed = Ok(());
+        for batch in received.iter() {
+            if let Err(e) = emit(batch) {
+                handed = Err(e);
+                break;
+            }
+        }
+        // The decoder's next send fails, and it stops.
+        drop(received);
+        let report = decoder.join().unwrap_or_else(|_| Err(TabxError::Internal("the NDJSON decoder panicked".into())));
+        // The consumer's error first: the decoder then only saw the channel close.
+        handed?;
+        report
+    })
+}
+
+/// What the decoder's error says when the task's thread stopped taking batches.
+const CONSUMER_GONE: &str = "the NDJSON batches' consumer stopped";
+
+fn read<'a>(
+    name: &str,
+    file_index: usize,
+    source: &Source<'_, 'a>,
+    ctx: &TaskContext<'_>,
+    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<TaskReport> {
+    let (open, rereadable) = (source.open, source.rereadable);
     let skip_bad = ctx.options.on_error != OnError::Fail;
     let (inferred, head, rest): (SchemaRef, Vec<u8>, Box<dyn Read + 'a>) = if rereadable {
         (infer(name, &|| Ok(Box::new(BufReader::new(open()?))), skip_bad)?, Vec::new(), open()?)
