@@ -141,3 +141,39 @@ fn a_panic_in_a_fold_or_consumer_is_one_error() {
         assert!(err.contains("panicked") && err.contains("merge bug"), "{input}: {err}");
     }
 }
+
+/// One NDJSON file is the scan's only task and decodes on a thread of its own
+/// (`ndjson::run_task`): a fold that fails, or panics, mid-file is the scan's
+/// error, and the decoder stops instead of waiting to hand on its batches.
+#[test]
+fn an_ndjson_task_stops_its_decoder_when_the_fold_fails() {
+    use tabx_engine::scan_fold;
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (0..5000).map(|i| format!("{{\"id\":{i},\"x\":{}.5}}\n", i % 7)).collect();
+    let path = common::write(dir.path(), "t.jsonl", lines);
+    let options = SourceOptions { threads: 2, batch_size: 100, ..Default::default() };
+    let plan = ScanPlan::try_new(std::slice::from_ref(&path), options).unwrap();
+    assert_eq!(plan.tasks(), 1);
+    let (states, report) = scan_fold(
+        &plan,
+        |_| 0usize,
+        |rows, b| {
+            *rows += b.num_rows();
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!((states, report.rows_read), (vec![5000], 5000));
+    let err = scan_fold(
+        &plan,
+        |_| 0usize,
+        |batches, _| {
+            *batches += 1;
+            if *batches == 3 { Err(TabxError::config("the fold gave up")) } else { Ok(()) }
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("the fold gave up"), "{err}");
+    let err = scan_fold(&plan, |_| (), |(), _| panic!("a bug in the fold")).unwrap_err();
+    assert!(err.to_string().contains("a bug in the fold"), "{err}");
+}
