@@ -56,6 +56,7 @@ pub mod artifacts;
 mod csv;
 mod driver;
 mod follow;
+mod in_order;
 mod memory;
 mod ndjson;
 mod options;

@@ -8,6 +8,9 @@
 //!  task thread:    results in stream order ─▶ rejects told ─▶ batches emitted
 //! ```
 //!
+//! The threads and the order are `crate::in_order`'s; this module cuts the
+//! chunks and parses one.
+//!
 //! The first batch is read on the task thread before any of this (stdin's
 //! types are fixed by it). Cuts are placed by the bytes alone (every
 //! `batch_size`-th record start, or the first after `MAX_CHUNK_BYTES`), never
@@ -20,19 +23,18 @@
 //! quote, a file whose lines end in `\r` alone) sends the rest of the stream
 //! to the task thread's own reader, which reports it as a serial read does.
 
-use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
-use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use bytes::{Bytes, BytesMut};
-use tabx_core::{Result, TabxError};
+use tabx_core::Result;
 
 use super::reader::{RecordReader, io_error};
 use super::split::{Cut, QuoteState};
 use super::{CsvSpec, CsvTask, Header, read_records};
-use crate::driver::{TaskContext, TaskReport, catch_panic};
+use crate::driver::{TaskContext, TaskReport};
+use crate::in_order::{Chunk, Next, Parsed, parse_in_order};
 use crate::options::ColumnType;
 
 /// Bytes asked of the source per read.
@@ -42,24 +44,6 @@ const MAX_CHUNK_BYTES: u64 = 8 << 20;
 /// A record longer than this without a cut: the rest is read on the task
 /// thread. (Small in unit tests, so that they reach it.)
 const SERIAL_AFTER_BYTES: usize = if cfg!(test) { 4 << 10 } else { 64 << 20 };
-
-/// Records of the stream from `start` (a record start).
-struct Chunk {
-    seq: usize,
-    bytes: Bytes,
-    start: Cut,
-}
-
-/// What a parser thread made of a chunk.
-struct Parsed {
-    batches: Vec<RecordBatch>,
-    report: TaskReport,
-    /// `(location, reasons)` of its rejects, for `on_reject` in stream order.
-    rejects: Vec<(String, String)>,
-}
-
-/// A chunk's sequence number and what came of it.
-type Done = (usize, Result<Parsed>);
 
 /// How chunk tasks start: the stream's columns and the types its first batch gave.
 struct Continuation<'a> {
@@ -122,127 +106,19 @@ pub(super) fn parse_rest<R: Read>(
     };
     let mut report = first.finish(emit)?;
     let input = Input { buf: BytesMut::from(&rest[..]), src, eof, name: rest_of_stream.spec.name.clone() };
-    let mut order = InOrder { next: 0, waiting: BTreeMap::new(), report: &mut report, emit };
-    std::thread::scope(|scope| -> Result<()> {
-        let (jobs, queue) = sync_channel::<Chunk>(parsers);
-        let queue = Arc::new(Mutex::new(queue));
-        let (results, done) = channel::<Done>();
-        for i in 0..parsers {
-            let (queue, results, cont) = (Arc::clone(&queue), results.clone(), &rest_of_stream);
-            std::thread::Builder::new()
-                .name(format!("tabx-parse-{i}"))
-                .spawn_scoped(scope, move || parser_thread(&queue, &results, cont))
-                .map_err(|e| TabxError::Internal(format!("cannot start a CSV parser thread: {e}")))?;
-        }
-        drop(results);
-        let in_flight = 2 * parsers;
-        let mut cutter = Cutter::new(&rest_of_stream, start, input);
-        let (mut seq, mut chunks) = (0, Vec::new());
-        loop {
-            let tail = cutter.next_chunks(&mut chunks)?;
-            for (bytes, at) in chunks.drain(..) {
-                while seq >= order.next + in_flight {
-                    order.wait(&done, ctx)?;
-                }
-                jobs.send(Chunk { seq, bytes, start: at }).map_err(|_| parsers_gone())?;
-                seq += 1;
-                order.poll(&done, ctx)?;
-            }
-            match tail {
-                Tail::More => {}
-                Tail::End => break,
-                Tail::Serial(src, at) => {
-                    // Hand on what the parsers hold first: the rest follows it.
-                    while order.next < seq {
-                        order.wait(&done, ctx)?;
-                    }
-                    let mut task = rest_of_stream.task()?;
-                    let (offset, line) = at;
-                    let mut reader = RecordReader::new(
-                        src,
-                        &rest_of_stream.spec.name,
-                        rest_of_stream.spec.delimiter,
-                        ctx.options.quote,
-                        offset,
-                        line,
-                    );
-                    read_records(&mut reader, &mut task, &mut *order.emit, false)?;
-                    order.report.absorb(task.finish(&mut *order.emit)?);
-                    return Ok(());
-                }
-            }
-        }
-        drop(jobs);
-        while order.next < seq {
-            order.wait(&done, ctx)?;
-        }
-        Ok(())
-    })?;
+    let mut cutter = Cutter::new(&rest_of_stream, start, input);
+    let parse = |chunk: &Chunk| rest_of_stream.parse(chunk);
+    let serial =
+        parse_in_order(parsers, ctx, &parse, &mut |chunks| cutter.next_chunks(chunks), &mut report, &mut *emit)?;
+    if let Some((src, (offset, line))) = serial {
+        // What the parsers held is handed on: the rest follows it, read here.
+        let mut task = rest_of_stream.task()?;
+        let name = &rest_of_stream.spec.name;
+        let mut reader = RecordReader::new(src, name, rest_of_stream.spec.delimiter, ctx.options.quote, offset, line);
+        read_records(&mut reader, &mut task, &mut *emit, false)?;
+        report.absorb(task.finish(&mut *emit)?);
+    }
     Ok(report)
-}
-
-fn parsers_gone() -> TabxError {
-    TabxError::Internal("the CSV parser threads stopped".into())
-}
-
-/// Parses the queue's chunks until it closes or nobody waits for results.
-fn parser_thread(queue: &Mutex<Receiver<Chunk>>, results: &Sender<Done>, cont: &Continuation<'_>) {
-    loop {
-        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
-        let Ok(chunk) = next else { break };
-        // A panic must come back as that chunk's error: the task thread waits for every chunk.
-        let parsed = catch_panic(|| cont.parse(&chunk))
-            .unwrap_or_else(|what| Err(TabxError::Internal(format!("a CSV parser thread panicked: {what}"))));
-        if results.send((chunk.seq, parsed)).is_err() {
-            break;
-        }
-    }
-}
-
-/// Parsed chunks waiting for those before them, and where they go.
-struct InOrder<'r, 'e> {
-    next: usize,
-    waiting: BTreeMap<usize, Result<Parsed>>,
-    report: &'r mut TaskReport,
-    emit: &'e mut dyn FnMut(RecordBatch) -> Result<()>,
-}
-
-impl InOrder<'_, '_> {
-    /// Waits for one result, then hands on those that are due.
-    fn wait(&mut self, done: &Receiver<Done>, ctx: &TaskContext<'_>) -> Result<()> {
-        let (seq, parsed) = done.recv().map_err(|_| parsers_gone())?;
-        self.waiting.insert(seq, parsed);
-        self.hand_on(ctx)
-    }
-
-    /// Takes the results that are there, then hands on those that are due.
-    fn poll(&mut self, done: &Receiver<Done>, ctx: &TaskContext<'_>) -> Result<()> {
-        while let Ok((seq, parsed)) = done.try_recv() {
-            self.waiting.insert(seq, parsed);
-        }
-        self.hand_on(ctx)
-    }
-
-    fn hand_on(&mut self, ctx: &TaskContext<'_>) -> Result<()> {
-        while let Some(parsed) = self.waiting.remove(&self.next) {
-            // The earliest failing chunk's error, as a serial read would have met it first.
-            let Parsed { batches, report, rejects } = parsed?;
-            if let Some(tell) = &ctx.options.on_reject {
-                for (location, reasons) in &rejects {
-                    tell(location, reasons);
-                }
-            }
-            for batch in batches {
-                (self.emit)(batch)?;
-            }
-            self.report.absorb(report);
-            self.next += 1;
-            if ctx.cancelled() {
-                return Err(TaskContext::cancelled_error());
-            }
-        }
-        Ok(())
-    }
 }
 
 /// The stream's bytes not yet cut off, and its source.
@@ -253,15 +129,8 @@ struct Input<R> {
     name: String,
 }
 
-/// What follows the chunks [`Cutter::next_chunks`] cut.
-enum Tail<R> {
-    /// More bytes were read: call again.
-    More,
-    /// The stream has ended (its last chunk was cut).
-    End,
-    /// A record past `SERIAL_AFTER_BYTES`: its bytes on, from this start, are for one reader.
-    Serial(std::io::Chain<Cursor<Bytes>, R>, Cut),
-}
+/// A record past `SERIAL_AFTER_BYTES`: its bytes on, from this start, are for one reader.
+type Serial<R> = (std::io::Chain<Cursor<Bytes>, R>, Cut);
 
 /// Cuts the stream into chunks at record starts (see the module docs).
 struct Cutter<R> {
@@ -287,8 +156,8 @@ impl<R: Read> Cutter<R> {
 
     /// Adds to `chunks` those the bytes read so far hold (in order, with
     /// their starts), then reads more; at the end of the input, the last chunk.
-    fn next_chunks(&mut self, chunks: &mut Vec<(Bytes, Cut)>) -> Result<Tail<R>> {
-        let Some(input) = self.input.as_mut() else { return Ok(Tail::End) };
+    fn next_chunks(&mut self, chunks: &mut Vec<(Bytes, Cut)>) -> Result<Next<Serial<R>>> {
+        let Some(input) = self.input.as_mut() else { return Ok(Next::End) };
         let fed_to = (self.quotes.position().0 - self.chunk_start.0) as usize;
         let (mut cuts, mut from, mut records) = (Vec::new(), self.chunk_start.0, self.records);
         let batch_rows = self.batch_rows;
@@ -310,12 +179,12 @@ impl<R: Read> Cutter<R> {
             if !input.buf.is_empty() {
                 chunks.push((input.buf.freeze(), self.chunk_start));
             }
-            return Ok(Tail::End);
+            return Ok(Next::End);
         }
         if input.buf.len() > SERIAL_AFTER_BYTES {
             let input = self.input.take().expect("checked above");
             let rest = Cursor::new(input.buf.freeze()).chain(input.src);
-            return Ok(Tail::Serial(rest, self.chunk_start));
+            return Ok(Next::Stop((rest, self.chunk_start)));
         }
         let len = input.buf.len();
         input.buf.resize(len + READ_SIZE, 0);
@@ -328,7 +197,7 @@ impl<R: Read> Cutter<R> {
         };
         input.buf.truncate(len + n);
         input.eof = n == 0;
-        Ok(Tail::More)
+        Ok(Next::More)
     }
 }
 
