@@ -36,7 +36,7 @@ use crate::store::StoreReader;
 enum Task {
     Csv(CsvSpec, Option<u64>),
     Parquet { file: usize, row_groups: Vec<usize> },
-    Ndjson { file: usize, pipelined: bool },
+    Ndjson { file: usize, parsers: usize },
 }
 
 /// The resolved inputs and the tasks that read them. Build with
@@ -143,7 +143,7 @@ impl ScanPlan {
                 (_, format) if owns(file_start + size / 2) => {
                     plan.add_bytes(file.size);
                     plan.tasks.push(match format {
-                        Format::Ndjson => Task::Ndjson { file: index, pipelined: false },
+                        Format::Ndjson => Task::Ndjson { file: index, parsers: 1 },
                         _ => Task::Csv(
                             CsvSpec {
                                 name: file.name.clone(),
@@ -180,10 +180,10 @@ impl ScanPlan {
     }
 
     /// A CSV stream read as one task (stdin, a compressed or remote file)
-    /// parses on the threads the other tasks leave idle (`csv::stream`); an
-    /// NDJSON file or stream decodes on a thread of its own beside its
-    /// task's (`ndjson::run_task`). A followed file does not: its reader
-    /// waits for lines, and a chunk of them would wait for the last.
+    /// parses on the threads the other tasks leave idle (`csv::stream`), as
+    /// does an NDJSON file or stream (`ndjson::chunks`). A followed file
+    /// does not: its reader waits for lines, and a chunk of them would wait
+    /// for the last.
     fn give_streams_parsers(&mut self, threads: usize) {
         let parsers = match self.options.stream_parsers {
             0 => threads / self.tasks.len().max(1),
@@ -195,7 +195,7 @@ impl ScanPlan {
         for task in &mut self.tasks {
             match task {
                 Task::Csv(spec, None) if spec.header.is_none() => spec.parsers = parsers,
-                Task::Ndjson { pipelined, .. } => *pipelined = true,
+                Task::Ndjson { parsers: p, .. } => *p = parsers,
                 _ => {}
             }
         }
@@ -346,7 +346,7 @@ impl ScanPlan {
                     .ok_or_else(|| TabxError::Internal("parquet footer not loaded".into()))?;
                 crate::parquet::run_task(&self.files[*file], *file, meta, row_groups, ctx, emit)
             }
-            Task::Ndjson { file, pipelined } => {
+            Task::Ndjson { file, parsers } => {
                 let f = &self.files[*file];
                 let open_fn = || -> Result<Box<dyn Read + '_>> {
                     Ok(Box::new(Counted { inner: open(f, 0, None, &self.options)?, ctx }))
@@ -354,7 +354,7 @@ impl ScanPlan {
                 let source = crate::ndjson::Source {
                     open: &open_fn,
                     rereadable: !matches!(f.location, Location::Stdin) && self.options.follow.is_none(),
-                    pipelined: *pipelined,
+                    parsers: *parsers,
                 };
                 crate::ndjson::run_task(&f.name, *file, &source, ctx, emit)
             }

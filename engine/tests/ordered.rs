@@ -142,11 +142,12 @@ fn a_panic_in_a_fold_or_consumer_is_one_error() {
     }
 }
 
-/// One NDJSON file is the scan's only task and decodes on a thread of its own
-/// (`ndjson::run_task`): a fold that fails, or panics, mid-file is the scan's
-/// error, and the decoder stops instead of waiting to hand on its batches.
+/// One NDJSON file is the scan's only task, its chunks decoded on parser
+/// threads (`ndjson/chunks.rs`): a fold that fails, or panics, mid-file is
+/// the scan's error, and the parsers stop instead of waiting to hand on
+/// their batches.
 #[test]
-fn an_ndjson_task_stops_its_decoder_when_the_fold_fails() {
+fn an_ndjson_task_stops_its_parsers_when_the_fold_fails() {
     use tabx_engine::scan_fold;
     let dir = tempfile::tempdir().unwrap();
     let lines: String = (0..5000).map(|i| format!("{{\"id\":{i},\"x\":{}.5}}\n", i % 7)).collect();

@@ -209,3 +209,55 @@ fn projections_strict_and_lenient_in_every_format() {
         assert_eq!(columns(input, &["a", "zz"], true).unwrap(), ["a", "b", "c"], "{input}");
     }
 }
+
+/// NDJSON cut into chunks decoded on several threads (`ndjson/chunks.rs`)
+/// reads what one thread reads: the same rows in the same order, the same
+/// counts, rejects told and quarantined in line order with their lines, from
+/// a file and from a stream, across chunk ends (batches of 7 lines) with
+/// blank lines, bad lines, a value that does not fit and no final `\n`.
+#[test]
+fn ndjson_on_several_threads_reads_what_one_thread_reads() {
+    use std::sync::Mutex;
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..300 {
+        match i % 23 {
+            5 => text.push('\n'),
+            11 => text.push_str("not json\n"),
+            17 => text.push_str("{\"id\": {\"deep\": 1}, \"s\": \"x\"}\n"),
+            _ => text.push_str(&format!("{{\"id\": {i}, \"s\": \"r{i}\", \"f\": {}.5}}\n", i % 4)),
+        }
+    }
+    text.push_str("{\"id\": 999, \"s\": \"last\"}");
+    let path = write(dir.path(), "t.jsonl", &text);
+    let read = |parsers: usize, quarantine: &str| {
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&told);
+        let q = dir.path().join(quarantine);
+        let options = SourceOptions {
+            batch_size: 7,
+            threads: 2,
+            stream_parsers: parsers,
+            on_error: OnError::Quarantine(q.clone()),
+            on_reject: Some(Arc::new(move |at, why| sink.lock().unwrap().push(format!("{at}: {why}")))),
+            ..Default::default()
+        };
+        let (batches, report, _) = scan(std::slice::from_ref(&path), options).unwrap();
+        let told = told.lock().unwrap().clone();
+        (
+            rows(&batches),
+            report.rows_read,
+            report.rows_bad,
+            report.bad_by_reason,
+            told,
+            std::fs::read_to_string(q).unwrap(),
+        )
+    };
+    let one = read(1, "q1.csv");
+    // Hand count: 300 lines, 13 each blank, not JSON, and not fitting `id`; 261 + the last line good.
+    assert_eq!((one.1, one.2), (262, 13 + 13));
+    assert!(one.5.contains(&format!("{path}:12,")), "{}", one.5);
+    for parsers in [2, 3] {
+        assert_eq!(read(parsers, &format!("q{parsers}.csv")), one, "{parsers} parsers");
+    }
+}

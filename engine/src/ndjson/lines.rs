@@ -84,6 +84,17 @@ impl<'a> Lines<'a> {
         })
     }
 
+    /// Holds rejects back for `on_reject` ([`Self::take_deferred`]), for a
+    /// chunk decoded off the task's thread (`chunks.rs`).
+    pub(super) fn defer_rejects(&mut self) {
+        self.bad.defer_rejects();
+    }
+
+    /// The rejects held back, `(location, reasons)` in line order.
+    pub(super) fn take_deferred(&mut self) -> Vec<(String, String)> {
+        self.bad.take_deferred()
+    }
+
     /// Rows buffered.
     pub(super) fn len(&self) -> usize {
         self.batch.lines.len()

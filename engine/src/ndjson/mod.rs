@@ -18,6 +18,7 @@
 //! from its first lines is an error whatever `on_error` says, with a
 //! `--schema` hint, as for CSV.
 
+mod chunks;
 mod lines;
 mod shape;
 
@@ -76,58 +77,16 @@ impl Typing {
 }
 
 /// The stream `open` gives, and how to read it: `rereadable` files are
-/// opened twice (inference, then decoding); `pipelined`, the decoding runs on
-/// a thread of its own while the task's thread hands the batches on.
+/// opened twice (inference, then decoding); with `parsers` ≥ 2 the lines
+/// are cut into chunks decoded on that many threads (`chunks.rs`).
 pub(crate) struct Source<'o, 'a> {
     pub open: &'o (dyn Fn() -> Result<Box<dyn Read + 'a>> + Sync),
     pub rereadable: bool,
-    pub pipelined: bool,
+    pub parsers: usize,
 }
 
-/// Reads one NDJSON file (or stdin). With `source.pipelined` (the scan has a
-/// thread to spare: one file, or stdin), a second thread decodes while this
-/// one runs `emit` (the consumer's statistics): a file is one task, and its
-/// decoding and its statistics took turns on one core.
-pub(crate) fn run_task(
-    name: &str,
-    file_index: usize,
-    source: &Source<'_, '_>,
-    ctx: &TaskContext<'_>,
-    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
-) -> Result<TaskReport> {
-    if !source.pipelined {
-        return read(name, file_index, source, ctx, emit);
-    }
-    std::thread::scope(|scope| {
-        let (batches, received) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
-        let decoder = std::thread::Builder::new()
-            .name("tabx-ndjson".into())
-            .spawn_scoped(scope, move || {
-                let mut send = |batch| batches.send(batch).map_err(|_| TabxError::Internal(CONSUMER_GONE.into()));
-                crate::driver::catch_panic(|| read(name, file_index, source, ctx, &mut send))
-                    .unwrap_or_else(|what| Err(TabxError::Internal(format!("the NDJSON decoder panicked: {what}"))))
-            })
-            .map_err(|e| TabxError::Internal(format!("cannot start an NDJSON decoder thread: {e}")))?;
-        let mut handed = Ok(());
-        for batch in received.iter() {
-            if let Err(e) = emit(batch) {
-                handed = Err(e);
-                break;
-            }
-        }
-        // The decoder's next send fails, and it stops.
-        drop(received);
-        let report = decoder.join().unwrap_or_else(|_| Err(TabxError::Internal("the NDJSON decoder panicked".into())));
-        // The consumer's error first: the decoder then only saw the channel close.
-        handed?;
-        report
-    })
-}
-
-/// What the decoder's error says when the task's thread stopped taking batches.
-const CONSUMER_GONE: &str = "the NDJSON batches' consumer stopped";
-
-fn read<'a>(
+/// Reads one NDJSON file (or stdin).
+pub(crate) fn run_task<'a>(
     name: &str,
     file_index: usize,
     source: &Source<'_, 'a>,
@@ -160,33 +119,68 @@ fn read<'a>(
     let fields: Vec<&str> = inferred.fields().iter().map(|f| f.name().as_str()).collect();
     let projection = ctx.options.projected(name, &fields)?;
     let typing = Typing::new(&inferred, ctx.options, !rereadable);
-    let mut lines = Lines::new(name, Arc::clone(&typing.decode), !rereadable, ctx)?;
-    let mut input = BufReader::with_capacity(256 << 10, Cursor::new(head).chain(rest));
+    let input = Cursor::new(head).chain(rest);
+    let decode =
+        Decode { name, file_index, projection: projection.as_deref(), typing: &typing, strict: !rereadable, ctx };
+    if source.parsers >= 2 {
+        return chunks::read(&decode, input, source.parsers, emit);
+    }
+    let mut lines = decode.lines()?;
+    let mut input = BufReader::with_capacity(256 << 10, input);
     let mut buf = Vec::new();
-    let (mut offset, mut line) = (0u64, 0u64);
+    let (mut offset, mut line) = (0u64, 1u64);
     loop {
         buf.clear();
         let n = input.read_until(b'\n', &mut buf).map_err(|e| io_error(name, e))?;
         if n == 0 {
             break;
         }
-        let start = offset;
+        decode.line(&mut lines, &buf, (offset, line), emit)?;
         offset += n as u64;
         line += 1;
-        if buf.trim_ascii().is_empty() {
-            continue;
-        }
-        if !ctx.keep(file_index, start) {
-            lines.report.rows_sampled_out += 1;
-            continue;
-        }
-        if lines.len() >= ctx.options.batch_size {
-            lines.flush(projection.as_deref(), &typing, ctx, emit)?;
-        }
-        lines.push(&buf, line)?;
     }
-    lines.flush(projection.as_deref(), &typing, ctx, emit)?;
+    lines.flush(decode.projection, decode.typing, ctx, emit)?;
     lines.finish()
+}
+
+/// How the lines of one file (or stdin) become batches, whichever thread
+/// decodes them.
+pub(super) struct Decode<'d> {
+    name: &'d str,
+    file_index: usize,
+    projection: Option<&'d [usize]>,
+    typing: &'d Typing,
+    /// Stdin: a field the schema does not know is an error.
+    strict: bool,
+    ctx: &'d TaskContext<'d>,
+}
+
+impl Decode<'_> {
+    fn lines(&self) -> Result<Lines<'_>> {
+        Lines::new(self.name, Arc::clone(&self.typing.decode), self.strict, self.ctx)
+    }
+
+    /// Takes one line (with its `\n`) that starts at byte `at.0`, line `at.1`:
+    /// blank lines and lines sampling leaves out are passed over.
+    fn line(
+        &self,
+        lines: &mut Lines<'_>,
+        text: &[u8],
+        (offset, line): (u64, u64),
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        if text.trim_ascii().is_empty() {
+            return Ok(());
+        }
+        if !self.ctx.keep(self.file_index, offset) {
+            lines.report.rows_sampled_out += 1;
+            return Ok(());
+        }
+        if lines.len() >= self.ctx.options.batch_size {
+            lines.flush(self.projection, self.typing, self.ctx, emit)?;
+        }
+        lines.push(text, line)
+    }
 }
 
 /// The schema of the good lines of the input `read` opens; with `skip_bad` a
