@@ -106,6 +106,25 @@ pub(crate) fn parse_in_order<S>(
     })
 }
 
+/// Bytes a cutter asks of its source per read.
+const READ_SIZE: usize = 1 << 20;
+
+/// Reads up to [`READ_SIZE`] more bytes of `src` onto the end of `buf`;
+/// `true` at the end of the input. (What both cutters do between cuts.)
+pub(crate) fn read_more(src: &mut impl std::io::Read, buf: &mut bytes::BytesMut, name: &str) -> Result<bool> {
+    let len = buf.len();
+    buf.resize(len + READ_SIZE, 0);
+    let n = loop {
+        match src.read(&mut buf[len..]) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(crate::csv::io_error(name, e)),
+        }
+    };
+    buf.truncate(len + n);
+    Ok(n == 0)
+}
+
 /// A chunk's sequence number and what came of it.
 type Done = (usize, Result<Parsed>);
 

@@ -30,15 +30,13 @@ use arrow::array::RecordBatch;
 use bytes::{Bytes, BytesMut};
 use tabx_core::Result;
 
-use super::reader::{RecordReader, io_error};
+use super::reader::RecordReader;
 use super::split::{Cut, QuoteState};
 use super::{CsvSpec, CsvTask, Header, read_records};
 use crate::driver::{TaskContext, TaskReport};
-use crate::in_order::{Chunk, Next, Parsed, parse_in_order};
+use crate::in_order::{Chunk, Next, Parsed, parse_in_order, read_more};
 use crate::options::ColumnType;
 
-/// Bytes asked of the source per read.
-const READ_SIZE: usize = 1 << 20;
 /// A chunk ends at the first record start past this many bytes, however few records it holds.
 const MAX_CHUNK_BYTES: u64 = 8 << 20;
 /// A record longer than this without a cut: the rest is read on the task
@@ -186,17 +184,7 @@ impl<R: Read> Cutter<R> {
             let rest = Cursor::new(input.buf.freeze()).chain(input.src);
             return Ok(Next::Stop((rest, self.chunk_start)));
         }
-        let len = input.buf.len();
-        input.buf.resize(len + READ_SIZE, 0);
-        let n = loop {
-            match input.src.read(&mut input.buf[len..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_error(&input.name, e)),
-            }
-        };
-        input.buf.truncate(len + n);
-        input.eof = n == 0;
+        input.eof = read_more(&mut input.src, &mut input.buf, &input.name)?;
         Ok(Next::More)
     }
 }

@@ -16,12 +16,9 @@ use bytes::{Bytes, BytesMut};
 use tabx_core::Result;
 
 use super::Decode;
-use crate::csv::io_error;
 use crate::driver::TaskReport;
-use crate::in_order::{Chunk, Next, Parsed, Start, parse_in_order};
+use crate::in_order::{Chunk, Next, Parsed, Start, parse_in_order, read_more};
 
-/// Bytes asked of the source per read.
-const READ_SIZE: usize = 1 << 20;
 /// A chunk ends at the first line end past this many bytes, however few lines it holds.
 const MAX_CHUNK_BYTES: usize = 8 << 20;
 
@@ -113,17 +110,7 @@ impl<R: Read> LineCutter<'_, R> {
             }
             return Ok(Next::End);
         }
-        let len = self.buf.len();
-        self.buf.resize(len + READ_SIZE, 0);
-        let n = loop {
-            match self.src.read(&mut self.buf[len..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_error(self.name, e)),
-            }
-        };
-        self.buf.truncate(len + n);
-        self.eof = n == 0;
+        self.eof = read_more(&mut self.src, &mut self.buf, self.name)?;
         Ok(Next::More)
     }
 }
