@@ -294,8 +294,7 @@ impl ScanPlan {
     /// `None` otherwise (CSV types come from the values, task by task). Lets
     /// a consumer set up an output (Parquet encoders) before the scan.
     pub fn fixed_schema(&self) -> Option<arrow::datatypes::SchemaRef> {
-        let options = &self.options;
-        if options.projection.is_some() || !options.column_types.is_empty() || !options.force_string.is_empty() {
+        if !self.reads_as_stored() {
             return None;
         }
         let mut schemas = self.parquet.iter().map(|m| m.as_ref().map(ArrowReaderMetadata::schema));
@@ -308,14 +307,20 @@ impl ScanPlan {
     /// forced): what a consumer keeping every row of the task may copy
     /// ([`ParquetPart`]). `None` for any other task.
     pub fn parquet_part(&self, i: usize) -> Option<ParquetPart> {
-        let options = &self.options;
-        if options.projection.is_some() || !options.column_types.is_empty() || !options.force_string.is_empty() {
+        if !self.reads_as_stored() {
             return None;
         }
         let Some(Task::Parquet { file, row_groups }) = self.tasks.get(i) else { return None };
         let Location::Local(path) = &self.files[*file].location else { return None };
         let meta = self.parquet[*file].as_ref()?;
         (!row_groups.is_empty()).then(|| ParquetPart::new(path, meta, row_groups))
+    }
+
+    /// Whether batches hold a file's columns as stored: no projection, no
+    /// type forced (what [`Self::fixed_schema`] and [`Self::parquet_part`] need).
+    fn reads_as_stored(&self) -> bool {
+        let options = &self.options;
+        options.projection.is_none() && options.column_types.is_empty() && options.force_string.is_empty()
     }
 
     /// The options the plan was made with.

@@ -367,6 +367,25 @@ fn counted(out: &[u8], token: impl Fn(usize) -> String) -> (crate::kernels::Voca
     (state, rows.len())
 }
 
+/// Runs counting kernel `kernel` on `args` and a table of each size in
+/// `slots`: its counts must be `cpu`'s, each distinct value coming back once.
+fn counts_equal(
+    kernel: &str,
+    files: &[(&str, Vec<u8>)],
+    args: &[String],
+    slots: &[usize],
+    cpu: &crate::kernels::VocabularyState,
+    token: impl Fn(usize) -> String,
+) {
+    for n in slots {
+        let args: Vec<String> = args.iter().cloned().chain([n.to_string(), "out".to_string()]).collect();
+        let Some(out) = run(3, 64, kernel, files, &args) else { return };
+        let (gpu, distinct) = counted(&out, &token);
+        assert_eq!(gpu, *cpu, "{n} slots");
+        assert_eq!(distinct, cpu.len(), "each distinct value once");
+    }
+}
+
 #[test]
 fn vocabulary_counts_equal_the_cpu_state() {
     // Repeated tokens, an empty one, nulls, ~600 distinct strings with
@@ -388,14 +407,8 @@ fn vocabulary_counts_equal_the_cpu_state() {
     ];
     let mut cpu = crate::kernels::VocabularyState::default();
     CpuBackend.update_vocabulary(&mut cpu, &x).unwrap();
-    for slots in [4096usize, 8192] {
-        let args = ["offsets", "bytes", "valid", &offset.to_string(), &has.to_string(), &slots.to_string(), "out"];
-        let args: Vec<String> = args.into_iter().map(String::from).collect();
-        let Some(out) = run(3, 64, "vocab_count", &files, &args) else { return };
-        let (gpu, distinct) = counted(&out, |row| x.value(row).to_string());
-        assert_eq!(gpu, cpu, "{slots} slots");
-        assert_eq!(distinct, cpu.len(), "each distinct string once");
-    }
+    let args = ["offsets", "bytes", "valid", &offset.to_string(), &has.to_string()].map(String::from);
+    counts_equal("vocab_count", &files, &args, &[4096, 8192], &cpu, |row| x.value(row).to_string());
 }
 
 #[test]
@@ -414,14 +427,8 @@ fn integer_vocabulary_counts_equal_the_cpu_state() {
     let files = vec![("values", int_file(&x)), ("valid", valid)];
     let mut cpu = crate::kernels::VocabularyState::default();
     CpuBackend.update_vocabulary(&mut cpu, &x).unwrap();
-    for slots in [512usize, 4096] {
-        let args = ["values", "valid", &offset.to_string(), &has.to_string(), &slots.to_string(), "out"];
-        let args: Vec<String> = args.into_iter().map(String::from).collect();
-        let Some(out) = run(3, 64, "vocab_count_ints", &files, &args) else { return };
-        let (gpu, distinct) = counted(&out, |row| x.value(row).to_string());
-        assert_eq!(gpu, cpu, "{slots} slots");
-        assert_eq!(distinct, cpu.len(), "each distinct value once");
-    }
+    let args = ["values", "valid", &offset.to_string(), &has.to_string()].map(String::from);
+    counts_equal("vocab_count_ints", &files, &args, &[512, 4096], &cpu, |row| x.value(row).to_string());
 }
 
 #[test]
