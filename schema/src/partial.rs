@@ -8,8 +8,9 @@ use tabx_core::{PartialState, Result};
 use crate::StatsAccumulator;
 use crate::statistics::DatasetFeatureStatisticsList;
 
-/// Bumped whenever the encoded state changes shape.
-pub const PARTIAL_FORMAT_VERSION: u32 = 2;
+/// Bumped whenever the encoded state changes shape or meaning (3: a numeric
+/// state below the exact cap keeps its sums in its counts).
+pub const PARTIAL_FORMAT_VERSION: u32 = 3;
 
 impl PartialState for StatsAccumulator {
     const KIND: &'static str = "stats";

@@ -166,6 +166,11 @@ impl ExactValues {
         }
     }
 
+    /// Each distinct value with its count, in no particular order.
+    pub fn counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.counts.iter().map(|(k, c)| (from_total_order_key(*k), *c))
+    }
+
     /// Adds `other`'s counts; `false` once past the cap.
     pub fn merge(&mut self, other: &Self) -> bool {
         for (k, c) in &other.counts {

@@ -15,7 +15,12 @@
 //! while the counts answer every quantile, updating a sketch nobody reads
 //! cost a fifth of a Parquet statistics pass (benches/RESULTS.md, 2026-12-05
 //! profile). A state is *lazy* (counts, empty sketch) or *sketched* (a sketch
-//! of every value; older partial files also keep counts beside it).
+//! of every value, no counts).
+//!
+//! A lazy state does not sum its values either: Σx and Σx² are the sums of
+//! its counts (each distinct value times its count, [`ExactSum::add_multiple`]),
+//! taken when asked or when the state leaves the cap. The same exact sums for
+//! a few thousand products instead of three superaccumulator adds per value.
 
 use arrow::array::{Array, Float64Array};
 use serde::{Deserialize, Serialize};
@@ -60,6 +65,7 @@ pub struct NumericState {
     /// `None` until a non-NaN value arrives.
     min: Option<f64>,
     max: Option<f64>,
+    /// Σx and Σx² of the values the counts do not hold (none while lazy).
     sum: ExactSum,
     sum_sq: ExactSum,
     /// Every value, once past the cap; empty (with its parameters) before.
@@ -110,6 +116,13 @@ impl NumericState {
             (Some(_), _) => self.count_each(values, weights, scratch),
         }
         self.count += scratch.len() as u64;
+        if self.is_lazy() {
+            // Counting needs no order, and the sums come from the counts.
+            if !self.exact.as_mut().expect("lazy").add(scratch) {
+                self.leave_the_cap();
+            }
+            return;
+        }
         // A batch of integers (INT columns, mostly) is summed in i128: the
         // same exact sums, without a superaccumulation and Dekker product per value.
         let integer_sums = integer_sums(scratch);
@@ -117,26 +130,10 @@ impl NumericState {
             Some((sum, _)) => self.sum.add_i128(sum),
             None => self.sum.add_slice(scratch),
         }
-        match &mut self.exact {
-            // Counting needs no order: no sort while the counts hold every value.
-            Some(exact) if self.sketch.is_empty() => {
-                if !exact.add(scratch) {
-                    self.leave_the_cap();
-                }
-            }
-            _ => {
-                // Sorted runs make the sketch's compactions linear scans (see
-                // `sort_f64`); the sums below do not depend on the order.
-                sort_f64(scratch, keys);
-                self.sketch.update_slice(scratch);
-                // A sketched state from an older partial file keeps the counts beside it.
-                if let Some(exact) = &mut self.exact
-                    && !exact.add(scratch)
-                {
-                    self.exact = None;
-                }
-            }
-        }
+        // Sorted runs make the sketch's compactions linear scans (see
+        // `sort_f64`); the sums below do not depend on the order.
+        sort_f64(scratch, keys);
+        self.sketch.update_slice(scratch);
         if let Some((_, sum_sq)) = integer_sums {
             self.sum_sq.add_i128(sum_sq);
             return;
@@ -234,9 +231,29 @@ impl NumericState {
         }
     }
 
-    /// The column has more distinct values than the counts may hold: the
-    /// sketch takes every value counted so far, and the counts go.
+    /// Σx and Σx² of every value: the state's sums, plus those of its counts
+    /// while lazy, each value's square taken as [`update`](Self::update)
+    /// takes it (fl(x²) and, when finite, its rounding error).
+    fn sums(&self) -> (ExactSum, ExactSum) {
+        let (mut sum, mut sum_sq) = (self.sum.clone(), self.sum_sq.clone());
+        if let Some(exact) = self.exact.as_ref().filter(|_| self.is_lazy()) {
+            for (x, n) in exact.counts() {
+                sum.add_multiple(x, n);
+                let p = x * x;
+                sum_sq.add_multiple(p, n);
+                if p.is_finite() {
+                    sum_sq.add_multiple(x.mul_add(x, -p), n);
+                }
+            }
+        }
+        (sum, sum_sq)
+    }
+
+    /// The column has more distinct values than the counts may hold, or
+    /// merges with one that had: the sums and the sketch take every value
+    /// counted so far, and the counts go.
     fn leave_the_cap(&mut self) {
+        (self.sum, self.sum_sq) = self.sums();
         self.sketch = self.full_sketch().into_owned();
         self.exact = None;
     }
@@ -263,7 +280,8 @@ impl NumericState {
     /// Builds `NumericStatistics` (without `common_stats`, which the caller fills).
     pub fn evaluate(&self, num_buckets: usize, num_quantile_buckets: usize) -> NumericStatistics {
         let n = self.count as f64;
-        let (mean, std_dev) = moments(self.count as f64, &self.sum, &self.sum_sq);
+        let (sum, sum_sq) = self.sums();
+        let (mean, std_dev) = moments(self.count as f64, &sum, &sum_sq);
         let mut stats = NumericStatistics {
             mean,
             std_dev,
@@ -343,23 +361,23 @@ impl Mergeable for NumericState {
             (Some(a), Some(b)) => Some(if b.total_cmp(&a).is_gt() { b } else { a }),
             (a, b) => a.or(b),
         };
-        self.sum.merge(&other.sum);
-        self.sum_sq.merge(&other.sum_sq);
         if self.is_lazy() && other.is_lazy() {
+            self.sum.merge(&other.sum);
+            self.sum_sq.merge(&other.sum_sq);
             let exact = self.exact.as_mut().expect("lazy");
             if !exact.merge(other.exact.as_ref().expect("lazy")) {
                 self.leave_the_cap();
             }
         } else {
-            // A sketch on either side: both sides' sketches of every value, merged.
+            // A sketch on either side: both sides' sums and sketches of every value, merged.
             if self.is_lazy() {
-                self.sketch = self.full_sketch().into_owned();
+                self.leave_the_cap();
             }
+            let (sum, sum_sq) = other.sums();
+            self.sum.merge(&sum);
+            self.sum_sq.merge(&sum_sq);
             self.sketch.merge(&other.full_sketch());
-            self.exact = match (self.exact.take(), &other.exact) {
-                (Some(mut mine), Some(theirs)) => mine.merge(theirs).then_some(mine),
-                _ => None,
-            };
+            self.exact = None;
         }
         match (&mut self.weighted, &other.weighted) {
             (Some(a), Some(b)) => {
@@ -417,7 +435,7 @@ mod tests {
                 sum_sq.add(p);
                 sum_sq.add(x.mul_add(x, -p));
             }
-            assert_eq!((&s.sum, &s.sum_sq), (&sum, &sum_sq), "{xs:?}");
+            assert_eq!(s.sums(), (sum, sum_sq), "{xs:?}");
         }
         assert!(integer_sums(&ints).is_some() && integer_sums(&mixed).is_none());
         assert!(integer_sums(&[9_007_199_254_740_992.0]).is_none(), "2^53 is past the exact range");
@@ -524,7 +542,7 @@ mod tests {
         assert_eq!((gathered.count, gathered.num_nan, gathered.num_zeros, gathered.num_pos_inf), (5, 1, 1, 1));
         assert_eq!((gathered.min, gathered.max), (each.min, each.max));
         assert_eq!((gathered.min, gathered.max), (Some(-2.0), Some(f64::INFINITY)));
-        assert_eq!(gathered.sum, each.sum);
+        assert_eq!(gathered.sums().0, each.sum);
     }
 
     /// A column past the cap: the sketch, built when the counts overflowed
@@ -547,25 +565,50 @@ mod tests {
         });
     }
 
-    /// Lazy states merged with a sketched one that still keeps its counts (as
-    /// partial files of earlier versions hold them): no value is lost or
-    /// counted twice, and the exact answers stay exact.
+    /// Σx and Σx² taken from the counts equal the value-by-value sums (an
+    /// independent superaccumulation, Dekker squares) whichever way a state
+    /// gets there: lazy, past the cap in a batch, merged lazy into sketched
+    /// and sketched into lazy; with values whose squares overflow or
+    /// underflow, and ±inf.
     #[test]
-    fn lazy_and_sketched_states_merge() {
-        let xs = |from: usize| (from..from + 500).map(|i| Some((i % 700) as f64)).collect::<Vec<_>>();
-        let (mut lazy, mut older, mut reference) =
-            (NumericState::default(), NumericState::default(), NumericState::default());
-        update(&mut lazy, &xs(0));
-        update(&mut older, &xs(500));
-        older.sketch = older.full_sketch().into_owned();
-        assert!(lazy.is_lazy() && !older.is_lazy() && older.exact.is_some());
-        update(&mut reference, &xs(0));
-        update(&mut reference, &xs(500));
-        lazy.merge(&older);
-        assert_eq!(lazy.sketch.count(), 1000, "each value once in the sketch");
-        assert_eq!(lazy.evaluate(10, 10), reference.evaluate(10, 10), "the counts still answer exactly");
-        update(&mut lazy, &xs(1000));
-        assert_eq!(lazy.sketch.count(), 1500, "a sketched state keeps feeding its sketch");
+    fn sums_from_counts_equal_the_sums_of_the_values() {
+        let odd = [1e300, -1e-200, 5e-324, f64::INFINITY, -f64::INFINITY, -0.0, 0.1, 3.0];
+        let xs = |from: usize, len: usize| -> Vec<Option<f64>> {
+            (from..from + len).map(|i| Some(odd.get(i % 50).copied().unwrap_or(i as f64 / 7.0))).collect()
+        };
+        let reference = |parts: &[&[Option<f64>]]| {
+            let (mut sum, mut sum_sq) = (ExactSum::default(), ExactSum::default());
+            for &x in parts.iter().flat_map(|p| p.iter()).flatten() {
+                sum.add(x);
+                let p = x * x;
+                sum_sq.add(p);
+                if p.is_finite() {
+                    sum_sq.add(x.mul_add(x, -p));
+                }
+            }
+            (sum, sum_sq)
+        };
+        // 700 distinct values, then 25,000 values, all distinct: past the cap.
+        let (few, many) = (xs(0, 700), xs(700, 25_000));
+        let state = |values: &[Option<f64>]| {
+            let mut s = NumericState::default();
+            update(&mut s, values);
+            s
+        };
+        let (lazy, sketched) = (state(&few), state(&many));
+        assert!(lazy.is_lazy() && !sketched.is_lazy());
+        assert_eq!(lazy.sums(), reference(&[&few]));
+        assert_eq!(lazy.sum, ExactSum::default(), "a lazy state sums nothing value by value");
+        assert_eq!(sketched.sums(), reference(&[&many]));
+        for (mut a, b) in [(lazy.clone(), &sketched), (sketched.clone(), &lazy)] {
+            a.merge(b);
+            assert!(!a.is_lazy());
+            assert_eq!(a.sums(), reference(&[&few, &many]));
+            assert_eq!(a.sketch.count(), 25_700, "every value once in the sketch");
+        }
+        let mut past_in_a_batch = lazy.clone();
+        update(&mut past_in_a_batch, &many);
+        assert_eq!(past_in_a_batch.sums(), reference(&[&few, &many]));
     }
 
     #[test]
