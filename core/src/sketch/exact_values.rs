@@ -105,13 +105,20 @@ impl ExactValues {
     /// counted) otherwise.
     fn add_small_integers(&mut self, xs: &[f64]) -> bool {
         let Some(&first) = xs.first() else { return true };
-        // One pass without early exit. NaN and ±inf fail the round trip
-        // through i64, as do values past its range; -0.0 becomes 0, as `key` counts it.
-        let (lo, hi, integral) = xs
-            .iter()
-            .fold((first, first, true), |(lo, hi, all), &x| (lo.min(x), hi.max(x), all & ((x as i64) as f64 == x)));
-        if !integral || hi - lo >= DENSE_SPAN as f64 {
-            return false;
+        // Blocks without a branch per value, and a check after each: a
+        // column of fractions or of wide integers (census tracts) leaves
+        // after the first block instead of scanning the batch for nothing.
+        // NaN and ±inf fail the round trip through i64, as do values past
+        // its range; -0.0 becomes 0, as `key` counts it.
+        let (mut lo, mut hi) = (first, first);
+        for block in xs.chunks(64) {
+            let integral;
+            (lo, hi, integral) = block
+                .iter()
+                .fold((lo, hi, true), |(lo, hi, all), &x| (lo.min(x), hi.max(x), all & ((x as i64) as f64 == x)));
+            if !integral || hi - lo >= DENSE_SPAN as f64 {
+                return false;
+            }
         }
         let base = lo as i64;
         let mut dense = vec![0u64; (hi - lo) as usize + 1];
