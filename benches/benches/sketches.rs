@@ -3,6 +3,7 @@
 //!
 //! Run: `cargo bench -p tabx-benches --bench sketches` (add `-- kll` to filter).
 //! Inputs are the generated taxi file's `fare` (a skewed f64 column with zeros),
+//! `pickup_latitude` (every value in one binade),
 //! `company` (few distinct strings, a third missing) and `trip_start_timestamp`
 //! as text (many distinct values: pushes frequent items past its cap).
 
@@ -23,6 +24,8 @@ const FREQ_CAP: usize = 10_000;
 
 struct Inputs {
     fare: Vec<f64>,
+    /// Coordinates: every value in one binade (ExactSum's block path).
+    latitude: Vec<f64>,
     company: Vec<Vec<u8>>,
     timestamp: Vec<Vec<u8>>,
 }
@@ -31,13 +34,14 @@ fn inputs() -> Inputs {
     let batch: RecordBatch = TaxiGenerator::new(SEED).batches(ROWS, ROWS as usize).next().expect("ROWS > 0");
     let column = |name: &str| batch.column(batch.schema().index_of(name).expect("taxi column")).clone();
     let fare = column("fare").as_primitive::<Float64Type>().iter().flatten().collect();
+    let latitude = column("pickup_latitude").as_primitive::<Float64Type>().iter().flatten().collect();
     let company_col = column("company");
     let company = company_col.as_string::<i32>().iter().flatten().map(|s| s.as_bytes().to_vec()).collect();
     let ts_col = column("trip_start_timestamp");
     let ts = ts_col.as_primitive::<Int64Type>();
     assert_eq!(ts.null_count(), 0);
     let timestamp = ts.values().iter().map(|v| v.to_string().into_bytes()).collect();
-    Inputs { fare, company, timestamp }
+    Inputs { fare, latitude, company, timestamp }
 }
 
 fn chunks<T>(xs: &[T]) -> impl Iterator<Item = &[T]> {
@@ -51,6 +55,13 @@ fn bench_exact_sum(c: &mut Criterion, inp: &Inputs) {
         b.iter(|| {
             let mut s = ExactSum::default();
             s.add_slice(black_box(&inp.fare));
+            s
+        })
+    });
+    g.bench_function("update/latitude", |b| {
+        b.iter(|| {
+            let mut s = ExactSum::default();
+            s.add_slice(black_box(&inp.latitude));
             s
         })
     });

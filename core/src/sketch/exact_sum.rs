@@ -30,6 +30,9 @@ const DIGIT_MASK: i64 = (1 << DIGIT_BITS) - 1;
 const ADDS_BETWEEN_CARRIES: u32 = 2047;
 const EXP_MASK: u64 = 0x7FF;
 const FRAC_MASK: u64 = (1 << 52) - 1;
+/// Values per block in [`ExactSum::add_slice`]: 1024 signed significands
+/// (|m| < 2⁵³) sum below 2⁶³.
+const SAME_EXPONENT_BLOCK: usize = 1024;
 
 /// Exact, order-independent sum of f64 values (see the module docs).
 ///
@@ -86,7 +89,34 @@ impl ExactSum {
 
     /// Adds every value of `xs`: the tight loop, with the carry check hoisted
     /// out to once per block of up to 2047 values.
+    ///
+    /// A block whose values share one exponent (coordinates, a squared
+    /// coordinate: every value in one binade) is one integer: the sum of
+    /// their signed significands, in a vectorised pass, scaled by the
+    /// exponent's power of two. The per-value loop makes each add wait for
+    /// the previous one to the same chunk.
     pub fn add_slice(&mut self, xs: &[f64]) {
+        let exponent = |x: &f64| (x.to_bits() >> 52) & EXP_MASK;
+        // Values not yet added, from a block of mixed exponents on: runs of
+        // such blocks go to the per-value loop in one call.
+        let mut mixed_from = 0;
+        for (i, block) in xs.chunks(SAME_EXPONENT_BLOCK).enumerate() {
+            let (exp, n) = (exponent(&block[0]), block.len());
+            // Four probes first: mixed exponents (fares) mostly skip the pass.
+            let shared = exp != EXP_MASK
+                && [n / 4, n / 2, 3 * n / 4, n - 1].iter().all(|&i| exponent(&block[i]) == exp)
+                && block.iter().fold(true, |all, x| all & (exponent(x) == exp));
+            if shared {
+                let start = i * SAME_EXPONENT_BLOCK;
+                self.add_each(&xs[mixed_from..start]);
+                self.add_significands(block, exp as u32);
+                mixed_from = start + n;
+            }
+        }
+        self.add_each(&xs[mixed_from..]);
+    }
+
+    fn add_each(&mut self, xs: &[f64]) {
         let mut rest = xs;
         while !rest.is_empty() {
             let n = rest.len().min(self.adds_left as usize);
@@ -105,6 +135,41 @@ impl ExactSum {
                 self.normalise();
             }
             rest = tail;
+        }
+    }
+
+    /// Adds finite values that all have the exponent field `exp`: Σ ±m·2^(e−1075)
+    /// with e = max(exp, 1) is (Σ ±m)·2^(e−1075), and Σ ±m is an i64 for up to
+    /// [`SAME_EXPONENT_BLOCK`] significands m < 2⁵³.
+    fn add_significands(&mut self, xs: &[f64], exp: u32) {
+        let implicit = u64::from(exp != 0) << 52;
+        let total: i64 = xs
+            .iter()
+            .map(|x| {
+                let bits = x.to_bits();
+                let m = ((bits & FRAC_MASK) | implicit) as i64;
+                let sign = (bits as i64) >> 63;
+                (m ^ sign) - sign
+            })
+            .sum();
+        self.add_scaled(u128::from(total.unsigned_abs()), total < 0, exp.max(1));
+    }
+
+    /// Adds ±m·2^(e−1075) for m < 2⁸⁵: its digits from chunk e/32 on. Each
+    /// digit is below 2³², within one add's budget.
+    fn add_scaled(&mut self, m: u128, negative: bool, e: u32) {
+        let sign = -i64::from(negative);
+        let mut m = m << (e & 31);
+        let mut ix = (e >> 5) as usize;
+        while m != 0 {
+            let digit = (m as i64) & DIGIT_MASK;
+            self.chunks[ix] += (digit ^ sign) - sign;
+            m >>= DIGIT_BITS;
+            ix += 1;
+        }
+        self.adds_left -= 1;
+        if self.adds_left == 0 {
+            self.normalise();
         }
     }
 
@@ -130,26 +195,10 @@ impl ExactSum {
         }
         let exp = ((bits >> 52) & EXP_MASK) as u32;
         let mant = (bits & FRAC_MASK) | (u64::from(exp != 0) << 52);
-        let e = exp.max(1);
-        let sign = (bits as i64) >> 63;
-        // n = hi·2³² + lo. mant·lo·2^(e mod 32) < 2⁵³·2³²·2³¹ = 2¹¹⁶ is four
-        // digits from chunk e/32 on, the hi part four from the next: chunk
-        // 63 + 1 + 3 at most. A chunk takes two digits (< 2³³), less than one
-        // add's budget (2⁵²), so the call counts as one add.
-        for (offset, half) in [(0, n & 0xFFFF_FFFF), (1, n >> 32)] {
-            let mut m = (u128::from(mant) * u128::from(half)) << (e & 31);
-            let mut ix = (e >> 5) as usize + offset;
-            while m != 0 {
-                let digit = (m as i64) & DIGIT_MASK;
-                self.chunks[ix] += (digit ^ sign) - sign;
-                m >>= DIGIT_BITS;
-                ix += 1;
-            }
-        }
-        self.adds_left -= 1;
-        if self.adds_left == 0 {
-            self.normalise();
-        }
+        let (negative, e) = (bits >> 63 == 1, exp.max(1));
+        // n = hi·2³² + lo: mant·lo < 2⁸⁵, and mant·hi the same 32 bits up.
+        self.add_scaled(u128::from(mant) * u128::from(n & 0xFFFF_FFFF), negative, e);
+        self.add_scaled(u128::from(mant) * u128::from(n >> 32), negative, e + 32);
     }
 
     /// Adds an integer exactly: its magnitude in 32-bit digits, each digit
@@ -384,6 +433,34 @@ mod tests {
             -1022.. => f64::from_bits(((k + 1023) as u64) << 52),
             -1074.. => f64::from_bits(1 << (k + 1074)),
             _ => 0.0,
+        }
+    }
+
+    /// Blocks whose values share an exponent (summed as one integer) give
+    /// the chunks of the value-by-value adds: in every binade (subnormal,
+    /// ordinary, the largest), signs mixed, and with one value of another
+    /// exponent breaking a block.
+    #[test]
+    fn blocks_of_one_exponent_sum_as_their_values() {
+        let mut rng = StdRng::seed_from_u64(3);
+        for binade in [0u64, 1, 1000, 1027, 2046] {
+            let mut xs: Vec<f64> = (0..5000)
+                .map(|_| {
+                    let bits = (binade << 52) | (rng.random::<u64>() & FRAC_MASK) | (rng.random::<u64>() & (1 << 63));
+                    f64::from_bits(bits)
+                })
+                .collect();
+            let mut one_by_one = ExactSum::default();
+            xs.iter().for_each(|&x| one_by_one.add(x));
+            let mut sliced = ExactSum::default();
+            sliced.add_slice(&xs);
+            assert_eq!(sliced, one_by_one, "binade {binade}");
+            xs[1500] = 3.0;
+            let mut broken = ExactSum::default();
+            broken.add_slice(&xs);
+            let mut again = ExactSum::default();
+            xs.iter().for_each(|&x| again.add(x));
+            assert_eq!(broken, again, "binade {binade}, one value of another exponent");
         }
     }
 
