@@ -204,6 +204,12 @@ pub struct SourceOptions {
     /// in its own terms and against all the file's columns: `tabx transform`
     /// names the op that reads it and suggests the column meant).
     pub projection_lenient: bool,
+    /// Parquet string columns (not retyped by `column_types`) arrive as
+    /// `Dictionary(Int32, Utf8)` arrays, as the file encodes them, instead of
+    /// one string per row: a consumer that counts values (the statistics)
+    /// counts dictionary keys without building or hashing each string.
+    /// Other formats ignore it.
+    pub dictionary_strings: bool,
     /// For input that cannot be read twice (stdin): types come from the first
     /// this many rows.
     pub infer_rows: usize,
@@ -279,6 +285,7 @@ impl Default for SourceOptions {
             force_string: HashSet::new(),
             projection: None,
             projection_lenient: false,
+            dictionary_strings: false,
             infer_rows: 10_000,
             shard: None,
             sample_rate: None,
@@ -312,6 +319,7 @@ impl fmt::Debug for SourceOptions {
             .field("force_string", &self.force_string)
             .field("projection", &self.projection)
             .field("projection_lenient", &self.projection_lenient)
+            .field("dictionary_strings", &self.dictionary_strings)
             .field("infer_rows", &self.infer_rows)
             .field("shard", &self.shard)
             .field("sample_rate", &self.sample_rate)

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{BooleanArray, RecordBatch, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema};
 use bytes::Bytes;
 use object_store::ObjectStoreExt;
 use parquet::arrow::ProjectionMask;
@@ -126,6 +127,13 @@ pub(crate) fn run_task(
     }
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let mut bad_rows = BadRows::new(ctx.options, Some(&names));
+    let dictionaries;
+    let meta = if ctx.options.dictionary_strings {
+        dictionaries = with_dictionary_strings(file, meta, &wanted)?;
+        &dictionaries
+    } else {
+        meta
+    };
     let rgs = meta.metadata().row_groups();
     for &rg in row_groups {
         // Row position for sampling: the row's index in the file.
@@ -162,6 +170,31 @@ pub(crate) fn run_task(
     }
     bad_rows.finish(&mut report)?;
     Ok(report)
+}
+
+/// `meta` whose string columns, but those `wanted` as another type, read as
+/// `Dictionary(Int32, Utf8)` ([`SourceOptions::dictionary_strings`](crate::SourceOptions)).
+fn with_dictionary_strings(
+    file: &SourceFile,
+    meta: &ArrowReaderMetadata,
+    wanted: &HashMap<String, ColumnType>,
+) -> Result<ArrowReaderMetadata> {
+    let fields: Vec<Field> = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 if !wanted.contains_key(f.name()) => {
+                let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone()));
+                f.as_ref().clone().with_data_type(dictionary)
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields)));
+    contained(file, || {
+        ArrowReaderMetadata::try_new(meta.metadata().clone(), options).map_err(|e| parquet_error(file, e))
+    })
 }
 
 fn read_row_group(

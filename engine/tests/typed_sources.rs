@@ -210,6 +210,42 @@ fn projections_strict_and_lenient_in_every_format() {
     }
 }
 
+/// `dictionary_strings`: Parquet string columns arrive as Int32-keyed
+/// dictionaries holding the plain read's values (nulls included), but a
+/// column the user types as something else, and CSV, as before.
+#[test]
+fn parquet_strings_as_dictionaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("t.parquet");
+    let batch = RecordBatch::try_from_iter([
+        ("s", Arc::new(StringArray::from(vec![Some("x"), None, Some("y"), Some("x")])) as ArrayRef),
+        ("n", Arc::new(StringArray::from(vec!["1", "2", "3", "4"]))),
+        ("f", Arc::new(Float64Array::from(vec![2.5, 3.5, 1.0, 0.0]))),
+    ])
+    .unwrap();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&parquet).unwrap(), batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let csv = write(dir.path(), "t.csv", "s,n\nx,1\n");
+    let options = |dictionary_strings| SourceOptions {
+        dictionary_strings,
+        column_types: [("n".to_string(), ColumnType::Int)].into(),
+        ..Default::default()
+    };
+    let input = [parquet.display().to_string()];
+    let (plain, _, _) = scan(&input, options(false)).unwrap();
+    let (dict, _, _) = scan(&input, options(true)).unwrap();
+    let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    assert_eq!((type_of(&dict[0], "s"), type_of(&dict[0], "n")), (dictionary, DataType::Int64));
+    assert_eq!(type_of(&plain[0], "s"), DataType::Utf8);
+    let s = arrow::compute::cast(dict[0].column(0), &DataType::Utf8).unwrap();
+    assert_eq!(&s, plain[0].column(0));
+    assert_eq!(dict[0].columns()[1..], plain[0].columns()[1..]);
+    let (csv, _, _) = scan(&[csv], options(true)).unwrap();
+    assert_eq!(type_of(&csv[0], "s"), DataType::Utf8);
+}
+
 /// NDJSON cut into chunks decoded on several threads (`ndjson/chunks.rs`)
 /// reads what one thread reads: the same rows in the same order, the same
 /// counts, rejects told and quarantined in line order with their lines, from

@@ -48,6 +48,8 @@ pub fn compute_stats_with(
     options: &StatsOptions,
     on_plan: impl FnOnce(&ScanPlan),
 ) -> Result<StatsRun> {
+    // Statistics count values: Parquet strings are counted by dictionary key.
+    let source = SourceOptions { dictionary_strings: true, ..source };
     let plan = ScanPlan::try_new(inputs, source.clone())?;
     on_plan(&plan);
     let pass = StatsPass::try_new(&plan, options)?;

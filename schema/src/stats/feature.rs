@@ -71,7 +71,10 @@ impl FeatureState {
         scratch: &mut Scratch,
     ) -> Result<()> {
         let column = match column.data_type() {
-            DataType::Dictionary(_, value) => cast(column, value)?,
+            // String dictionaries (Parquet's) stay as they are: text.rs counts their keys.
+            DataType::Dictionary(_, value) if !matches!(**value, DataType::Utf8 | DataType::LargeUtf8) => {
+                cast(column, value)?
+            }
             _ => column.clone(),
         };
         if is_list(column.data_type()) {

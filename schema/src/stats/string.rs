@@ -58,6 +58,22 @@ impl StringState {
         self.items.add(key, weight.unwrap_or(1.0));
     }
 
+    /// Whether `distinct` more values may come through [`add_many`](Self::add_many):
+    /// unweighted counts added at once equal the values added one by one
+    /// while the counts stay exact, that is below the distinct cap.
+    pub fn takes_counts(&self, distinct: usize) -> bool {
+        !self.weighted && self.items.is_exact() && self.items.distinct() as usize + distinct <= self.items.cap()
+    }
+
+    /// Adds a valid UTF-8 value `n` times, unweighted: what `n` calls of
+    /// [`add`](Self::add) do, when [`takes_counts`](Self::takes_counts) said so.
+    pub fn add_many(&mut self, value: &[u8], n: u64) {
+        self.count += n;
+        self.total_len += value.len() as u64 * n;
+        let key = if value.len() > LARGE_BYTES_THRESHOLD { LARGE_BYTES_VALUE.as_bytes() } else { value };
+        self.items.add_count(key, n, n as f64);
+    }
+
     /// Number of values that were not valid UTF-8.
     pub fn invalid_utf8_count(&self) -> u64 {
         self.invalid_utf8
