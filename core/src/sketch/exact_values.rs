@@ -11,16 +11,17 @@
 //! data was split: every part of data with at most `MAX_DISTINCT` distinct
 //! values has at most that many, and merged counts past the cap are dropped.
 //!
-//! The counts live in a hash map and are put in value order only when asked
+//! The counts live in a hash table ([`KeyCounts`]) and are put in value order only when asked
 //! (quantiles, a sketch built from them, serialisation): counting a batch
 //! costs a hash probe per value instead of sorting the batch first, which
 //! was a sixth of a Parquet statistics pass (benches/RESULTS.md).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::KllSketch;
+use super::key_counts::{EMPTY, KeyCounts};
 use super::sort::{from_total_order_key, total_order_key};
 
 /// Quantile and rank queries, answered by a sketch or by exact counts.
@@ -55,11 +56,6 @@ impl Quantiles for KllSketch {
     }
 }
 
-/// The counts' hasher: foldhash (already in the tree through hashbrown), fixed
-/// so that runs behave alike. Plain FxHash would put the total-order keys of
-/// round numbers, whose low bits are all zero, into few buckets.
-type Counts = HashMap<u64, u64, foldhash::fast::FixedState>;
-
 /// Integer batches spanning fewer values than this are counted in an array
 /// (32 KiB of counts at most) before the hash map sees them.
 const DENSE_SPAN: usize = 4096;
@@ -70,17 +66,24 @@ pub struct ExactValues {
     /// Keyed by the value's total-order key; written as a map in key order
     /// (the format of the B-tree that held them before).
     #[serde(serialize_with = "in_key_order", deserialize_with = "from_map")]
-    counts: Counts,
+    counts: KeyCounts,
     /// Values counted.
     n: u64,
 }
 
-fn in_key_order<S: Serializer>(counts: &Counts, s: S) -> std::result::Result<S::Ok, S::Error> {
-    counts.iter().map(|(k, c)| (*k, *c)).collect::<BTreeMap<u64, u64>>().serialize(s)
+fn in_key_order<S: Serializer>(counts: &KeyCounts, s: S) -> std::result::Result<S::Ok, S::Error> {
+    counts.iter().collect::<BTreeMap<u64, u64>>().serialize(s)
 }
 
-fn from_map<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Counts, D::Error> {
-    Ok(BTreeMap::<u64, u64>::deserialize(d)?.into_iter().collect())
+fn from_map<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<KeyCounts, D::Error> {
+    let mut counts = KeyCounts::default();
+    for (k, c) in BTreeMap::<u64, u64>::deserialize(d)? {
+        if k == EMPTY {
+            return Err(serde::de::Error::custom("exact values: a NaN counted as a value"));
+        }
+        counts.add(k, c);
+    }
+    Ok(counts)
 }
 
 impl ExactValues {
@@ -126,7 +129,7 @@ impl ExactValues {
             dense[(x as i64 - base) as usize] += 1;
         }
         for (i, &c) in dense.iter().enumerate().filter(|(_, c)| **c > 0) {
-            *self.counts.entry(key((base + i as i64) as f64)).or_default() += c;
+            self.counts.add(key((base + i as i64) as f64), c);
         }
         self.n += xs.len() as u64;
         true
@@ -134,19 +137,17 @@ impl ExactValues {
 
     /// Counts `xs` one hash probe per run of equal values.
     fn add_each(&mut self, xs: &[f64]) {
-        // Runs of one value (sorted input, a constant column) cost one probe.
-        for run in xs.chunk_by(|a, b| a == b) {
-            if run[0].is_nan() {
-                continue;
+        for &x in xs {
+            if !x.is_nan() {
+                self.counts.add(key(x), 1);
+                self.n += 1;
             }
-            *self.counts.entry(key(run[0])).or_default() += run.len() as u64;
-            self.n += run.len() as u64;
         }
     }
 
     /// (key, count) in value order.
     fn in_order(&self) -> Vec<(u64, u64)> {
-        let mut counts: Vec<(u64, u64)> = self.counts.iter().map(|(k, c)| (*k, *c)).collect();
+        let mut counts: Vec<(u64, u64)> = self.counts.iter().collect();
         counts.sort_unstable();
         counts
     }
@@ -175,13 +176,13 @@ impl ExactValues {
 
     /// Each distinct value with its count, in no particular order.
     pub fn counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
-        self.counts.iter().map(|(k, c)| (from_total_order_key(*k), *c))
+        self.counts.iter().map(|(k, c)| (from_total_order_key(k), c))
     }
 
     /// Adds `other`'s counts; `false` once past the cap.
     pub fn merge(&mut self, other: &Self) -> bool {
-        for (k, c) in &other.counts {
-            *self.counts.entry(*k).or_default() += c;
+        for (k, c) in other.counts.iter() {
+            self.counts.add(k, c);
         }
         self.n += other.n;
         self.counts.len() <= Self::MAX_DISTINCT

@@ -14,6 +14,7 @@ mod exact_values;
 mod frequent;
 mod hash;
 mod hll;
+mod key_counts;
 mod kll;
 mod moments;
 mod rng;
