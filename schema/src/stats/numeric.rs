@@ -606,7 +606,7 @@ mod tests {
             assert_eq!(a.sums(), reference(&[&few, &many]));
             assert_eq!(a.sketch.count(), 25_700, "every value once in the sketch");
         }
-        let mut past_in_a_batch = lazy.clone();
+        let mut past_in_a_batch = lazy;
         update(&mut past_in_a_batch, &many);
         assert_eq!(past_in_a_batch.sums(), reference(&[&few, &many]));
     }
