@@ -11,7 +11,7 @@
 //!   over the footer, and lying footer lengths (the arrow-rs
 //!   `corrupted_parquet.rs` shapes).
 //! - CSV: ragged rows, invalid UTF-8, unclosed quotes (at read-buffer edges
-//!   too), NUL bytes, a 5 MB field, 5,000 columns, duplicate column names,
+//!   too; several, skipped), NUL bytes, a 5 MB field, 5,000 columns, duplicate column names,
 //!   random byte insertions, truncated gzip, and gzip bombs (stopped by
 //!   `--max-decompressed-bytes`, as the default cap stops a real one).
 
@@ -144,6 +144,24 @@ fn csv_cases(dir: &Path, rng: &mut SplitMix64) -> Vec<Case> {
             }
         });
         cases.push((v, "csv", vec![]));
+    }
+    for _ in 0..40 {
+        // A quote opening a field on one line, and on a later line `","`
+        // closing it and opening another to the end of the file, the rows
+        // skipped: the reader restarts after the first line, meets the
+        // second quote still open, and restarts again (it once panicked there).
+        let v = with(rng, &|rng, v| {
+            let comma_in = |v: &[u8], line: usize| {
+                let start: usize = lines[..line].iter().map(|l| l.len()).sum();
+                start + v[start..].iter().position(|b| *b == b',').unwrap()
+            };
+            let (a, b) = (1 + rng.below(lines.len() / 2), lines.len() / 2 + rng.below(lines.len() / 2));
+            let at = comma_in(v, b);
+            v.splice(at..=at, *b"\",\"");
+            let at = comma_in(v, a);
+            v.insert(at + 1, b'"');
+        });
+        cases.push((v, "csv", vec!["--on-error".into(), "skip".into()]));
     }
     for _ in 0..60 {
         // NUL bytes.
