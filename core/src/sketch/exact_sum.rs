@@ -179,8 +179,13 @@ impl ExactSum {
     /// of value by value.
     pub fn add_multiple(&mut self, x: f64, n: u64) {
         let bits = x.to_bits();
-        if n == 0 {
-            return;
+        match n {
+            0 => return,
+            // A column leaving the cap holds mostly values counted once:
+            // one add, not two products spread in digits (4.6% of a
+            // `tabx watch` run, whose panes each leave the cap afresh).
+            1 => return self.add(x),
+            _ => {}
         }
         if (bits >> 52) & EXP_MASK == EXP_MASK {
             let count = if bits & FRAC_MASK != 0 {
