@@ -65,6 +65,7 @@ impl<'a> Continuation<'a> {
     /// Parses one chunk, holding its rejects back.
     fn parse(&self, chunk: &Chunk) -> Result<Parsed> {
         let mut task = self.task()?;
+        task.rows.reserve(chunk.bytes.len(), task.batch_rows);
         task.bad_rows.defer_rejects();
         let quote = self.ctx.options.quote;
         let (offset, line) = chunk.start;

@@ -169,6 +169,15 @@ impl Rows {
         &self.data[from..self.ends[i]]
     }
 
+    /// Room for `records` records of `bytes` bytes in all, so that a task
+    /// parsing one chunk of a stream (a fresh `Rows` each) fills its buffers
+    /// without growing them: the reallocations' copies were 2% of `tabx watch`.
+    pub(crate) fn reserve(&mut self, bytes: usize, records: usize) {
+        self.data.reserve(bytes);
+        self.ends.reserve(records * self.ncols);
+        self.lines.reserve(records);
+    }
+
     pub(crate) fn clear(&mut self) {
         self.data.clear();
         self.ends.clear();
