@@ -43,22 +43,31 @@ pub fn add_text_values(state: &mut StringState, values: &ArrayRef, weights: Opti
 fn add_dictionary_counts(state: &mut StringState, values: &ArrayRef) -> bool {
     let Some(dictionary) = values.as_dictionary_opt::<Int32Type>() else { return false };
     let text = dictionary.values();
-    let value = |i: usize| match text.data_type() {
-        DataType::Utf8 => text.as_string::<i32>().value(i).as_bytes(),
-        _ => text.as_string::<i64>().value(i).as_bytes(),
-    };
     // A dictionary larger than its batch (a high-cardinality chunk) costs
     // more to scan than the rows it keys.
     let utf8 = matches!(text.data_type(), DataType::Utf8 | DataType::LargeUtf8);
     if !utf8 || text.null_count() > 0 || text.len() > values.len() {
         return false;
     }
+    let value = |i: usize| match text.data_type() {
+        DataType::Utf8 => text.as_string::<i32>().value(i).as_bytes(),
+        _ => text.as_string::<i64>().value(i).as_bytes(),
+    };
     let mut counts = vec![0u64; text.len()];
+    let mut in_range = true;
+    let mut count = |k: i32| match counts.get_mut(k as usize) {
+        Some(n) => *n += 1,
+        None => in_range = false,
+    };
     let keys = dictionary.keys();
-    // Keys of valid rows are in range (checked when the array was built).
     match keys.nulls() {
-        None => keys.values().iter().for_each(|&k| counts[k as usize] += 1),
-        Some(nulls) => nulls.valid_indices().for_each(|row| counts[keys.value(row) as usize] += 1),
+        None => keys.values().iter().for_each(|&k| count(k)),
+        Some(nulls) => nulls.valid_indices().for_each(|row| count(keys.value(row))),
+    }
+    // An array built without validation may hold keys past its values:
+    // the caller's cast then takes it, as any other layout.
+    if !in_range {
+        return false;
     }
     let used = || counts.iter().enumerate().filter(|(_, n)| **n > 0);
     if !state.takes_counts(used().count()) {
