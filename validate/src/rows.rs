@@ -30,6 +30,7 @@ use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type};
 use arrow::datatypes::{UInt8Type, UInt16Type, UInt32Type, UInt64Type};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use rustc_hash::FxBuildHasher;
 use tabx_core::{Result, TabxError};
 use tabx_schema::{Feature, Schema, SchemaType};
 
@@ -59,7 +60,9 @@ struct FeatureCheck {
     name: String,
     ty: SchemaType,
     required: bool,
-    domain: Option<HashSet<String>>,
+    /// FxHash: a lookup per string value, where std's SipHash was ~5% of
+    /// a `validate --rows` pass on Parquet (perf).
+    domain: Option<HashSet<String, FxBuildHasher>>,
     int_range: (Option<i64>, Option<i64>),
     float_range: (Option<f64>, Option<f64>),
     disallow_nan: bool,
