@@ -245,8 +245,12 @@ fn check_column(feature: &FeatureCheck, column: &ArrayRef, rows: &mut [Vec<RowVi
             continue;
         }
         let num = numbers.as_ref().and_then(|v| v[r]);
-        // The cell's number, parsed from text when the column is not numeric.
+        // The cell's number, parsed from text when the column is not numeric
+        // (only a numeric feature reads it: a STRING one's cells are not parsed).
         let num = num.or_else(|| {
+            if !feature.is_numeric() {
+                return None;
+            }
             let s = strings.as_ref()?.value(r)?;
             match feature.ty {
                 SchemaType::Int => s.parse::<i64>().ok().map(Num::Int),
