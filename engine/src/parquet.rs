@@ -4,7 +4,9 @@
 //! batch of ranged GETs (so memory per task is one row group's projected,
 //! compressed bytes) and decodes from memory (`Prefetched`). The footer is
 //! fetched the same way at planning. (parquet 59 deprecates its
-//! `ParquetObjectReader`; this path needs no async reader at all.)
+//! `ParquetObjectReader`; this path needs no async reader at all.) With
+//! `SourceOptions::dictionary_strings`, string columns keep the file's
+//! dictionary encoding (`with_dictionary_strings`): the statistics count keys.
 //!
 //! Robustness: parquet decoders can panic or allocate wildly on corrupt files
 //! (arrow-rs #10734: page sizes trusted before validation). Every decoder
