@@ -261,9 +261,11 @@ impl NumericState {
     /// What the median and histograms are read from: the exact counts while
     /// they last, else the sketch.
     fn quantiles(&self) -> &dyn Quantiles {
+        // Counts beside a sketch (no state of this format holds both) would be
+        // stale: the sketch answers.
         match &self.exact {
-            Some(exact) => exact,
-            None => &self.sketch,
+            Some(exact) if self.is_lazy() => exact,
+            _ => &self.sketch,
         }
     }
 
@@ -274,7 +276,7 @@ impl NumericState {
 
     /// Distinct values, when the median and histograms are exact.
     pub fn exact_distinct(&self) -> Option<usize> {
-        self.exact.as_ref().map(ExactValues::distinct)
+        self.exact.as_ref().filter(|_| self.is_lazy()).map(ExactValues::distinct)
     }
 
     /// Builds `NumericStatistics` (without `common_stats`, which the caller fills).
@@ -609,6 +611,21 @@ mod tests {
         let mut past_in_a_batch = lazy;
         update(&mut past_in_a_batch, &many);
         assert_eq!(past_in_a_batch.sums(), reference(&[&few, &many]));
+    }
+
+    /// A state holding a sketch and counts beside it (format 2 wrote such
+    /// states; format 3 refuses them, but a state is data) answers from the
+    /// sketch, which keeps taking values, not from the stale counts.
+    #[test]
+    fn counts_beside_a_sketch_are_not_read() {
+        let mut s = NumericState::default();
+        update(&mut s, &(0..500).map(|i| Some(i as f64)).collect::<Vec<_>>());
+        s.sketch = s.full_sketch().into_owned();
+        assert!(!s.is_lazy() && s.exact.is_some());
+        update(&mut s, &(0..3000).map(|i| Some(10_000.0 + i as f64)).collect::<Vec<_>>());
+        // 3,500 values, 3,000 of them ≥ 10,000: the median is among those.
+        assert!(s.evaluate(10, 10).median >= 10_000.0);
+        assert_eq!(s.exact_distinct(), None);
     }
 
     #[test]
