@@ -34,7 +34,7 @@ pub use error::{Result, TabxError, read_artifact};
 pub use mergeable::{Mergeable, PARTIAL_MAGIC, PartialState, decode_state, encode_state};
 pub use partial::{PartialFile, PartialHeader, in_shard_order, merge_partials};
 pub use sketch::{
-    ExactSum, ExactValues, FrequentItems, HyperLogLog, KllSketch, Quantiles, SplitMix64, add_square,
+    ExactSum, ExactValues, FrequentItems, HyperLogLog, KllSketch, Quantiles, SplitMix64, add_square, add_squares,
     from_total_order_key, hash64, mean_variance, mix64, partition_seed, sort_f64, total_order_key,
 };
 pub use slicing::{

@@ -77,7 +77,7 @@ impl ExactSum {
     pub fn add(&mut self, x: f64) {
         let bits = x.to_bits();
         if (bits >> 52) & EXP_MASK == EXP_MASK {
-            self.add_special(bits);
+            self.add_special(bits, 1);
             return;
         }
         add_finite(&mut self.chunks, bits);
@@ -124,7 +124,7 @@ impl ExactSum {
             for &x in block {
                 let bits = x.to_bits();
                 if (bits >> 52) & EXP_MASK == EXP_MASK {
-                    self.add_special(bits);
+                    self.add_special(bits, 1);
                 } else {
                     add_finite(&mut self.chunks, bits);
                 }
@@ -177,8 +177,8 @@ impl ExactSum {
     /// [`add`](Self::add), at the cost of one. What sums a column from its
     /// counts of distinct values ([`ExactValues`](crate::ExactValues)) instead
     /// of value by value.
+    #[inline]
     pub fn add_multiple(&mut self, x: f64, n: u64) {
-        let bits = x.to_bits();
         match n {
             0 => return,
             // A column leaving the cap holds mostly values counted once:
@@ -187,15 +187,9 @@ impl ExactSum {
             1 => return self.add(x),
             _ => {}
         }
+        let bits = x.to_bits();
         if (bits >> 52) & EXP_MASK == EXP_MASK {
-            let count = if bits & FRAC_MASK != 0 {
-                &mut self.nan
-            } else if bits >> 63 == 0 {
-                &mut self.pos_inf
-            } else {
-                &mut self.neg_inf
-            };
-            *count += n;
+            self.add_special(bits, n);
             return;
         }
         let exp = ((bits >> 52) & EXP_MASK) as u32;
@@ -251,15 +245,17 @@ impl ExactSum {
         self.nan
     }
 
+    /// Counts `n` NaN or infinite values (given by their bits).
     #[cold]
-    fn add_special(&mut self, bits: u64) {
-        if bits & FRAC_MASK != 0 {
-            self.nan += 1;
+    fn add_special(&mut self, bits: u64, n: u64) {
+        let count = if bits & FRAC_MASK != 0 {
+            &mut self.nan
         } else if bits >> 63 == 0 {
-            self.pos_inf += 1;
+            &mut self.pos_inf
         } else {
-            self.neg_inf += 1;
-        }
+            &mut self.neg_inf
+        };
+        *count += n;
     }
 
     fn normalise(&mut self) {

@@ -35,11 +35,19 @@ pub fn mean_variance(n: f64, sum: &ExactSum, sum_sq: &ExactSum) -> (f64, f64) {
 }
 
 /// Adds x² to `sum_sq` exactly: the rounded square and its rounding error.
+#[inline]
 pub fn add_square(sum_sq: &mut ExactSum, x: f64) {
+    add_squares(sum_sq, x, 1);
+}
+
+/// Adds x² `n` times, as `n` calls of [`add_square`] do (a value's count
+/// from exact value counts).
+#[inline]
+pub fn add_squares(sum_sq: &mut ExactSum, x: f64, n: u64) {
     let p = x * x;
-    sum_sq.add(p);
+    sum_sq.add_multiple(p, n);
     if p.is_finite() {
-        sum_sq.add(x.mul_add(x, -p));
+        sum_sq.add_multiple(x.mul_add(x, -p), n);
     }
 }
 

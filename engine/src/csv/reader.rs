@@ -341,18 +341,42 @@ mod tests {
     #[test]
     fn an_unclosed_quote_after_a_restart_restarts_too() {
         let text = "h1,h2\n\"a\nbb\",\"\nc,d\n";
-        let mut r = RecordReader::new(text.as_bytes(), "t.csv", b',', b'"', 0, 1);
-        let mut got = Vec::new();
+        let got: Vec<_> =
+            read_restarting(&mut text.as_bytes()).into_iter().map(|r| (r.raw_text(), r.line, r.unclosed)).collect();
+        let want = [("h1,h2", 1, false), ("\"a\nbb\",\"\nc,d", 2, true), ("bb\",\"\nc,d", 3, true), ("c,d", 4, false)];
+        assert_eq!(got, want.map(|(raw, line, unclosed)| (raw.to_string(), line, unclosed)));
+    }
+
+    /// A record as [`read_restarting`] saw it.
+    #[derive(Debug, PartialEq)]
+    struct Seen {
+        fields: Vec<Vec<u8>>,
+        raw: Vec<u8>,
+        start: u64,
+        line: u64,
+        unclosed: bool,
+    }
+
+    impl Seen {
+        fn raw_text(&self) -> String {
+            String::from_utf8_lossy(&self.raw).into_owned()
+        }
+    }
+
+    /// Every record of `src`, restarting after each unclosed quote's first
+    /// line as the CSV task does.
+    fn read_restarting(src: &mut dyn Read) -> Vec<Seen> {
+        let mut r = RecordReader::new(src, "t.csv", b',', b'"', 0, 1);
+        let mut out = Vec::new();
         while let Some(rec) = r.next_record().unwrap() {
-            let (raw, start, line, unclosed) =
-                (String::from_utf8_lossy(rec.raw).into_owned(), rec.start, rec.line, rec.unclosed_quote);
+            let fields = (0..rec.len()).map(|i| rec.field(i).to_vec()).collect();
+            let (start, line, unclosed) = (rec.start, rec.line, rec.unclosed_quote);
+            out.push(Seen { fields, raw: rec.raw.to_vec(), start, line, unclosed });
             if unclosed {
                 r.restart_after_first_line(start, line);
             }
-            got.push((raw, line, unclosed));
         }
-        let want = [("h1,h2", 1, false), ("\"a\nbb\",\"\nc,d", 2, true), ("bb\",\"\nc,d", 3, true), ("c,d", 4, false)];
-        assert_eq!(got, want.map(|(raw, line, unclosed)| (raw.to_string(), line, unclosed)));
+        out
     }
 
     /// A source that returns at most `n` bytes per read, so records span refills.
@@ -374,21 +398,7 @@ mod tests {
     fn records_spanning_reads_are_whole() {
         let text = "a,b\r\n1,\"x\ny\"\r\n\n\n333,4444\n55,\"66\n7,8\n9,10";
         let read = |src: &mut dyn Read| {
-            let mut r = RecordReader::new(src, "t.csv", b',', b'"', 0, 1);
-            let mut out = Vec::new();
-            loop {
-                let (raw, start, line, unclosed) = match r.next_record().unwrap() {
-                    None => break,
-                    Some(rec) => {
-                        (String::from_utf8_lossy(rec.raw).into_owned(), rec.start, rec.line, rec.unclosed_quote)
-                    }
-                };
-                if unclosed {
-                    r.restart_after_first_line(start, line);
-                }
-                out.push((raw, start, line, unclosed));
-            }
-            out
+            read_restarting(src).into_iter().map(|r| (r.raw_text(), r.start, r.line, r.unclosed)).collect::<Vec<_>>()
         };
         let whole = read(&mut text.as_bytes());
         assert_eq!(whole[1], ("1,\"x\ny\"".to_string(), 5, 2, false));
@@ -410,19 +420,6 @@ mod tests {
     fn whole_and_trickled_reads_agree() {
         let mut rng = tabx_core::SplitMix64::new(11);
         let pieces: [&[u8]; 10] = [b"a", b"bb", b",", b",", b"\"", b"\n", b"\r\n", b"\r", b" ", b"x,y,z"];
-        let read = |src: &mut dyn Read| {
-            let mut r = RecordReader::new(src, "t.csv", b',', b'"', 0, 1);
-            let mut out = Vec::new();
-            while let Some(rec) = r.next_record().unwrap() {
-                let fields: Vec<Vec<u8>> = (0..rec.len()).map(|i| rec.field(i).to_vec()).collect();
-                let (start, line, unclosed) = (rec.start, rec.line, rec.unclosed_quote);
-                out.push((fields, rec.raw.to_vec(), start, line, unclosed));
-                if unclosed {
-                    r.restart_after_first_line(start, line);
-                }
-            }
-            out
-        };
         for round in 0..2000 {
             let mut text = Vec::new();
             for _ in 0..rng.next_u64() % 60 {
@@ -434,8 +431,8 @@ mod tests {
                 text.extend_from_slice(&[b'q'; 5000]);
                 text.push(b'\n');
             }
-            let whole = read(&mut text.as_slice());
-            assert_eq!(whole, read(&mut Trickle(&text, 1)), "{:?}", String::from_utf8_lossy(&text));
+            let whole = read_restarting(&mut text.as_slice());
+            assert_eq!(whole, read_restarting(&mut Trickle(&text, 1)), "{:?}", String::from_utf8_lossy(&text));
         }
     }
 

@@ -26,7 +26,8 @@ use arrow::array::{Array, Float64Array};
 use serde::{Deserialize, Serialize};
 
 use tabx_core::{
-    ExactSum, ExactValues, KllSketch, Mergeable, Quantiles, from_total_order_key, sort_f64, total_order_key,
+    ExactSum, ExactValues, KllSketch, Mergeable, Quantiles, add_squares, from_total_order_key, sort_f64,
+    total_order_key,
 };
 
 use super::histogram::{quantiles_histogram, standard_histogram, tfdv_quantiles};
@@ -233,17 +234,13 @@ impl NumericState {
 
     /// Σx and Σx² of every value: the state's sums, plus those of its counts
     /// while lazy, each value's square taken as [`update`](Self::update)
-    /// takes it (fl(x²) and, when finite, its rounding error).
+    /// takes it ([`add_squares`]: fl(x²) and, when finite, its rounding error).
     fn sums(&self) -> (ExactSum, ExactSum) {
         let (mut sum, mut sum_sq) = (self.sum.clone(), self.sum_sq.clone());
         if let Some(exact) = self.exact.as_ref().filter(|_| self.is_lazy()) {
             for (x, n) in exact.counts() {
                 sum.add_multiple(x, n);
-                let p = x * x;
-                sum_sq.add_multiple(p, n);
-                if p.is_finite() {
-                    sum_sq.add_multiple(x.mul_add(x, -p), n);
-                }
+                add_squares(&mut sum_sq, x, n);
             }
         }
         (sum, sum_sq)

@@ -44,18 +44,8 @@ impl StringState {
     /// Adds one value with its example's weight (1.0 when unweighted).
     #[inline]
     pub fn add(&mut self, value: &[u8], valid_utf8: bool, weight: Option<f64>) {
-        self.count += 1;
-        self.total_len += value.len() as u64;
-        let key: &[u8] = if !valid_utf8 {
-            self.invalid_utf8 += 1;
-            INVALID_UTF8_VALUE.as_bytes()
-        } else if value.len() > LARGE_BYTES_THRESHOLD {
-            LARGE_BYTES_VALUE.as_bytes()
-        } else {
-            value
-        };
         self.weighted |= weight.is_some();
-        self.items.add(key, weight.unwrap_or(1.0));
+        self.add_n(value, valid_utf8, 1, weight.unwrap_or(1.0));
     }
 
     /// Whether `distinct` more values may come through [`add_many`](Self::add_many):
@@ -68,10 +58,24 @@ impl StringState {
     /// Adds a valid UTF-8 value `n` times, unweighted: what `n` calls of
     /// [`add`](Self::add) do, when [`takes_counts`](Self::takes_counts) said so.
     pub fn add_many(&mut self, value: &[u8], n: u64) {
+        self.add_n(value, true, n, n as f64);
+    }
+
+    /// Adds `value` `n` times, of weight `weight` in all, under its TFDV
+    /// placeholder when it has one.
+    #[inline]
+    fn add_n(&mut self, value: &[u8], valid_utf8: bool, n: u64, weight: f64) {
         self.count += n;
         self.total_len += value.len() as u64 * n;
-        let key = if value.len() > LARGE_BYTES_THRESHOLD { LARGE_BYTES_VALUE.as_bytes() } else { value };
-        self.items.add_count(key, n, n as f64);
+        let key: &[u8] = if !valid_utf8 {
+            self.invalid_utf8 += n;
+            INVALID_UTF8_VALUE.as_bytes()
+        } else if value.len() > LARGE_BYTES_THRESHOLD {
+            LARGE_BYTES_VALUE.as_bytes()
+        } else {
+            value
+        };
+        self.items.add_count(key, n, weight);
     }
 
     /// Number of values that were not valid UTF-8.
