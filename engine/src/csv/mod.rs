@@ -11,6 +11,7 @@
 //!
 //! This module drives one task: records → bad-row handling → typed batches.
 
+mod lines;
 mod reader;
 mod split;
 mod stream;

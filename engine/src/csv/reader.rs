@@ -1,4 +1,5 @@
-//! Splitting a byte stream into CSV records with csv-core, keeping what error
+//! Splitting a byte stream into CSV records with csv-core (plain lines by
+//! [`split_plain_line`], which gives the same records faster), keeping what error
 //! messages and sampling need: each record's start byte offset and line number,
 //! its raw bytes, and whether it ran into the end of the input inside a quoted
 //! field (an unclosed quote, which csv-core and arrow-csv silently accept by
@@ -8,6 +9,7 @@ use std::io::Read;
 
 use tabx_core::{Result, TabxError};
 
+use super::lines::split_plain_line;
 use super::split::{Cut, LineBase};
 
 /// A record longer than this is refused: it is almost surely an unclosed quote
@@ -21,9 +23,13 @@ const READ_CHUNK: usize = 256 << 10;
 /// One record, borrowed from the reader until the next call.
 #[derive(Debug)]
 pub(crate) struct Record<'a> {
-    /// Field bytes back to back; field `i` is `data[ends[i-1]..ends[i]]`.
+    /// Field bytes back to back; field `i` is `data[ends[i-1]..ends[i]]`
+    /// (from 0 for the first) as csv-core writes them, or, when
+    /// `separated`, one delimiter apart (`data[ends[i-1] + 1..ends[i]]`: a
+    /// plain line, borrowed as it is).
     pub data: &'a [u8],
     pub ends: &'a [usize],
+    pub separated: bool,
     /// The record as it appears in the input (without the line break before it).
     pub raw: &'a [u8],
     /// Byte offset of the record's first byte in the file.
@@ -36,7 +42,7 @@ pub(crate) struct Record<'a> {
 
 impl Record<'_> {
     pub(crate) fn field(&self, i: usize) -> &[u8] {
-        let from = if i == 0 { 0 } else { self.ends[i - 1] };
+        let from = if i == 0 { 0 } else { self.ends[i - 1] + usize::from(self.separated) };
         &self.data[from..self.ends[i]]
     }
 
@@ -65,6 +71,9 @@ pub(crate) struct RecordReader<R> {
     name: String,
     /// Turns `line` into the file's line in errors (ranges cut without counting lines).
     line_base: LineBase,
+    /// csv-core has read input: it strips a UTF-8 byte-order mark from the
+    /// first input it reads, so it reads the first record itself.
+    core_has_read: bool,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -85,6 +94,7 @@ impl<R: Read> RecordReader<R> {
             raw: Vec::with_capacity(4096),
             name: name.to_string(),
             line_base: LineBase::default(),
+            core_has_read: false,
         }
     }
 
@@ -142,6 +152,18 @@ impl<R: Read> RecordReader<R> {
         // comes mid-record: only then are they gathered in `raw` (a copy of
         // every record was ~1% of a statistics pass).
         self.raw.clear();
+        if self.core_has_read {
+            let input = &self.buf[self.pos..self.len];
+            if let Some((len, nend)) = split_plain_line(input, self.delimiter, self.quote, &mut self.ends) {
+                let (from, start, line) = (self.pos, self.offset, self.line);
+                self.pos += len + 1;
+                self.offset += len as u64 + 1;
+                self.line += 1;
+                let raw = &self.buf[from..from + len];
+                let ends = &self.ends[..nend];
+                return Ok(Some(Record { data: raw, ends, separated: true, raw, start, line, unclosed_quote: false }));
+            }
+        }
         let mut from = self.pos;
         let (mut nout, mut nend) = (0usize, 0usize);
         let start_offset = self.offset;
@@ -154,6 +176,7 @@ impl<R: Read> RecordReader<R> {
             }
             let input = &self.buf[self.pos..self.len];
             let at_eof = input.is_empty();
+            self.core_has_read |= !at_eof;
             // csv-core counts the line breaks it reads (quoted ones too), so
             // lines need no second pass over the bytes (was 3-6% of a scan).
             let lines_before = self.core.line();
@@ -212,7 +235,8 @@ impl<R: Read> RecordReader<R> {
         }
         let bytes = if self.raw.is_empty() { &self.buf[from..self.pos] } else { &self.raw[..] };
         let raw = &bytes[lead..lead + len];
-        Ok(Some(Record { data: &self.data[..nout], ends: &self.ends[..nend], raw, start, line, unclosed_quote }))
+        let (data, ends) = (&self.data[..nout], &self.ends[..nend]);
+        Ok(Some(Record { data, ends, separated: false, raw, start, line, unclosed_quote }))
     }
 
     /// After an unclosed quote at the end of the input: the record's first line
@@ -230,6 +254,7 @@ impl<R: Read> RecordReader<R> {
         self.buf = pending;
         self.eof = true;
         self.core = Self::core(self.delimiter, self.quote);
+        self.core_has_read = false;
     }
 }
 
@@ -419,11 +444,26 @@ mod tests {
     #[test]
     fn whole_and_trickled_reads_agree() {
         let mut rng = tabx_core::SplitMix64::new(11);
-        let pieces: [&[u8]; 10] = [b"a", b"bb", b",", b",", b"\"", b"\n", b"\r\n", b"\r", b" ", b"x,y,z"];
+        // Whole reads split plain lines with `split_plain_line` (the longer
+        // pieces cross its 16-byte steps); a byte a time, csv-core reads all.
+        let pieces: [&[u8]; 12] = [
+            b"a",
+            b"bb",
+            b",",
+            b",",
+            b"\"",
+            b"\n",
+            b"\r\n",
+            b"\r",
+            b" ",
+            b"x,y,z",
+            b"0123456789abcdef,",
+            b"\n0123456789,",
+        ];
         for round in 0..2000 {
             let mut text = Vec::new();
             for _ in 0..rng.next_u64() % 60 {
-                text.extend_from_slice(pieces[(rng.next_u64() % 10) as usize]);
+                text.extend_from_slice(pieces[(rng.next_u64() % 12) as usize]);
             }
             if round % 100 == 0 {
                 // 100 fields, then 5,000 bytes in one field: past `ends` and `data`.

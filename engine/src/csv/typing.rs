@@ -13,7 +13,7 @@ use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer};
 
 use crate::options::ColumnType;
 
-/// Records of one batch: fields back to back, `ncols` field ends per record.
+/// Records of one batch: `ncols` fields per record, back to back or one delimiter apart.
 #[derive(Debug, Default)]
 pub(crate) struct Rows {
     pub data: Vec<u8>,
@@ -25,6 +25,9 @@ pub(crate) struct Rows {
     slot: Vec<Option<usize>>,
     /// Line of each record (for error messages).
     pub lines: Vec<u64>,
+    /// Per record: its fields are one delimiter apart in `data` (a plain
+    /// line, as [`super::reader::Record::separated`]), not back to back.
+    separated: Vec<bool>,
     /// With [`crate::SourceOptions::raw_records`]: each record's bytes back to
     /// back, and where each ends.
     pub raw: Option<(Vec<u8>, Vec<i32>)>,
@@ -131,13 +134,16 @@ impl Rows {
     pub(crate) fn push(&mut self, record: &super::reader::Record<'_>) {
         let base = self.data.len();
         if self.kept.is_empty() {
+            // Copied as read (a plain line with its delimiters: one copy, not one per field).
             self.data.extend_from_slice(record.data);
             self.ends.extend(record.ends.iter().map(|e| e + base));
+            self.separated.push(record.separated);
         } else {
             for &c in &self.kept {
                 self.data.extend_from_slice(record.field(c));
                 self.ends.push(self.data.len());
             }
+            self.separated.push(false);
         }
         self.lines.push(record.line);
         if let Some((bytes, ends)) = &mut self.raw {
@@ -165,7 +171,11 @@ impl Rows {
     pub(crate) fn field(&self, row: usize, col: usize) -> &[u8] {
         let place = if self.slot.is_empty() { col } else { self.slot[col].expect("a column the rows keep") };
         let i = row * self.ncols + place;
-        let from = if i == 0 { 0 } else { self.ends[i - 1] };
+        let from = match (i, place) {
+            (0, _) => 0,
+            (_, 0) => self.ends[i - 1],
+            _ => self.ends[i - 1] + usize::from(self.separated[row]),
+        };
         &self.data[from..self.ends[i]]
     }
 
@@ -176,12 +186,14 @@ impl Rows {
         self.data.reserve(bytes);
         self.ends.reserve(records * self.ncols);
         self.lines.reserve(records);
+        self.separated.reserve(records);
     }
 
     pub(crate) fn clear(&mut self) {
         self.data.clear();
         self.ends.clear();
         self.lines.clear();
+        self.separated.clear();
         if let Some((bytes, ends)) = &mut self.raw {
             bytes.clear();
             ends.truncate(1);
