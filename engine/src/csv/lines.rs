@@ -1,26 +1,32 @@
-//! Splitting a plain CSV line (no quote, no `\r`) into fields without
+//! Splitting a plain CSV line (no quote, no lone `\r`) into fields without
 //! csv-core, 16 bytes at a time, and without copying them.
 //!
 //! csv-core reads a byte at a time through its state machine: on the taxi
 //! data that was ~40% of a transform fit on CSV. Most lines of most files
 //! hold no quote at all, and for those a field ends at each delimiter and
-//! the record at the first `\n`: positions that SIMD compares find 16 bytes
-//! per step (SSE2's `pcmpeqb` + `pmovmskb`, the classification step of
-//! Langdale and Lemire's simdjson, 2019, as simdcsv uses it), walked as bits
-//! with `trailing_zeros`. A line holding a quote or a `\r`, a blank line, or
-//! one that does not end in the bytes at hand is left to csv-core
-//! ([`split_plain_line`] returns `None`), so quoting, CRLF, blank-line and
-//! end-of-input rules stay csv-core's alone. (Splitting with `memchr3` per
-//! field and with a byte loop were measured first: both slower than
-//! csv-core on the taxi's short fields, `benches/RESULTS.md`.)
+//! the record at the first `\n` (or `\r\n`): positions that SIMD compares
+//! find 16 bytes per step (SSE2's `pcmpeqb` + `pmovmskb`, the
+//! classification step of Langdale and Lemire's simdjson, 2019, as simdcsv
+//! uses it), walked as bits with `trailing_zeros`. A line holding a quote or
+//! a lone `\r`, a blank line, or one that does not end in the bytes at hand
+//! is left to csv-core ([`split_plain_line`] returns `None`), so quoting,
+//! blank-line and end-of-input rules stay csv-core's alone. (Splitting with
+//! `memchr3` per field and with a byte loop were measured first: both
+//! slower than csv-core on the taxi's short fields, `benches/RESULTS.md`.)
 
 /// The fields of the line at the start of `input`, if it is plain: no quote,
-/// no `\r`, not empty, and ended by a `\n` within `input`. Field `i` is
-/// `input[ends[i-1] + 1..ends[i]]` (from 0 for the first): the line itself
-/// holds the fields, one delimiter apart, so nothing is copied. Returns the
-/// line's length without its `\n` and the number of fields; `None` when the
-/// line is not plain or has more fields than `ends` holds, for csv-core.
-pub(crate) fn split_plain_line(input: &[u8], delimiter: u8, quote: u8, ends: &mut [usize]) -> Option<(usize, usize)> {
+/// no lone `\r`, not empty, and ended by a `\n` or `\r\n` within `input`.
+/// Field `i` is `input[ends[i-1] + 1..ends[i]]` (from 0 for the first): the
+/// line itself holds the fields, one delimiter apart, so nothing is copied.
+/// Returns the line's length without its line break, the break's length
+/// and the number of fields; `None` when the line is not plain or has more
+/// fields than `ends` holds, for csv-core.
+pub(crate) fn split_plain_line(
+    input: &[u8],
+    delimiter: u8,
+    quote: u8,
+    ends: &mut [usize],
+) -> Option<(usize, usize, usize)> {
     if matches!(input.first(), None | Some(b'\n' | b'\r')) {
         return None;
     }
@@ -33,35 +39,44 @@ pub(crate) fn split_plain_line(input: &[u8], delimiter: u8, quote: u8, ends: &mu
     let mut at = 0;
     while at + CHUNK <= input.len() {
         let (mut delimiters, stops) = classify(&input[at..at + CHUNK], delimiter, quote);
-        let line_end = stops != 0;
-        if line_end {
+        if stops != 0 {
             let first = stops.trailing_zeros() as usize;
-            if input[at + first] != b'\n' {
-                return None;
-            }
+            let line_break = line_break(input, at + first)?;
             delimiters &= (1 << first) - 1;
             delimiters |= 1 << first;
+            while delimiters != 0 {
+                push(at + delimiters.trailing_zeros() as usize)?;
+                delimiters &= delimiters - 1;
+            }
+            return Some((at + first, line_break, nend));
         }
         while delimiters != 0 {
             push(at + delimiters.trailing_zeros() as usize)?;
             delimiters &= delimiters - 1;
-        }
-        if line_end {
-            return Some((ends[nend - 1], nend));
         }
         at += CHUNK;
     }
     for (i, &b) in input.iter().enumerate().skip(at) {
         if b == delimiter {
             push(i)?;
-        } else if b == b'\n' {
+        } else if b == b'\n' || b == b'\r' || b == quote {
+            let line_break = line_break(input, i)?;
             push(i)?;
-            return Some((i, nend));
-        } else if b == quote || b == b'\r' {
-            return None;
+            return Some((i, line_break, nend));
         }
     }
     None
+}
+
+/// The length of the line break at `input[i]` (`\n` or `\r\n`, which
+/// csv-core reads as one), `None` for anything else (a quote, a lone `\r`,
+/// or a `\r` whose next byte is not at hand).
+fn line_break(input: &[u8], i: usize) -> Option<usize> {
+    match (input[i], input.get(i + 1)) {
+        (b'\n', _) => Some(1),
+        (b'\r', Some(b'\n')) => Some(2),
+        _ => None,
+    }
 }
 
 const CHUNK: usize = 16;
@@ -104,7 +119,8 @@ mod tests {
 
     fn split(line: &str) -> Option<(usize, Vec<String>)> {
         let mut ends = vec![0usize; 64];
-        let (len, nend) = split_plain_line(line.as_bytes(), b',', b'"', &mut ends)?;
+        let (len, line_break, nend) = split_plain_line(line.as_bytes(), b',', b'"', &mut ends)?;
+        assert_eq!(&line[len..len + line_break], if line_break == 2 { "\r\n" } else { "\n" });
         let mut from = 0;
         let fields = ends[..nend]
             .iter()
@@ -132,7 +148,22 @@ mod tests {
 
     #[test]
     fn other_lines_are_left_to_csv_core() {
-        for line in ["", "\n", "\rx\n", "a,\"b\"\n", "a,b\r\n", "no line end", "0123456789abcdef0123\"\n", "a,b"] {
+        // CRLF ends a line as LF does, in the 16-byte steps and after them.
+        assert_eq!(split("a,b\r\n").map(|s| s.1), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(split("0123456789abcdef,b\r\nc").map(|s| s.0), Some(18));
+        assert_eq!(split("0123456789abcde\r\n").map(|s| s.0), Some(15));
+        for line in [
+            "",
+            "\n",
+            "\rx\n",
+            "a,\"b\"\n",
+            "a,b\r",
+            "a,b\rc\n",
+            "0123456789abcde\r",
+            "no line end",
+            "0123456789abcdef0123\"\n",
+            "a,b",
+        ] {
             assert_eq!(split(line), None, "{line:?}");
         }
         // A quote after the line end does not matter.

@@ -153,12 +153,15 @@ impl<R: Read> RecordReader<R> {
         // every record was ~1% of a statistics pass).
         self.raw.clear();
         if self.core_has_read {
-            let input = &self.buf[self.pos..self.len];
-            if let Some((len, nend)) = split_plain_line(input, self.delimiter, self.quote, &mut self.ends) {
-                let (from, start, line) = (self.pos, self.offset, self.line);
-                self.pos += len + 1;
-                self.offset += len as u64 + 1;
-                self.line += 1;
+            // Blank lines and the `\n` of a `\r\n` that ended the last
+            // record come first: csv-core skips them at a record start too.
+            let (start, line) = skip_breaks(&self.buf[self.pos..self.len], self.offset, self.line);
+            let from = self.pos + (start - self.offset) as usize;
+            let input = &self.buf[from..self.len];
+            if let Some((len, line_break, nend)) = split_plain_line(input, self.delimiter, self.quote, &mut self.ends) {
+                self.pos = from + len + line_break;
+                self.offset = start + (len + line_break) as u64;
+                self.line = line + 1;
                 let raw = &self.buf[from..from + len];
                 let ends = &self.ends[..nend];
                 return Ok(Some(Record { data: raw, ends, separated: true, raw, start, line, unclosed_quote: false }));
