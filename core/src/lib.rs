@@ -34,8 +34,9 @@ pub use error::{Result, TabxError, read_artifact};
 pub use mergeable::{Mergeable, PARTIAL_MAGIC, PartialState, decode_state, encode_state};
 pub use partial::{PartialFile, PartialHeader, in_shard_order, merge_partials};
 pub use sketch::{
-    ExactSum, ExactValues, FrequentItems, HyperLogLog, KllSketch, Quantiles, SplitMix64, add_square, add_squares,
-    from_total_order_key, hash64, mean_variance, mix64, partition_seed, sort_f64, total_order_key,
+    ExactSum, ExactValues, FrequentItems, HyperLogLog, KllSketch, Quantiles, SplitMix64, SumBuffers, add_square,
+    add_squares, add_sums, from_total_order_key, hash64, mean_variance, mix64, partition_seed, sort_f64,
+    total_order_key,
 };
 pub use slicing::{
     OVERALL, PREDICATE_PREFIX, SliceKey, SliceSpec, SliceTerm, predicate_column, without_predicate_columns,

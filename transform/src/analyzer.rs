@@ -18,10 +18,10 @@
 //! quantiles (TFT's `_SCALE_TO_Z_SCORE_NAN_TEST_CASES`: NaNs do not move the
 //! mean or variance).
 
-use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array};
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use serde::{Deserialize, Serialize};
-use tabx_core::{ExactSum, FrequentItems, KllSketch, Mergeable, Result, TabxError};
+use tabx_core::{ExactSum, FrequentItems, KllSketch, Mergeable, Result, SumBuffers, TabxError};
 
 use crate::backend::{Backend, CpuBackend};
 use crate::kernels::VocabularyState;
@@ -35,13 +35,26 @@ pub struct MomentsState {
 }
 
 impl MomentsState {
-    /// Adds the non-null, non-NaN values.
-    pub fn update(&mut self, values: impl IntoIterator<Item = f64>) {
-        for x in values.into_iter().filter(|x| !x.is_nan()) {
-            self.count += 1;
-            self.sum.add(x);
-            // x² = p + e exactly (Dekker 1971, with a fused multiply-add).
-            tabx_core::add_square(&mut self.sum_sq, x);
+    /// Adds the non-NaN values of `values` (non-null ones: see
+    /// [`Self::update_array`]), batch-wise ([`tabx_core::add_sums`]).
+    pub fn update(&mut self, values: &[f64], buffers: &mut SumBuffers) {
+        if values.iter().any(|x| x.is_nan()) {
+            let numbers: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+            return self.update(&numbers, buffers);
+        }
+        self.count += values.len() as u64;
+        tabx_core::add_sums(&mut self.sum, &mut self.sum_sq, values, buffers);
+    }
+
+    /// Adds the non-null, non-NaN values of `x`.
+    pub fn update_array(&mut self, x: &Float64Array) {
+        let mut buffers = SumBuffers::default();
+        match x.nulls().filter(|n| n.null_count() > 0) {
+            None => self.update(x.values(), &mut buffers),
+            Some(nulls) => {
+                let values: Vec<f64> = nulls.valid_indices().map(|i| x.value(i)).collect();
+                self.update(&values, &mut buffers);
+            }
         }
     }
 
@@ -307,7 +320,7 @@ mod tests {
     fn moments_match_numpy() {
         // numpy: x = [1, 2, 3, 4, 10]; x.mean() = 4.0, x.var() = 10.0 (ddof 0).
         let mut s = MomentsState::default();
-        s.update([1.0, 2.0, 3.0, 4.0, 10.0, f64::NAN]);
+        s.update(&[1.0, 2.0, 3.0, 4.0, 10.0, f64::NAN], &mut SumBuffers::default());
         assert_eq!(s.mean_var(), (4.0, 10.0));
         assert_eq!(s.count(), 5);
         assert_eq!(MomentsState::default().mean_var(), (0.0, 0.0));
@@ -318,17 +331,21 @@ mod tests {
         // Census tracts: mean ~1.7e10, spread of a few units. numpy (float128
         // not needed: exact): x = 17031081800 + [0, 1, 2, 3]; x.var() = 1.25.
         let mut s = MomentsState::default();
-        s.update([0.0, 1.0, 2.0, 3.0].map(|d| 17_031_081_800.0 + d));
+        s.update(&[0.0, 1.0, 2.0, 3.0].map(|d| 17_031_081_800.0 + d), &mut SumBuffers::default());
         assert_eq!(s.mean_var(), (17_031_081_801.5, 1.25));
     }
 
     #[test]
     fn merge_laws() {
         let finite = finite_values();
-        check_merge_laws(&VALUES, |s: &mut MomentsState, b: &[f64]| s.update(b.iter().copied()), assert_eq_state);
+        check_merge_laws(
+            &VALUES,
+            |s: &mut MomentsState, b: &[f64]| s.update(b, &mut SumBuffers::default()),
+            assert_eq_state,
+        );
         check_merge_laws(
             &finite,
-            |s: &mut MomentsState, b: &[f64]| s.update(b.iter().copied()),
+            |s: &mut MomentsState, b: &[f64]| s.update(b, &mut SumBuffers::default()),
             |g, w, how| assert_eq!(g.mean_var(), w.mean_var(), "{how}"),
         );
         check_merge_laws(&VALUES, |s: &mut MinMaxState, b: &[f64]| s.update(b.iter().copied()), assert_eq_state);

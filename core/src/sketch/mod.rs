@@ -26,6 +26,6 @@ pub use frequent::FrequentItems;
 pub use hash::{hash64, partition_seed};
 pub use hll::HyperLogLog;
 pub use kll::KllSketch;
-pub use moments::{add_square, add_squares, mean_variance};
+pub use moments::{SumBuffers, add_square, add_squares, add_sums, mean_variance};
 pub use rng::{SplitMix64, mix64};
 pub use sort::{from_total_order_key, sort_f64, total_order_key};

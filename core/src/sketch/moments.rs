@@ -51,6 +51,63 @@ pub fn add_squares(sum_sq: &mut ExactSum, x: f64, n: u64) {
     }
 }
 
+/// Scratch space of [`add_sums`], kept between batches.
+#[derive(Debug, Default)]
+pub struct SumBuffers {
+    squares: Vec<f64>,
+    errors: Vec<f64>,
+}
+
+/// Adds Σx to `sum` and Σx² to `sum_sq`, exactly, for the values `xs` (NaN
+/// is not skipped here: filter it first): the same sums as [`ExactSum::add`]
+/// and [`add_square`] per value, batch-wise. A batch of integers below 2⁵³
+/// (INT columns, mostly) is summed in i128, without a superaccumulation or
+/// a Dekker product per value; any other batch adds x, then the rounded
+/// squares and their rounding errors, each as one [`ExactSum::add_slice`].
+pub fn add_sums(sum: &mut ExactSum, sum_sq: &mut ExactSum, xs: &[f64], buffers: &mut SumBuffers) {
+    if let Some((s, s2)) = integer_sums(xs) {
+        sum.add_i128(s);
+        sum_sq.add_i128(s2);
+        return;
+    }
+    sum.add_slice(xs);
+    let SumBuffers { squares, errors } = buffers;
+    squares.clear();
+    errors.clear();
+    // x² = p + e with e = fma(x, x, −p) (Dekker 1971): Σx² stays exact, so
+    // the variance loses nothing to rounding.
+    for &x in xs {
+        let p = x * x;
+        if p.is_finite() {
+            errors.push(x.mul_add(x, -p));
+        }
+        squares.push(p);
+    }
+    sum_sq.add_slice(squares);
+    sum_sq.add_slice(errors);
+}
+
+/// Σx and Σx² of `xs`, exactly, when every value is an integer of magnitude
+/// below 2⁵³ (so x² < 2¹⁰⁶, and up to 2²⁰ of them sum below 2¹²⁷); `None`
+/// otherwise, and for longer batches.
+fn integer_sums(xs: &[f64]) -> Option<(i128, i128)> {
+    const LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
+    // One pass without early exit. Below 2^53 in magnitude, x is an integer
+    // iff converting it to i64 and back gives x: two instructions, where
+    // `trunc` is a libm call on baseline x86-64 (3.7% of a Parquet pass, perf).
+    let integral = xs.iter().fold(true, |all, &x| all & (x.abs() < LIMIT) & ((x as i64) as f64 == x));
+    if !integral || xs.len() > 1 << 20 {
+        return None;
+    }
+    let (mut sum, mut sum_sq) = (0i128, 0i128);
+    for &x in xs {
+        let i = i128::from(x as i64);
+        sum += i;
+        sum_sq += i * i;
+    }
+    Some((sum, sum_sq))
+}
+
 /// An exact sum as a double-double: the rounded value and the rounded remainder.
 fn split(sum: &ExactSum) -> (f64, f64) {
     let hi = sum.value();
@@ -107,6 +164,28 @@ mod tests {
             add_square(&mut sq, x);
         }
         mean_variance(xs.len() as f64, &s, &sq)
+    }
+
+    /// Batch sums equal per-value sums: integers (in i128), and mixed
+    /// batches with ±inf, -0.0, subnormals and huge values (superaccumulated).
+    #[test]
+    fn batch_sums_equal_sums_value_by_value() {
+        let big = 9_007_199_254_740_991.0; // 2^53 - 1
+        let ints = [3.0, -7.0, 0.0, -0.0, big, -big, 1e15, 42.0];
+        let mixed = [3.0, 0.5, -7.0, 1e300, 5e-324, -0.0, f64::INFINITY, 0.1];
+        for xs in [&ints[..], &mixed[..], &mixed[..2], &[][..]] {
+            let (mut sum, mut sum_sq) = (ExactSum::default(), ExactSum::default());
+            add_sums(&mut sum, &mut sum_sq, xs, &mut SumBuffers::default());
+            let (mut want, mut want_sq) = (ExactSum::default(), ExactSum::default());
+            for &x in xs {
+                want.add(x);
+                add_square(&mut want_sq, x);
+            }
+            assert_eq!((sum, sum_sq), (want, want_sq), "{xs:?}");
+        }
+        assert!(integer_sums(&ints).is_some() && integer_sums(&mixed).is_none());
+        assert!(integer_sums(&[9_007_199_254_740_992.0]).is_none(), "2^53 is past the exact range");
+        assert!(integer_sums(&[f64::INFINITY]).is_none());
     }
 
     #[test]

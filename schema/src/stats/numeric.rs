@@ -26,8 +26,8 @@ use arrow::array::{Array, Float64Array};
 use serde::{Deserialize, Serialize};
 
 use tabx_core::{
-    ExactSum, ExactValues, KllSketch, Mergeable, Quantiles, add_squares, from_total_order_key, sort_f64,
-    total_order_key,
+    ExactSum, ExactValues, KllSketch, Mergeable, Quantiles, SumBuffers, add_squares, add_sums, from_total_order_key,
+    sort_f64, total_order_key,
 };
 
 use super::histogram::{quantiles_histogram, standard_histogram, tfdv_quantiles};
@@ -37,13 +37,14 @@ use crate::statistics::{NumericStatistics, WeightedNumericStatistics};
 const SKETCH_CHUNK: usize = 8192;
 
 /// Buffers reused across batches by [`NumericState::update`], so the hot loop
-/// allocates nothing: the batch's non-NaN values, the rounding errors of their
-/// squares, and the sort keys.
+/// allocates nothing: the batch's non-NaN values, its non-null values (when
+/// it has nulls), the sort keys, and the squares of the sums.
 #[derive(Debug, Default)]
 pub struct NumericBuffers {
     values: Vec<f64>,
-    errors: Vec<f64>,
+    non_null: Vec<f64>,
     keys: Vec<u64>,
+    sums: SumBuffers,
 }
 
 /// Weighted sums for `weighted_numeric_stats`.
@@ -103,16 +104,16 @@ impl NumericState {
 
     /// Adds every non-null value of `values`; `weights[i]` weighs value `i`.
     pub fn update(&mut self, values: &Float64Array, weights: Option<&[f64]>, buffers: &mut NumericBuffers) {
-        let NumericBuffers { values: scratch, errors, keys } = buffers;
+        let NumericBuffers { values: scratch, non_null, keys, sums } = buffers;
         scratch.clear();
         match (weights, values.nulls().filter(|n| n.null_count() > 0)) {
             (None, None) => self.count_plain(values.values(), scratch),
             // The non-null values gathered first (most taxi columns have
             // nulls): the counts are then the vectorised passes, not a branch per value.
             (None, Some(nulls)) => {
-                errors.clear();
-                errors.extend(nulls.valid_indices().map(|i| values.value(i)));
-                self.count_plain(errors, scratch);
+                non_null.clear();
+                non_null.extend(nulls.valid_indices().map(|i| values.value(i)));
+                self.count_plain(non_null, scratch);
             }
             (Some(_), _) => self.count_each(values, weights, scratch),
         }
@@ -124,33 +125,11 @@ impl NumericState {
             }
             return;
         }
-        // A batch of integers (INT columns, mostly) is summed in i128: the
-        // same exact sums, without a superaccumulation and Dekker product per value.
-        let integer_sums = integer_sums(scratch);
-        match integer_sums {
-            Some((sum, _)) => self.sum.add_i128(sum),
-            None => self.sum.add_slice(scratch),
-        }
+        add_sums(&mut self.sum, &mut self.sum_sq, scratch, sums);
         // Sorted runs make the sketch's compactions linear scans (see
-        // `sort_f64`); the sums below do not depend on the order.
+        // `sort_f64`); the sums above do not depend on the order.
         sort_f64(scratch, keys);
         self.sketch.update_slice(scratch);
-        if let Some((_, sum_sq)) = integer_sums {
-            self.sum_sq.add_i128(sum_sq);
-            return;
-        }
-        // Exact squares: x² = p + e with e = fma(x, x, −p) (Dekker 1971), so Σx²
-        // is exact too and the variance below loses nothing to rounding.
-        errors.clear();
-        for x in scratch.iter_mut() {
-            let p = *x * *x;
-            if p.is_finite() {
-                errors.push(x.mul_add(*x, -p));
-            }
-            *x = p;
-        }
-        self.sum_sq.add_slice(scratch);
-        self.sum_sq.add_slice(errors);
     }
 
     /// Counts a batch without nulls or weights, pass by pass (each a simple
@@ -312,27 +291,6 @@ impl NumericState {
     }
 }
 
-/// Σx and Σx² of `xs`, exactly, when every value is an integer of magnitude
-/// below 2⁵³ (so x² < 2¹⁰⁶, and up to 2²⁰ of them sum below 2¹²⁷); `None`
-/// otherwise, and for longer batches.
-fn integer_sums(xs: &[f64]) -> Option<(i128, i128)> {
-    const LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
-    // One pass without early exit. Below 2^53 in magnitude, x is an integer
-    // iff converting it to i64 and back gives x: two instructions, where
-    // `trunc` is a libm call on baseline x86-64 (3.7% of a Parquet pass, perf).
-    let integral = xs.iter().fold(true, |all, &x| all & (x.abs() < LIMIT) & ((x as i64) as f64 == x));
-    if !integral || xs.len() > 1 << 20 {
-        return None;
-    }
-    let (mut sum, mut sum_sq) = (0i128, 0i128);
-    for &x in xs {
-        let i = i128::from(x as i64);
-        sum += i;
-        sum_sq += i * i;
-    }
-    Some((sum, sum_sq))
-}
-
 /// Population mean and standard deviation (TFDV: ddof 0) from exact sums.
 ///
 /// The variance is (n·Σx² − (Σx)²) / n², evaluated in double-double arithmetic
@@ -436,9 +394,6 @@ mod tests {
             }
             assert_eq!(s.sums(), (sum, sum_sq), "{xs:?}");
         }
-        assert!(integer_sums(&ints).is_some() && integer_sums(&mixed).is_none());
-        assert!(integer_sums(&[9_007_199_254_740_992.0]).is_none(), "2^53 is past the exact range");
-        assert!(integer_sums(&[f64::INFINITY]).is_none());
     }
 
     #[test]

@@ -95,7 +95,7 @@ pub trait Backend: Send + Sync + std::fmt::Debug {
 
     /// Folds the non-null values of `x` into a moments analyzer (exact sums).
     fn update_moments(&self, state: &mut MomentsState, x: &Float64Array) -> Result<()> {
-        state.update(x.iter().flatten());
+        state.update_array(x);
         Ok(())
     }
 
