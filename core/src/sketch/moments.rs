@@ -74,8 +74,36 @@ pub fn add_sums(sum: &mut ExactSum, sum_sq: &mut ExactSum, xs: &[f64], buffers: 
     let SumBuffers { squares, errors } = buffers;
     squares.clear();
     errors.clear();
-    // x² = p + e with e = fma(x, x, −p) (Dekker 1971): Σx² stays exact, so
-    // the variance loses nothing to rounding.
+    squares_and_errors(xs, squares, errors);
+    sum_sq.add_slice(squares);
+    sum_sq.add_slice(errors);
+}
+
+/// x² = p + e for each x, p the rounded square and e = fma(x, x, −p) its
+/// rounding error, exactly (Dekker 1971): Σx² stays exact, so the variance
+/// loses nothing to rounding. `e` only where p is finite.
+///
+/// Baseline x86-64 has no FMA instruction, so `mul_add` there is a call to
+/// libm's `fma` per value (~1.3% of a Parquet statistics pass, perf): on a
+/// CPU that has FMA the same loop is compiled with it. Both give the
+/// correctly rounded fma, so the same bits.
+fn squares_and_errors(xs: &[f64], squares: &mut Vec<f64>, errors: &mut Vec<f64>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has FMA, checked just above.
+        return unsafe { squares_and_errors_fma(xs, squares, errors) };
+    }
+    squares_and_errors_inline(xs, squares, errors);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+fn squares_and_errors_fma(xs: &[f64], squares: &mut Vec<f64>, errors: &mut Vec<f64>) {
+    squares_and_errors_inline(xs, squares, errors);
+}
+
+#[inline(always)]
+fn squares_and_errors_inline(xs: &[f64], squares: &mut Vec<f64>, errors: &mut Vec<f64>) {
     for &x in xs {
         let p = x * x;
         if p.is_finite() {
@@ -83,8 +111,6 @@ pub fn add_sums(sum: &mut ExactSum, sum_sq: &mut ExactSum, xs: &[f64], buffers: 
         }
         squares.push(p);
     }
-    sum_sq.add_slice(squares);
-    sum_sq.add_slice(errors);
 }
 
 /// Σx and Σx² of `xs`, exactly, when every value is an integer of magnitude
