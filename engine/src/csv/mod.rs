@@ -4,6 +4,8 @@
 //! unclosed quote.
 //!
 //! - `reader`: bytes → records with offsets, lines and unclosed-quote detection.
+//! - `lines`: plain lines (no quote) split 16 bytes at a time, for `reader`
+//!   (csv-core reads the others).
 //! - `typing`: TFDV's INT/FLOAT/STRING inference and building Arrow columns.
 //! - `split`: where a local file can be cut into independent byte ranges.
 //! - `stream`: a stream read as one task (stdin, `.gz`), cut into chunks as it
