@@ -250,7 +250,7 @@ impl ScanPlan {
                 targets.pop();
             }
             let mut cuts = if self.options.newlines_in_values || self.options.row_source {
-                csv::record_starts(path, file.delimiter, self.options.quote, data_start, &targets)?
+                csv::record_starts(path, (file.delimiter, self.options.quote), data_start, &targets, threads)?
             } else {
                 let starts = csv::line_starts(path, data_start.0, &targets)?;
                 starts.into_iter().map(|s| if s == data_start.0 { data_start } else { (s, 0) }).collect()
