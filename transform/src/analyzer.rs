@@ -127,12 +127,11 @@ impl QuantilesState {
         Self { sketch: KllSketch::with_epsilon(epsilon, 0) }
     }
 
-    /// Adds the values (the sketch skips NaN). They are sorted first: sorted
-    /// runs turn the sketch's compactions into linear scans (`sort_f64`, as
-    /// the statistics' numeric state does).
+    /// Adds the values (the sketch skips NaN), sorted and compacted as one
+    /// run (`KllSketch::update_sorted`, as the statistics' numeric state does).
     pub fn update(&mut self, mut values: Vec<f64>) {
         tabx_core::sort_f64(&mut values, &mut Vec::new());
-        self.sketch.update_slice(&values);
+        self.sketch.update_sorted(&mut values);
     }
 
     /// The sketch.

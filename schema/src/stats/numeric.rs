@@ -126,10 +126,10 @@ impl NumericState {
             return;
         }
         add_sums(&mut self.sum, &mut self.sum_sq, scratch, sums);
-        // Sorted runs make the sketch's compactions linear scans (see
-        // `sort_f64`); the sums above do not depend on the order.
+        // A sorted batch is compacted whole (`KllSketch::update_sorted`);
+        // the sums above do not depend on the order.
         sort_f64(scratch, keys);
-        self.sketch.update_slice(scratch);
+        self.sketch.update_sorted(scratch);
     }
 
     /// Counts a batch without nulls or weights, pass by pass (each a simple
