@@ -130,7 +130,7 @@ impl QuantilesState {
     /// Adds the values (the sketch skips NaN), sorted and compacted as one
     /// run (`KllSketch::update_sorted`, as the statistics' numeric state does).
     pub fn update(&mut self, mut values: Vec<f64>) {
-        tabx_core::sort_f64(&mut values, &mut Vec::new());
+        tabx_core::sort_f64(&mut values);
         self.sketch.update_sorted(&mut values);
     }
 

@@ -1,23 +1,22 @@
 //! Sorting f64 batches in IEEE total order, for feeding sketches sorted runs.
 //!
-//! A KLL sketch sorts its level 0 at every compaction; handing it a batch that is
-//! already sorted turns those sorts into linear scans. The batch is sorted as
-//! u64 keys whose unsigned order is `total_cmp` order: integer sorts use
-//! branch-free sorting networks, while `sort_by(f64::total_cmp)` calls a closure
-//! per comparison. Measured on the 2M-row taxi CSV (2 cores): 1.5 s with this,
-//! 2.0 s with an LSD radix sort, 2.6 s with no pre-sort.
+//! A KLL sketch compacts a sorted batch whole (`KllSketch::update_sorted`).
+//! The batch is sorted by `radsort` (an LSD radix sort on the bits' total-order
+//! key, the same key as [`total_order_key`], skipping the bytes every key
+//! shares): the order is `total_cmp`'s, and any sort of the same keys gives
+//! the same bits, so the sketch does not depend on which sort ran. Measured
+//! on the 8,192-value batches of the five taxi columns past the exact cap
+//! (latitudes, longitudes, timestamps; one thread): 1.36× faster than
+//! `sort_unstable` of the u64 keys (branch-free sorting networks), which was
+//! 1.7× faster than `sort_unstable_by(f64::total_cmp)` (a closure per
+//! comparison). Below 64 values a comparison sort wins.
 
-/// Sorts `xs` in the order of [`f64::total_cmp`]; `buffer` is scratch space reused across calls.
-pub fn sort_f64(xs: &mut [f64], buffer: &mut Vec<u64>) {
+/// Sorts `xs` in the order of [`f64::total_cmp`] (NaNs at the ends by sign).
+pub fn sort_f64(xs: &mut [f64]) {
     if xs.len() < 64 {
         xs.sort_unstable_by(f64::total_cmp);
-        return;
-    }
-    buffer.clear();
-    buffer.extend(xs.iter().map(|x| total_order_key(*x)));
-    buffer.sort_unstable();
-    for (x, k) in xs.iter_mut().zip(buffer.iter()) {
-        *x = from_total_order_key(*k);
+    } else {
+        radsort::sort(xs);
     }
 }
 
@@ -51,12 +50,14 @@ mod tests {
                 2 => -0.0,
                 3 => 0.0,
                 4 => f64::MIN_POSITIVE / 4.0,
+                5 => f64::NAN,
+                6 => -f64::NAN,
                 _ => (rng.next_u64() as i64 as f64) / 1e10,
             })
             .collect();
         let mut want = xs.clone();
         want.sort_by(f64::total_cmp);
-        sort_f64(&mut xs, &mut Vec::new());
+        sort_f64(&mut xs);
         assert_eq!(
             xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
             want.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
@@ -68,10 +69,10 @@ mod tests {
         let mut xs: Vec<f64> = (0..1000).rev().map(|i| 41.0 + i as f64 * 1e-6).collect();
         let mut want = xs.clone();
         want.sort_by(f64::total_cmp);
-        sort_f64(&mut xs, &mut Vec::new());
+        sort_f64(&mut xs);
         assert_eq!(xs, want);
         let mut short = vec![3.0, -1.0, 2.0];
-        sort_f64(&mut short, &mut Vec::new());
+        sort_f64(&mut short);
         assert_eq!(short, vec![-1.0, 2.0, 3.0]);
     }
 }
