@@ -45,7 +45,9 @@ impl Sink {
                 open: None,
             }))
         } else {
-            let out = BufWriter::new(temp.reopen().map_err(|e| io(path, e))?);
+            // 1 MiB at a time: `validate --rows` copies whole inputs through
+            // here, and the default 8 KiB made a write call per 65 taxi rows.
+            let out = BufWriter::with_capacity(1 << 20, temp.reopen().map_err(|e| io(path, e))?);
             Sink::Csv(CsvSink { target: path.to_path_buf(), temp, out, header: None })
         })
     }

@@ -163,8 +163,15 @@ impl Rows {
     /// The records' raw bytes as one Binary array (emptied for the next batch).
     pub(crate) fn take_raw(&mut self) -> Option<arrow::array::BinaryArray> {
         let (bytes, ends) = self.raw.as_mut()?;
-        let offsets = arrow::buffer::OffsetBuffer::new(std::mem::replace(ends, vec![0]).into());
-        Some(arrow::array::BinaryArray::new(offsets, std::mem::take(bytes).into(), None))
+        // The next batch's buffers sized as this one's: the array keeps these,
+        // and growing new ones by doubling copied each batch's bytes again.
+        let (bytes, ends) = (
+            std::mem::replace(bytes, Vec::with_capacity(bytes.len())),
+            std::mem::replace(ends, Vec::with_capacity(ends.len())),
+        );
+        self.raw.as_mut().expect("raw records").1.push(0);
+        let offsets = arrow::buffer::OffsetBuffer::new(ends.into());
+        Some(arrow::array::BinaryArray::new(offsets, bytes.into(), None))
     }
 
     /// Field `col` (a file column, kept) of record `row`.
