@@ -189,7 +189,14 @@ fn split_and_count(
     // value formatted again (the largest cost of the split), and `12.50`
     // stays `12.50`. Only where the output's dialect is the input's.
     let raw_records = !is_parquet(good) && source.delimiter == b',' && source.quote == b'"';
-    let plan = ScanPlan::try_new(inputs, SourceOptions { row_source: true, raw_records, ..source.clone() })?;
+    // Parquet strings arrive as the file's dictionary, as for `tabx stats`:
+    // the statistics count keys, the checks read values through them, rows
+    // copied from the input are never decoded, and rows written out get
+    // plain strings back (`plain_strings`).
+    let plan = ScanPlan::try_new(
+        inputs,
+        SourceOptions { row_source: true, raw_records, dictionary_strings: true, ..source.clone() },
+    )?;
     let pass = stats.map(|options| StatsPass::try_new(&plan, options)).transpose()?;
     let mut good_sink = GoodSink::create(good, &plan)?;
     let encoders = good_sink.encoders();
@@ -304,21 +311,21 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
     let keep = BooleanArray::from(is_good);
     if let Some(encoder) = &mut task.encoded {
         if bad_rows == 0 {
-            encoder.write_kept(&data_batch, lines)?;
+            encoder.write_kept(|| plain_strings(&data_batch), lines)?;
         } else if good_rows > 0 {
-            encoder.write(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?;
+            encoder.write(&plain_strings(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?)?;
         }
     } else if good_rows > 0 || task.good.is_empty() {
         task.good.push(match raw {
             Some(raw) if bad_rows == 0 => GoodRows::Raw(data_batch.schema(), raw.clone()),
             Some(raw) => GoodRows::Raw(data_batch.schema(), arrow::compute::filter(raw, &keep)?.as_binary().clone()),
-            None if bad_rows == 0 => GoodRows::Batch(data_batch.clone()),
-            None => GoodRows::Batch(arrow::compute::filter_record_batch(&data_batch, &keep)?),
+            None if bad_rows == 0 => GoodRows::Batch(plain_strings(&data_batch)?),
+            None => GoodRows::Batch(plain_strings(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?),
         });
     }
     if bad_rows > 0 || task.bad.is_empty() {
         let indices = UInt32Array::from_iter_values(violations.iter().map(|(r, _)| *r as u32));
-        let rows = arrow::compute::take_record_batch(&data_batch, &indices)?;
+        let rows = plain_strings(&arrow::compute::take_record_batch(&data_batch, &indices)?)?;
         let mut fields: Vec<Field> = rows.schema().fields().iter().map(|f| f.as_ref().clone()).collect();
         fields.push(Field::new(SOURCE_COLUMN, DataType::Utf8, false));
         fields.push(Field::new(REASONS_COLUMN, DataType::Utf8, false));
@@ -330,6 +337,31 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
     task.good_rows += good_rows as u64;
     task.bad_rows += bad_rows as u64;
     Ok(data_batch)
+}
+
+/// `batch` with its dictionary columns (Parquet strings read as the file's
+/// dictionary) as plain arrays of their values: the types the outputs have.
+fn plain_strings(batch: &RecordBatch) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    if !schema.fields().iter().any(|f| matches!(f.data_type(), DataType::Dictionary(..))) {
+        return Ok(batch.clone());
+    }
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        match field.data_type() {
+            DataType::Dictionary(_, value) => {
+                columns.push(arrow::compute::cast(column, value)?);
+                fields.push(field.as_ref().clone().with_data_type(value.as_ref().clone()));
+            }
+            _ => {
+                columns.push(Arc::clone(column));
+                fields.push(field.as_ref().clone());
+            }
+        }
+    }
+    let schema = ArrowSchema::new_with_metadata(fields, schema.metadata().clone());
+    Ok(RecordBatch::try_new(Arc::new(schema), columns)?)
 }
 
 fn index_of(schema: &ArrowSchema, name: &str) -> Result<usize> {

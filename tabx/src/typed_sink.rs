@@ -298,15 +298,19 @@ impl TaskEncoder {
     /// Takes `batch`, every row of which the task keeps, with the rows' file
     /// lines (the scan's [`tabx_engine::SourceOptions::LINE_COLUMN`]): not
     /// encoded while the task's rows so far are its part's rows in order.
-    pub(crate) fn write_kept(&mut self, batch: &RecordBatch, lines: &arrow::array::UInt64Array) -> Result<()> {
+    pub(crate) fn write_kept(
+        &mut self,
+        batch: impl FnOnce() -> Result<RecordBatch>,
+        lines: &arrow::array::UInt64Array,
+    ) -> Result<()> {
         if let Some(u) = &mut self.unencoded
             && u.part.continues(u.rows, lines)
         {
-            u.rows += batch.num_rows() as u64;
-            self.rows += batch.num_rows() as u64;
+            u.rows += lines.len() as u64;
+            self.rows += lines.len() as u64;
             return Ok(());
         }
-        self.write(batch)
+        self.write(&batch()?)
     }
 
     /// Encodes `batch`, which has the sink's columns.

@@ -347,6 +347,9 @@ enum Strings<'a> {
     View(&'a arrow::array::StringViewArray),
     Binary(&'a arrow::array::BinaryArray),
     LargeBinary(&'a arrow::array::LargeBinaryArray),
+    /// Int32 keys into the column's values (Parquet strings as the file's
+    /// dictionary, read so for the statistics of `validate --rows`).
+    Dictionary(&'a arrow::array::Int32Array, Box<Strings<'a>>),
 }
 
 impl Strings<'_> {
@@ -357,6 +360,7 @@ impl Strings<'_> {
             Strings::View(a) => Some(a.value(r)),
             Strings::Binary(a) => std::str::from_utf8(a.value(r)).ok(),
             Strings::LargeBinary(a) => std::str::from_utf8(a.value(r)).ok(),
+            Strings::Dictionary(keys, values) => values.value(usize::try_from(keys.value(r)).ok()?),
         }
     }
 }
@@ -368,6 +372,10 @@ fn strings(column: &ArrayRef) -> Option<Strings<'_>> {
         DataType::Utf8View => Strings::View(column.as_string_view()),
         DataType::Binary => Strings::Binary(column.as_binary::<i32>()),
         DataType::LargeBinary => Strings::LargeBinary(column.as_binary::<i64>()),
+        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
+            let dictionary = column.as_dictionary::<Int32Type>();
+            Strings::Dictionary(dictionary.keys(), Box::new(strings(dictionary.values())?))
+        }
         _ => return None,
     })
 }
@@ -490,6 +498,17 @@ mod tests {
         // An int_domain over an INT column read as Utf8 still checks ranges.
         let b = batch(vec![("hour", Arc::new(StringArray::from(vec!["3", "30", "?"])) as ArrayRef)]);
         assert_eq!(bad(&schema, None, &b), ["1: hour: range (30)", "2: hour: type (?)"]);
+        // The same strings as a dictionary (Parquet's, for the statistics):
+        // the same violations, values shown as they read.
+        let dictionary = |keys: Vec<Option<i32>>, values: Vec<&str>| -> ArrayRef {
+            let keys = arrow::array::Int32Array::from(keys);
+            Arc::new(arrow::array::DictionaryArray::new(keys, Arc::new(StringArray::from(values))))
+        };
+        let b = batch(vec![
+            ("pay", dictionary(vec![Some(1), Some(0), None, Some(2), Some(1)], vec!["cash", "Cash", "Card"])),
+            ("hour", dictionary(vec![Some(0), Some(1), Some(2), Some(0), Some(0)], vec!["3", "30", "?"])),
+        ]);
+        assert_eq!(bad(&schema, None, &b), ["1: pay: domain (cash); hour: range (30)", "2: hour: type (?)"]);
         // A domain name the schema lacks is a schema error.
         let mut broken = schema.clone();
         broken.string_domain.clear();
