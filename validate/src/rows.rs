@@ -214,6 +214,21 @@ fn check_column(feature: &FeatureCheck, column: &ArrayRef, rows: &mut [Vec<RowVi
             }
         }
     }
+    // A dictionary column (Parquet strings as `validate --rows` reads them):
+    // every check but `missing` depends on the value alone, so each distinct
+    // value is checked once and its verdict copied to the rows holding it.
+    if let Some(dictionary) = column.as_any_dictionary_opt() {
+        let mut per_value = vec![Vec::new(); dictionary.values().len()];
+        check_column(feature, dictionary.values(), &mut per_value)?;
+        if per_value.iter().any(|v| !v.is_empty()) {
+            for (r, key) in dictionary.normalized_keys().into_iter().enumerate() {
+                if !is_null(r) {
+                    rows[r].extend(per_value[key].iter().cloned());
+                }
+            }
+        }
+        return Ok(());
+    }
     // Vectorised skip: a column whose type already matches and that has no
     // domain cannot break anything per value (the common case for CSV).
     let exact_type = matches!(
@@ -347,9 +362,6 @@ enum Strings<'a> {
     View(&'a arrow::array::StringViewArray),
     Binary(&'a arrow::array::BinaryArray),
     LargeBinary(&'a arrow::array::LargeBinaryArray),
-    /// Int32 keys into the column's values (Parquet strings as the file's
-    /// dictionary, read so for the statistics of `validate --rows`).
-    Dictionary(&'a arrow::array::Int32Array, Box<Strings<'a>>),
 }
 
 impl Strings<'_> {
@@ -360,7 +372,6 @@ impl Strings<'_> {
             Strings::View(a) => Some(a.value(r)),
             Strings::Binary(a) => std::str::from_utf8(a.value(r)).ok(),
             Strings::LargeBinary(a) => std::str::from_utf8(a.value(r)).ok(),
-            Strings::Dictionary(keys, values) => values.value(usize::try_from(keys.value(r)).ok()?),
         }
     }
 }
@@ -372,10 +383,6 @@ fn strings(column: &ArrayRef) -> Option<Strings<'_>> {
         DataType::Utf8View => Strings::View(column.as_string_view()),
         DataType::Binary => Strings::Binary(column.as_binary::<i32>()),
         DataType::LargeBinary => Strings::LargeBinary(column.as_binary::<i64>()),
-        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
-            let dictionary = column.as_dictionary::<Int32Type>();
-            Strings::Dictionary(dictionary.keys(), Box::new(strings(dictionary.values())?))
-        }
         _ => return None,
     })
 }
