@@ -104,7 +104,8 @@ pub(super) fn parse_rest<R: Read>(
         frozen: first.frozen,
     };
     let mut report = first.finish(emit)?;
-    let input = Input { buf: BytesMut::from(&rest[..]), src, eof, name: rest_of_stream.spec.name.clone() };
+    let input =
+        Input { buf: BytesMut::from(&rest[..]), src, scratch: Vec::new(), eof, name: rest_of_stream.spec.name.clone() };
     let mut cutter = Cutter::new(&rest_of_stream, start, input);
     let parse = |chunk: &Chunk| rest_of_stream.parse(chunk);
     let serial =
@@ -124,6 +125,8 @@ pub(super) fn parse_rest<R: Read>(
 struct Input<R> {
     buf: BytesMut,
     src: R,
+    /// What `read_more` reads into.
+    scratch: Vec<u8>,
     eof: bool,
     name: String,
 }
@@ -185,7 +188,7 @@ impl<R: Read> Cutter<R> {
             let rest = Cursor::new(input.buf.freeze()).chain(input.src);
             return Ok(Next::Stop((rest, self.chunk_start)));
         }
-        input.eof = read_more(&mut input.src, &mut input.buf, &input.name)?;
+        input.eof = read_more(&mut input.src, &mut input.buf, &mut input.scratch, &input.name)?;
         Ok(Next::More)
     }
 }

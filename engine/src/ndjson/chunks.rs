@@ -33,6 +33,7 @@ pub(super) fn read(
     let mut cutter = LineCutter {
         src: input,
         buf: BytesMut::new(),
+        scratch: Vec::new(),
         eof: false,
         ended: false,
         start: (0, 1),
@@ -72,6 +73,8 @@ struct LineCutter<'n, R> {
     src: R,
     /// Bytes read and not yet cut off; `buf[0]` is at `start`.
     buf: BytesMut,
+    /// What `read_more` reads into.
+    scratch: Vec<u8>,
     eof: bool,
     /// The last chunk was cut.
     ended: bool,
@@ -110,7 +113,7 @@ impl<R: Read> LineCutter<'_, R> {
             }
             return Ok(Next::End);
         }
-        self.eof = read_more(&mut self.src, &mut self.buf, self.name)?;
+        self.eof = read_more(&mut self.src, &mut self.buf, &mut self.scratch, self.name)?;
         Ok(Next::More)
     }
 }

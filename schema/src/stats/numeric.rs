@@ -276,7 +276,7 @@ impl NumericState {
         match &self.exact {
             Some(exact) if self.sketch.is_empty() => {
                 let mut sketch = self.sketch.clone();
-                exact.values(SKETCH_CHUNK, |xs| sketch.update_slice(xs));
+                exact.values(SKETCH_CHUNK, |run| sketch.update_sorted(run));
                 std::borrow::Cow::Owned(sketch)
             }
             _ => std::borrow::Cow::Borrowed(&self.sketch),
