@@ -1,12 +1,14 @@
 //! Statistics generation: TFDV's `generate_statistics_*` over Arrow batches.
 //!
 //! Where things go:
-//! - a new numeric statistic: a field in [`numeric::NumericState`], its update, merge and evaluate;
+//! - a new numeric statistic: a field in [`numeric::NumericState`], its update, merge and evaluate
+//!   (a per-value count of a whole batch: [`batch_counts::BatchCounts`], the one-pass kernel);
 //! - a new string statistic: [`string::StringState`] likewise;
 //! - a new Arrow type: the table in [`types`];
 //! - dataset-level statistics and slicing: [`accumulator`].
 
 mod accumulator;
+mod batch_counts;
 mod dataset;
 mod feature;
 mod histogram;
