@@ -43,7 +43,7 @@ use parquet::schema::types::SchemaDescriptor;
 use tabx_core::{Result, TabxError};
 use tabx_engine::ParquetPart;
 
-use crate::sink::{csv_error, io, is_parquet, parquet_error, temp_beside, write_csv_rows};
+use crate::sink::{IO_BUFFER, csv_error, io, is_parquet, parquet_error, temp_beside, wide_writer, write_csv_rows};
 
 /// An output file of fixed columns, filled in task order by [`Self::append`].
 pub(crate) struct TypedSink {
@@ -159,9 +159,7 @@ impl TypedSink {
 
     fn with_properties(path: &Path, schema: SchemaRef, mut props: WriterProperties, copies: bool) -> Result<Self> {
         let temp = temp_beside(path)?;
-        // 1 MiB at a time: the default 8 KiB made a write call per 8 KiB of
-        // a copied input (9,415 for the 2M-row taxi file).
-        let file = BufWriter::with_capacity(WIDE, temp.reopen().map_err(|e| io(path, e))?);
+        let file = wide_writer(temp.reopen().map_err(|e| io(path, e))?);
         let format = if is_parquet(path) {
             // As ArrowWriter does: the Arrow schema in the footer keeps the
             // exact column types (and survives a file with no rows).
@@ -259,10 +257,7 @@ fn copy_row_groups(
     Ok(())
 }
 
-/// Bytes per read or write call when a sink copies or writes a file.
-const WIDE: usize = 1 << 20;
-
-/// A Parquet input whose column chunks are read [`WIDE`] bytes at a time when
+/// A Parquet input whose column chunks are read [`IO_BUFFER`] bytes at a time when
 /// copied (`File`'s own `ChunkReader` reads 8 KiB at a time: 15,748 read
 /// calls to copy the 2M-row taxi file).
 struct WideReads(File);
@@ -279,7 +274,7 @@ impl parquet::file::reader::ChunkReader for WideReads {
     fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
         let mut file = self.0.try_clone()?;
         file.seek(SeekFrom::Start(start))?;
-        Ok(BufReader::with_capacity(WIDE, file))
+        Ok(BufReader::with_capacity(IO_BUFFER, file))
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {

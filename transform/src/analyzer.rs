@@ -128,10 +128,9 @@ impl QuantilesState {
     }
 
     /// Adds the values (the sketch skips NaN), sorted and compacted as one
-    /// run (`KllSketch::update_sorted`, as the statistics' numeric state does).
+    /// run (`KllSketch::update_batch`, as the statistics' numeric state does).
     pub fn update(&mut self, mut values: Vec<f64>) {
-        tabx_core::sort_f64(&mut values);
-        self.sketch.update_sorted(&mut values);
+        self.sketch.update_batch(&mut values);
     }
 
     /// The sketch.

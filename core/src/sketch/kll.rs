@@ -20,6 +20,7 @@ use std::cmp::Ordering;
 use serde::{Deserialize, Serialize};
 
 use super::SplitMix64;
+use super::sort::sort_f64;
 use crate::Mergeable;
 
 /// Smallest capacity of any level (DataSketches' `m`), also the smallest k.
@@ -100,8 +101,7 @@ impl KllSketch {
             return;
         }
         self.n += 1;
-        self.min = Some(self.min.map_or(x, |m| if x.total_cmp(&m) == Ordering::Less { x } else { m }));
-        self.max = Some(self.max.map_or(x, |m| if x.total_cmp(&m) == Ordering::Greater { x } else { m }));
+        self.widen(x, x);
         self.levels[0].push(x);
         if self.levels[0].len() >= self.level0_limit {
             self.compress();
@@ -122,8 +122,7 @@ impl KllSketch {
             rest = &rest[take..];
             if let Some((lo, hi)) = min_max(&self.levels[0][before..]) {
                 self.n += (self.levels[0].len() - before) as u64;
-                self.min = Some(self.min.map_or(lo, |m| if lo.total_cmp(&m) == Ordering::Less { lo } else { m }));
-                self.max = Some(self.max.map_or(hi, |m| if hi.total_cmp(&m) == Ordering::Greater { hi } else { m }));
+                self.widen(lo, hi);
             }
             if self.levels[0].len() >= self.level0_limit {
                 self.compress();
@@ -154,25 +153,31 @@ impl KllSketch {
         let (Some(&lo), Some(&hi)) = (run.first(), run.last()) else { return };
         debug_assert!(run.is_sorted_by(|a, b| a.total_cmp(b).is_le()), "update_sorted takes a sorted run");
         self.n += run.len() as u64;
-        self.min = Some(self.min.map_or(lo, |m| if lo.total_cmp(&m) == Ordering::Less { lo } else { m }));
-        self.max = Some(self.max.map_or(hi, |m| if hi.total_cmp(&m) == Ordering::Greater { hi } else { m }));
+        self.widen(lo, hi);
         let mut h = 0;
         while h + 1 < self.levels.len() && run.len() >= 2 * self.caps[h] {
-            let odd = run.len() % 2;
-            if odd == 1 {
+            if run.len() % 2 == 1 {
                 let smallest = run[0];
                 self.insert_sorted(h, &[smallest]);
             }
-            let offset = odd + (self.rng.next_u64() & 1) as usize;
-            let half = (run.len() - odd) / 2;
-            for i in 0..half {
-                run[i] = run[offset + 2 * i];
-            }
+            let half = promote_half(&mut self.rng, run, 0);
             run.truncate(half);
             h += 1;
         }
         self.insert_sorted(h, run);
         self.compress();
+    }
+
+    /// Sorts `batch` ([`sort_f64`]) and adds it as one run ([`Self::update_sorted`]).
+    pub fn update_batch(&mut self, batch: &mut Vec<f64>) {
+        sort_f64(batch);
+        self.update_sorted(batch);
+    }
+
+    /// Takes `lo` and `hi` into the exact min and max (−0.0 below +0.0).
+    fn widen(&mut self, lo: f64, hi: f64) {
+        self.min = Some(self.min.map_or(lo, |m| if lo.total_cmp(&m) == Ordering::Less { lo } else { m }));
+        self.max = Some(self.max.map_or(hi, |m| if hi.total_cmp(&m) == Ordering::Greater { hi } else { m }));
     }
 
     /// Adds sorted `items` to level `h`: appended to level 0 (unsorted),
@@ -276,17 +281,26 @@ impl KllSketch {
         if h == 0 {
             buf.sort_unstable_by(f64::total_cmp);
         }
-        // An odd item out stays behind (the smallest, as DataSketches keeps it);
-        // the coin picks the even or odd ones of the rest, packed after it.
         let odd = buf.len() % 2;
-        let offset = odd + (self.rng.next_u64() & 1) as usize;
-        let half = (buf.len() - odd) / 2;
-        for i in 0..half {
-            buf[odd + i] = buf[offset + 2 * i];
-        }
+        let half = promote_half(&mut self.rng, buf, odd);
         merge_from_back(above, &buf[odd..odd + half]);
         buf.truncate(odd);
     }
+}
+
+/// KLL's coin on sorted `buf`: an odd item out stays behind (the smallest,
+/// `buf[0]`, as DataSketches keeps it), and a fair coin picks the even or the
+/// odd ones of the rest, which are packed from `buf[to]` on (`to` at most
+/// the odd item's count, so nothing is overwritten before it is read).
+/// Returns how many were picked: the items that move up a level.
+fn promote_half(rng: &mut SplitMix64, buf: &mut [f64], to: usize) -> usize {
+    let odd = buf.len() % 2;
+    let offset = odd + (rng.next_u64() & 1) as usize;
+    let half = (buf.len() - odd) / 2;
+    for i in 0..half {
+        buf[to + i] = buf[offset + 2 * i];
+    }
+    half
 }
 
 /// Capacity of level `h` of `num_levels`: round(k·(2/3)^depth), depth counted

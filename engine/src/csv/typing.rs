@@ -165,11 +165,10 @@ impl Rows {
         let (bytes, ends) = self.raw.as_mut()?;
         // The next batch's buffers sized as this one's: the array keeps these,
         // and growing new ones by doubling copied each batch's bytes again.
-        let (bytes, ends) = (
-            std::mem::replace(bytes, Vec::with_capacity(bytes.len())),
-            std::mem::replace(ends, Vec::with_capacity(ends.len())),
-        );
-        self.raw.as_mut().expect("raw records").1.push(0);
+        let mut next_ends = Vec::with_capacity(ends.len());
+        next_ends.push(0);
+        let (bytes, ends) =
+            (std::mem::replace(bytes, Vec::with_capacity(bytes.len())), std::mem::replace(ends, next_ends));
         let offsets = arrow::buffer::OffsetBuffer::new(ends.into());
         Some(arrow::array::BinaryArray::new(offsets, bytes.into(), None))
     }

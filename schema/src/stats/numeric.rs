@@ -25,7 +25,7 @@
 use arrow::array::{Array, Float64Array};
 use serde::{Deserialize, Serialize};
 
-use tabx_core::{ExactSum, ExactValues, KllSketch, Mergeable, Quantiles, SumBuffers, add_squares, add_sums, sort_f64};
+use tabx_core::{ExactSum, ExactValues, KllSketch, Mergeable, Quantiles, SumBuffers, add_squares, add_sums};
 
 use super::batch_counts::BatchCounts;
 use super::histogram::{quantiles_histogram, standard_histogram, tfdv_quantiles};
@@ -35,12 +35,11 @@ use crate::statistics::{NumericStatistics, WeightedNumericStatistics};
 const SKETCH_CHUNK: usize = 8192;
 
 /// Buffers reused across batches by [`NumericState::update`], so the hot loop
-/// allocates little: the batch's non-NaN values, its non-null values (when
-/// it has nulls), and the squares of the sums.
+/// allocates little: the batch's non-null, non-NaN values and the squares of
+/// the sums.
 #[derive(Debug, Default)]
 pub struct NumericBuffers {
     values: Vec<f64>,
-    non_null: Vec<f64>,
     sums: SumBuffers,
 }
 
@@ -101,16 +100,18 @@ impl NumericState {
 
     /// Adds every non-null value of `values`; `weights[i]` weighs value `i`.
     pub fn update(&mut self, values: &Float64Array, weights: Option<&[f64]>, buffers: &mut NumericBuffers) {
-        let NumericBuffers { values: scratch, non_null, sums } = buffers;
+        let NumericBuffers { values: scratch, sums } = buffers;
         scratch.clear();
         match (weights, values.nulls().filter(|n| n.null_count() > 0)) {
-            (None, None) => self.count_plain(values.values(), scratch),
+            (None, None) => {
+                scratch.extend_from_slice(values.values());
+                self.count_plain(scratch);
+            }
             // The non-null values gathered first (most taxi columns have
-            // nulls): the counts are then the vectorised passes, not a branch per value.
+            // nulls): the counts are then the vectorised pass, not a branch per value.
             (None, Some(nulls)) => {
-                non_null.clear();
-                non_null.extend(nulls.valid_indices().map(|i| values.value(i)));
-                self.count_plain(non_null, scratch);
+                scratch.extend(nulls.valid_indices().map(|i| values.value(i)));
+                self.count_plain(scratch);
             }
             (Some(_), _) => self.count_each(values, weights, scratch),
         }
@@ -122,24 +123,17 @@ impl NumericState {
             }
             return;
         }
+        // The sums do not depend on the order; the sketch sorts the batch
+        // and compacts it whole (`KllSketch::update_batch`).
         add_sums(&mut self.sum, &mut self.sum_sq, scratch, sums);
-        // A sorted batch is compacted whole (`KllSketch::update_sorted`);
-        // the sums above do not depend on the order.
-        sort_f64(scratch);
-        self.sketch.update_sorted(scratch);
+        self.sketch.update_batch(scratch);
     }
 
-    /// Counts a batch without nulls or weights in one pass the compiler
-    /// vectorises ([`BatchCounts`]), and leaves its non-NaN values in
-    /// `scratch` (one copy when there is no NaN): the same counts, min and
-    /// max as [`count_each`](Self::count_each).
-    fn count_plain(&mut self, xs: &[f64], scratch: &mut Vec<f64>) {
+    /// Counts the values of a batch without nulls or weights, in one pass
+    /// the compiler vectorises ([`BatchCounts`]), and drops its NaNs from
+    /// `xs`: the same counts, min and max as [`count_each`](Self::count_each).
+    fn count_plain(&mut self, xs: &mut Vec<f64>) {
         let counts = BatchCounts::of(xs);
-        if counts.nan == 0 {
-            scratch.extend_from_slice(xs);
-        } else {
-            scratch.extend(xs.iter().copied().filter(|x| !x.is_nan()));
-        }
         self.num_nan += counts.nan;
         self.num_zeros += counts.zero;
         self.num_pos_inf += counts.pos_inf;
@@ -151,6 +145,9 @@ impl NumericState {
             if self.max.is_none_or(|m| hi.total_cmp(&m).is_gt()) {
                 self.max = Some(hi);
             }
+        }
+        if counts.nan > 0 {
+            xs.retain(|x| !x.is_nan());
         }
     }
 
@@ -458,14 +455,14 @@ mod tests {
         assert_eq!(out.mean, 0.1);
     }
 
-    /// The pass-by-pass count of a batch without nulls or weights agrees with
+    /// The one-pass count of a batch without nulls or weights agrees with
     /// the value-by-value one on every special value.
     #[test]
     fn plain_and_per_value_counts_agree() {
         let xs = [3.5, -0.0, 0.0, f64::NAN, f64::INFINITY, -2.0, f64::NEG_INFINITY, 0.0, f64::NAN, 7.25];
         let (mut plain, mut each) = (NumericState::default(), NumericState::default());
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        plain.count_plain(&xs, &mut a);
+        let (mut a, mut b) = (xs.to_vec(), Vec::new());
+        plain.count_plain(&mut a);
         each.count_each(&Float64Array::from(xs.to_vec()), None, &mut b);
         assert_eq!(plain, each);
         assert_eq!(
