@@ -66,6 +66,17 @@ fn tumbling_row_windows_cut_batches_at_their_bounds() {
     // Means of 0..=3, 4..=7, 8..=9.
     assert_eq!(got.iter().map(mean_of_x).collect::<Vec<_>>(), [1.5, 5.5, 8.5]);
     assert_eq!(got.iter().map(|w| w.index).collect::<Vec<_>>(), [0, 1, 2]);
+    // A tumbling window is its one pane, taken as it is: the same statistics
+    // as a direct pass over its rows.
+    for (w, (first, n)) in got.iter().zip([(0, 4), (4, 4), (8, 2)]) {
+        let mut direct = StatsAccumulator::try_new(StatsOptions::default()).unwrap();
+        direct.update(&rows(first, n, &["a"])).unwrap();
+        assert_eq!(
+            serde_json::to_string(&w.statistics).unwrap(),
+            serde_json::to_string(&direct.finish()).unwrap(),
+            "rows from {first}"
+        );
+    }
 }
 
 #[test]
