@@ -69,6 +69,12 @@ pub struct ExactValues {
     counts: KeyCounts,
     /// Values counted.
     n: u64,
+    /// Keys of the values of the batch that took the state past the cap,
+    /// after the one that did: kept as they came, not hashed (see
+    /// [`add`](Self::add)); counted once each wherever counts are read.
+    /// Always empty in a state within the cap, so never written.
+    #[serde(skip)]
+    past_cap: Vec<u64>,
 }
 
 fn in_key_order<S: Serializer>(counts: &KeyCounts, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -94,12 +100,17 @@ impl ExactValues {
 
     /// Counts the non-NaN values of `xs`, in any order, all of them. `false`
     /// when that takes the state past the cap: the caller then moves the
-    /// counts into its sketch ([`values`](Self::values)) and drops the state.
+    /// counts into its sketch ([`values`](Self::values)) and sums
+    /// ([`counts`](Self::counts)), and drops the state.
     pub fn add(&mut self, xs: &[f64]) -> bool {
         if !self.add_small_integers(xs) {
             self.add_each(xs);
         }
-        self.counts.len() <= Self::MAX_DISTINCT
+        self.within_cap()
+    }
+
+    fn within_cap(&self) -> bool {
+        self.counts.len() <= Self::MAX_DISTINCT && self.past_cap.is_empty()
     }
 
     /// Counts `xs` in an array indexed by value when they are integers
@@ -135,21 +146,38 @@ impl ExactValues {
         true
     }
 
-    /// Counts `xs` one hash probe per run of equal values.
+    /// Counts `xs` one hash probe per value, until a value goes past the
+    /// cap: the rest of the batch is kept as keys, unhashed. The state is
+    /// emptied next, and hashing them grew the table past what the cap needs
+    /// (the doubling to 64 Ki slots, a 1 MiB table, where the cap fits in 32
+    /// Ki): `tabx watch` leaves the cap afresh in every pane of its wide
+    /// columns. What the counts give (`values`, `counts`) is the same.
     fn add_each(&mut self, xs: &[f64]) {
-        for &x in xs {
+        let mut rest = xs.iter();
+        while self.counts.len() <= Self::MAX_DISTINCT {
+            let Some(&x) = rest.next() else { return };
             if !x.is_nan() {
                 self.counts.add(key(x), 1);
                 self.n += 1;
             }
         }
+        let before = self.past_cap.len();
+        self.past_cap.extend(rest.filter(|x| !x.is_nan()).map(|&x| key(x)));
+        self.n += (self.past_cap.len() - before) as u64;
     }
 
-    /// (key, count) in value order: radix-sorted by key (each key once, so
-    /// any sort gives this order; `radsort` was 1.4-1.5× `sort_unstable` of the
-    /// pairs, which `tabx watch` does per window and column past the cap).
+    /// (key, count) of every value counted, in no particular order (a key
+    /// may come more than once: the values past the cap come one by one).
+    fn pairs(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.counts.iter().chain(self.past_cap.iter().map(|&k| (k, 1)))
+    }
+
+    /// (key, count) in value order: radix-sorted by key (any sort gives the
+    /// same values in the same order, a key coming twice only past the cap;
+    /// `radsort` was 1.4-1.5× `sort_unstable` of the pairs, which `tabx
+    /// watch` does per window and column past the cap).
     fn in_order(&self) -> Vec<(u64, u64)> {
-        let mut counts: Vec<(u64, u64)> = self.counts.iter().collect();
+        let mut counts: Vec<(u64, u64)> = self.pairs().collect();
         radsort::sort_by_key(&mut counts, |&(key, _)| key);
         counts
     }
@@ -179,18 +207,19 @@ impl ExactValues {
         }
     }
 
-    /// Each distinct value with its count, in no particular order.
+    /// Each value with its count, in no particular order: each distinct
+    /// value once, within the cap.
     pub fn counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
-        self.counts.iter().map(|(k, c)| (from_total_order_key(k), c))
+        self.pairs().map(|(k, c)| (from_total_order_key(k), c))
     }
 
     /// Adds `other`'s counts; `false` once past the cap.
     pub fn merge(&mut self, other: &Self) -> bool {
-        for (k, c) in other.counts.iter() {
+        for (k, c) in other.pairs() {
             self.counts.add(k, c);
         }
         self.n += other.n;
-        self.counts.len() <= Self::MAX_DISTINCT
+        self.within_cap()
     }
 
     /// Distinct values counted.
@@ -297,6 +326,30 @@ mod tests {
         let (lo, hi) = many.split_at(many.len() / 2);
         let mut m = exact(lo);
         assert!(!m.merge(&exact(hi)));
+    }
+
+    #[test]
+    fn a_batch_past_the_cap_keeps_every_value_in_a_table_the_cap_fits() {
+        // 30,000 values, 25,000 distinct (every 6th repeats the one before),
+        // a NaN among them, in batches of 7,000: the cap goes by in the 4th.
+        let xs: Vec<f64> =
+            (0..30_000).map(|i| if i == 12_345 { f64::NAN } else { f64::from(i - i / 6) * 0.5 - 3000.0 }).collect();
+        let mut e = ExactValues::default();
+        let crossed = xs.chunks(7000).position(|batch| !e.add(batch));
+        assert_eq!(crossed, Some(3));
+        // The hashed keys stop one past the cap: 32 Ki slots, not 64 Ki.
+        assert_eq!((e.counts.len(), e.counts.slots_len()), (ExactValues::MAX_DISTINCT + 1, 1 << 15));
+        // What the sketch and the sums read is still every value of the 4
+        // batches: the sorted values, and the counts summing to them (the
+        // numbers are halves, so the f64 sums below are exact).
+        let mut want: Vec<f64> = xs[..28_000].iter().copied().filter(|x| !x.is_nan()).collect();
+        want.sort_by(f64::total_cmp);
+        let mut got = Vec::new();
+        e.values(1000, |run| got.extend_from_slice(run));
+        assert_eq!((got.len(), e.count()), (27_999, 27_999));
+        assert_eq!(got, want);
+        let (n, sum) = e.counts().fold((0, 0.0), |(n, s), (x, c)| (n + c, s + x * c as f64));
+        assert_eq!((n, sum), (27_999, want.iter().sum::<f64>()));
     }
 
     #[test]
