@@ -109,8 +109,10 @@ impl ExactValues {
         self.within_cap()
     }
 
+    /// Values are kept past the cap only once the table holds one more
+    /// than it, so the table's size alone says.
     fn within_cap(&self) -> bool {
-        self.counts.len() <= Self::MAX_DISTINCT && self.past_cap.is_empty()
+        self.counts.len() <= Self::MAX_DISTINCT
     }
 
     /// Counts `xs` in an array indexed by value when they are integers
