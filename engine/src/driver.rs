@@ -26,7 +26,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, BinaryArray, RecordBatch, StringArray, UInt64Array};
+use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use tabx_core::{Result, TabxError};
 
@@ -170,26 +170,30 @@ pub(crate) fn append_row_source(batch: &RecordBatch, file: &str, lines: UInt64Ar
     Ok(RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())), columns)?)
 }
 
-/// Appends [`SourceOptions::RAW_COLUMN`] ([`SourceOptions::raw_records`]) to `batch`.
-pub(crate) fn append_raw_records(batch: &RecordBatch, raw: BinaryArray) -> Result<RecordBatch> {
+/// Appends the raw records ([`SourceOptions::raw_records`]), as column
+/// `name` ([`SourceOptions::RAW_COLUMN`] or [`SourceOptions::RAW_SPAN_COLUMN`]), to `batch`.
+pub(crate) fn append_raw_records(batch: &RecordBatch, name: &str, raw: ArrayRef) -> Result<RecordBatch> {
     let schema = batch.schema();
-    if schema.column_with_name(SourceOptions::RAW_COLUMN).is_some() {
-        return Err(TabxError::config(format!(
-            "the input has a column `{}`, a name tabx reserves",
-            SourceOptions::RAW_COLUMN
-        ))
-        .with_hint("rename the column to validate rows"));
+    if schema.column_with_name(name).is_some() {
+        return Err(TabxError::config(format!("the input has a column `{name}`, a name tabx reserves"))
+            .with_hint("rename the column to validate rows"));
     }
     let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-    fields.push(Field::new(SourceOptions::RAW_COLUMN, DataType::Binary, false));
+    fields.push(Field::new(name, raw.data_type().clone(), false));
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    columns.push(Arc::new(raw));
+    columns.push(raw);
     Ok(RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())), columns)?)
 }
 
 /// Whether `name` is a column the scan adds (row origin, raw record), not the input's.
 pub fn is_source_column(name: &str) -> bool {
-    matches!(name, SourceOptions::FILE_COLUMN | SourceOptions::LINE_COLUMN | SourceOptions::RAW_COLUMN)
+    matches!(
+        name,
+        SourceOptions::FILE_COLUMN
+            | SourceOptions::LINE_COLUMN
+            | SourceOptions::RAW_COLUMN
+            | SourceOptions::RAW_SPAN_COLUMN
+    )
 }
 
 /// `batch` without the columns [`append_row_source`] and [`append_raw_records`]

@@ -255,10 +255,13 @@ pub struct SourceOptions {
     /// batches carry no extra column and nothing is computed.
     pub row_source: bool,
     /// With [`row_source`](Self::row_source), for CSV input: also append
-    /// [`SourceOptions::RAW_COLUMN`] (Binary), each record's bytes as the file
-    /// holds them, without its line break, so that rows can be written back
-    /// unchanged without formatting their values again (`validate --rows`).
-    /// Other formats ignore it.
+    /// each record as the file holds it, without its line break, so that
+    /// rows can be written back unchanged without formatting their values
+    /// again (`validate --rows`): for a local uncompressed file,
+    /// [`SourceOptions::RAW_SPAN_COLUMN`], where each record's bytes are in
+    /// the file ([`ScanPlan::in_place_file`](crate::ScanPlan::in_place_file)
+    /// names it); for a stream (stdin, a compressed or remote file),
+    /// [`SourceOptions::RAW_COLUMN`], the bytes. Other formats ignore it.
     pub raw_records: bool,
     /// Called on each row the reader rejects under `Skip`/`Quarantine`, as
     /// it happens, with its location (`file:line`) and reason (the report's
@@ -373,8 +376,18 @@ impl SourceOptions {
     /// With [`SourceOptions::row_source`]: the column giving each row's line
     /// (text) or row number (Parquet) in its input, 1-based.
     pub const LINE_COLUMN: &'static str = "_tabx_line";
-    /// With [`SourceOptions::raw_records`]: each CSV record's bytes.
+    /// With [`SourceOptions::raw_records`], for a stream: each CSV record's bytes (Binary).
     pub const RAW_COLUMN: &'static str = "_tabx_raw";
+    /// With [`SourceOptions::raw_records`], for a local uncompressed file:
+    /// where each CSV record is in it, a struct of `start` (UInt64, the
+    /// offset of its first byte) and `len` (UInt32, its bytes).
+    pub const RAW_SPAN_COLUMN: &'static str = "_tabx_raw_span";
+
+    /// The fields of [`Self::RAW_SPAN_COLUMN`].
+    pub fn raw_span_fields() -> arrow::datatypes::Fields {
+        use arrow::datatypes::{DataType, Field};
+        vec![Field::new("start", DataType::UInt64, false), Field::new("len", DataType::UInt32, false)].into()
+    }
 
     /// Checks values that would otherwise fail deep inside a scan.
     pub(crate) fn validate(&self) -> tabx_core::Result<()> {

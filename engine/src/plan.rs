@@ -19,6 +19,7 @@
 //! output has the schema the other shards' outputs have.
 
 use std::io::Read;
+use std::path::Path;
 
 use arrow::array::RecordBatch;
 use parquet::arrow::arrow_reader::ArrowReaderMetadata;
@@ -157,6 +158,7 @@ impl ScanPlan {
                                     || plan.options.follow.is_some())
                                 .then_some(plan.options.infer_rows.max(1)),
                                 parsers: 1,
+                                in_place: false,
                             },
                             None,
                         ),
@@ -316,6 +318,17 @@ impl ScanPlan {
         (!row_groups.is_empty()).then(|| ParquetPart::new(path, meta, row_groups))
     }
 
+    /// The local uncompressed file task `i` reads a byte range of, where the
+    /// offsets of [`SourceOptions::RAW_SPAN_COLUMN`] point; `None` for any
+    /// other task.
+    pub fn in_place_file(&self, i: usize) -> Option<&Path> {
+        let Some(Task::Csv(spec, _)) = self.tasks.get(i) else { return None };
+        match &self.files.get(spec.file_index)?.location {
+            Location::Local(path) if spec.in_place => Some(path),
+            _ => None,
+        }
+    }
+
     /// Whether batches hold a file's columns as stored: no projection, no
     /// type forced (what [`Self::fixed_schema`] and [`Self::parquet_part`] need).
     fn reads_as_stored(&self) -> bool {
@@ -458,6 +471,7 @@ fn csv_spec(file: &SourceFile, index: usize, header: &Header, start: csv::Cut, w
         whole_file,
         freeze_after: None,
         parsers: 1,
+        in_place: matches!(file.location, Location::Local(_)) && file.compression == Compression::None,
     }
 }
 

@@ -49,6 +49,7 @@
 //! the engine), and a command in `tabx-cli` that only parses flags and prints.
 
 mod evaluate;
+mod in_place;
 mod predict;
 mod rejects;
 mod rows;

@@ -19,7 +19,9 @@
 //!
 //! The outputs are CSV, or Parquet for `.parquet`/`.pq`, each renamed into
 //! place once complete. The good rows go the cheapest way the input allows:
-//! CSV to CSV copies each record's bytes ([`SourceOptions::raw_records`]);
+//! CSV to CSV copies each record's bytes ([`SourceOptions::raw_records`]):
+//! read again where they are in a local file ([`crate::in_place`]), or as
+//! the scan copied them from a stream;
 //! Parquet to Parquet is encoded by the workers
 //! ([`crate::typed_sink::TypedSink`], the columns being known from the
 //! footers), and a row group whose rows are all good is copied from the
@@ -27,17 +29,17 @@
 //! or spills and casts to Parquet.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{AsArray, BinaryArray, BooleanArray, RecordBatch, StringArray, UInt32Array};
+use arrow::array::{AsArray, BinaryArray, BooleanArray, RecordBatch, StringArray, StructArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef, UInt64Type};
 use tabx_core::{Result, TabxError};
 use tabx_engine::{ScanPlan, SourceOptions, is_source_column, scan_ordered};
 use tabx_schema::{Schema, StatsAccumulator, StatsOptions};
 use tabx_validate::RowChecker;
 
-use crate::sink::{Sink, is_parquet};
+use crate::sink::{RawRecords, Sink, is_parquet};
 use crate::stats::{StatsPass, StatsRun};
 use crate::typed_sink::{Encoders, TaskEncoder, TypedSink};
 
@@ -79,6 +81,9 @@ struct TaskRows {
     bad_rows: u64,
     bad_by_check: BTreeMap<String, u64>,
     absent: BTreeSet<String>,
+    /// The local file the task reads in place, whose records
+    /// [`GoodRows::InPlace`] point into.
+    in_place: Option<PathBuf>,
 }
 
 /// Good rows of one batch, as the sink will write them.
@@ -89,6 +94,9 @@ enum GoodRows {
     /// The CSV records as the input holds them ([`SourceOptions::raw_records`]),
     /// with the columns they hold: written back byte for byte.
     Raw(SchemaRef, BinaryArray),
+    /// Where those records are in the task's local file
+    /// ([`SourceOptions::RAW_SPAN_COLUMN`]), read there again when written.
+    InPlace(SchemaRef, StructArray),
 }
 
 /// Where the good rows go: a [`Sink`] that formats or copies them as they
@@ -115,8 +123,9 @@ impl GoodSink {
         }
     }
 
-    /// Writes one task's good rows, in task order.
-    fn write(&mut self, rows: &[GoodRows], encoded: Option<TaskEncoder>) -> Result<()> {
+    /// Writes one task's good rows, in task order; `file` is the local file
+    /// the task read in place ([`ScanPlan::in_place_file`]).
+    fn write(&mut self, rows: &[GoodRows], encoded: Option<TaskEncoder>, file: Option<&Path>) -> Result<()> {
         match (self, encoded) {
             (GoodSink::Typed(sink), Some(encoded)) => {
                 sink.append(encoded)?;
@@ -125,7 +134,11 @@ impl GoodSink {
                 for rows in rows {
                     match rows {
                         GoodRows::Batch(b) => sink.write(b)?,
-                        GoodRows::Raw(schema, raw) => sink.write_raw(schema, raw)?,
+                        GoodRows::Raw(schema, raw) => sink.write_raw(schema, RawRecords::Bytes(raw))?,
+                        GoodRows::InPlace(schema, spans) => {
+                            let file = file.ok_or_else(|| TabxError::Internal("records in place of no file".into()))?;
+                            sink.write_raw(schema, RawRecords::InPlace(file, spans))?;
+                        }
                     }
                 }
             }
@@ -208,6 +221,7 @@ fn split_and_count(
         &plan,
         |task| TaskRows {
             stats: pass.as_ref().map(|p| p.init(task)),
+            in_place: plan.in_place_file(task).map(Path::to_path_buf),
             encoded: encoders.as_ref().map(|e| e.encoder_for(plan.parquet_part(task))),
             ..TaskRows::default()
         },
@@ -219,7 +233,7 @@ fn split_and_count(
             }
         },
         |task: TaskRows| {
-            good_sink.write(&task.good, task.encoded)?;
+            good_sink.write(&task.good, task.encoded, task.in_place.as_deref())?;
             for b in &task.bad {
                 bad_sink.write(b)?;
             }
@@ -288,6 +302,7 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
     let data: Vec<usize> = (0..batch.num_columns()).filter(|&c| !is_source_column(schema.field(c).name())).collect();
     let data_batch = batch.project(&data)?;
     let raw = batch.column_by_name(SourceOptions::RAW_COLUMN).map(|c| c.as_binary::<i32>());
+    let spans = batch.column_by_name(SourceOptions::RAW_SPAN_COLUMN).map(|c| c.as_struct());
 
     let mut is_good = vec![true; batch.num_rows()];
     let mut sources = Vec::with_capacity(violations.len());
@@ -316,11 +331,17 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
             encoder.write(&plain_strings(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?)?;
         }
     } else if good_rows > 0 || task.good.is_empty() {
-        task.good.push(match raw {
-            Some(raw) if bad_rows == 0 => GoodRows::Raw(data_batch.schema(), raw.clone()),
-            Some(raw) => GoodRows::Raw(data_batch.schema(), arrow::compute::filter(raw, &keep)?.as_binary().clone()),
-            None if bad_rows == 0 => GoodRows::Batch(plain_strings(&data_batch)?),
-            None => GoodRows::Batch(plain_strings(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?),
+        task.good.push(match (raw, spans) {
+            (Some(raw), _) if bad_rows == 0 => GoodRows::Raw(data_batch.schema(), raw.clone()),
+            (Some(raw), _) => {
+                GoodRows::Raw(data_batch.schema(), arrow::compute::filter(raw, &keep)?.as_binary().clone())
+            }
+            (_, Some(spans)) if bad_rows == 0 => GoodRows::InPlace(data_batch.schema(), spans.clone()),
+            (_, Some(spans)) => {
+                GoodRows::InPlace(data_batch.schema(), arrow::compute::filter(spans, &keep)?.as_struct().clone())
+            }
+            (None, None) if bad_rows == 0 => GoodRows::Batch(plain_strings(&data_batch)?),
+            (None, None) => GoodRows::Batch(plain_strings(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?),
         });
     }
     if bad_rows > 0 || task.bad.is_empty() {

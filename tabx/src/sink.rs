@@ -12,13 +12,15 @@ use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BinaryArray, RecordBatch};
-use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
+use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, RecordBatch, StructArray};
+use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef, UInt32Type, UInt64Type};
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::ArrowWriter;
 use tabx_core::{Result, TabxError};
+
+use crate::in_place::InPlaceRecords;
 
 /// An output file being written: CSV rows go straight to it; Parquet batches
 /// wait in a spill until the end (see [`ParquetSink`]). Rows whose columns
@@ -46,7 +48,7 @@ impl Sink {
             }))
         } else {
             let out = wide_writer(temp.reopen().map_err(|e| io(path, e))?);
-            Sink::Csv(CsvSink { target: path.to_path_buf(), temp, out, header: None })
+            Sink::Csv(CsvSink { target: path.to_path_buf(), temp, out, header: None, in_place: None })
         })
     }
 
@@ -61,7 +63,7 @@ impl Sink {
     /// Appends CSV records as the input holds them (`raw`, one per row) whose
     /// columns are `schema`'s; CSV outputs only (`validate --rows` asks for raw
     /// records only then).
-    pub(crate) fn write_raw(&mut self, schema: &ArrowSchema, raw: &BinaryArray) -> Result<()> {
+    pub(crate) fn write_raw(&mut self, schema: &ArrowSchema, raw: RawRecords<'_>) -> Result<()> {
         match self {
             Sink::Csv(s) => s.write_raw(schema, raw),
             Sink::Parquet(s) => Err(TabxError::Internal(format!("raw CSV records for {}", s.target.display()))),
@@ -150,11 +152,23 @@ fn different_columns(first: &[String], other: &[String]) -> TabxError {
     .with_hint("process inputs with different columns separately")
 }
 
+/// CSV records as the input holds them, one per row ([`Sink::write_raw`]).
+#[derive(Clone, Copy)]
+pub(crate) enum RawRecords<'a> {
+    /// Their bytes ([`tabx_engine::SourceOptions::RAW_COLUMN`]).
+    Bytes(&'a BinaryArray),
+    /// Where they are in a local file
+    /// ([`tabx_engine::SourceOptions::RAW_SPAN_COLUMN`]).
+    InPlace(&'a Path, &'a StructArray),
+}
+
 pub(crate) struct CsvSink {
     target: PathBuf,
     temp: tempfile::NamedTempFile,
     out: BufWriter<File>,
     header: Option<Vec<String>>,
+    /// The last input file records were copied from in place.
+    in_place: Option<InPlaceRecords>,
 }
 
 impl CsvSink {
@@ -177,14 +191,11 @@ impl CsvSink {
         csv.flush().map_err(|e| io(&self.target, e))
     }
 
-    fn write_raw(&mut self, schema: &ArrowSchema, raw: &BinaryArray) -> Result<()> {
+    fn write_raw(&mut self, schema: &ArrowSchema, raw: RawRecords<'_>) -> Result<()> {
         self.write_header(schema)?;
         let header = self.header.as_deref().unwrap_or_default();
         if header.iter().eq(schema.fields().iter().map(|f| f.name())) {
-            for record in raw.iter().flatten() {
-                self.out.write_all(record).and_then(|()| self.out.write_all(b"\n")).map_err(|e| io(&self.target, e))?;
-            }
-            return Ok(());
+            return copy_records(&mut self.in_place, raw, &mut self.out, &self.target);
         }
         // Another file with the same columns in another order: each record's
         // fields put in the header's order (rare; parsed again, not formatted).
@@ -197,11 +208,8 @@ impl CsvSink {
             .ok_or_else(|| different_columns(header, &names))?;
         // One reader over the batch's records, a line break after each (a
         // quoted line break inside a record stays inside its field).
-        let mut text = Vec::with_capacity(raw.values().len() + raw.len());
-        for record in raw.iter().flatten() {
-            text.extend_from_slice(record);
-            text.push(b'\n');
-        }
+        let mut text = Vec::new();
+        copy_records(&mut self.in_place, raw, &mut text, &self.target)?;
         let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_slice());
         let mut csv = csv::Writer::from_writer(&mut self.out);
         for fields in reader.byte_records() {
@@ -216,6 +224,33 @@ impl CsvSink {
         drop(self.out);
         persist(self.temp, &self.target)?;
         Ok(())
+    }
+}
+
+/// Writes each of `raw`'s records and a line break to `out` (the sink
+/// writing to `target`), reading records in place through `reader`, which
+/// is opened, or opened again, on the file they are in.
+fn copy_records(
+    reader: &mut Option<InPlaceRecords>,
+    raw: RawRecords<'_>,
+    out: &mut impl Write,
+    target: &Path,
+) -> Result<()> {
+    match raw {
+        RawRecords::Bytes(records) => {
+            for record in records.iter().flatten() {
+                out.write_all(record).and_then(|()| out.write_all(b"\n")).map_err(|e| io(target, e))?;
+            }
+            Ok(())
+        }
+        RawRecords::InPlace(file, spans) => {
+            if reader.as_ref().is_none_or(|r| r.path() != file) {
+                *reader = Some(InPlaceRecords::open(file)?);
+            }
+            let (starts, lens) =
+                (spans.column(0).as_primitive::<UInt64Type>(), spans.column(1).as_primitive::<UInt32Type>());
+            reader.as_mut().expect("opened above").write_each(starts.values(), lens.values(), out)
+        }
     }
 }
 

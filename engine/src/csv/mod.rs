@@ -36,7 +36,7 @@ use crate::options::ColumnType;
 use crate::quarantine::{BadRows, shorten};
 use crate::retype::wanted_type;
 use reader::{Record, RecordReader};
-use typing::Rows;
+use typing::{RawRecords, Rows};
 
 /// Column names of a file and where its data starts.
 #[derive(Debug, Clone)]
@@ -107,6 +107,9 @@ pub(crate) struct CsvSpec {
     /// Threads that parse a stream (one task for the whole file: stdin, a
     /// compressed or remote file) after its first batch; 1 parses it as it is read.
     pub parsers: usize,
+    /// The task reads a byte range of a local uncompressed file, where a
+    /// record's offsets name its bytes (raw records as spans, not copies).
+    pub in_place: bool,
 }
 
 /// Reads one task's records from `src` and emits typed batches.
@@ -216,9 +219,13 @@ impl<'a> CsvTask<'a> {
             spec,
             ctx,
             types: vec![None; names.len()],
-            rows: Rows::new(names.len(), opts.row_source && opts.raw_records && opts.projection.is_none())
-                .keeping(&projected)
-                .with_typed(typed),
+            rows: Rows::new(
+                names.len(),
+                (opts.row_source && opts.raw_records && opts.projection.is_none())
+                    .then(|| RawRecords::new(spec.in_place)),
+            )
+            .keeping(&projected)
+            .with_typed(typed),
             cells: Vec::new(),
             names,
             projected,
@@ -330,7 +337,7 @@ impl<'a> CsvTask<'a> {
             batch
         };
         let batch = match self.rows.take_raw() {
-            Some(raw) => append_raw_records(&batch, raw)?,
+            Some((name, raw)) => append_raw_records(&batch, name, raw)?,
             None => batch,
         };
         self.report.rows_read += n as u64;
@@ -426,6 +433,7 @@ mod tests {
             whole_file: true,
             freeze_after: Some(freeze),
             parsers,
+            in_place: false,
         };
         let mut batches = Vec::new();
         let report = run_task(&spec, src, &ctx, &mut |b| {
