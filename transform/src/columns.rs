@@ -47,8 +47,7 @@ pub fn fill_nulls(name: &str, column: ArrayRef, fill: Option<&serde_json::Value>
         }
     };
     let column = if column.data_type() == &target { column } else { arrow::compute::cast(&column, &target)? };
-    let present = arrow::compute::is_not_null(&column)?;
-    Ok(arrow::compute::kernels::zip::zip(&present, &column, &arrow::array::Scalar::new(scalar))?)
+    crate::kernels::fill_nulls(&column, &scalar)
 }
 
 /// The family of an Arrow type: Int64, Float64, Utf8, Null, or the type itself.

@@ -1,11 +1,8 @@
 //! The CPU backend: Arrow's compute kernels and the crate's own kernels, one
 //! batch at a time. It is the reference the CUDA backend is tested against.
 
-use std::sync::Arc;
-
 use arrow::array::{Array, ArrayRef, Float64Array, Int64Array};
 use arrow::compute::kernels::numeric;
-use arrow::datatypes::DataType;
 use tabx_core::{Result, TabxError};
 
 use super::Backend;
@@ -50,16 +47,7 @@ impl Backend for CpuBackend {
     }
 
     fn fill_nulls(&self, x: &ArrayRef, value: &ArrayRef) -> Result<ArrayRef> {
-        if x.null_count() == 0 {
-            return Ok(Arc::clone(x));
-        }
-        if x.data_type() == &DataType::Null {
-            let repeated = arrow::array::UInt32Array::from(vec![0u32; x.len()]);
-            return Ok(arrow::compute::take(value.as_ref(), &repeated, None)?);
-        }
-        let mask = arrow::compute::is_null(x.as_ref())?;
-        let fill = arrow::array::Scalar::new(Arc::clone(value));
-        Ok(arrow::compute::kernels::zip::zip(&mask, &fill, x)?)
+        crate::kernels::fill_nulls(x, value)
     }
 }
 
@@ -73,6 +61,7 @@ fn floats(a: &ArrayRef) -> Result<Float64Array> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[test]
     fn apply_buckets_matches_tft_docstring() {

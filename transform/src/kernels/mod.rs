@@ -2,6 +2,7 @@
 
 mod compare;
 mod cross;
+mod fill;
 mod hash;
 mod one_hot;
 mod time;
@@ -10,6 +11,7 @@ mod vocab;
 
 pub use compare::greater_than_fraction;
 pub use cross::{DEFAULT_HASH_KEY, cross_hashed, cross_hashed_with_key};
+pub use fill::fill_nulls;
 #[cfg(feature = "cuda")]
 pub(crate) use hash::check_buckets;
 pub use hash::{fingerprint_cat64, fingerprint64, hash_bucket, hash_strings};
