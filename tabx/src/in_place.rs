@@ -14,6 +14,7 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use tabx_core::{Result, TabxError};
 
@@ -26,15 +27,25 @@ const WINDOW: usize = 2 * crate::sink::IO_BUFFER;
 pub(crate) struct InPlaceRecords {
     path: PathBuf,
     file: File,
+    /// The file's modification time when the scan was planned (where the
+    /// platform has one): a file modified since may no longer hold the
+    /// records the scan checked at those offsets.
+    modified: Option<SystemTime>,
     /// Bytes `[at, at + window.len())` of the file.
     window: Vec<u8>,
     at: u64,
 }
 
 impl InPlaceRecords {
-    pub(crate) fn open(path: &Path) -> Result<Self> {
+    /// Opens `path`, whose modification time was `modified` when the scan was planned.
+    pub(crate) fn open(path: &Path, modified: Option<SystemTime>) -> Result<Self> {
         let file = File::open(path).map_err(|e| TabxError::io(path, e))?;
-        Ok(InPlaceRecords { path: path.to_path_buf(), file, window: Vec::new(), at: 0 })
+        Ok(InPlaceRecords { path: path.to_path_buf(), file, modified, window: Vec::new(), at: 0 })
+    }
+
+    /// `path`'s modification time now, where the platform has one.
+    pub(crate) fn modified(path: &Path) -> Option<SystemTime> {
+        std::fs::metadata(path).and_then(|m| m.modified()).ok()
     }
 
     /// The file this reads.
@@ -46,6 +57,7 @@ impl InPlaceRecords {
     /// bytes) and a line break to `out`, in order: what writing the records'
     /// bytes one by one would write.
     pub(crate) fn write_each(&mut self, starts: &[u64], lens: &[u32], out: &mut impl Write) -> Result<()> {
+        self.check_unchanged()?;
         let end_of = |i: usize| starts[i] + u64::from(lens[i]);
         let mut i = 0;
         while i < starts.len() {
@@ -91,11 +103,19 @@ impl InPlaceRecords {
         self.window.truncate(got);
         self.at = start;
         if (got as u64) < end - start {
-            return Err(TabxError::invalid_input(
-                self.path.display().to_string(),
-                format!("the file changed while it was read: the record at byte {start} now ends past the file's end"),
-            )
-            .with_hint("validate a file that no one writes to meanwhile (a copy or a finished file)"));
+            return Err(changed(&self.path, &format!("the record at byte {start} now ends past the file's end")));
+        }
+        Ok(())
+    }
+
+    /// Fails when the file was modified since the scan was planned (its
+    /// records may have moved): once per call of [`Self::write_each`], a
+    /// batch. Times are compared for equality, so no clock is trusted.
+    fn check_unchanged(&self) -> Result<()> {
+        let Some(planned) = self.modified else { return Ok(()) };
+        let now = self.file.metadata().and_then(|m| m.modified()).map_err(|e| TabxError::io(&self.path, e))?;
+        if now != planned {
+            return Err(changed(&self.path, "it was modified after the scan began"));
         }
         Ok(())
     }
@@ -107,6 +127,12 @@ impl InPlaceRecords {
     fn slice(&self, from: u64, to: u64) -> &[u8] {
         &self.window[(from - self.at) as usize..(to - self.at) as usize]
     }
+}
+
+/// The error for an input that changed while `validate --rows` read it.
+fn changed(path: &Path, why: &str) -> TabxError {
+    TabxError::invalid_input(path.display().to_string(), format!("the file changed while it was read: {why}"))
+        .with_hint("validate a file that no one writes to meanwhile (a copy or a finished file)")
 }
 
 #[cfg(test)]
@@ -143,7 +169,7 @@ mod tests {
         let (_dir, path) = file_with(text);
         let (starts, lens) = spans(text, &records);
         let mut out = Vec::new();
-        InPlaceRecords::open(&path).unwrap().write_each(&starts, &lens, &mut out).unwrap();
+        InPlaceRecords::open(&path, None).unwrap().write_each(&starts, &lens, &mut out).unwrap();
         let expected: String = records.iter().map(|r| format!("{r}\n")).collect();
         assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
@@ -162,18 +188,28 @@ mod tests {
         let (_dir, path) = file_with(text.as_bytes());
         let (starts, lens) = spans(text.as_bytes(), &records);
         let mut out = Vec::new();
-        InPlaceRecords::open(&path).unwrap().write_each(&starts, &lens, &mut out).unwrap();
+        InPlaceRecords::open(&path, None).unwrap().write_each(&starts, &lens, &mut out).unwrap();
         assert_eq!(out, &text.as_bytes()[2..]);
     }
 
     #[test]
-    fn a_file_cut_short_meanwhile_is_an_error_naming_it() {
+    fn a_file_changed_meanwhile_is_an_error_naming_it() {
         let text = b"h\n1,a\n2,b\n";
         let (_dir, path) = file_with(text);
         let (starts, lens) = spans(text, &["1,a", "2,b"]);
+        let copy = |modified: Option<SystemTime>| {
+            let mut reader = InPlaceRecords::open(&path, modified)?;
+            reader.write_each(&starts, &lens, &mut Vec::new())
+        };
+        let planned = InPlaceRecords::modified(&path);
+        assert!(planned.is_some() && copy(planned).is_ok(), "not modified since");
+        // Rewritten since (the same length: the records may have moved).
+        let earlier = planned.map(|t| t - std::time::Duration::from_secs(1));
+        let message = copy(earlier).unwrap_err().to_string();
+        assert!(message.contains("in.csv") && message.contains("modified after the scan began"), "{message}");
+        // Cut short, where no time was known.
         std::fs::write(&path, b"h\n1,a\n").unwrap();
-        let err = InPlaceRecords::open(&path).unwrap().write_each(&starts, &lens, &mut Vec::new()).unwrap_err();
-        let message = err.to_string();
-        assert!(message.contains("in.csv") && message.contains("changed while it was read"), "{message}");
+        let message = copy(None).unwrap_err().to_string();
+        assert!(message.contains("in.csv") && message.contains("ends past the file's end"), "{message}");
     }
 }

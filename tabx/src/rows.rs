@@ -31,6 +31,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use arrow::array::{AsArray, BinaryArray, BooleanArray, RecordBatch, StringArray, StructArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef, UInt64Type};
@@ -39,6 +40,7 @@ use tabx_engine::{ScanPlan, SourceOptions, is_source_column, scan_ordered};
 use tabx_schema::{Schema, StatsAccumulator, StatsOptions};
 use tabx_validate::RowChecker;
 
+use crate::in_place::InPlaceRecords;
 use crate::sink::{RawRecords, Sink, is_parquet};
 use crate::stats::{StatsPass, StatsRun};
 use crate::typed_sink::{Encoders, TaskEncoder, TypedSink};
@@ -124,8 +126,14 @@ impl GoodSink {
     }
 
     /// Writes one task's good rows, in task order; `file` is the local file
-    /// the task read in place ([`ScanPlan::in_place_file`]).
-    fn write(&mut self, rows: &[GoodRows], encoded: Option<TaskEncoder>, file: Option<&Path>) -> Result<()> {
+    /// the task read in place ([`ScanPlan::in_place_file`]) and its
+    /// modification time when the scan was planned.
+    fn write(
+        &mut self,
+        rows: &[GoodRows],
+        encoded: Option<TaskEncoder>,
+        file: Option<(&Path, Option<SystemTime>)>,
+    ) -> Result<()> {
         match (self, encoded) {
             (GoodSink::Typed(sink), Some(encoded)) => {
                 sink.append(encoded)?;
@@ -136,8 +144,9 @@ impl GoodSink {
                         GoodRows::Batch(b) => sink.write(b)?,
                         GoodRows::Raw(schema, raw) => sink.write_raw(schema, RawRecords::Bytes(raw))?,
                         GoodRows::InPlace(schema, spans) => {
-                            let file = file.ok_or_else(|| TabxError::Internal("records in place of no file".into()))?;
-                            sink.write_raw(schema, RawRecords::InPlace(file, spans))?;
+                            let (file, modified) =
+                                file.ok_or_else(|| TabxError::Internal("records in place of no file".into()))?;
+                            sink.write_raw(schema, RawRecords::InPlace { file, modified, spans })?;
                         }
                     }
                 }
@@ -210,6 +219,12 @@ fn split_and_count(
         inputs,
         SourceOptions { row_source: true, raw_records, dictionary_strings: true, ..source.clone() },
     )?;
+    // The in-place files' modification times now: the good rows are read
+    // there again later, and a file modified meanwhile is an error.
+    let modified: BTreeMap<PathBuf, Option<SystemTime>> = (0..plan.tasks())
+        .filter_map(|task| plan.in_place_file(task))
+        .map(|path| (path.to_path_buf(), InPlaceRecords::modified(path)))
+        .collect();
     let pass = stats.map(|options| StatsPass::try_new(&plan, options)).transpose()?;
     let mut good_sink = GoodSink::create(good, &plan)?;
     let encoders = good_sink.encoders();
@@ -233,7 +248,8 @@ fn split_and_count(
             }
         },
         |task: TaskRows| {
-            good_sink.write(&task.good, task.encoded, task.in_place.as_deref())?;
+            let in_place = task.in_place.as_deref().map(|p| (p, modified.get(p).copied().flatten()));
+            good_sink.write(&task.good, task.encoded, in_place)?;
             for b in &task.bad {
                 bad_sink.write(b)?;
             }

@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, RecordBatch, StructArray};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef, UInt32Type, UInt64Type};
@@ -158,8 +159,9 @@ pub(crate) enum RawRecords<'a> {
     /// Their bytes ([`tabx_engine::SourceOptions::RAW_COLUMN`]).
     Bytes(&'a BinaryArray),
     /// Where they are in a local file
-    /// ([`tabx_engine::SourceOptions::RAW_SPAN_COLUMN`]).
-    InPlace(&'a Path, &'a StructArray),
+    /// ([`tabx_engine::SourceOptions::RAW_SPAN_COLUMN`]) whose modification
+    /// time was `modified` when the scan was planned.
+    InPlace { file: &'a Path, modified: Option<SystemTime>, spans: &'a StructArray },
 }
 
 pub(crate) struct CsvSink {
@@ -243,9 +245,9 @@ fn copy_records(
             }
             Ok(())
         }
-        RawRecords::InPlace(file, spans) => {
+        RawRecords::InPlace { file, modified, spans } => {
             if reader.as_ref().is_none_or(|r| r.path() != file) {
-                *reader = Some(InPlaceRecords::open(file)?);
+                *reader = Some(InPlaceRecords::open(file, modified)?);
             }
             let (starts, lens) =
                 (spans.column(0).as_primitive::<UInt64Type>(), spans.column(1).as_primitive::<UInt32Type>());
