@@ -26,8 +26,8 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::array::{Array, ArrayRef, AsArray, DictionaryArray, Int32Array, RecordBatch, StringArray, UInt64Array};
+use arrow::datatypes::{DataType, Field, Int32Type, Schema, UInt64Type};
 use tabx_core::{Result, TabxError};
 
 use crate::options::{ColumnType, OnError, SourceOptions};
@@ -146,6 +146,10 @@ impl<'a> TaskContext<'a> {
 /// Appends the row-origin columns of [`SourceOptions::row_source`] to `batch`:
 /// `file` on every row and `lines` (one per row). A column of the input that
 /// already has one of the names is an error: the origin would be ambiguous.
+///
+/// The file column is a dictionary of the one name (a 4-byte key per row):
+/// the name copied onto every row cost 35 MiB for 1M rows of a 35-byte
+/// path, 4% of a `transform fit` (24% with a 200-byte path).
 pub(crate) fn append_row_source(batch: &RecordBatch, file: &str, lines: UInt64Array) -> Result<RecordBatch> {
     let schema = batch.schema();
     for name in [SourceOptions::FILE_COLUMN, SourceOptions::LINE_COLUMN] {
@@ -162,12 +166,28 @@ pub(crate) fn append_row_source(batch: &RecordBatch, file: &str, lines: UInt64Ar
         return Err(TabxError::Internal(format!("{} row lines for {n} rows", lines.len())));
     }
     let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-    fields.push(Field::new(SourceOptions::FILE_COLUMN, DataType::Utf8, false));
+    let files = DictionaryArray::new(Int32Array::from(vec![0; n]), Arc::new(StringArray::from(vec![file])));
+    fields.push(Field::new(SourceOptions::FILE_COLUMN, files.data_type().clone(), false));
     fields.push(Field::new(SourceOptions::LINE_COLUMN, DataType::UInt64, false));
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    columns.push(Arc::new(StringArray::from_iter_values(std::iter::repeat_n(file, n))));
+    columns.push(Arc::new(files));
     columns.push(Arc::new(lines));
     Ok(RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())), columns)?)
+}
+
+/// Where row `row` of `batch` came from, `file:line`, from the columns of
+/// [`SourceOptions::row_source`]; `None` when the batch does not carry them.
+pub fn row_origin(batch: &RecordBatch, row: usize) -> Option<String> {
+    let files = batch.column_by_name(SourceOptions::FILE_COLUMN)?;
+    let lines = batch.column_by_name(SourceOptions::LINE_COLUMN)?.as_primitive_opt::<UInt64Type>()?;
+    let file = match files.as_dictionary_opt::<Int32Type>() {
+        Some(dictionary) => {
+            let names = dictionary.values().as_string_opt::<i32>()?;
+            names.value(usize::try_from(dictionary.keys().value(row)).ok()?)
+        }
+        None => files.as_string_opt::<i32>()?.value(row),
+    };
+    Some(format!("{file}:{}", lines.value(row)))
 }
 
 /// Appends the raw records ([`SourceOptions::raw_records`]), as column

@@ -26,8 +26,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use arrow::array::{AsArray, RecordBatch};
-use arrow::datatypes::UInt64Type;
+use arrow::array::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use tabx_core::{Result, TabxError};
 
@@ -305,12 +304,8 @@ impl RejectedRows {
         if self.part.header.is_none() {
             self.part.set_header(&data.iter().map(|&i| schema.field(i).name().clone()).collect::<Vec<_>>());
         }
-        let file = batch.column_by_name(origin[0]).map(|c| c.as_string::<i32>().value(row).to_string());
-        let line = batch.column_by_name(origin[1]).map(|c| c.as_primitive::<UInt64Type>().value(row));
-        let source = match (file, line) {
-            (Some(f), Some(l)) => format!("{f}:{l}"),
-            _ => return Err(TabxError::Internal("rejected rows need the row-origin columns".into())),
-        };
+        let source = crate::driver::row_origin(batch, row)
+            .ok_or_else(|| TabxError::Internal("rejected rows need the row-origin columns".into()))?;
         let (cells, raw) = row_cells(batch, &data, row)?;
         self.part.write(&source, reasons, &raw, Some(cells.iter().map(|c| c.as_bytes()).collect()))
     }

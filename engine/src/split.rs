@@ -348,12 +348,7 @@ fn for_each_cell(array: &dyn Array, mut f: impl FnMut(usize, Cell<'_>) -> Result
 
 /// `file:line` of a row when the batch carries its source, else its position.
 fn location(batch: &RecordBatch, row: usize) -> String {
-    let file = batch.column_by_name(SourceOptions::FILE_COLUMN).and_then(|c| c.as_string_opt::<i32>());
-    let line = batch.column_by_name(SourceOptions::LINE_COLUMN).and_then(|c| c.as_primitive_opt::<UInt64Type>());
-    match (file, line) {
-        (Some(f), Some(l)) => format!("{}:{}", f.value(row), l.value(row)),
-        _ => format!("row {}", row + 1),
-    }
+    crate::driver::row_origin(batch, row).unwrap_or_else(|| format!("row {}", row + 1))
 }
 
 #[cfg(test)]

@@ -21,7 +21,11 @@ fn with_source(threads: usize) -> SourceOptions {
 fn origins(batches: &[RecordBatch], col: &str) -> Vec<(String, u64, String)> {
     let mut out = Vec::new();
     for b in batches {
-        let files = b.column_by_name(SourceOptions::FILE_COLUMN).expect("file column").as_string::<i32>();
+        // The file column is a dictionary of the file's name (one key per row).
+        let files = b.column_by_name(SourceOptions::FILE_COLUMN).expect("file column");
+        assert!(matches!(files.data_type(), DataType::Dictionary(..)), "{}", files.data_type());
+        let files = arrow::compute::cast(files, &DataType::Utf8).unwrap();
+        let files = files.as_string::<i32>();
         let lines = b.column_by_name(SourceOptions::LINE_COLUMN).expect("line column").as_primitive::<UInt64Type>();
         let values = arrow::compute::cast(b.column_by_name(col).expect("value column"), &DataType::Utf8).unwrap();
         let values = values.as_string::<i32>();
@@ -47,8 +51,11 @@ fn csv_lines_are_physical_lines_across_byte_ranges() {
         assert_eq!(origins(&batches, "a"), expected, "{threads} threads");
         assert_eq!(report.rows_read, 5);
         let schema = batches[0].schema();
-        assert_eq!(schema.field(2).data_type(), &DataType::Utf8);
+        let file_type = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        assert_eq!(schema.field(2).data_type(), &file_type);
         assert_eq!(schema.field(3).data_type(), &DataType::UInt64);
+        // `file:line`, as error messages and bad-row outputs name a row.
+        assert_eq!(tabx_engine::row_origin(&batches[0], 0), Some(format!("{p}:2")));
         // The report's column types are the data's, not the origin's.
         assert_eq!(report.column_types.len(), 2);
     }

@@ -2,10 +2,9 @@
 //! in a numeric input): shared by every job that transforms rows (fit, apply,
 //! train, predict). Rows the reader itself rejects are the engine's business.
 
-use arrow::array::{AsArray, RecordBatch};
-use arrow::datatypes::UInt64Type;
+use arrow::array::RecordBatch;
 use tabx_core::{Result, TabxError};
-use tabx_engine::{OnError, RejectedRows, SourceOptions, append_to_quarantine};
+use tabx_engine::{OnError, RejectedRows, append_to_quarantine, row_origin};
 use tabx_transform::{Applied, InvalidCounts, InvalidRow, InvalidRows, Transformer, reasons_by_row};
 
 /// The rows an op could not take (their counts are kept by whoever left them
@@ -70,12 +69,7 @@ impl Rejects {
 
 /// The error for an invalid row, at the `file:line` the engine tagged it with.
 fn located(batch: &RecordBatch, row: &InvalidRow) -> TabxError {
-    let file = batch.column_by_name(SourceOptions::FILE_COLUMN).map(|c| c.as_string::<i32>().value(row.row));
-    let line = batch.column_by_name(SourceOptions::LINE_COLUMN).map(|c| c.as_primitive::<UInt64Type>().value(row.row));
-    let location = match (file, line) {
-        (Some(f), Some(l)) => format!("{f}:{l}"),
-        _ => format!("row {}", row.row + 1),
-    };
+    let location = row_origin(batch, row.row).unwrap_or_else(|| format!("row {}", row.row + 1));
     TabxError::invalid_input(location, &row.reason)
         .with_hint("use --on-error skip to leave such rows out (they are counted), or quarantine=PATH to keep them")
 }

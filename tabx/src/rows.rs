@@ -36,7 +36,7 @@ use std::time::SystemTime;
 use arrow::array::{AsArray, BinaryArray, BooleanArray, RecordBatch, StringArray, StructArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef, UInt64Type};
 use tabx_core::{Result, TabxError};
-use tabx_engine::{ScanPlan, SourceOptions, is_source_column, scan_ordered};
+use tabx_engine::{ScanPlan, SourceOptions, is_source_column, row_origin, scan_ordered};
 use tabx_schema::{Schema, StatsAccumulator, StatsOptions};
 use tabx_validate::RowChecker;
 
@@ -313,7 +313,6 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
     }
     task.absent.extend(checker.absent_columns(&schema).into_iter().map(String::from));
     let violations = checker.check(batch)?;
-    let file_col = index_of(&schema, SourceOptions::FILE_COLUMN)?;
     let line_col = index_of(&schema, SourceOptions::LINE_COLUMN)?;
     let data: Vec<usize> = (0..batch.num_columns()).filter(|&c| !is_source_column(schema.field(c).name())).collect();
     let data_batch = batch.project(&data)?;
@@ -323,11 +322,12 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
     let mut is_good = vec![true; batch.num_rows()];
     let mut sources = Vec::with_capacity(violations.len());
     let mut reasons = Vec::with_capacity(violations.len());
-    let files = batch.column(file_col).as_string::<i32>();
     let lines = batch.column(line_col).as_primitive::<UInt64Type>();
     for (row, found) in &violations {
         is_good[*row] = false;
-        sources.push(format!("{}:{}", files.value(*row), lines.value(*row)));
+        sources.push(
+            row_origin(batch, *row).ok_or_else(|| TabxError::Internal("the scan did not add rows' origin".into()))?,
+        );
         reasons.push(found.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
         // A row counts once per column and check, however often it names them.
         let keys: BTreeSet<String> = found.iter().map(|v| format!("{}: {}", v.column, v.check)).collect();
