@@ -248,7 +248,8 @@ pub struct SourceOptions {
     /// Progress callback (bytes read so far).
     pub progress: Option<ProgressFn>,
     /// Append the row's origin to every batch: [`SourceOptions::FILE_COLUMN`]
-    /// (Utf8, the input as given) and [`SourceOptions::LINE_COLUMN`] (UInt64:
+    /// (the input as given, a dictionary of Int32 keys over one Utf8 name;
+    /// [`crate::row_origin`] reads `file:line`) and [`SourceOptions::LINE_COLUMN`] (UInt64:
     /// the 1-based physical line where a CSV record or NDJSON object starts,
     /// the header being line 1; the 1-based row number in a Parquet file).
     /// Row-level validation needs it to say where a bad row came from; off,
@@ -371,7 +372,8 @@ impl SourceOptions {
         self.max_decompressed_bytes.unwrap_or_else(|| compressed.unwrap_or(0).saturating_mul(200).max(1 << 30))
     }
 
-    /// With [`SourceOptions::row_source`]: the column naming each row's input.
+    /// With [`SourceOptions::row_source`]: the column naming each row's input
+    /// (Dictionary(Int32, Utf8)).
     pub const FILE_COLUMN: &'static str = "_tabx_file";
     /// With [`SourceOptions::row_source`]: the column giving each row's line
     /// (text) or row number (Parquet) in its input, 1-based.
