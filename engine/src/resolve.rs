@@ -50,7 +50,7 @@ impl SourceFile {
             (None, Some(fc)) => fc,
             (None, None) if explicit => {
                 return Err(TabxError::config(format!("cannot tell the format of {name} from its extension"))
-                    .with_hint("name it .csv/.tsv/.parquet/.jsonl (optionally .gz/.zst) or pass --format"));
+                    .with_hint("name it .csv/.tsv/.parquet/.jsonl (optionally .gz/.zst) or pass --input-format"));
             }
             // Files of unknown kind inside a directory or glob (README, _SUCCESS) are skipped.
             (None, None) => return Ok(None),
@@ -82,7 +82,7 @@ pub(crate) fn resolve(inputs: &[String], options: &SourceOptions) -> Result<Vec<
         resolve_one(input, options, &mut out)?;
         if out.len() == before {
             return Err(TabxError::config(format!("{input}: no readable files found"))
-                .with_hint("data files need a .csv/.tsv/.parquet/.jsonl extension (or pass --format)"));
+                .with_hint("data files need a .csv/.tsv/.parquet/.jsonl extension (or pass --input-format)"));
         }
     }
     let stdin_count = out.iter().filter(|f| matches!(f.location, Location::Stdin)).count();
@@ -198,7 +198,14 @@ pub(crate) fn glob_files(pattern: &str) -> Result<Vec<PathBuf>> {
 }
 
 fn push_local(path: PathBuf, options: &SourceOptions, explicit: bool, out: &mut Vec<SourceFile>) -> Result<()> {
-    let size = std::fs::metadata(&path).map_err(|e| TabxError::io(&path, e))?.len();
+    let meta = std::fs::metadata(&path).map_err(|e| TabxError::io(&path, e))?;
+    // A pipe or a device (`<(zcat f.gz)`, /dev/stdin) cannot be cut into
+    // byte ranges or read twice: it was an "Illegal seek" from deep inside.
+    if !meta.is_file() {
+        return Err(TabxError::config(format!("{}: not a regular file (a pipe or a device?)", path.display()))
+            .with_hint("pipe it into stdin and name the input `-`: `zcat f.csv.gz | tabx stats -`"));
+    }
+    let size = meta.len();
     let name = path.to_string_lossy().into_owned();
     if let Some(f) = SourceFile::new(name, Location::Local(path), Some(size), options, explicit)? {
         out.push(f);
@@ -279,7 +286,17 @@ mod tests {
         let missing = dir.path().join("missing.csv").to_string_lossy().into_owned();
         assert!(matches!(resolve(&[missing], &opts), Err(TabxError::Io { .. })));
         let txt = dir.path().join("notes.txt").to_string_lossy().into_owned();
-        assert!(resolve(&[txt], &opts).unwrap_err().to_string().contains("--format"));
+        assert!(resolve(&[txt], &opts).unwrap_err().to_string().contains("--input-format"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_given_as_a_path_is_an_error_saying_to_use_stdin() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("in.csv");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let err = resolve(&[fifo.display().to_string()], &SourceOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("in.csv") && err.contains("not a regular file") && err.contains("tabx stats -"), "{err}");
     }
 
     #[test]
