@@ -175,19 +175,34 @@ pub(crate) fn append_row_source(batch: &RecordBatch, file: &str, lines: UInt64Ar
     Ok(RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())), columns)?)
 }
 
-/// Where row `row` of `batch` came from, `file:line`, from the columns of
-/// [`SourceOptions::row_source`]; `None` when the batch does not carry them.
+/// The origins of a batch's rows, from the columns of
+/// [`SourceOptions::row_source`], looked up once for all its rows.
+#[derive(Debug)]
+pub struct RowOrigins<'a> {
+    keys: &'a Int32Array,
+    names: &'a StringArray,
+    lines: &'a UInt64Array,
+}
+
+impl<'a> RowOrigins<'a> {
+    /// `None` when `batch` does not carry the origin columns.
+    pub fn of(batch: &'a RecordBatch) -> Option<Self> {
+        let files = batch.column_by_name(SourceOptions::FILE_COLUMN)?.as_dictionary_opt::<Int32Type>()?;
+        let lines = batch.column_by_name(SourceOptions::LINE_COLUMN)?.as_primitive_opt::<UInt64Type>()?;
+        Some(RowOrigins { keys: files.keys(), names: files.values().as_string_opt::<i32>()?, lines })
+    }
+
+    /// Where row `row` came from: `file:line`.
+    pub fn at(&self, row: usize) -> String {
+        let file = self.names.value(self.keys.value(row).max(0) as usize);
+        format!("{file}:{}", self.lines.value(row))
+    }
+}
+
+/// Where row `row` of `batch` came from, `file:line` ([`RowOrigins`] for
+/// many rows of one batch); `None` when the batch does not carry its origin.
 pub fn row_origin(batch: &RecordBatch, row: usize) -> Option<String> {
-    let files = batch.column_by_name(SourceOptions::FILE_COLUMN)?;
-    let lines = batch.column_by_name(SourceOptions::LINE_COLUMN)?.as_primitive_opt::<UInt64Type>()?;
-    let file = match files.as_dictionary_opt::<Int32Type>() {
-        Some(dictionary) => {
-            let names = dictionary.values().as_string_opt::<i32>()?;
-            names.value(usize::try_from(dictionary.keys().value(row)).ok()?)
-        }
-        None => files.as_string_opt::<i32>()?.value(row),
-    };
-    Some(format!("{file}:{}", lines.value(row)))
+    Some(RowOrigins::of(batch)?.at(row))
 }
 
 /// Appends the raw records ([`SourceOptions::raw_records`]), as column

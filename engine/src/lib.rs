@@ -70,8 +70,8 @@ mod split;
 mod store;
 
 pub use driver::{
-    ORDER_WINDOW_PER_THREAD, ScanReport, is_source_column, row_origin, scan_fold, scan_merged, scan_ordered,
-    scan_state, without_row_source,
+    ORDER_WINDOW_PER_THREAD, RowOrigins, ScanReport, is_source_column, row_origin, scan_fold, scan_merged,
+    scan_ordered, scan_state, without_row_source,
 };
 pub use follow::{Fingerprint, FollowOptions, rotated_copies};
 pub use memory::peak_rss_bytes;

@@ -391,6 +391,16 @@ impl SourceOptions {
         vec![Field::new("start", DataType::UInt64, false), Field::new("len", DataType::UInt32, false)].into()
     }
 
+    /// The starts and lengths of a [`Self::RAW_SPAN_COLUMN`] array (`None`
+    /// for another layout): where its layout is read, beside where it is made.
+    pub fn raw_spans(spans: &arrow::array::StructArray) -> Option<(&[u64], &[u32])> {
+        use arrow::array::AsArray;
+        use arrow::datatypes::{UInt32Type, UInt64Type};
+        let starts = spans.column_by_name("start")?.as_primitive_opt::<UInt64Type>()?;
+        let lens = spans.column_by_name("len")?.as_primitive_opt::<UInt32Type>()?;
+        Some((starts.values(), lens.values()))
+    }
+
     /// Checks values that would otherwise fail deep inside a scan.
     pub(crate) fn validate(&self) -> tabx_core::Result<()> {
         tabx_core::ensure_config!(self.batch_size > 0, "batch size must be at least 1");

@@ -434,7 +434,9 @@ mod tests {
         use std::sync::Arc;
         let mut named: Vec<(String, ArrayRef)> =
             columns.iter().map(|(n, v)| (n.to_string(), Arc::new(StringArray::from(v.clone())) as ArrayRef)).collect();
-        named.push((SourceOptions::FILE_COLUMN.into(), Arc::new(StringArray::from(vec!["in.csv"]))));
+        // As the engine writes it: a dictionary of the file's name.
+        let file = arrow::array::DictionaryArray::<arrow::datatypes::Int32Type>::from_iter(["in.csv"]);
+        named.push((SourceOptions::FILE_COLUMN.into(), Arc::new(file)));
         named.push((SourceOptions::LINE_COLUMN.into(), Arc::new(UInt64Array::from(vec![5]))));
         RecordBatch::try_from_iter(named).unwrap()
     }

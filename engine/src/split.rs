@@ -472,7 +472,11 @@ mod tests {
             ("c", Arc::new(Float64Array::from(vec![None, Some(f64::NAN)])) as ArrayRef),
             ("a", Arc::new(Int64Array::from(vec![7, -3])) as ArrayRef),
             ("b", strings(&[Some("x"), Some("Flash Cab")])),
-            (SourceOptions::FILE_COLUMN, strings(&[Some("f.csv"), Some("f.csv")])),
+            (
+                SourceOptions::FILE_COLUMN,
+                Arc::new(arrow::array::DictionaryArray::<arrow::datatypes::Int32Type>::from_iter(["f.csv", "f.csv"]))
+                    as ArrayRef,
+            ),
             (SourceOptions::LINE_COLUMN, Arc::new(arrow::array::UInt64Array::from(vec![2, 3])) as ArrayRef),
         ]);
         assert_eq!(partition_keys(&typed, None).unwrap(), keys);

@@ -33,10 +33,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use arrow::array::{AsArray, BinaryArray, BooleanArray, RecordBatch, StringArray, StructArray, UInt32Array};
+use arrow::array::{ArrayRef, AsArray, BinaryArray, BooleanArray, RecordBatch, StringArray, StructArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef, UInt64Type};
 use tabx_core::{Result, TabxError};
-use tabx_engine::{ScanPlan, SourceOptions, is_source_column, row_origin, scan_ordered};
+use tabx_engine::{RowOrigins, ScanPlan, SourceOptions, is_source_column, scan_ordered};
 use tabx_schema::{Schema, StatsAccumulator, StatsOptions};
 use tabx_validate::RowChecker;
 
@@ -316,18 +316,18 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
     let line_col = index_of(&schema, SourceOptions::LINE_COLUMN)?;
     let data: Vec<usize> = (0..batch.num_columns()).filter(|&c| !is_source_column(schema.field(c).name())).collect();
     let data_batch = batch.project(&data)?;
-    let raw = batch.column_by_name(SourceOptions::RAW_COLUMN).map(|c| c.as_binary::<i32>());
-    let spans = batch.column_by_name(SourceOptions::RAW_SPAN_COLUMN).map(|c| c.as_struct());
+    let raw = batch.column_by_name(SourceOptions::RAW_COLUMN);
+    let spans = batch.column_by_name(SourceOptions::RAW_SPAN_COLUMN);
 
     let mut is_good = vec![true; batch.num_rows()];
     let mut sources = Vec::with_capacity(violations.len());
     let mut reasons = Vec::with_capacity(violations.len());
     let lines = batch.column(line_col).as_primitive::<UInt64Type>();
+    let origins =
+        RowOrigins::of(batch).ok_or_else(|| TabxError::Internal("the scan did not add rows' origin".into()))?;
     for (row, found) in &violations {
         is_good[*row] = false;
-        sources.push(
-            row_origin(batch, *row).ok_or_else(|| TabxError::Internal("the scan did not add rows' origin".into()))?,
-        );
+        sources.push(origins.at(*row));
         reasons.push(found.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "));
         // A row counts once per column and check, however often it names them.
         let keys: BTreeSet<String> = found.iter().map(|v| format!("{}: {}", v.column, v.check)).collect();
@@ -347,15 +347,13 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
             encoder.write(&plain_strings(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?)?;
         }
     } else if good_rows > 0 || task.good.is_empty() {
+        // The good rows of a column the scan added (raw records, spans).
+        let kept = |column: &ArrayRef| -> Result<ArrayRef> {
+            Ok(if bad_rows == 0 { Arc::clone(column) } else { arrow::compute::filter(column, &keep)? })
+        };
         task.good.push(match (raw, spans) {
-            (Some(raw), _) if bad_rows == 0 => GoodRows::Raw(data_batch.schema(), raw.clone()),
-            (Some(raw), _) => {
-                GoodRows::Raw(data_batch.schema(), arrow::compute::filter(raw, &keep)?.as_binary().clone())
-            }
-            (_, Some(spans)) if bad_rows == 0 => GoodRows::InPlace(data_batch.schema(), spans.clone()),
-            (_, Some(spans)) => {
-                GoodRows::InPlace(data_batch.schema(), arrow::compute::filter(spans, &keep)?.as_struct().clone())
-            }
+            (Some(raw), _) => GoodRows::Raw(data_batch.schema(), kept(raw)?.as_binary().clone()),
+            (_, Some(spans)) => GoodRows::InPlace(data_batch.schema(), kept(spans)?.as_struct().clone()),
             (None, None) if bad_rows == 0 => GoodRows::Batch(plain_strings(&data_batch)?),
             (None, None) => GoodRows::Batch(plain_strings(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?),
         });

@@ -13,13 +13,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, RecordBatch, StructArray};
-use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef, UInt32Type, UInt64Type};
+use arrow::array::{Array, ArrayRef, BinaryArray, RecordBatch, StructArray};
+use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::ArrowWriter;
 use tabx_core::{Result, TabxError};
+use tabx_engine::SourceOptions;
 
 use crate::in_place::InPlaceRecords;
 
@@ -249,9 +250,9 @@ fn copy_records(
             if reader.as_ref().is_none_or(|r| r.path() != file) {
                 *reader = Some(InPlaceRecords::open(file, modified)?);
             }
-            let (starts, lens) =
-                (spans.column(0).as_primitive::<UInt64Type>(), spans.column(1).as_primitive::<UInt32Type>());
-            reader.as_mut().expect("opened above").write_each(starts.values(), lens.values(), out)
+            let (starts, lens) = SourceOptions::raw_spans(spans)
+                .ok_or_else(|| TabxError::Internal(format!("raw spans of another layout: {}", spans.data_type())))?;
+            reader.as_mut().expect("opened above").write_each(starts, lens, out)
         }
     }
 }
