@@ -54,8 +54,14 @@ pub fn write_partial(file: &PartialFile, path: &Path) -> Result<()> {
 
 /// Prints `text` and a newline to stdout; a closed pipe comes back as an error
 /// that `main` treats as success (`tabx stats x.csv | head` must not panic).
+/// To stderr once an artifact went to stdout (`-o /dev/stdout | jq`), which
+/// must carry the artifact alone.
 pub fn print_out(text: impl std::fmt::Display) -> Result<()> {
     use std::io::Write;
+    if tabx_core::stdout_is_an_output() {
+        eprintln!("{text}");
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")?;
     Ok(())

@@ -2,16 +2,84 @@
 //! [`OutputFile`]): what every artifact writer needs, since a pipeline pod can
 //! be killed at any moment and the next step must never read half a file.
 //!
-//! An output that already exists and is not a regular file — `/dev/stdout`,
-//! `/dev/null`, a FIFO another process reads — is written directly instead
-//! ([`writes_in_place`]): renaming a temporary file over it would replace
-//! the device with a file (as root) or fail to create the temporary file in
-//! `/dev` (as anyone else), and a stream has no half file to hide anyway.
+//! Where an output goes is decided once ([`Destination`]): a regular file,
+//! or none yet, is replaced by renaming a temporary file over it — over the
+//! file a symbolic link names, as `cp` writes through a link, not over the
+//! link. An output that exists and is not a regular file (`/dev/null`, a
+//! FIFO another process reads, `/dev/stdout` when it is a pipe or terminal),
+//! or that is this process's standard output (`-o /dev/stdout > out.json`),
+//! is written directly ([`writes_in_place`]): a rename would replace
+//! `/dev/stdout` itself with a file (as root) or fail to create the
+//! temporary file in `/dev` (as anyone else), and a stream has no half file
+//! to hide anyway.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::{Result, TabxError};
+
+/// Where an output's bytes go.
+#[derive(Debug, PartialEq, Eq)]
+enum Destination {
+    /// A temporary file renamed over this path (symbolic links resolved).
+    Replace(PathBuf),
+    /// The path itself, opened and written; `stdout` when it is this
+    /// process's standard output.
+    InPlace { stdout: bool },
+}
+
+impl Destination {
+    fn of(path: &Path) -> Self {
+        match std::fs::metadata(path) {
+            Ok(m) if (!m.is_file() && !m.is_dir()) || is_stdout(&m) => Destination::InPlace { stdout: is_stdout(&m) },
+            // A link to an existing file (a dangling one is replaced itself).
+            _ if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+                Destination::Replace(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+            }
+            _ => Destination::Replace(path.to_path_buf()),
+        }
+    }
+
+    /// Notes an output written in place to stdout ([`stdout_is_an_output`]).
+    fn note(stdout: bool) {
+        if stdout {
+            STDOUT_IS_AN_OUTPUT.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Whether `m` is the file this process's standard output writes to.
+#[cfg(unix)]
+fn is_stdout(m: &std::fs::Metadata) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else { return false };
+    File::from(fd).metadata().is_ok_and(|out| (out.dev(), out.ino()) == (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn is_stdout(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+static STDOUT_IS_AN_OUTPUT: AtomicBool = AtomicBool::new(false);
+
+/// Whether an output of this process was written to its standard output
+/// (`-o /dev/stdout`): what a command prints there otherwise (summary
+/// tables) then belongs on stderr, so that the artifact reaches the next
+/// command of the pipe whole.
+pub fn stdout_is_an_output() -> bool {
+    STDOUT_IS_AN_OUTPUT.load(Ordering::Relaxed)
+}
+
+/// The folder `path` is in (`.` for a bare name).
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
 
 /// Writes `path` through `temp`, a file beside it that `write` fills: the
 /// missing folders are created first (a pipeline image has no shell to do
@@ -19,38 +87,46 @@ use crate::{Result, TabxError};
 /// when anything failed. A process killed meanwhile leaves at most `temp`,
 /// so callers name it where their readers' globs do not look.
 ///
-/// A `path` that [`writes_in_place`] is given to `write` as it is.
+/// A `path` that [`writes_in_place`] is given to `write` as it is; for a
+/// symbolic link, `temp` goes beside (and is renamed over) the file it names.
 pub fn replace_atomically(path: &Path, temp: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    if writes_in_place(path) {
-        return write(path);
-    }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| TabxError::io(parent, e))?;
-    }
-    let done = write(temp).and_then(|()| std::fs::rename(temp, path).map_err(|e| TabxError::io(path, e)));
+    let target = match Destination::of(path) {
+        Destination::InPlace { stdout } => {
+            Destination::note(stdout);
+            return write(path);
+        }
+        Destination::Replace(target) => target,
+    };
+    let folder = folder_of(&target);
+    std::fs::create_dir_all(&folder).map_err(|e| TabxError::io(&folder, e))?;
+    let temp = match temp.file_name() {
+        Some(name) if target != path => folder.join(name),
+        _ => temp.to_path_buf(),
+    };
+    let done = write(&temp).and_then(|()| std::fs::rename(&temp, &target).map_err(|e| TabxError::io(path, e)));
     if done.is_err() {
-        let _ = std::fs::remove_file(temp);
+        let _ = std::fs::remove_file(&temp);
     }
     done
 }
 
 /// Whether the output `path` is written directly rather than through a
-/// temporary file and a rename: it exists (after symbolic links, so
-/// `/dev/stdout` is the pipe or terminal behind it) and is neither a regular
-/// file nor a folder (a folder stays an error the rename names).
+/// temporary file and a rename (see the module docs): it exists (after
+/// symbolic links, so `/dev/stdout` is what is behind it) and is neither a
+/// regular file nor a folder (a folder stays an error the rename names), or
+/// it is this process's standard output.
 pub fn writes_in_place(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+    matches!(Destination::of(path), Destination::InPlace { .. })
 }
 
 /// The folder for the temporary files that go with the output `path`: the
-/// output's own folder (the same filesystem, so the final rename is atomic),
-/// or the system's temporary folder for an output written in place
+/// folder of the file it names (the same filesystem, so the final rename is
+/// atomic), or the system's temporary folder for an output written in place
 /// (`/dev` is no place for them).
 pub fn scratch_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        _ if writes_in_place(path) => std::env::temp_dir(),
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+    match Destination::of(path) {
+        Destination::InPlace { .. } => std::env::temp_dir(),
+        Destination::Replace(target) => folder_of(&target),
     }
 }
 
@@ -61,7 +137,8 @@ pub fn scratch_dir(path: &Path) -> PathBuf {
 /// removed.
 #[derive(Debug)]
 pub struct OutputFile {
-    temp: Option<tempfile::NamedTempFile>,
+    /// The temporary file and the path it is renamed to; none in place.
+    temp: Option<(tempfile::NamedTempFile, PathBuf)>,
     file: File,
 }
 
@@ -70,15 +147,20 @@ impl OutputFile {
     /// name (callers pick a dot-name their readers' globs skip). The
     /// target's missing folders are created.
     pub fn create(target: &Path, prefix: &str) -> std::io::Result<Self> {
-        if writes_in_place(target) {
-            let file = std::fs::OpenOptions::new().write(true).truncate(true).open(target)?;
-            return Ok(OutputFile { temp: None, file });
+        match Destination::of(target) {
+            Destination::InPlace { stdout } => {
+                Destination::note(stdout);
+                let file = std::fs::OpenOptions::new().write(true).truncate(true).open(target)?;
+                Ok(OutputFile { temp: None, file })
+            }
+            Destination::Replace(target) => {
+                let folder = folder_of(&target);
+                std::fs::create_dir_all(&folder)?;
+                let temp = output_temp_file(&folder, prefix)?;
+                let file = temp.reopen()?;
+                Ok(OutputFile { temp: Some((temp, target)), file })
+            }
         }
-        let dir = scratch_dir(target);
-        std::fs::create_dir_all(&dir)?;
-        let temp = output_temp_file(&dir, prefix)?;
-        let file = temp.reopen()?;
-        Ok(OutputFile { temp: Some(temp), file })
     }
 
     /// A handle to write the output through, at its start.
@@ -87,10 +169,10 @@ impl OutputFile {
     }
 
     /// Puts the written output in place: renames the temporary file over
-    /// `target` (nothing to do for an output written in place).
-    pub fn persist(self, target: &Path) -> std::io::Result<()> {
+    /// the target (nothing to do for an output written in place).
+    pub fn persist(self) -> std::io::Result<()> {
         match self.temp {
-            Some(temp) => temp.persist(target).map(drop).map_err(|e| e.error),
+            Some((temp, target)) => temp.persist(target).map(drop).map_err(|e| e.error),
             None => Ok(()),
         }
     }
@@ -208,7 +290,7 @@ mod tests {
         assert_eq!(scratch_dir(&fifo), std::env::temp_dir());
         let out = OutputFile::create(&fifo, ".x-").unwrap();
         std::io::Write::write_all(&mut out.file().unwrap(), b"a,b\n1,2\n").unwrap();
-        out.persist(&fifo).unwrap();
+        out.persist().unwrap();
         assert_still_the_fifo(&fifo);
         assert_eq!(reader.join().unwrap(), b"a,b\n1,2\n");
     }
@@ -223,10 +305,40 @@ mod tests {
         let out = OutputFile::create(&path, ".x-").unwrap();
         std::io::Write::write_all(&mut out.file().unwrap(), b"x\n").unwrap();
         assert!(!path.exists());
-        out.persist(&path).unwrap();
+        out.persist().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"x\n");
         drop(OutputFile::create(&path, ".x-").unwrap());
         assert_eq!(std::fs::read_dir(dir.path().join("a/b")).unwrap().count(), 1);
         assert_eq!(std::fs::read(&path).unwrap(), b"x\n");
+    }
+
+    /// An output named by a symbolic link replaces the file the link names,
+    /// which stays linked (as `cp` writes through a link); the temporary
+    /// file goes beside the file, not the link.
+    #[cfg(unix)]
+    #[test]
+    fn an_output_through_a_symbolic_link_replaces_the_file_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let file = real.join("stats.json");
+        std::fs::write(&file, b"old").unwrap();
+        let link = dir.path().join("stats.json");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert_eq!(scratch_dir(&link), real.canonicalize().unwrap());
+        let temp = dir.path().join("stats.json.tmp");
+        replace_atomically(&link, &temp, |t| {
+            assert_eq!(t.parent().unwrap(), real.canonicalize().unwrap());
+            std::fs::write(t, b"new").map_err(|e| TabxError::io(t, e))
+        })
+        .unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read(&file).unwrap(), b"new");
+        let out = OutputFile::create(&link, ".x-").unwrap();
+        std::io::Write::write_all(&mut out.file().unwrap(), b"rows").unwrap();
+        out.persist().unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read(&file).unwrap(), b"rows");
+        assert_eq!(std::fs::read_dir(&real).unwrap().count(), 1, "no temporary file left");
     }
 }

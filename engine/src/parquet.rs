@@ -58,9 +58,11 @@ pub(crate) fn load_metadata(file: &SourceFile) -> Result<ArrowReaderMetadata> {
             let footer = fetch_footer(obj, file.size.unwrap_or(0))?;
             ArrowReaderMetadata::load(&footer, ArrowReaderOptions::new()).map_err(|e| parquet_error(file, e))
         }
-        Location::Stdin => {
-            Err(TabxError::config("Parquet cannot be read from stdin").with_hint("write it to a file first"))
-        }
+        Location::Stdin | Location::Pipe(_) => Err(TabxError::config(format!(
+            "{}: Parquet cannot be read from a stream (stdin, a pipe): its footer is at the end",
+            file.name
+        ))
+        .with_hint("write it to a file first")),
     })?;
     let size = file.size.unwrap_or(u64::MAX);
     for (i, rg) in meta.metadata().row_groups().iter().enumerate() {
@@ -227,7 +229,7 @@ fn read_row_group(
             let reader = Prefetched { len: file.size.unwrap_or(0), parts };
             decode(file, reader, meta, rg, mask, batch_size, on_batch)
         }
-        Location::Stdin => Err(TabxError::config("Parquet cannot be read from stdin")),
+        Location::Stdin | Location::Pipe(_) => Err(TabxError::Internal("a Parquet task on a stream".into())),
     }
 }
 

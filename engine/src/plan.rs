@@ -72,10 +72,11 @@ impl ScanPlan {
             return Err(TabxError::Internal("a followed file given as open must be the only input".into()));
         }
         let shard = options.shard.filter(|s| s.count > 1);
-        if shard.is_some() && files.iter().any(|f| matches!(f.location, Location::Stdin)) {
-            return Err(
-                TabxError::config("stdin cannot be sharded").with_hint("write the input to a file or drop --shard")
-            );
+        if shard.is_some()
+            && let Some(f) = files.iter().find(|f| f.location.is_stream())
+        {
+            return Err(TabxError::config(format!("{}: a stream (stdin, a pipe) cannot be sharded", f.name))
+                .with_hint("write the input to a file or drop --shard"));
         }
         // The shard's part of the virtual byte space.
         let (lo, hi) = match shard {
@@ -154,9 +155,8 @@ impl ScanPlan {
                                 line_base: Default::default(),
                                 header: None,
                                 whole_file: true,
-                                freeze_after: (matches!(file.location, Location::Stdin)
-                                    || plan.options.follow.is_some())
-                                .then_some(plan.options.infer_rows.max(1)),
+                                freeze_after: (file.location.is_stream() || plan.options.follow.is_some())
+                                    .then_some(plan.options.infer_rows.max(1)),
                                 parsers: 1,
                                 in_place: false,
                             },
@@ -371,7 +371,7 @@ impl ScanPlan {
                 };
                 let source = crate::ndjson::Source {
                     open: &open_fn,
-                    rereadable: !matches!(f.location, Location::Stdin) && self.options.follow.is_none(),
+                    rereadable: !f.location.is_stream() && self.options.follow.is_none(),
                     parsers: *parsers,
                 };
                 crate::ndjson::run_task(&f.name, *file, &source, ctx, emit)
@@ -412,6 +412,7 @@ fn open(file: &SourceFile, start: u64, end: Option<u64>, options: &SourceOptions
             crate::memory::widen_stdin_pipe();
             Box::new(std::io::stdin())
         }
+        Location::Pipe(path) => Box::new(std::fs::File::open(path).map_err(|e| TabxError::io(path, e))?),
     };
     Ok(match file.compression {
         Compression::None => raw,

@@ -4,8 +4,9 @@
 //! came from and why.
 //!
 //! Each task writes its own part (a temp file next to the target, so the final
-//! rename stays on one filesystem), created at the task's first bad row and
-//! closed when the task ends (a glob of thousands of clean files opens none,
+//! rename stays on one filesystem; in the system's temporary folder when the
+//! target is a device or a FIFO, which is written directly), created at the
+//! task's first bad row and closed when the task ends (a glob of thousands of clean files opens none,
 //! and a scan never holds more than one part open per worker); at the end the
 //! parts are reopened and concatenated in task order under one header and
 //! renamed into place. So the file is the same however the tasks were
@@ -181,16 +182,15 @@ impl std::fmt::Debug for QuarantineWriter {
     }
 }
 
-fn dir_of(target: &Path) -> &Path {
-    match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
+/// A part's temporary file, in the folder of `target`'s own
+/// ([`tabx_core::scratch_dir`]).
+fn part_file(target: &Path) -> Result<tempfile::NamedTempFile> {
+    tabx_core::output_temp_file(&tabx_core::scratch_dir(target), QUARANTINE_PREFIX)
+        .map_err(|e| TabxError::io(target, e))
 }
 
-fn temp_in(target: &Path) -> Result<tempfile::NamedTempFile> {
-    tabx_core::output_temp_file(dir_of(target), ".tabx-quarantine-").map_err(|e| TabxError::io(target, e))
-}
+/// Starts the name of every temporary file of a quarantine output.
+const QUARANTINE_PREFIX: &str = ".tabx-quarantine-";
 
 impl QuarantineWriter {
     /// A writer for a part of `target`; no file is created before [`write`](Self::write).
@@ -212,7 +212,7 @@ impl QuarantineWriter {
         let writer = match &mut self.writer {
             Some(writer) => writer,
             None => {
-                let file = temp_in(&self.target)?;
+                let file = part_file(&self.target)?;
                 // Flexible: a part row holds its fields only when they were placed.
                 self.writer.insert(csv::WriterBuilder::new().flexible(true).from_writer(BufWriter::new(file)))
             }
@@ -245,8 +245,9 @@ fn quarantine_error(target: &Path, e: impl std::fmt::Display) -> TabxError {
 /// Concatenates `parts` (in task order) into `target`, atomically.
 pub(crate) fn merge_parts(target: &Path, parts: Vec<QuarantinePart>) -> Result<()> {
     let header: Vec<String> = parts.iter().find_map(|p| p.header.clone()).unwrap_or_default();
-    let out = temp_in(target)?;
-    let mut writer = csv::Writer::from_writer(BufWriter::new(out));
+    let out = tabx_core::OutputFile::create(target, QUARANTINE_PREFIX).map_err(|e| TabxError::io(target, e))?;
+    let file = out.file().map_err(|e| TabxError::io(target, e))?;
+    let mut writer = csv::Writer::from_writer(BufWriter::new(file));
     let io = |e: csv::Error| TabxError::io(target, std::io::Error::other(format!("writing quarantine: {e}")));
     let mut names: Vec<&str> = header.iter().map(String::as_str).collect();
     names.extend(META_COLUMNS);
@@ -273,10 +274,9 @@ pub(crate) fn merge_parts(target: &Path, parts: Vec<QuarantinePart>) -> Result<(
     }
     let mut buffered = writer.into_inner().map_err(|e| TabxError::io(target, std::io::Error::other(e.to_string())))?;
     buffered.flush().map_err(|e| TabxError::io(target, e))?;
-    let out = buffered.into_inner().map_err(|e| TabxError::io(target, e.into_error()))?;
-    out.as_file().sync_all().map_err(|e| TabxError::io(target, e))?;
-    out.persist(target).map_err(|e| TabxError::io(target, e.error))?;
-    Ok(())
+    let file = buffered.into_inner().map_err(|e| TabxError::io(target, e.into_error()))?;
+    tabx_core::sync_output(&file).map_err(|e| TabxError::io(target, e))?;
+    out.persist().map_err(|e| TabxError::io(target, e))
 }
 
 /// Rows of a scan's batches that its consumer rejected, on their way to the

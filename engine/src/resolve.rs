@@ -18,6 +18,17 @@ pub(crate) enum Location {
     Local(PathBuf),
     Store(StoreObject),
     Stdin,
+    /// A path that is a pipe or a device (`<(zcat f.gz)`, a FIFO, /dev/stdin):
+    /// read once from start to end, as stdin is.
+    Pipe(PathBuf),
+}
+
+impl Location {
+    /// Whether the bytes can be read only once, in order (no seeking, no
+    /// second pass, no size): stdin and pipes.
+    pub(crate) fn is_stream(&self) -> bool {
+        matches!(self, Location::Stdin | Location::Pipe(_))
+    }
 }
 
 /// One resolved input file.
@@ -26,7 +37,7 @@ pub(crate) struct SourceFile {
     /// How errors and reports name it: the path or URL as the user would write it.
     pub name: String,
     pub location: Location,
-    /// Size in bytes; `None` for stdin.
+    /// Size in bytes; `None` for a stream (stdin, a pipe).
     pub size: Option<u64>,
     pub format: Format,
     pub compression: Compression,
@@ -113,6 +124,7 @@ pub(crate) fn dedup(files: Vec<SourceFile>) -> (Vec<SourceFile>, Vec<String>) {
             Location::Local(path) => std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()).display().to_string(),
             Location::Store(object) => object.url.clone(),
             Location::Stdin => "-".to_string(),
+            Location::Pipe(path) => path.display().to_string(),
         };
         if seen.insert(identity) {
             kept.push(file);
@@ -199,15 +211,19 @@ pub(crate) fn glob_files(pattern: &str) -> Result<Vec<PathBuf>> {
 
 fn push_local(path: PathBuf, options: &SourceOptions, explicit: bool, out: &mut Vec<SourceFile>) -> Result<()> {
     let meta = std::fs::metadata(&path).map_err(|e| TabxError::io(&path, e))?;
-    // A pipe or a device (`<(zcat f.gz)`, /dev/stdin) cannot be cut into
-    // byte ranges or read twice: it was an "Illegal seek" from deep inside.
-    if !meta.is_file() {
-        return Err(TabxError::config(format!("{}: not a regular file (a pipe or a device?)", path.display()))
-            .with_hint("pipe it into stdin and name the input `-`: `zcat f.csv.gz | tabx stats -`"));
-    }
-    let size = meta.len();
     let name = path.to_string_lossy().into_owned();
-    if let Some(f) = SourceFile::new(name, Location::Local(path), Some(size), options, explicit)? {
+    // A pipe or a device (`<(zcat f.gz)`, a FIFO, /dev/stdin) cannot be cut
+    // into byte ranges or read twice (it was an "Illegal seek" from deep
+    // inside): it is read once, as stdin is. Its name rarely tells its
+    // format (`/dev/fd/63`), hence the hint.
+    let (location, size) =
+        if meta.is_file() { (Location::Local(path), Some(meta.len())) } else { (Location::Pipe(path), None) };
+    let pipe = size.is_none();
+    let file = SourceFile::new(name, location, size, options, explicit).map_err(|e| match pipe {
+        true => e.with_hint("a pipe's name rarely tells its format: pass --input-format csv (or jsonl)"),
+        false => e,
+    })?;
+    if let Some(f) = file {
         out.push(f);
     }
     Ok(())
@@ -289,14 +305,23 @@ mod tests {
         assert!(resolve(&[txt], &opts).unwrap_err().to_string().contains("--input-format"));
     }
 
+    /// A FIFO named as a path is a stream (no size), its format from its
+    /// name or `--input-format`; `/dev/fd/63` alone names no format.
     #[cfg(unix)]
     #[test]
-    fn a_pipe_given_as_a_path_is_an_error_saying_to_use_stdin() {
+    fn a_pipe_given_as_a_path_is_a_stream() {
         let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("in.csv");
+        let fifo = dir.path().join("in.csv.gz");
         assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-        let err = resolve(&[fifo.display().to_string()], &SourceOptions::default()).unwrap_err().to_string();
-        assert!(err.contains("in.csv") && err.contains("not a regular file") && err.contains("tabx stats -"), "{err}");
+        let files = resolve(&[fifo.display().to_string()], &SourceOptions::default()).unwrap();
+        assert!(matches!(&files[0].location, Location::Pipe(p) if *p == fifo));
+        assert_eq!((files[0].size, files[0].format, files[0].compression), (None, Format::Csv, Compression::Gzip));
+        let unnamed = dir.path().join("63");
+        assert!(std::process::Command::new("mkfifo").arg(&unnamed).status().unwrap().success());
+        let err = resolve(&[unnamed.display().to_string()], &SourceOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("63") && err.contains("--input-format csv"), "{err}");
+        let csv = SourceOptions { format: Some(Format::Csv), ..SourceOptions::default() };
+        assert!(resolve(&[unnamed.display().to_string()], &csv).unwrap()[0].location.is_stream());
     }
 
     #[test]

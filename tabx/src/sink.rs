@@ -5,7 +5,8 @@
 //! Output format by extension: `.parquet` (or `.pq`) is Parquet, anything else
 //! CSV (nulls as empty cells, numbers as Arrow prints them: `12.50` comes back
 //! as `12.5`). Both are written to a temporary file beside the target and
-//! renamed into place once complete.
+//! renamed into place once complete; a target that is a device or a FIFO
+//! (`/dev/stdout`) is written directly.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -19,7 +20,7 @@ use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::ArrowWriter;
-use tabx_core::{Result, TabxError};
+use tabx_core::{OutputFile, Result, TabxError};
 use tabx_engine::SourceOptions;
 
 use crate::in_place::InPlaceRecords;
@@ -28,18 +29,18 @@ use crate::in_place::InPlaceRecords;
 /// wait in a spill until the end (see [`ParquetSink`]). Rows whose columns
 /// are known up front go through [`crate::typed_sink::TypedSink`] instead.
 pub(crate) enum Sink {
-    Csv(CsvSink),
+    Csv(Box<CsvSink>),
     Parquet(Box<ParquetSink>),
 }
 
 impl Sink {
     /// Opens a temporary file beside `path` (CSV, or Parquet for `.parquet`/`.pq`).
     pub(crate) fn create(path: &Path) -> Result<Self> {
-        let temp = temp_beside(path)?;
+        let temp = output_beside(path)?;
         Ok(if is_parquet(path) {
             let spill = tempfile::Builder::new()
                 .prefix(".tabx-spill-")
-                .tempdir_in(parent_of(path))
+                .tempdir_in(tabx_core::scratch_dir(path))
                 .map_err(|e| cannot("create a spill folder beside", path, &e))?;
             Sink::Parquet(Box::new(ParquetSink {
                 target: path.to_path_buf(),
@@ -49,8 +50,8 @@ impl Sink {
                 open: None,
             }))
         } else {
-            let out = wide_writer(temp.reopen().map_err(|e| io(path, e))?);
-            Sink::Csv(CsvSink { target: path.to_path_buf(), temp, out, header: None, in_place: None })
+            let out = wide_writer(temp.file().map_err(|e| io(path, e))?);
+            Sink::Csv(Box::new(CsvSink { target: path.to_path_buf(), temp, out, header: None, in_place: None }))
         })
     }
 
@@ -97,26 +98,18 @@ pub(crate) fn is_parquet(path: &Path) -> bool {
     matches!(ext.as_deref(), Some("parquet" | "pq"))
 }
 
-fn parent_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
+/// The output `path` opened: a temporary file beside it (same filesystem, so
+/// the final rename is atomic), or `path` itself when it is a device or a
+/// FIFO ([`tabx_core::writes_in_place`]: `--good-rows /dev/stdout`).
+pub(crate) fn output_beside(path: &Path) -> Result<OutputFile> {
+    OutputFile::create(path, ".tabx-rows-").map_err(|e| cannot("write", path, &e))
 }
 
-/// A temporary file beside `path` (same filesystem, so the final rename is atomic).
-pub(crate) fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
-    let parent = parent_of(path);
-    std::fs::create_dir_all(&parent).map_err(|e| cannot("create", &parent, &e))?;
-    tabx_core::output_temp_file(&parent, ".tabx-rows-").map_err(|e| cannot("write", path, &e))
-}
-
-/// Renames a complete row output from its temporary file into place (the one
-/// rename of every row sink; the fault tests stop a shard just before it).
-pub(crate) fn persist(temp: tempfile::NamedTempFile, target: &Path) -> Result<()> {
+/// Puts a complete row output in place (the one rename of every row sink;
+/// the fault tests stop a shard just before it).
+pub(crate) fn persist(temp: OutputFile, target: &Path) -> Result<()> {
     tabx_core::failpoint::hit(tabx_core::failpoint::ROWS_BEFORE_RENAME);
-    temp.persist(target).map_err(|e| io(target, e.error))?;
-    Ok(())
+    temp.persist().map_err(|e| io(target, e))
 }
 
 /// `cannot VERB PATH: why`, for the folders an output needs.
@@ -167,7 +160,7 @@ pub(crate) enum RawRecords<'a> {
 
 pub(crate) struct CsvSink {
     target: PathBuf,
-    temp: tempfile::NamedTempFile,
+    temp: OutputFile,
     out: BufWriter<File>,
     header: Option<Vec<String>>,
     /// The last input file records were copied from in place.
@@ -299,7 +292,7 @@ pub(crate) fn csv_error(path: &Path, e: csv::Error) -> TabxError {
 /// reading the rows twice, from local disk.
 pub(crate) struct ParquetSink {
     target: PathBuf,
-    temp: tempfile::NamedTempFile,
+    temp: OutputFile,
     spill: tempfile::TempDir,
     segments: Vec<PathBuf>,
     open: Option<(SchemaRef, StreamWriter<BufWriter<File>>)>,
@@ -341,7 +334,7 @@ impl ParquetSink {
         let names: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
         let schema =
             Arc::new(ArrowSchema::new(fields.iter().map(|(n, t)| Field::new(n, t.clone(), true)).collect::<Vec<_>>()));
-        let file = self.temp.reopen().map_err(|e| io(&self.target, e))?;
+        let file = self.temp.file().map_err(|e| io(&self.target, e))?;
         let parquet_error = |e| parquet_error(&self.target, e);
         let mut writer = ArrowWriter::try_new(wide_writer(file), Arc::clone(&schema), None).map_err(parquet_error)?;
         // Pass 2: every batch cast to the final types, in order.

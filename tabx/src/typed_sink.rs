@@ -43,13 +43,13 @@ use parquet::schema::types::SchemaDescriptor;
 use tabx_core::{Result, TabxError};
 use tabx_engine::ParquetPart;
 
-use crate::sink::{IO_BUFFER, csv_error, io, is_parquet, parquet_error, temp_beside, wide_writer, write_csv_rows};
+use crate::sink::{IO_BUFFER, csv_error, io, is_parquet, output_beside, parquet_error, wide_writer, write_csv_rows};
 
 /// An output file of fixed columns, filled in task order by [`Self::append`].
 pub(crate) struct TypedSink {
     target: PathBuf,
     schema: SchemaRef,
-    temp: tempfile::NamedTempFile,
+    temp: tabx_core::OutputFile,
     format: Format,
     copies: bool,
 }
@@ -158,8 +158,8 @@ impl TypedSink {
     }
 
     fn with_properties(path: &Path, schema: SchemaRef, mut props: WriterProperties, copies: bool) -> Result<Self> {
-        let temp = temp_beside(path)?;
-        let file = wide_writer(temp.reopen().map_err(|e| io(path, e))?);
+        let temp = output_beside(path)?;
+        let file = wide_writer(temp.file().map_err(|e| io(path, e))?);
         let format = if is_parquet(path) {
             // As ArrowWriter does: the Arrow schema in the footer keeps the
             // exact column types (and survives a file with no rows).
