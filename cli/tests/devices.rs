@@ -156,7 +156,8 @@ fn an_input_fifo_is_read_as_stdin_is() {
 }
 
 /// What a pipe cannot do is refused by name: Parquet (its footer is at
-/// the end), shards, and a name that tells no format.
+/// the end), shards, following (it has no end to wait at), and a name that
+/// tells no format.
 #[test]
 fn an_input_fifo_refuses_what_a_stream_cannot_do() {
     let dir = tempfile::tempdir().unwrap();
@@ -169,4 +170,9 @@ fn an_input_fifo_refuses_what_a_stream_cannot_do() {
     tabx(d, &["stats", "in.csv", "--shard", "0/2", "--partial", "-o", "p.partial"])
         .code(2)
         .stderr(contains("in.csv: a stream (stdin, a pipe) cannot be sharded"));
+    write(d, "schema.pbtxt", "feature { name: \"x\" type: INT }\n");
+    tabx(d, &["watch", "in.csv", "--schema", "schema.pbtxt", "--window", "rows=10", "--follow"])
+        .code(2)
+        .stderr(contains("in.csv: only local CSV and NDJSON files can be followed"))
+        .stderr(contains("a pipe is read as its writer sends, to its end: drop --follow"));
 }

@@ -65,8 +65,13 @@ impl ScanPlan {
             && let Some(f) =
                 files.iter().find(|f| !matches!(f.location, Location::Local(_)) || f.format == Format::Parquet)
         {
+            let hint = match f.location {
+                // A pipe ends when its writer closes it: until then a read waits.
+                Location::Pipe(_) => "a pipe is read as its writer sends, to its end: drop --follow",
+                _ => "follow a local log file, or pipe the stream into `-`",
+            };
             return Err(TabxError::config(format!("{}: only local CSV and NDJSON files can be followed", f.name))
-                .with_hint("follow a local log file, or pipe the stream into `-`"));
+                .with_hint(hint));
         }
         if options.follow.as_ref().is_some_and(|f| f.only.is_some()) && files.len() != 1 {
             return Err(TabxError::Internal("a followed file given as open must be the only input".into()));

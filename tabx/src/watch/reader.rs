@@ -149,9 +149,15 @@ fn send(tx: &SyncSender<Message>, message: Message) -> Result<()> {
 /// The file at `path`, opened, and the plan of reading that very file
 /// (to its end once the path names another).
 fn plan_followed(path: &str, source: &SourceOptions) -> Result<(Arc<File>, ScanPlan)> {
-    let file = Arc::new(File::open(path).map_err(|e| TabxError::io(path, e))?);
     let follow =
-        source.follow.as_ref().map(|f| FollowOptions { stop: Arc::clone(&f.stop), only: Some(Arc::clone(&file)) });
+        |only: Option<Arc<File>>| source.follow.as_ref().map(|f| FollowOptions { stop: Arc::clone(&f.stop), only });
+    // Opening a pipe waits for its writer: the plan, which refuses to follow
+    // one, is asked first, with nothing opened.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        ScanPlan::try_new(&[path.to_string()], SourceOptions { follow: follow(None), ..source.clone() })?;
+    }
+    let file = Arc::new(File::open(path).map_err(|e| TabxError::io(path, e))?);
+    let follow = follow(Some(Arc::clone(&file)));
     let plan = ScanPlan::try_new(&[path.to_string()], SourceOptions { follow, ..source.clone() })?;
     Ok((file, plan))
 }
