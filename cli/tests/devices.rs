@@ -176,3 +176,32 @@ fn an_input_fifo_refuses_what_a_stream_cannot_do() {
         .stderr(contains("in.csv: only local CSV and NDJSON files can be followed"))
         .stderr(contains("a pipe is read as its writer sends, to its end: drop --follow"));
 }
+
+/// Training reads its input once per pass: from stdin or a pipe, the second
+/// pass is refused by name (stdin was found empty, with an error about a
+/// missing header; a pipe waited for a writer forever).
+#[test]
+fn training_on_a_stream_is_refused_at_its_second_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rows: String = (0..50).map(|i| format!("{i},{}\n", 2 * i + 1)).collect();
+    write(d, "data.csv", format!("x,y\n{rows}"));
+    write(d, "spec.yaml", "outputs:\n  - {name: x_z, op: scale_to_z_score, inputs: [x]}\npassthrough: [y]\n");
+    tabx(d, &["transform", "fit", "data.csv", "--spec", "spec.yaml", "-o", "t.json"]).success();
+    let train = |input: &'static str| {
+        ["train", input, "--transform", "t.json", "--label", "y", "--kind", "linear", "-o", "m.json"]
+    };
+    tabx(d, &train("data.csv")).success();
+    let refused = "training reads its input once per pass (this fit needs more than 1), and a stream";
+    let stdin = std::fs::read(d.join("data.csv")).unwrap();
+    tabx_command(d)
+        .args(train("-"))
+        .write_stdin(stdin.clone())
+        .assert()
+        .code(2)
+        .stderr(contains(format!("<stdin>: {refused}")));
+    let fifo = make_fifo(d, "in.csv");
+    let writer = std::thread::spawn(move || std::fs::write(fifo, stdin).unwrap());
+    tabx(d, &train("in.csv")).code(2).stderr(contains(refused)).stderr(contains("write the rows to a file first"));
+    writer.join().unwrap();
+}

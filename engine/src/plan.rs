@@ -289,6 +289,13 @@ impl ScanPlan {
         self.bytes
     }
 
+    /// The first input that can be read only once (stdin, a pipe), by name:
+    /// a caller that reads its inputs more than once must refuse it (a second
+    /// read of stdin finds it empty; of a pipe, waits for a writer).
+    pub fn read_once_input(&self) -> Option<&str> {
+        self.files.iter().find(|f| f.location.is_stream()).map(|f| f.name.as_str())
+    }
+
     /// Every resolved input (paths or URLs), in plan order, whether or not this
     /// shard reads it.
     pub fn files(&self) -> &[String] {

@@ -17,7 +17,7 @@
 //! out and counted by reason (`Model::training`).
 
 use arrow::array::RecordBatch;
-use tabx_core::{PartialState, Result};
+use tabx_core::{PartialState, Result, TabxError};
 use tabx_engine::{OnError, ScanPlan, ScanReport, SourceOptions, scan_merged};
 use tabx_model::{EncoderFile, EncoderPartial, LinearPartial, Model, Passes, TrainOptions, TrainPlan};
 use tabx_transform::{InvalidCounts, Transformer};
@@ -177,6 +177,16 @@ impl Passes for EnginePasses<'_> {
         merge: &mut (dyn FnMut(&mut S, S) -> Result<()> + Send),
     ) -> Result<Option<S>> {
         let plan = ScanPlan::try_new(self.inputs, self.source.clone())?;
+        if self.count > 0
+            && let Some(name) = plan.read_once_input()
+        {
+            return Err(TabxError::config(format!(
+                "{name}: training reads its input once per pass (this fit needs more than {}), \
+                 and a stream (stdin, a pipe) can be read only once",
+                self.count
+            ))
+            .with_hint("write the rows to a file first and train on the file"));
+        }
         let (transformer, on_error) = (self.transformer, &self.on_error);
         let (merged, report) = scan_merged(
             &plan,
