@@ -95,6 +95,29 @@ fn an_artifact_written_to_stdout_comes_alone() {
     assert_eq!(stats["datasets"][0]["num_examples"], 15002);
 }
 
+/// `-o /dev/stdout >> log` appends, as the shell opened stdout: the output
+/// is written through this process's stdout, not reopened (and truncated).
+#[test]
+fn an_artifact_written_to_stdout_opened_for_appending_is_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "log.json", "previous\n");
+    let log = d.join("log.json");
+    let stdout = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let run = std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
+        .current_dir(d)
+        .args(["stats", &taxi("data.csv"), "--format", "json", "-o", "log.json"])
+        .stdout(stdout)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let json = text.strip_prefix("previous\n").unwrap_or_else(|| panic!("the log was truncated: {}", &text[..40]));
+    let stats: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(stats["datasets"][0]["num_examples"], 15002);
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 1, "no temporary file left");
+}
+
 #[test]
 fn good_bad_and_quarantined_rows_written_to_fifos_reach_their_readers() {
     let dir = tempfile::tempdir().unwrap();

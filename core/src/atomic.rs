@@ -41,11 +41,18 @@ impl Destination {
         }
     }
 
-    /// Notes an output written in place to stdout ([`stdout_is_an_output`]).
-    fn note(stdout: bool) {
+    /// Opens an output written in place: stdout is this process's own
+    /// descriptor, duplicated, so that its bytes go where the shell opened
+    /// it (`>>` appends, a socket works, which a reopened `/dev/stdout`
+    /// would truncate or refuse), noted for [`stdout_is_an_output`]; any
+    /// other device or FIFO is opened by its path.
+    fn open_in_place(path: &Path, stdout: bool) -> std::io::Result<File> {
         if stdout {
             STDOUT_IS_AN_OUTPUT.store(true, Ordering::Relaxed);
+            #[cfg(unix)]
+            return Ok(File::from(std::os::fd::AsFd::as_fd(&std::io::stdout()).try_clone_to_owned()?));
         }
+        std::fs::OpenOptions::new().write(true).truncate(true).open(path)
     }
 }
 
@@ -87,13 +94,22 @@ fn folder_of(path: &Path) -> PathBuf {
 /// when anything failed. A process killed meanwhile leaves at most `temp`,
 /// so callers name it where their readers' globs do not look.
 ///
-/// A `path` that [`writes_in_place`] is given to `write` as it is; for a
+/// For a `path` that [`writes_in_place`], `write` fills a temporary file in
+/// the system's temporary folder, copied to `path` once whole; for a
 /// symbolic link, `temp` goes beside (and is renamed over) the file it names.
 pub fn replace_atomically(path: &Path, temp: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let target = match Destination::of(path) {
         Destination::InPlace { stdout } => {
-            Destination::note(stdout);
-            return write(path);
+            // Written whole to a temporary file first, then copied: a failed
+            // write sends nothing down the pipe, and `write`, which opens
+            // the path it is given, never truncates stdout's file.
+            let temp = output_temp_file(&std::env::temp_dir(), ".tabx-output-").map_err(|e| TabxError::io(path, e))?;
+            write(temp.path())?;
+            let copied = File::open(temp.path()).and_then(|mut from| {
+                let mut out = Destination::open_in_place(path, stdout)?;
+                std::io::copy(&mut from, &mut out).map(drop)
+            });
+            return copied.map_err(|e| TabxError::io(path, e));
         }
         Destination::Replace(target) => target,
     };
@@ -149,9 +165,7 @@ impl OutputFile {
     pub fn create(target: &Path, prefix: &str) -> std::io::Result<Self> {
         match Destination::of(target) {
             Destination::InPlace { stdout } => {
-                Destination::note(stdout);
-                let file = std::fs::OpenOptions::new().write(true).truncate(true).open(target)?;
-                Ok(OutputFile { temp: None, file })
+                Ok(OutputFile { temp: None, file: Destination::open_in_place(target, stdout)? })
             }
             Destination::Replace(target) => {
                 let folder = folder_of(&target);
@@ -270,13 +284,7 @@ mod tests {
         let fifo = dir.path().join("out.json");
         let reader = fifo_reader(&fifo);
         let temp = dir.path().join("out.json.tmp");
-        replace_atomically(&fifo, &temp, |p| {
-            let mut f = File::create(p).map_err(|e| TabxError::io(p, e))?;
-            std::io::Write::write_all(&mut f, b"{}").map_err(|e| TabxError::io(p, e))?;
-            // A pipe has no disk: syncing it is no error.
-            sync_output(&f).map_err(|e| TabxError::io(p, e))
-        })
-        .unwrap();
+        replace_atomically(&fifo, &temp, |p| std::fs::write(p, b"{}").map_err(|e| TabxError::io(p, e))).unwrap();
         assert_still_the_fifo(&fifo);
         assert_eq!(reader.join().unwrap(), b"{}");
     }
@@ -289,7 +297,11 @@ mod tests {
         let reader = fifo_reader(&fifo);
         assert_eq!(scratch_dir(&fifo), std::env::temp_dir());
         let out = OutputFile::create(&fifo, ".x-").unwrap();
-        std::io::Write::write_all(&mut out.file().unwrap(), b"a,b\n1,2\n").unwrap();
+        let mut file = out.file().unwrap();
+        std::io::Write::write_all(&mut file, b"a,b\n1,2\n").unwrap();
+        // A pipe has no disk: syncing it is no error.
+        sync_output(&file).unwrap();
+        drop(file);
         out.persist().unwrap();
         assert_still_the_fifo(&fifo);
         assert_eq!(reader.join().unwrap(), b"a,b\n1,2\n");
