@@ -73,6 +73,20 @@ fn an_artifact_written_to_a_fifo_reaches_its_reader() {
     assert_eq!(stats["datasets"][0]["num_examples"], rows);
 }
 
+/// `tabx stats` of the taxi CSV with `-o output` and stdout `stdout` (the
+/// same file, as `/dev/stdout` would be): its stderr, once it succeeded.
+fn stats_to_stdout(dir: &Path, output: &str, stdout: std::fs::File) -> String {
+    let run = std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
+        .current_dir(dir)
+        .args(["stats", &taxi("data.csv"), "--format", "json", "-o", output])
+        .stdout(stdout)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success(), "{stderr}");
+    stderr
+}
+
 /// `tabx stats … -o /dev/stdout | jq`: stdout carries the artifact alone,
 /// the summary table goes to stderr. (Here stdout is a FIFO named as the
 /// output, the same file as `/dev/stdout` would be.)
@@ -82,14 +96,7 @@ fn an_artifact_written_to_stdout_comes_alone() {
     let d = dir.path();
     let out = fifo(d, "stats.json");
     let stdout = std::fs::OpenOptions::new().write(true).open(&out.0).unwrap();
-    let run = std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
-        .current_dir(d)
-        .args(["stats", &taxi("data.csv"), "--format", "json", "-o", "stats.json"])
-        .stdout(stdout)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "{stderr}");
+    let stderr = stats_to_stdout(d, "stats.json", stdout);
     assert!(stderr.contains("payment_type") && stderr.contains("wrote statistics of 15002 examples"), "{stderr}");
     let stats: serde_json::Value = serde_json::from_slice(&received(d, out)).unwrap();
     assert_eq!(stats["datasets"][0]["num_examples"], 15002);
@@ -104,13 +111,7 @@ fn an_artifact_written_to_stdout_opened_for_appending_is_appended() {
     write(d, "log.json", "previous\n");
     let log = d.join("log.json");
     let stdout = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
-    let run = std::process::Command::new(assert_cmd::cargo::cargo_bin("tabx"))
-        .current_dir(d)
-        .args(["stats", &taxi("data.csv"), "--format", "json", "-o", "log.json"])
-        .stdout(stdout)
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    stats_to_stdout(d, "log.json", stdout);
     let text = std::fs::read_to_string(&log).unwrap();
     let json = text.strip_prefix("previous\n").unwrap_or_else(|| panic!("the log was truncated: {}", &text[..40]));
     let stats: serde_json::Value = serde_json::from_str(json).unwrap();

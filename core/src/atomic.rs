@@ -8,7 +8,7 @@
 //! link. An output that exists and is not a regular file (`/dev/null`, a
 //! FIFO another process reads, `/dev/stdout` when it is a pipe or terminal),
 //! or that is this process's standard output (`-o /dev/stdout > out.json`),
-//! is written directly ([`writes_in_place`]): a rename would replace
+//! is written directly: a rename would replace
 //! `/dev/stdout` itself with a file (as root) or fail to create the
 //! temporary file in `/dev` (as anyone else), and a stream has no half file
 //! to hide anyway.
@@ -30,14 +30,28 @@ enum Destination {
 }
 
 impl Destination {
+    /// Where `path`'s bytes go: in place when it exists (after symbolic
+    /// links, so `/dev/stdout` is what is behind it) and is neither a
+    /// regular file nor a folder (a folder stays an error the rename
+    /// names), or when it is this process's standard output.
     fn of(path: &Path) -> Self {
-        match std::fs::metadata(path) {
-            Ok(m) if (!m.is_file() && !m.is_dir()) || is_stdout(&m) => Destination::InPlace { stdout: is_stdout(&m) },
+        let meta = std::fs::metadata(path);
+        let stdout = meta.as_ref().is_ok_and(is_stdout);
+        match meta {
+            Ok(m) if stdout || (!m.is_file() && !m.is_dir()) => Destination::InPlace { stdout },
             // A link to an existing file (a dangling one is replaced itself).
             _ if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
                 Destination::Replace(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
             }
             _ => Destination::Replace(path.to_path_buf()),
+        }
+    }
+
+    /// See [`scratch_dir`].
+    fn scratch_dir(&self) -> PathBuf {
+        match self {
+            Destination::InPlace { .. } => std::env::temp_dir(),
+            Destination::Replace(target) => folder_of(target),
         }
     }
 
@@ -94,7 +108,7 @@ fn folder_of(path: &Path) -> PathBuf {
 /// when anything failed. A process killed meanwhile leaves at most `temp`,
 /// so callers name it where their readers' globs do not look.
 ///
-/// For a `path` that [`writes_in_place`], `write` fills a temporary file in
+/// For a `path` written in place (see the module docs), `write` fills a temporary file in
 /// the system's temporary folder, copied to `path` once whole; for a
 /// symbolic link, `temp` goes beside (and is renamed over) the file it names.
 pub fn replace_atomically(path: &Path, temp: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
@@ -126,36 +140,26 @@ pub fn replace_atomically(path: &Path, temp: &Path, write: impl FnOnce(&Path) ->
     done
 }
 
-/// Whether the output `path` is written directly rather than through a
-/// temporary file and a rename (see the module docs): it exists (after
-/// symbolic links, so `/dev/stdout` is what is behind it) and is neither a
-/// regular file nor a folder (a folder stays an error the rename names), or
-/// it is this process's standard output.
-pub fn writes_in_place(path: &Path) -> bool {
-    matches!(Destination::of(path), Destination::InPlace { .. })
-}
-
 /// The folder for the temporary files that go with the output `path`: the
 /// folder of the file it names (the same filesystem, so the final rename is
 /// atomic), or the system's temporary folder for an output written in place
 /// (`/dev` is no place for them).
 pub fn scratch_dir(path: &Path) -> PathBuf {
-    match Destination::of(path) {
-        Destination::InPlace { .. } => std::env::temp_dir(),
-        Destination::Replace(target) => folder_of(&target),
-    }
+    Destination::of(path).scratch_dir()
 }
 
 /// An output file being written, for writers that hold a file open as they
 /// go: a temporary file beside the target ([`output_temp_file`]), renamed
-/// into place by [`persist`](Self::persist); or the target itself when it
-/// [`writes_in_place`]. Dropped without `persist`, the temporary file is
-/// removed.
+/// into place by [`persist`](Self::persist); or the target itself when it is
+/// written in place (see the module docs). Dropped without `persist`, the
+/// temporary file is removed.
 #[derive(Debug)]
 pub struct OutputFile {
     /// The temporary file and the path it is renamed to; none in place.
     temp: Option<(tempfile::NamedTempFile, PathBuf)>,
     file: File,
+    /// Where the output's companions (a spill) go: [`scratch_dir`].
+    scratch: PathBuf,
 }
 
 impl OutputFile {
@@ -163,23 +167,39 @@ impl OutputFile {
     /// name (callers pick a dot-name their readers' globs skip). The
     /// target's missing folders are created.
     pub fn create(target: &Path, prefix: &str) -> std::io::Result<Self> {
-        match Destination::of(target) {
+        let destination = Destination::of(target);
+        let scratch = destination.scratch_dir();
+        match destination {
             Destination::InPlace { stdout } => {
-                Ok(OutputFile { temp: None, file: Destination::open_in_place(target, stdout)? })
+                Ok(OutputFile { temp: None, file: Destination::open_in_place(target, stdout)?, scratch })
             }
             Destination::Replace(target) => {
-                let folder = folder_of(&target);
-                std::fs::create_dir_all(&folder)?;
-                let temp = output_temp_file(&folder, prefix)?;
+                std::fs::create_dir_all(&scratch)?;
+                let temp = output_temp_file(&scratch, prefix)?;
                 let file = temp.reopen()?;
-                Ok(OutputFile { temp: Some((temp, target)), file })
+                Ok(OutputFile { temp: Some((temp, target)), file, scratch })
             }
         }
+    }
+
+    /// The folder for temporary files that go with this output
+    /// ([`scratch_dir`]), without looking at the target again.
+    pub fn scratch_dir(&self) -> &Path {
+        &self.scratch
     }
 
     /// A handle to write the output through, at its start.
     pub fn file(&self) -> std::io::Result<File> {
         self.file.try_clone()
+    }
+
+    /// Flushes the output to its disk, as `File::sync_all` does; a pipe or a
+    /// device, which has no disk and answers `EINVAL`, is done.
+    pub fn sync_all(&self) -> std::io::Result<()> {
+        match self.file.sync_all() {
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
+            done => done,
+        }
     }
 
     /// Puts the written output in place: renames the temporary file over
@@ -189,15 +209,6 @@ impl OutputFile {
             Some((temp, target)) => temp.persist(target).map(drop).map_err(|e| e.error),
             None => Ok(()),
         }
-    }
-}
-
-/// Flushes `file` to its disk, as `sync_all` does; a pipe or a device
-/// ([`writes_in_place`]), which has no disk and answers `EINVAL`, is done.
-pub fn sync_output(file: &File) -> std::io::Result<()> {
-    match file.sync_all() {
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
-        done => done,
     }
 }
 
@@ -300,7 +311,7 @@ mod tests {
         let mut file = out.file().unwrap();
         std::io::Write::write_all(&mut file, b"a,b\n1,2\n").unwrap();
         // A pipe has no disk: syncing it is no error.
-        sync_output(&file).unwrap();
+        out.sync_all().unwrap();
         drop(file);
         out.persist().unwrap();
         assert_still_the_fifo(&fifo);

@@ -29,9 +29,7 @@ mod slicing;
 #[doc(hidden)]
 pub mod testing;
 
-pub use atomic::{
-    OutputFile, output_temp_file, replace_atomically, scratch_dir, stdout_is_an_output, sync_output, writes_in_place,
-};
+pub use atomic::{OutputFile, output_temp_file, replace_atomically, scratch_dir, stdout_is_an_output};
 pub use error::{Result, TabxError, read_artifact};
 pub use mergeable::{Mergeable, PARTIAL_MAGIC, PartialState, decode_state, encode_state};
 pub use partial::{PartialFile, PartialHeader, in_shard_order, merge_partials};

@@ -71,10 +71,10 @@ impl PartialFile {
                 let mut f = std::fs::File::create(tmp)?;
                 let (first, rest) = bytes.split_at(bytes.len() / 2);
                 f.write_all(first)?;
-                crate::sync_output(&f)?;
+                f.sync_all()?;
                 crate::failpoint::hit(crate::failpoint::PARTIAL_MID_WRITE);
                 f.write_all(rest)?;
-                crate::sync_output(&f)
+                f.sync_all()
             };
             write().map_err(|e| TabxError::io(path, e))
         })

@@ -6,8 +6,9 @@
 //! Each task writes its own part (a temp file next to the target, so the final
 //! rename stays on one filesystem; in the system's temporary folder when the
 //! target is a device or a FIFO, which is written directly), created at the
-//! task's first bad row and closed when the task ends (a glob of thousands of clean files opens none,
-//! and a scan never holds more than one part open per worker); at the end the
+//! task's first bad row and closed when the task ends (a glob of thousands of
+//! clean files opens none, and a scan never holds more than one part open
+//! per worker); at the end the
 //! parts are reopened and concatenated in task order under one header and
 //! renamed into place. So the file is the same however the tasks were
 //! scheduled, and is either whole or absent.
@@ -274,8 +275,8 @@ pub(crate) fn merge_parts(target: &Path, parts: Vec<QuarantinePart>) -> Result<(
     }
     let mut buffered = writer.into_inner().map_err(|e| TabxError::io(target, std::io::Error::other(e.to_string())))?;
     buffered.flush().map_err(|e| TabxError::io(target, e))?;
-    let file = buffered.into_inner().map_err(|e| TabxError::io(target, e.into_error()))?;
-    tabx_core::sync_output(&file).map_err(|e| TabxError::io(target, e))?;
+    drop(buffered.into_inner().map_err(|e| TabxError::io(target, e.into_error()))?);
+    out.sync_all().map_err(|e| TabxError::io(target, e))?;
     out.persist().map_err(|e| TabxError::io(target, e))
 }
 

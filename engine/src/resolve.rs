@@ -218,10 +218,9 @@ fn push_local(path: PathBuf, options: &SourceOptions, explicit: bool, out: &mut 
     // format (`/dev/fd/63`), hence the hint.
     let (location, size) =
         if meta.is_file() { (Location::Local(path), Some(meta.len())) } else { (Location::Pipe(path), None) };
-    let pipe = size.is_none();
-    let file = SourceFile::new(name, location, size, options, explicit).map_err(|e| match pipe {
-        true => e.with_hint("a pipe's name rarely tells its format: pass --input-format csv (or jsonl)"),
-        false => e,
+    let file = SourceFile::new(name, location, size, options, explicit).map_err(|e| match size {
+        None => e.with_hint("a pipe's name rarely tells its format: pass --input-format csv (or jsonl)"),
+        Some(_) => e,
     })?;
     if let Some(f) = file {
         out.push(f);

@@ -36,11 +36,11 @@ pub(crate) enum Sink {
 impl Sink {
     /// Opens a temporary file beside `path` (CSV, or Parquet for `.parquet`/`.pq`).
     pub(crate) fn create(path: &Path) -> Result<Self> {
-        let temp = output_beside(path)?;
+        let temp = open_output(path)?;
         Ok(if is_parquet(path) {
             let spill = tempfile::Builder::new()
                 .prefix(".tabx-spill-")
-                .tempdir_in(tabx_core::scratch_dir(path))
+                .tempdir_in(temp.scratch_dir())
                 .map_err(|e| cannot("create a spill folder beside", path, &e))?;
             Sink::Parquet(Box::new(ParquetSink {
                 target: path.to_path_buf(),
@@ -98,10 +98,10 @@ pub(crate) fn is_parquet(path: &Path) -> bool {
     matches!(ext.as_deref(), Some("parquet" | "pq"))
 }
 
-/// The output `path` opened: a temporary file beside it (same filesystem, so
-/// the final rename is atomic), or `path` itself when it is a device or a
-/// FIFO ([`tabx_core::writes_in_place`]: `--good-rows /dev/stdout`).
-pub(crate) fn output_beside(path: &Path) -> Result<OutputFile> {
+/// The output `path` opened ([`OutputFile`]): a temporary file beside it
+/// (same filesystem, so the final rename is atomic), or `path` itself when
+/// it is a device, a FIFO or stdout (`--good /dev/stdout`).
+pub(crate) fn open_output(path: &Path) -> Result<OutputFile> {
     OutputFile::create(path, ".tabx-rows-").map_err(|e| cannot("write", path, &e))
 }
 
