@@ -189,6 +189,7 @@ pub struct StatsPath {
 /// `CustomStatistic`: a named number, string or histogram beyond the proto.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomStatistic {
+    #[serde(default)]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "proto_f64::option")]
     pub num: Option<f64>,
@@ -243,6 +244,7 @@ pub struct WeightedCommonStatistics {
 /// `NumericStatistics`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NumericStatistics {
+    #[serde(default)]
     pub common_stats: CommonStatistics,
     #[serde(default, with = "proto_f64")]
     pub mean: f64,
@@ -285,6 +287,7 @@ pub struct WeightedNumericStatistics {
 /// `StringStatistics`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StringStatistics {
+    #[serde(default)]
     pub common_stats: CommonStatistics,
     #[serde(default)]
     pub unique: u64,
@@ -301,8 +304,11 @@ pub struct StringStatistics {
 /// `StringStatistics.FreqAndValue`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FreqAndValue {
+    // Defaults: protobuf JSON leaves out "" and 0 (an empty string is a
+    // value like any other; a weighted frequency can be 0).
+    #[serde(default)]
     pub value: String,
-    #[serde(with = "proto_f64")]
+    #[serde(default, with = "proto_f64")]
     pub frequency: f64,
 }
 
@@ -418,6 +424,7 @@ pub(crate) mod proto_f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::{ProtoFormat, ProtoMessage, json_to_format};
 
     #[test]
     fn non_finite_doubles_use_proto_json_spelling() {
@@ -426,6 +433,44 @@ mod tests {
         assert_eq!(text, r#"{"low_value":"-Infinity","high_value":"Infinity","sample_count":"NaN"}"#);
         let back: Bucket = serde_json::from_str(&text).unwrap();
         assert!(back.sample_count.is_nan() && back.high_value == f64::INFINITY);
+    }
+
+    /// Protobuf JSON leaves out a field at its default, so a top value that is
+    /// the empty string (common in Parquet) or a zero weighted frequency comes
+    /// back without `value` / `frequency`; each format must still read back.
+    #[test]
+    fn default_valued_fields_read_back_in_every_format() {
+        let top = |value: &str, frequency: f64| FreqAndValue { value: value.into(), frequency };
+        let feature = FeatureNameStatistics {
+            name: "s".into(),
+            feature_type: FeatureType::String,
+            string_stats: Some(StringStatistics {
+                unique: 2,
+                top_values: vec![top("a", 2.0), top("", 1.0)],
+                weighted_string_stats: Some(WeightedStringStatistics {
+                    top_values: vec![top("a", 0.5), top("", 0.0)],
+                    rank_histogram: None,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let list = DatasetFeatureStatisticsList {
+            datasets: vec![DatasetFeatureStatistics {
+                name: "d".into(),
+                num_examples: 3,
+                features: vec![feature],
+                ..Default::default()
+            }],
+        };
+        let json = serde_json::to_value(&list).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for format in [ProtoFormat::Json, ProtoFormat::Pbtxt, ProtoFormat::Pb] {
+            let path = dir.path().join(format!("stats.{}", format.extension()));
+            std::fs::write(&path, json_to_format(ProtoMessage::Statistics, &json, format).unwrap()).unwrap();
+            let back = DatasetFeatureStatisticsList::read(&path).unwrap_or_else(|e| panic!("{format}: {e}"));
+            assert_eq!(back, list, "{format}");
+        }
     }
 
     #[test]

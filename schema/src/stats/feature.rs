@@ -12,7 +12,7 @@ use super::StatsOptions;
 use super::histogram::{constant_quantiles_histogram, quantiles_histogram};
 use super::numeric::{NumericBuffers, NumericState};
 use super::string::StringState;
-use super::types::{ValueKind, is_list, value_kind};
+use super::types::{ValueKind, is_list, numbers_as_f64, value_kind};
 use crate::statistics::{
     CommonStatistics, CustomStatistic, FeatureNameStatistics, FeatureType, WeightedCommonStatistics,
 };
@@ -234,7 +234,7 @@ impl FeatureState {
                     self.needs_string_rescan = true;
                     return Ok(());
                 }
-                let floats = cast(values, &DataType::Float64)?;
+                let floats = numbers_as_f64(values)?;
                 let floats: &Float64Array = floats.as_primitive();
                 let state = match &mut self.values {
                     ValuesState::Numeric(s) => s,

@@ -21,4 +21,4 @@ mod types;
 pub use accumulator::{ALL_EXAMPLES, StatsAccumulator};
 pub use options::StatsOptions;
 pub use string::{INVALID_UTF8_VALUE, LARGE_BYTES_THRESHOLD, LARGE_BYTES_VALUE};
-pub use types::{ValueKind, value_kind};
+pub use types::{ValueKind, stored_integer, value_kind};

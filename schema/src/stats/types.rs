@@ -13,7 +13,10 @@
 //! | Struct, Map, Union | STRUCT | presence only |
 //! | Null (a batch whose column is all empty) | the type of the column's other batches; STRING if none has values | presence only |
 
+use arrow::array::ArrayRef;
+use arrow::compute::cast;
 use arrow::datatypes::DataType;
+use arrow::error::ArrowError;
 
 use crate::statistics::FeatureType;
 
@@ -46,6 +49,29 @@ pub fn value_kind(data_type: &DataType) -> ValueKind {
         List(f) | LargeList(f) | FixedSizeList(f, _) | ListView(f) | LargeListView(f) => value_kind(f.data_type()),
         Null => ValueKind::Untyped,
         _ => ValueKind::Opaque(FeatureType::Struct),
+    }
+}
+
+/// The integer a temporal type stores (the table above: its values are
+/// numbers over it): Int32 for Date32 and Time32, Int64 for the others;
+/// `None` for a type that is not temporal.
+pub fn stored_integer(data_type: &DataType) -> Option<DataType> {
+    match data_type {
+        DataType::Date32 | DataType::Time32(_) => Some(DataType::Int32),
+        DataType::Date64 | DataType::Time64(_) | DataType::Timestamp(..) | DataType::Duration(_) => {
+            Some(DataType::Int64)
+        }
+        _ => None,
+    }
+}
+
+/// A [`ValueKind::Numeric`] column's values as Float64, temporal types
+/// through their [`stored_integer`]: arrow casts Timestamp and Duration
+/// straight to Float64, but not Date32/64 or Time32/64.
+pub(crate) fn numbers_as_f64(values: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    match stored_integer(values.data_type()) {
+        Some(stored) => cast(&cast(values, &stored)?, &DataType::Float64),
+        None => cast(values, &DataType::Float64),
     }
 }
 
