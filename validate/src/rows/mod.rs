@@ -21,18 +21,26 @@
 //! Deprecated features and features not in the environment are not checked.
 //! Columns may arrive in any Arrow type: the engine types CSV columns from
 //! their values, so an INT feature is `Utf8` in a batch where some cell is not
-//! a number, and each cell is then parsed on its own.
+//! a number, and each cell is then parsed on its own. Parquet types are read
+//! as `tabx stats` reads them ([`values`]): dates, times, durations and
+//! timestamps are INT values (their stored integer), decimals FLOAT; in a list
+//! column each value of a row's list is checked, and the row gets a violation
+//! for each value that breaks a check.
 
 use std::collections::HashSet;
 use std::fmt;
+use std::ops::Range;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type};
-use arrow::datatypes::{UInt8Type, UInt16Type, UInt32Type, UInt64Type};
+use arrow::datatypes::DataType;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use rustc_hash::FxBuildHasher;
 use tabx_core::{Result, TabxError};
-use tabx_schema::{Feature, Schema, SchemaType};
+use tabx_schema::{Feature, Schema, SchemaType, stored_integer};
+
+use values::{Num, list_rows, numbers, strings};
+
+mod values;
 
 /// One broken check of one row; shown as `column: check (value)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,22 +120,6 @@ impl FeatureCheck {
     /// Whether a value could break anything beyond presence.
     fn checks_values(&self) -> bool {
         self.is_numeric() || self.domain.is_some() || self.bool_values.is_some()
-    }
-}
-
-/// A number as the column holds it: integers stay exact for INT ranges.
-#[derive(Debug, Clone, Copy)]
-enum Num {
-    Int(i64),
-    Float(f64),
-}
-
-impl Num {
-    fn as_f64(self) -> f64 {
-        match self {
-            Num::Int(i) => i as f64,
-            Num::Float(x) => x,
-        }
     }
 }
 
@@ -214,28 +206,75 @@ fn check_column(feature: &FeatureCheck, column: &ArrayRef, rows: &mut [Vec<RowVi
             }
         }
     }
+    check_values(feature, column, rows)
+}
+
+/// Appends the violations of each value of `column` to its row's (every
+/// check but presence).
+fn check_values(feature: &FeatureCheck, column: &ArrayRef, rows: &mut [Vec<RowViolation>]) -> Result<()> {
+    let nulls = column.logical_nulls();
+    let is_null = |r: usize| nulls.as_ref().is_some_and(|n| n.is_null(r));
     // A dictionary column (Parquet strings as `validate --rows` reads them):
-    // every check but `missing` depends on the value alone, so each distinct
-    // value is checked once and its verdict copied to the rows holding it.
+    // each distinct value is checked once and its verdict copied to the rows
+    // holding it.
     if let Some(dictionary) = column.as_any_dictionary_opt() {
-        let mut per_value = vec![Vec::new(); dictionary.values().len()];
-        check_column(feature, dictionary.values(), &mut per_value)?;
+        let per_value = violations_of_values(feature, dictionary.values())?;
         if per_value.iter().any(|v| !v.is_empty()) {
-            for (r, key) in dictionary.normalized_keys().into_iter().enumerate() {
-                if !is_null(r) {
-                    rows[r].extend(per_value[key].iter().cloned());
-                }
-            }
+            let keys = dictionary.normalized_keys().into_iter().map(|k| k..k + 1);
+            copy_to_rows(&per_value, keys, &is_null, rows);
         }
         return Ok(());
     }
+    // A list column: TFDV's value constraints hold for each value of a
+    // feature, so the values are checked as a column of their own and a row
+    // gets the violations of the values in its list.
+    if let Some((values, spans)) = list_rows(column) {
+        let per_value = violations_of_values(feature, &values)?;
+        copy_to_rows(&per_value, spans.into_iter(), &is_null, rows);
+        return Ok(());
+    }
+    check_plain_values(feature, column, &is_null, rows)
+}
+
+/// The violations of each value of `values`.
+fn violations_of_values(feature: &FeatureCheck, values: &ArrayRef) -> Result<Vec<Vec<RowViolation>>> {
+    let mut per_value = vec![Vec::new(); values.len()];
+    check_values(feature, values, &mut per_value)?;
+    Ok(per_value)
+}
+
+/// Gives each non-null row the violations of the values it holds (`spans`:
+/// each row's range of values).
+fn copy_to_rows(
+    per_value: &[Vec<RowViolation>],
+    spans: impl Iterator<Item = Range<usize>>,
+    is_null: &dyn Fn(usize) -> bool,
+    rows: &mut [Vec<RowViolation>],
+) {
+    if per_value.iter().all(Vec::is_empty) {
+        return;
+    }
+    for (r, span) in spans.enumerate() {
+        if !is_null(r) {
+            rows[r].extend(per_value[span].iter().flatten().cloned());
+        }
+    }
+}
+
+/// [`check_values`] of a column of scalars.
+fn check_plain_values(
+    feature: &FeatureCheck,
+    column: &ArrayRef,
+    is_null: &dyn Fn(usize) -> bool,
+    rows: &mut [Vec<RowViolation>],
+) -> Result<()> {
     // Vectorised skip: a column whose type already matches and that has no
     // domain cannot break anything per value (the common case for CSV).
     let exact_type = matches!(
         (feature.ty, column.data_type()),
         (SchemaType::Int, DataType::Int64 | DataType::Int32 | DataType::Int16 | DataType::Int8)
             | (SchemaType::Float, DataType::Float64 | DataType::Float32)
-    );
+    ) || (feature.ty == SchemaType::Int && stored_integer(column.data_type()).is_some());
     let has_value_domain = feature.domain.is_some()
         || feature.bool_values.is_some()
         || feature.int_range != (None, None)
@@ -333,60 +372,6 @@ fn check_column(feature: &FeatureCheck, column: &ArrayRef, rows: &mut [Vec<RowVi
     Ok(())
 }
 
-/// Per row, the number a numeric column holds (`None` for non-numeric columns).
-fn numbers(column: &ArrayRef) -> Option<Vec<Option<Num>>> {
-    fn ints<T: arrow::datatypes::ArrowPrimitiveType>(a: &ArrayRef, f: impl Fn(T::Native) -> Num) -> Vec<Option<Num>> {
-        a.as_primitive::<T>().iter().map(|v| v.map(&f)).collect()
-    }
-    Some(match column.data_type() {
-        DataType::Int64 => ints::<Int64Type>(column, Num::Int),
-        DataType::Int32 => ints::<Int32Type>(column, |v| Num::Int(v.into())),
-        DataType::Int16 => ints::<Int16Type>(column, |v| Num::Int(v.into())),
-        DataType::Int8 => ints::<Int8Type>(column, |v| Num::Int(v.into())),
-        DataType::UInt32 => ints::<UInt32Type>(column, |v| Num::Int(v.into())),
-        DataType::UInt16 => ints::<UInt16Type>(column, |v| Num::Int(v.into())),
-        DataType::UInt8 => ints::<UInt8Type>(column, |v| Num::Int(v.into())),
-        // Beyond i64 an INT feature cannot hold it: a float, caught by the type check.
-        DataType::UInt64 => ints::<UInt64Type>(column, |v| i64::try_from(v).map_or(Num::Float(v as f64), Num::Int)),
-        DataType::Float64 => ints::<Float64Type>(column, Num::Float),
-        DataType::Float32 => ints::<Float32Type>(column, |v| Num::Float(v.into())),
-        DataType::Boolean => column.as_boolean().iter().map(|v| v.map(|b| Num::Int(b.into()))).collect(),
-        _ => return None,
-    })
-}
-
-/// Text cells of a string or binary column (binary that is not UTF-8: `None`).
-enum Strings<'a> {
-    Utf8(&'a arrow::array::StringArray),
-    LargeUtf8(&'a arrow::array::LargeStringArray),
-    View(&'a arrow::array::StringViewArray),
-    Binary(&'a arrow::array::BinaryArray),
-    LargeBinary(&'a arrow::array::LargeBinaryArray),
-}
-
-impl Strings<'_> {
-    fn value(&self, r: usize) -> Option<&str> {
-        match self {
-            Strings::Utf8(a) => Some(a.value(r)),
-            Strings::LargeUtf8(a) => Some(a.value(r)),
-            Strings::View(a) => Some(a.value(r)),
-            Strings::Binary(a) => std::str::from_utf8(a.value(r)).ok(),
-            Strings::LargeBinary(a) => std::str::from_utf8(a.value(r)).ok(),
-        }
-    }
-}
-
-fn strings(column: &ArrayRef) -> Option<Strings<'_>> {
-    Some(match column.data_type() {
-        DataType::Utf8 => Strings::Utf8(column.as_string::<i32>()),
-        DataType::LargeUtf8 => Strings::LargeUtf8(column.as_string::<i64>()),
-        DataType::Utf8View => Strings::View(column.as_string_view()),
-        DataType::Binary => Strings::Binary(column.as_binary::<i32>()),
-        DataType::LargeBinary => Strings::LargeBinary(column.as_binary::<i64>()),
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -459,6 +444,65 @@ mod tests {
         // Binary that is not UTF-8 is not a number.
         let b = batch(vec![("f", Arc::new(BinaryArray::from(vec![&b"1.5"[..], b"\xff"])) as ArrayRef)]);
         assert_eq!(bad(&schema, None, &b).len(), 1);
+    }
+
+    /// Columns in the Arrow types a Parquet file may hold for INT and FLOAT
+    /// features (as `tabx stats` types them, `schema/src/stats/types.rs`):
+    /// dates and timestamps are INT over their stored integer, decimals
+    /// FLOAT. Ranges by hand: day 5 and 2.25 are past their maxima.
+    #[test]
+    fn temporal_and_decimal_columns_are_numbers() {
+        use arrow::array::{Date32Array, Decimal128Array, TimestampSecondArray};
+        let mut schema = Schema::default();
+        let mut day = Feature::new("day", SchemaType::Int);
+        day.int_domain = Some(IntDomain { min: Some(0), max: Some(3), ..Default::default() });
+        let mut at = Feature::new("at", SchemaType::Int);
+        at.int_domain = Some(IntDomain { min: Some(0), ..Default::default() });
+        let mut price = Feature::new("price", SchemaType::Float);
+        price.float_domain = Some(FloatDomain { max: Some(2.0), ..Default::default() });
+        schema.feature.extend([day, at, price]);
+        let prices = Decimal128Array::from(vec![Some(150), Some(225), None]).with_precision_and_scale(5, 2).unwrap();
+        let b = batch(vec![
+            ("day", Arc::new(Date32Array::from(vec![Some(1), Some(5), None])) as ArrayRef),
+            ("at", Arc::new(TimestampSecondArray::from(vec![Some(0), None, Some(-1)]).with_timezone("UTC"))),
+            ("price", Arc::new(prices)),
+        ]);
+        assert_eq!(
+            bad(&schema, None, &b),
+            ["1: day: range (1970-01-06); price: range (2.25)", "2: at: range (1969-12-31T23:59:59Z)"]
+        );
+    }
+
+    /// A list column: every value of a row's list is checked (TFDV's value
+    /// constraints hold for each value of a feature); a null or empty list
+    /// breaks nothing but presence. By hand: 3 and "Gold" are out of domain.
+    #[test]
+    fn every_value_of_a_list_is_checked() {
+        use arrow::array::{Int64Builder, ListBuilder, StringBuilder};
+        let mut schema = Schema::default();
+        schema.string_domain.push(StringDomain {
+            name: Some("pay".into()),
+            value: vec!["Cash".into(), "Card".into()],
+            ..Default::default()
+        });
+        let mut n = required(Feature::new("n", SchemaType::Int));
+        n.int_domain = Some(IntDomain { min: Some(1), max: Some(2), ..Default::default() });
+        let mut pay = Feature::new("pay", SchemaType::Bytes);
+        pay.domain = Some("pay".into());
+        schema.feature.extend([n, pay]);
+        let mut ns = ListBuilder::new(Int64Builder::new());
+        for row in [Some(vec![1, 2]), Some(vec![3]), None, Some(vec![])] {
+            match row {
+                Some(values) => ns.append_value(values.into_iter().map(Some)),
+                None => ns.append_null(),
+            }
+        }
+        let mut pays = ListBuilder::new(StringBuilder::new());
+        for row in [vec!["Cash"], vec!["Card", "Cash"], vec!["Gold", "Cash"], vec![]] {
+            pays.append_value(row.into_iter().map(Some));
+        }
+        let b = batch(vec![("n", Arc::new(ns.finish()) as ArrayRef), ("pay", Arc::new(pays.finish()))]);
+        assert_eq!(bad(&schema, None, &b), ["1: n: range (3)", "2: n: missing; pay: domain (Gold)"]);
     }
 
     #[test]
