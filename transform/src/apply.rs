@@ -237,7 +237,7 @@ impl Transformer {
 
 #[cfg(test)]
 mod tests {
-    use arrow::array::{Array, AsArray, BooleanArray, Float64Array, Int64Array, StringArray};
+    use arrow::array::{Array, AsArray, Date32Array, Float64Array, Int64Array, StringArray};
     use arrow::datatypes::{Float64Type, Int64Type};
 
     use super::*;
@@ -435,12 +435,10 @@ mod tests {
             "{e}"
         );
         let e = t
-            .apply(
-                &RecordBatch::try_from_iter(vec![("x", Arc::new(BooleanArray::from(vec![true])) as ArrayRef)]).unwrap(),
-            )
+            .apply(&RecordBatch::try_from_iter(vec![("x", Arc::new(Date32Array::from(vec![1])) as ArrayRef)]).unwrap())
             .unwrap_err();
         assert!(
-            e.to_string().contains("column `x` was Float64 when the transform was fitted, the input has Boolean"),
+            e.to_string().contains("column `x` was Float64 when the transform was fitted, the input has Date32"),
             "{e}"
         );
         let texts =

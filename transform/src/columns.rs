@@ -15,6 +15,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray, new_null_array};
+use arrow::compute::CastOptions;
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Float64Type, Int64Type};
 use tabx_core::{Result, TabxError};
 
@@ -50,13 +51,18 @@ pub fn fill_nulls(name: &str, column: ArrayRef, fill: Option<&serde_json::Value>
     crate::kernels::fill_nulls(&column, &scalar)
 }
 
-/// The family of an Arrow type: Int64, Float64, Utf8, Null, or the type itself.
+/// The family of an Arrow type: Int64, Float64, Utf8, Null, or the type itself
+/// (dates and timestamps stay themselves: the timestamp ops read their unit).
 pub fn normalize(data_type: &DataType) -> DataType {
     use DataType::*;
     match data_type {
-        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 => Int64,
+        // Booleans are 0/1, as TFDV reads them (tf.Example has no bool).
+        Int8 | Int16 | Int32 | Int64 | UInt8 | UInt16 | UInt32 | UInt64 | Boolean => Int64,
         Float16 | Float32 | Float64 | Decimal32(..) | Decimal64(..) | Decimal128(..) | Decimal256(..) => Float64,
-        Utf8 | LargeUtf8 | Utf8View => Utf8,
+        // Binary: a Parquet byte array without the UTF8 annotation, text to
+        // the ops (TFT's strings are bytes); see `coerce` for bytes that are
+        // not UTF-8.
+        Utf8 | LargeUtf8 | Utf8View | Binary | LargeBinary | BinaryView => Utf8,
         other => other.clone(),
     }
 }
@@ -80,9 +86,14 @@ pub fn widest(a: &DataType, b: &DataType) -> Option<DataType> {
 /// value are null in the result.
 pub fn coerce(name: &str, column: &ArrayRef, target: &DataType) -> Result<(ArrayRef, Vec<InvalidRow>)> {
     let family = normalize(column.data_type());
-    let column =
-        if &family == column.data_type() { Arc::clone(column) } else { arrow::compute::cast(column, &family)? };
     let mut invalid = Vec::new();
+    let column = if &family == column.data_type() {
+        Arc::clone(column)
+    } else if column.data_type().is_binary() || column.data_type() == &DataType::BinaryView {
+        binary_as_text(name, column, &mut invalid)?
+    } else {
+        arrow::compute::cast(column, &family)?
+    };
     let out: ArrayRef = match (&family, target) {
         (f, t) if f == t => column,
         (DataType::Null, t) => new_null_array(t, column.len()),
@@ -120,6 +131,26 @@ pub fn coerce(name: &str, column: &ArrayRef, target: &DataType) -> Result<(Array
         }
     };
     Ok((out, invalid))
+}
+
+/// A binary column as Utf8; a value that is not UTF-8 is null and its row is
+/// pushed to `invalid` with its first bytes in hex.
+fn binary_as_text(name: &str, column: &ArrayRef, invalid: &mut Vec<InvalidRow>) -> Result<ArrayRef> {
+    // A safe cast makes each value that is not UTF-8 null; the rows it made
+    // null are the invalid ones.
+    let text = arrow::compute::cast_with_options(column, &DataType::Utf8, &CastOptions::default())?;
+    if text.null_count() > column.null_count() {
+        let bytes = arrow::compute::cast(column, &DataType::LargeBinary)?;
+        for (row, value) in bytes.as_binary::<i64>().iter().enumerate() {
+            if let Some(value) = value.filter(|_| text.is_null(row)) {
+                let hex: Vec<String> = value.iter().take(8).map(|b| format!("{b:02x}")).collect();
+                let more = if value.len() > 8 { " …" } else { "" };
+                let reason = format!("column `{name}`: bytes that are not UTF-8 ({}{more})", hex.join(" "));
+                invalid.push(InvalidRow { row, reason });
+            }
+        }
+    }
+    Ok(text)
 }
 
 /// The text values of `column` parsed as `T` (surrounding spaces ignored);
@@ -207,11 +238,28 @@ mod tests {
         let ints: ArrayRef = Arc::new(Int32Array::from(vec![1, 2]));
         let (out, _) = coerce("x", &ints, &DataType::Float64).unwrap();
         assert_eq!(out.data_type(), &DataType::Float64);
-        let bools: ArrayRef = Arc::new(BooleanArray::from(vec![true]));
-        let e = coerce("flag", &bools, &DataType::Float64).unwrap_err().to_string();
-        assert!(e.contains("column `flag`: the transform expects Float64, the input has Boolean"), "{e}");
+        let bools: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)]));
+        let (out, _) = coerce("flag", &bools, &DataType::Float64).unwrap();
+        assert_eq!(out.as_primitive::<Float64Type>().iter().collect::<Vec<_>>(), [Some(1.0), None, Some(0.0)]);
+        let days: ArrayRef = Arc::new(arrow::array::Date32Array::from(vec![1]));
+        let e = coerce("day", &days, &DataType::Float64).unwrap_err().to_string();
+        assert!(e.contains("column `day`: the transform expects Float64, the input has Date32"), "{e}");
         let (_, invalid) =
             coerce("n", &(Arc::new(Float64Array::from(vec![1.0, 1.5])) as ArrayRef), &DataType::Int64).unwrap();
         assert_eq!(invalid.len(), 1);
+    }
+
+    /// Parquet byte arrays without the UTF8 annotation arrive as Binary: text
+    /// to the ops (TFT's strings are bytes), filled with a string like text.
+    /// Bytes that are not UTF-8 make their row invalid, never a silent null.
+    #[test]
+    fn binary_is_text_and_bytes_that_are_not_utf8_are_invalid_rows() {
+        use arrow::array::BinaryArray;
+        let column: ArrayRef = Arc::new(BinaryArray::from(vec![Some(&b"Cash"[..]), Some(b"\xffx"), None, Some(b"")]));
+        let (out, invalid) = coerce("pay", &column, &DataType::Utf8).unwrap();
+        assert_eq!(invalid, [InvalidRow { row: 1, reason: "column `pay`: bytes that are not UTF-8 (ff 78)".into() }]);
+        let filled = fill_nulls("pay", out, Some(&serde_json::json!(""))).unwrap();
+        let text: Vec<&str> = filled.as_string::<i32>().iter().map(Option::unwrap).collect();
+        assert_eq!(text, ["Cash", "", "", ""]);
     }
 }
