@@ -183,6 +183,14 @@ fn ndjson_files_and_bad_lines() {
     let p = write(dir.path(), "bad.jsonl", "{\"x\": 1}\n{\"x\": 2}\n{\"x\": \n");
     let e = err(&p, SourceOptions::default());
     assert!(e.starts_with(&format!("{p}:3: not a JSON object")), "{e}");
+    assert!(e.contains("hint: fix the line"), "{e}");
+    // A pretty-printed document (stats.json given as data): said so, with the
+    // flag an artifact goes to.
+    let p = write(dir.path(), "stats.json", "{\n  \"datasets\": []\n}\n");
+    let e = err(&p, SourceOptions::default());
+    assert!(e.starts_with(&format!("{p}:1: not a JSON object: EOF while parsing")), "{e}");
+    assert!(e.contains("is one JSON document over many lines, not JSON lines"), "{e}");
+    assert!(e.contains(&format!("--stats {p}")), "{e}");
     let gz = {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut enc, b"{\"x\": 1}\n{\"x\": 2}\n").unwrap();

@@ -189,8 +189,19 @@ impl Decode<'_> {
 /// again, and counts it, when it comes), else it is the error, naming its line.
 fn infer<'r>(name: &str, read: &dyn Fn() -> Result<Box<dyn BufRead + 'r>>, skip_bad: bool) -> Result<SchemaRef> {
     let bad_line = |line: u64, message: String| {
-        TabxError::invalid_input(format!("{name}:{line}"), format!("not a JSON object: {message}"))
-            .with_hint("fix the line, or pass --on-error skip or --on-error quarantine=PATH")
+        // A first line that ends inside its object: one JSON document over
+        // many lines (an artifact such as stats.json given as data), not JSON
+        // lines.
+        let hint = if line == 1 && message.starts_with("EOF while parsing") {
+            format!(
+                "{name} is one JSON document over many lines, not JSON lines (one object per line): \
+                 an artifact (statistics, a schema) goes to its flag, e.g. --stats {name}; \
+                 data as one JSON array becomes JSON lines with `jq -c '.[]'`"
+            )
+        } else {
+            "fix the line, or pass --on-error skip or --on-error quarantine=PATH".to_string()
+        };
+        TabxError::invalid_input(format!("{name}:{line}"), format!("not a JSON object: {message}")).with_hint(hint)
     };
     let mut objects = Objects::new(read()?, skip_bad);
     // One representative per line shape (`shape.rs`): the same schema.
