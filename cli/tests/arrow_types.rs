@@ -15,7 +15,8 @@ use arrow::array::{
     ArrayRef, BinaryArray, BooleanArray, Date32Array, Decimal128Array, DurationSecondArray, Int64Builder, ListBuilder,
     RecordBatch, StringArray, StructArray, Time64MicrosecondArray, TimestampMicrosecondArray,
 };
-use arrow::datatypes::{DataType, Field};
+use arrow::array::{DictionaryArray, Int8Array, LargeStringArray};
+use arrow::datatypes::{DataType, Field, Int8Type};
 use common::{feature, read_json, tabx};
 
 /// Four rows; row 2 is null in every column but `s` and `l`'s list is empty.
@@ -59,6 +60,17 @@ fn write_types(path: &Path) {
         ("note", Arc::new(StringArray::from(vec![Some(""), Some("a"), None, Some("")]))),
         ("l", Arc::new(lists.finish())),
         ("s", Arc::new(StructArray::from(vec![(Arc::new(Field::new("x", DataType::Int64, true)), x)]))),
+        // A pandas categorical: dictionary-encoded large strings.
+        (
+            "cat",
+            Arc::new(
+                DictionaryArray::<Int8Type>::try_new(
+                    Int8Array::from(vec![Some(0), Some(1), None, Some(0)]),
+                    Arc::new(LargeStringArray::from(vec!["a", "b"])),
+                )
+                .unwrap(),
+            ),
+        ),
     ];
     let batch = RecordBatch::try_from_iter(columns).unwrap();
     let mut writer =
@@ -114,20 +126,25 @@ fn every_command_reads_the_arrow_types_of_other_tools() {
     // Booleans are 0/1 and byte arrays text to the transforms. By hand:
     // price (-3 .. 2.25) scaled to [0, 1], null filled with 0 → 3 / 5.25;
     // pay's vocabulary is Card, Cash (ties by token, descending: Cash first),
-    // "" is never in it (OOV bucket 2); the hour in UTC.
+    // "" is never in it (OOV bucket 2); the hour in UTC; cat's vocabulary is
+    // a (twice), b.
     std::fs::write(
         d.join("spec.yaml"),
         "outputs:\n\
          - {name: price_01, op: scale_to_0_1, inputs: [price], fill: 0}\n\
          - {name: pay_id, op: compute_and_apply_vocabulary, inputs: [pay], fill: '', top_k: 10, num_oov_buckets: 1}\n\
          - {name: flag_f, op: fill_missing, inputs: [flag], value: 0}\n\
-         - {name: hour, op: timestamp_hour, inputs: [at]}\n",
+         - {name: hour, op: timestamp_hour, inputs: [at]}\n\
+         - {name: cat_id, op: compute_and_apply_vocabulary, inputs: [cat], fill: '', num_oov_buckets: 1}\n",
     )
     .unwrap();
     tabx(d, &["transform", "fit", "types.parquet", "--spec", "spec.yaml", "-q", "-o", "transform.json"]).success();
     tabx(d, &["transform", "apply", "types.parquet", "--transform", "transform.json", "-q", "-o", "out.csv"]).success();
     let out = std::fs::read_to_string(d.join("out.csv")).unwrap();
-    let expected =
-        format!("price_01,pay_id,flag_f,hour\n{},0,1,12\n1.0,1,0,0\n{},2,0,\n0.0,2,1,23\n", 4.5 / 5.25, 3.0 / 5.25);
+    let expected = format!(
+        "price_01,pay_id,flag_f,hour,cat_id\n{},0,1,12,0\n1.0,1,0,0,1\n{},2,0,,2\n0.0,2,1,23,0\n",
+        4.5 / 5.25,
+        3.0 / 5.25
+    );
     assert_eq!(out, expected);
 }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array, PrimitiveArray, new_null_array};
 use arrow::compute::CastOptions;
 use arrow::datatypes::{ArrowPrimitiveType, DataType, Float64Type, Int64Type};
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use tabx_core::{Result, TabxError};
 
 use crate::invalid::InvalidRow;
@@ -63,6 +64,8 @@ pub fn normalize(data_type: &DataType) -> DataType {
         // the ops (TFT's strings are bytes); see `coerce` for bytes that are
         // not UTF-8.
         Utf8 | LargeUtf8 | Utf8View | Binary | LargeBinary | BinaryView => Utf8,
+        // A dictionary (a pandas categorical) is its values.
+        Dictionary(_, value) => normalize(value),
         other => other.clone(),
     }
 }
@@ -85,15 +88,13 @@ pub fn widest(a: &DataType, b: &DataType) -> Option<DataType> {
 /// own family), with the rows whose value cannot be cast. Rows of an invalid
 /// value are null in the result.
 pub fn coerce(name: &str, column: &ArrayRef, target: &DataType) -> Result<(ArrayRef, Vec<InvalidRow>)> {
+    if let DataType::Dictionary(_, value) = column.data_type() {
+        return coerce(name, &arrow::compute::cast(column, value)?, target);
+    }
     let family = normalize(column.data_type());
     let mut invalid = Vec::new();
-    let column = if &family == column.data_type() {
-        Arc::clone(column)
-    } else if column.data_type().is_binary() || column.data_type() == &DataType::BinaryView {
-        binary_as_text(name, column, &mut invalid)?
-    } else {
-        arrow::compute::cast(column, &family)?
-    };
+    let column =
+        if &family == column.data_type() { Arc::clone(column) } else { cast_to(name, column, &family, &mut invalid)? };
     let out: ArrayRef = match (&family, target) {
         (f, t) if f == t => column,
         (DataType::Null, t) => new_null_array(t, column.len()),
@@ -133,24 +134,21 @@ pub fn coerce(name: &str, column: &ArrayRef, target: &DataType) -> Result<(Array
     Ok((out, invalid))
 }
 
-/// A binary column as Utf8; a value that is not UTF-8 is null and its row is
-/// pushed to `invalid` with its first bytes in hex.
-fn binary_as_text(name: &str, column: &ArrayRef, invalid: &mut Vec<InvalidRow>) -> Result<ArrayRef> {
-    // A safe cast makes each value that is not UTF-8 null; the rows it made
+/// `column` cast to `family`; a value the family cannot hold (a UInt64 past
+/// i64::MAX, bytes that are not UTF-8) is null and its row is pushed to
+/// `invalid`.
+fn cast_to(name: &str, column: &ArrayRef, family: &DataType, invalid: &mut Vec<InvalidRow>) -> Result<ArrayRef> {
+    // A safe cast makes each value that does not fit null: the rows it made
     // null are the invalid ones.
-    let text = arrow::compute::cast_with_options(column, &DataType::Utf8, &CastOptions::default())?;
-    if text.null_count() > column.null_count() {
-        let bytes = arrow::compute::cast(column, &DataType::LargeBinary)?;
-        for (row, value) in bytes.as_binary::<i64>().iter().enumerate() {
-            if let Some(value) = value.filter(|_| text.is_null(row)) {
-                let hex: Vec<String> = value.iter().take(8).map(|b| format!("{b:02x}")).collect();
-                let more = if value.len() > 8 { " …" } else { "" };
-                let reason = format!("column `{name}`: bytes that are not UTF-8 ({}{more})", hex.join(" "));
-                invalid.push(InvalidRow { row, reason });
-            }
+    let cast = arrow::compute::cast_with_options(column, family, &CastOptions::default())?;
+    if cast.null_count() > column.null_count() {
+        let shown = ArrayFormatter::try_new(column.as_ref(), &FormatOptions::default())?;
+        let what = if family == &DataType::Utf8 { "is not UTF-8 text" } else { "does not fit a 64-bit integer" };
+        for row in (0..column.len()).filter(|&r| cast.is_null(r) && column.is_valid(r)) {
+            invalid.push(InvalidRow { row, reason: format!("column `{name}`: {} {what}", shown.value(row)) });
         }
     }
-    Ok(text)
+    Ok(cast)
 }
 
 /// The text values of `column` parsed as `T` (surrounding spaces ignored);
@@ -257,9 +255,36 @@ mod tests {
         use arrow::array::BinaryArray;
         let column: ArrayRef = Arc::new(BinaryArray::from(vec![Some(&b"Cash"[..]), Some(b"\xffx"), None, Some(b"")]));
         let (out, invalid) = coerce("pay", &column, &DataType::Utf8).unwrap();
-        assert_eq!(invalid, [InvalidRow { row: 1, reason: "column `pay`: bytes that are not UTF-8 (ff 78)".into() }]);
+        assert_eq!(invalid, [InvalidRow { row: 1, reason: "column `pay`: ff78 is not UTF-8 text".into() }]);
         let filled = fill_nulls("pay", out, Some(&serde_json::json!(""))).unwrap();
         let text: Vec<&str> = filled.as_string::<i32>().iter().map(Option::unwrap).collect();
         assert_eq!(text, ["Cash", "", "", ""]);
+    }
+
+    /// A dictionary column (a pandas categorical in Parquet) is its values.
+    #[test]
+    fn dictionary_columns_are_their_values() {
+        use arrow::array::{DictionaryArray, LargeStringArray};
+        use arrow::datatypes::Int8Type;
+        let values: ArrayRef = Arc::new(LargeStringArray::from(vec!["a", "b"]));
+        let keys = arrow::array::Int8Array::from(vec![Some(0), Some(1), None, Some(0)]);
+        let column: ArrayRef = Arc::new(DictionaryArray::<Int8Type>::try_new(keys, values).unwrap());
+        assert_eq!(normalize(column.data_type()), DataType::Utf8);
+        let (out, invalid) = coerce("cat", &column, &DataType::Utf8).unwrap();
+        assert!(invalid.is_empty());
+        let filled = fill_nulls("cat", out, Some(&serde_json::json!(""))).unwrap();
+        let text: Vec<&str> = filled.as_string::<i32>().iter().map(Option::unwrap).collect();
+        assert_eq!(text, ["a", "b", "", "a"]);
+    }
+
+    /// A UInt64 past i64::MAX cannot be an INT value: an invalid row, never
+    /// a null that a fill would then silently replace.
+    #[test]
+    fn unsigned_values_past_i64_are_invalid_rows() {
+        let column: ArrayRef = Arc::new(arrow::array::UInt64Array::from(vec![Some(1), Some(u64::MAX), None]));
+        let (out, invalid) = coerce("n", &column, &DataType::Int64).unwrap();
+        let reason = "column `n`: 18446744073709551615 does not fit a 64-bit integer";
+        assert_eq!(invalid, [InvalidRow { row: 1, reason: reason.into() }]);
+        assert_eq!(out.as_primitive::<Int64Type>().iter().collect::<Vec<_>>(), [Some(1), None, None]);
     }
 }
