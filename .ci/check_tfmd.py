@@ -10,7 +10,8 @@ generated classes of the pinned `tensorflow-metadata` wheel
 Usage:
   python3 .ci/check_tfmd.py {statistics|schema|anomalies} FILE...
       .json   google.protobuf.json_format.Parse(..., ignore_unknown_fields=False)
-      .pbtxt  google.protobuf.text_format.Parse
+      .pbtxt  google.protobuf.text_format.Parse, and text_format.MessageToString
+              of the message must print the file unchanged (TFDV's layout)
       .pb     Message.ParseFromString, and no unknown fields allowed
   python3 .ci/check_tfmd.py descriptors FILE.pb
       FILE.pb is an encoded FileDescriptorSet (tabx's embedded one: run
@@ -72,7 +73,16 @@ def parse(kind: str, path: Path):
     if suffix == ".json":
         json_format.Parse(path.read_text(encoding="utf-8"), message, ignore_unknown_fields=False)
     elif suffix in (".pbtxt", ".textproto", ".txtpb"):
-        text_format.Parse(path.read_text(encoding="utf-8"), message)
+        text = path.read_text(encoding="utf-8")
+        text_format.Parse(text, message)
+        # tabx writes text format as TFDV does (text_format.MessageToString,
+        # which tfdv.write_schema_text calls): Python prints it unchanged.
+        printed = text_format.MessageToString(message)
+        if printed != text:
+            diff = next(i for i, (a, b) in enumerate(zip(printed + "\0", text + "\0")) if a != b)
+            line = text.count("\n", 0, diff) + 1
+            raise ValueError(f"text format differs from Python's MessageToString from line {line}: "
+                             f"{text[diff:diff + 60]!r} where Python prints {printed[diff:diff + 60]!r}")
     elif suffix in (".pb", ".binpb"):
         message.ParseFromString(path.read_bytes())
         if has_unknown_fields(message):

@@ -43,4 +43,5 @@ pub use stats::*;
 pub use tabx_core::PartialHeader;
 
 mod proto;
+mod text_format;
 pub use proto::{ProtoFormat, ProtoMessage, json_to_format, read_file, read_message, validate_json};

@@ -38,7 +38,6 @@ use std::str::FromStr;
 use std::sync::LazyLock;
 
 use prost::Message as _;
-use prost_reflect::text_format::FormatOptions;
 use prost_reflect::{
     DescriptorPool, DeserializeOptions, DynamicMessage, Kind, MapKey, MessageDescriptor, ReflectMessage as _,
     SerializeOptions, Value as PValue,
@@ -276,16 +275,8 @@ fn from_json(msg: ProtoMessage, json: &Value, format: ProtoFormat) -> Result<Dyn
 fn encode(msg: ProtoMessage, message: &DynamicMessage, format: ProtoFormat) -> Result<Vec<u8>> {
     Ok(match format {
         ProtoFormat::Pb => message.encode_to_vec(),
-        ProtoFormat::Pbtxt => {
-            // `pretty` puts one field per line, as TFDV's schema.pbtxt has it,
-            // so the file diffs well. Repeated messages print as lists
-            // (`feature: [ {...}, ... ]`), which protobuf's parsers accept.
-            let mut text = message.to_text_format_with_options(&FormatOptions::new().pretty(true));
-            if !text.is_empty() && !text.ends_with('\n') {
-                text.push('\n');
-            }
-            text.into_bytes()
-        }
+        // TFDV's layout (`text_format.rs`), not prost-reflect's lists.
+        ProtoFormat::Pbtxt => crate::text_format::to_text(message).into_bytes(),
         ProtoFormat::Json => {
             let json = to_json(msg, message, format)?;
             let mut out = serde_json::to_vec_pretty(&json).map_err(|e| TabxError::Internal(e.to_string()))?;
@@ -540,6 +531,10 @@ mod tests {
 
         let pbtxt = json_to_format(ProtoMessage::Schema, &json, ProtoFormat::Pbtxt).unwrap();
         dump("taxi_schema.pbtxt", &pbtxt);
+        // TFX's file is Python's `text_format.MessageToString` output but for
+        // a trailing comment: tabx writes it byte for byte.
+        let uncommented: String = text.lines().filter(|l| !l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+        assert_eq!(String::from_utf8(pbtxt.clone()).unwrap(), uncommented);
         assert_eq!(read_message(ProtoMessage::Schema, &pbtxt, ProtoFormat::Pbtxt).unwrap(), json);
 
         let pb = json_to_format(ProtoMessage::Schema, &json, ProtoFormat::Pb).unwrap();
