@@ -90,8 +90,8 @@ pub fn eval_tables(result: &EvalResult, sort_by: Option<&str>, top: usize) -> St
             let small = spec.suppressed.iter().filter(|s| s.reason.contains("min_slice_size")).count();
             let _ = writeln!(
                 out,
-                "  {} slices suppressed ({} examples; {} below min_slice_size {}, {} past max_slices {}): listed in eval.json",
-                spec.suppressed.len(),
+                "  {} suppressed ({} examples; {} below min_slice_size {}, {} past max_slices {}): listed in eval.json",
+                slice_count(spec.suppressed.len()),
                 rows,
                 small,
                 result.config.min_slice_size,
@@ -114,7 +114,12 @@ fn spec_title(spec: &SpecResult, sort_by: &str, higher_is_better: Option<bool>) 
         Some(false) => format!("highest {sort_by} first"),
         None => format!("by {sort_by}"),
     };
-    format!("sliced by {} ({} slices, {order})", spec.spec, spec.slices.len())
+    format!("sliced by {} ({}, {order})", spec.spec, slice_count(spec.slices.len()))
+}
+
+/// `1 slice`, `2 slices`.
+fn slice_count(n: usize) -> String {
+    if n == 1 { "1 slice".to_string() } else { format!("{n} slices") }
 }
 
 /// `value [lower, upper]`, or why the metric is undefined.
