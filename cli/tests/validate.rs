@@ -90,9 +90,14 @@ fn clean_split_validates_clean_and_faults_raise_their_anomalies() {
         tabx(d, &["validate", "faulty.csv", "--schema", "schema.pbtxt", "-q", "-o", "faulty.json"]).code(1);
         assert_eq!(anomaly_types(&d.join("faulty.json")), pairs(expected), "{fault}");
     }
-    // Binary protobuf too, parsed by tensorflow-metadata's own classes.
+    // Binary protobuf and text too, parsed by tensorflow-metadata's own
+    // classes (text: as Python prints it, map entries sorted by key).
     tabx(d, &["validate", "faulty.csv", "--schema", "schema.pbtxt", "-q", "-o", "faulty.pb"]).code(1);
-    check_with_tensorflow_metadata("anomalies", &[&d.join("faulty.json"), &d.join("faulty.pb")]);
+    tabx(d, &["validate", "faulty.csv", "--schema", "schema.pbtxt", "-q", "-o", "faulty.pbtxt"]).code(1);
+    check_with_tensorflow_metadata(
+        "anomalies",
+        &[&d.join("faulty.json"), &d.join("faulty.pb"), &d.join("faulty.pbtxt")],
+    );
 }
 
 #[test]
