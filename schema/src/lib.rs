@@ -42,6 +42,7 @@ pub use statistics::*;
 pub use stats::*;
 pub use tabx_core::PartialHeader;
 
+mod mix_up;
 mod proto;
 mod text_format;
 pub use proto::{ProtoFormat, ProtoMessage, json_to_format, read_file, read_message, validate_json};

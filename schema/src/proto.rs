@@ -222,13 +222,16 @@ pub fn read_message(msg: ProtoMessage, bytes: &[u8], format: ProtoFormat) -> Res
 /// Reads the file at `path` as `msg`, in the format its extension implies
 /// (see [`ProtoFormat::from_path`]), or, for a name without a known
 /// extension (a Kubeflow artifact's path has none), the format its bytes
-/// show ([`sniff_format`]). Errors name the file.
+/// show ([`sniff_format`]). Errors name the file, and say what it holds when
+/// that is plainly something else (data, another artifact: `mix_up.rs`).
 pub fn read_file(msg: ProtoMessage, path: &Path) -> Result<Value> {
     let bytes = std::fs::read(path).map_err(|e| TabxError::io(path, e))?;
     let format = ProtoFormat::from_path(path).unwrap_or_else(|| sniff_format(&bytes));
     read_message(msg, &bytes, format).map_err(|e| match e {
         TabxError::Artifact { message, .. } => {
-            TabxError::Artifact { path: path.display().to_string(), message: format!("{}: {message}", msg.full_name()) }
+            let message =
+                crate::mix_up::explain(msg, path, &bytes).unwrap_or_else(|| format!("{}: {message}", msg.full_name()));
+            TabxError::Artifact { path: path.display().to_string(), message }
         }
         other => other,
     })

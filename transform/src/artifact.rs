@@ -77,8 +77,18 @@ impl TransformArtifact {
 
     /// Parses the JSON text of a `transform.json`, checking its version.
     pub fn from_json(text: &str) -> Result<Self> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| TabxError::config(format!("not a transform artifact: {e}")))?;
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            let error = TabxError::config(format!("not a transform artifact: {e}"));
+            // The spec where its fitted artifact belongs: the fit is missing.
+            if text.lines().any(|line| line.starts_with("outputs:")) {
+                error.with_hint(
+                    "this is a transform spec: fit it first (`tabx transform fit DATA --spec SPEC -o transform.json`) \
+                     and pass the transform.json it writes",
+                )
+            } else {
+                error
+            }
+        })?;
         let version = value.get("format_version").and_then(Value::as_u64);
         if version != Some(u64::from(FORMAT_VERSION)) {
             return Err(TabxError::config(format!(
@@ -104,6 +114,13 @@ impl TransformArtifact {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_given_as_the_artifact_says_to_fit_it() {
+        let spec = "outputs:\n  - {name: z, op: scale_to_z_score, inputs: [x]}\n";
+        let e = TransformArtifact::from_json(spec).unwrap_err().to_string();
+        assert!(e.contains("not a transform artifact") && e.contains("this is a transform spec: fit it first"), "{e}");
+    }
 
     #[test]
     fn version_is_checked() {

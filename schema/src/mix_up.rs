@@ -1,0 +1,119 @@
+//! What an artifact file that does not parse holds instead, when it is
+//! plainly another of tabx's inputs: data where statistics belong
+//! (`tabx validate --stats data.csv`), statistics where a schema belongs, and
+//! so on. [`crate::read_file`] then says so, with the command that makes the
+//! artifact asked for, instead of a parse error about the first bytes.
+
+use std::path::Path;
+
+use crate::proto::ProtoMessage;
+
+/// What a file holds, as far as its name and first field tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    Data,
+    Artifact(ProtoMessage),
+}
+
+/// `this is X, not Y: how to get Y`, when `bytes` (which failed to parse as
+/// `wanted`) are plainly something else; `None` when they may be a broken `wanted`.
+pub(crate) fn explain(wanted: ProtoMessage, path: &Path, bytes: &[u8]) -> Option<String> {
+    let found = holds(path, bytes)?;
+    let name = path.display();
+    let advice = match (found, wanted) {
+        (Holds::Artifact(m), _) if m == wanted => return None,
+        (Holds::Data, ProtoMessage::Statistics) => format!("compute them with `tabx stats {name} -o stats.json`"),
+        (Holds::Data, ProtoMessage::Schema) => {
+            format!(
+                "infer one with `tabx stats {name} -o stats.json` and `tabx schema infer stats.json -o schema.pbtxt`"
+            )
+        }
+        (Holds::Data, ProtoMessage::Anomalies) => {
+            format!("check it with `tabx validate {name} --schema schema.pbtxt -o anomalies.json`")
+        }
+        (Holds::Artifact(ProtoMessage::Statistics), ProtoMessage::Schema) => {
+            format!("infer a schema from them with `tabx schema infer {name} -o schema.pbtxt`")
+        }
+        (Holds::Artifact(ProtoMessage::Statistics), _) => "statistics go to --stats".into(),
+        (Holds::Artifact(ProtoMessage::Schema), _) => "a schema goes to --schema".into(),
+        (Holds::Artifact(ProtoMessage::Anomalies), _) => "anomalies go to --anomalies".into(),
+    };
+    Some(format!("this is {}, not {}: {advice}", noun(found), noun(Holds::Artifact(wanted))))
+}
+
+fn noun(holds: Holds) -> &'static str {
+    match holds {
+        Holds::Data => "data",
+        Holds::Artifact(ProtoMessage::Statistics) => "statistics",
+        Holds::Artifact(ProtoMessage::Schema) => "a schema",
+        Holds::Artifact(ProtoMessage::Anomalies) => "anomalies",
+    }
+}
+
+/// Data by its name (the extensions tabx reads data from) or Parquet's magic
+/// bytes; an artifact by the first field of its JSON or text format.
+fn holds(path: &Path, bytes: &[u8]) -> Option<Holds> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let name = name.trim_end_matches(".gz").trim_end_matches(".zst");
+    let data = [".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson"];
+    if bytes.starts_with(b"PAR1") || data.iter().any(|ext| name.ends_with(ext)) {
+        return Some(Holds::Data);
+    }
+    let text = std::str::from_utf8(bytes.get(..bytes.len().min(4096))?).ok()?;
+    let first = text.trim_start().trim_start_matches('{').trim_start().trim_start_matches('"');
+    let field: String = first.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    Some(Holds::Artifact(match field.as_str() {
+        "datasets" => ProtoMessage::Statistics,
+        "feature"
+        | "sparse_feature"
+        | "weighted_feature"
+        | "string_domain"
+        | "float_domain"
+        | "int_domain"
+        | "default_environment"
+        | "dataset_constraints"
+        | "tensor_representation_group" => ProtoMessage::Schema,
+        "anomaly_info"
+        | "baseline"
+        | "dataset_anomaly_info"
+        | "drift_skew_info"
+        | "data_missing"
+        | "anomaly_name_format" => ProtoMessage::Anomalies,
+        _ => return None,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::proto::{ProtoMessage, read_file};
+
+    fn error(wanted: ProtoMessage, name: &str, content: &[u8]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let e = read_file(wanted, &path).unwrap_err().to_string();
+        e.replace(&format!("{}/", dir.path().display()), "")
+    }
+
+    #[test]
+    fn data_and_swapped_artifacts_are_named_with_the_command_that_helps() {
+        let e = error(ProtoMessage::Statistics, "trips.csv", b"fare,tips\n1.5,0\n");
+        assert!(
+            e.ends_with("this is data, not statistics: compute them with `tabx stats trips.csv -o stats.json`"),
+            "{e}"
+        );
+        let e = error(ProtoMessage::Schema, "trips", b"PAR1\x15\x04");
+        assert!(e.contains("this is data, not a schema: infer one with `tabx stats trips -o stats.json`"), "{e}");
+        let e = error(ProtoMessage::Schema, "stats.json", b"{\n  \"datasets\": [{\"name\": \"x\", \"bogus\": 1}]\n}\n");
+        assert!(e.ends_with("this is statistics, not a schema: infer a schema from them with `tabx schema infer stats.json -o schema.pbtxt`"), "{e}");
+        let e = error(ProtoMessage::Statistics, "schema.pbtxt", b"feature {\n  name: \"a\"\n  type: INT\n}\n");
+        assert!(e.ends_with("this is a schema, not statistics: a schema goes to --schema"), "{e}");
+    }
+
+    /// A broken file of the kind asked for keeps its parse error.
+    #[test]
+    fn a_broken_artifact_of_the_right_kind_keeps_its_parse_error() {
+        let e = error(ProtoMessage::Schema, "schema.pbtxt", b"feature {\n  name: \"a\"\n  typo: INT\n}\n");
+        assert!(e.contains("tensorflow.metadata.v0.Schema: line 3"), "{e}");
+    }
+}
