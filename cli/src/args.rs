@@ -209,6 +209,7 @@ pub enum SchemaCommand {
     Show(SchemaShowArgs),
     /// Relax a schema so that it accepts these statistics (TFDV's update_schema).
     #[command(
+        visible_alias = "relax",
         after_help = "Examples:\n  tabx schema update schema.pbtxt --stats new.json -o schema.pbtxt\n  tabx schema update schema.pbtxt --stats new.json --anomalies anomalies.json -o schema.pbtxt   # only what was flagged"
     )]
     Update(SchemaUpdateArgs),

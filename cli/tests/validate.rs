@@ -269,6 +269,9 @@ fn schema_update_accepts_what_was_flagged() {
     tabx(d, &["validate", "--stats", "faulty.json", "--schema", "all.json", "-q", "-o", "c.json"]).code(0);
     tabx(d, &["schema", "diff", "schema.pbtxt", "all.json"]).code(1).stdout(contains("presence"));
     tabx(d, &["schema", "diff", "all.json", "all.json"]).code(0);
+    // `relax`, the verb `tabx schema --help` uses, is `update`.
+    tabx(d, &["schema", "relax", "schema.pbtxt", "--stats", "faulty.json", "-q", "-o", "relax.json"]).success();
+    assert_eq!(std::fs::read(d.join("relax.json")).unwrap(), std::fs::read(d.join("all.json")).unwrap());
     check_with_tensorflow_metadata("schema", &[&d.join("relaxed.pbtxt"), &d.join("all.json")]);
 }
 
