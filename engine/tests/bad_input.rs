@@ -95,9 +95,12 @@ fn empty_and_header_only_files() {
     assert_eq!(b[0].num_columns(), 2);
     assert_eq!(report.warnings, [format!("{p}: header only, no data rows")]);
     let p = write(dir.path(), "dup.csv", "a,b,a\n1,2,3\n");
-    assert!(err(&p, SourceOptions::default()).contains(":1: duplicate column name `a` (columns 1 and 3)"));
+    let e = err(&p, SourceOptions::default());
+    assert!(e.contains(":1: duplicate column name `a` (columns 1 and 3)"), "{e}");
+    assert!(e.contains("hint: rename one of them in the header"), "{e}");
     let p = write(dir.path(), "blank.csv", "a,,c\n1,2,3\n");
-    assert!(err(&p, SourceOptions::default()).contains(":1: column 2 has an empty name"));
+    let e = err(&p, SourceOptions::default());
+    assert!(e.contains(":1: column 2 has an empty name") && e.contains("pass index=False"), "{e}");
     // A last line without a line break is fine, and CRLF too.
     let p = write(dir.path(), "crlf.csv", "a,b\r\n1,2\r\n3,4");
     let (b, _, _) = scan(&[p], SourceOptions::default()).unwrap();

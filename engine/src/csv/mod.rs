@@ -73,13 +73,18 @@ fn header_from<R: Read>(reader: &mut RecordReader<R>, name: &str, has_header: bo
             return Err(TabxError::invalid_input(
                 location,
                 format!("column {} has an empty name in the header", i + 1),
+            )
+            .with_hint(
+                "name every column in the header (pandas' to_csv writes its unnamed index first: pass index=False), \
+                 or pass --no-header",
             ));
         }
         if let Some(j) = names.iter().position(|m| *m == n) {
             return Err(TabxError::invalid_input(
                 location,
                 format!("duplicate column name `{n}` (columns {} and {})", j + 1, i + 1),
-            ));
+            )
+            .with_hint("rename one of them in the header: a feature is known by its name"));
         }
         names.push(n);
     }
