@@ -134,3 +134,44 @@ fn a_canary_credential_never_appears_in_output() {
         assert!(!text.contains(canary), "{canary} leaked:\n{text}");
     }
 }
+
+/// A row output named for a format tabx does not write is refused before
+/// anything is written (it used to get CSV under that name: a `.csv.gz` that
+/// is not gzip, a `.jsonl` of CSV lines, a quarantine `.parquet` of CSV).
+#[test]
+fn row_outputs_named_for_another_format_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let spec = write(d, "spec.yaml", "outputs:\n  - {name: z, op: scale_to_z_score, inputs: [trip_miles], fill: 0}\n");
+    tabx(d, &["transform", "fit", &taxi("data.csv"), "--spec", &spec, "-q", "-o", "t.json"]).success();
+    fails_with(
+        d,
+        &["transform", "apply", &taxi("data.csv"), "--transform", "t.json", "-o", "out.csv.gz"],
+        &["out.csv.gz: tabx writes rows as CSV (.csv) or Parquet (.parquet, .pq), not .gz", "| gzip >"],
+    );
+    tabx(d, &["stats", &taxi("data.csv"), "-q", "-o", "s.json"]).success();
+    tabx(d, &["schema", "infer", "s.json", "-q", "-o", "schema.pbtxt"]).success();
+    fails_with(
+        d,
+        &[
+            "validate",
+            &taxi("data.csv"),
+            "--schema",
+            "schema.pbtxt",
+            "--rows",
+            "--good",
+            "good.jsonl",
+            "--bad",
+            "bad.csv",
+        ],
+        &["good.jsonl: tabx writes rows as CSV"],
+    );
+    fails_with(
+        d,
+        &["stats", &taxi("data.csv"), "--on-error", "quarantine=bad.parquet", "-o", "s2.json"],
+        &["the quarantine is CSV"],
+    );
+    for name in ["out.csv.gz", "good.jsonl", "bad.csv", "bad.parquet", "s2.json"] {
+        assert!(!d.join(name).exists(), "{name} was written");
+    }
+}

@@ -94,7 +94,18 @@ impl FromStr for OnError {
             "fail" => Ok(OnError::Fail),
             "skip" => Ok(OnError::Skip),
             _ => match s.strip_prefix("quarantine=") {
-                Some(path) if !path.is_empty() => Ok(OnError::Quarantine(PathBuf::from(path))),
+                Some(path) if !path.is_empty() => {
+                    let path = PathBuf::from(path);
+                    // The quarantine keeps bad rows as their text: always CSV.
+                    if tabx_core::row_format(&path)? != tabx_core::RowFormat::Csv {
+                        return Err(TabxError::config(format!(
+                            "--on-error quarantine={}: the quarantine is CSV (bad rows as their text), not Parquet",
+                            path.display()
+                        ))
+                        .with_hint("name it .csv"));
+                    }
+                    Ok(OnError::Quarantine(path))
+                }
                 _ => Err(TabxError::config(format!("unknown --on-error value `{s}`"))
                     .with_hint("use fail, skip or quarantine=PATH")),
             },
@@ -440,6 +451,10 @@ mod tests {
         assert_eq!("skip".parse::<OnError>().unwrap(), OnError::Skip);
         assert_eq!("quarantine=q.csv".parse::<OnError>().unwrap(), OnError::Quarantine("q.csv".into()));
         assert!("quarantine=".parse::<OnError>().is_err());
+        let e = "quarantine=bad.parquet".parse::<OnError>().unwrap_err().to_string();
+        assert!(e.contains("the quarantine is CSV"), "{e}");
+        let e = "quarantine=bad.csv.gz".parse::<OnError>().unwrap_err().to_string();
+        assert!(e.contains("not .gz"), "{e}");
         assert_eq!("2/4".parse::<Shard>().unwrap(), Shard { index: 2, count: 4 });
         for bad in ["4/4", "1/0", "x/2", "3", "-1/2"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");

@@ -94,14 +94,16 @@ pub(crate) fn wide_writer(file: File) -> BufWriter<File> {
 
 /// Whether `path` names a Parquet file (`.parquet`, `.pq`); anything else is CSV.
 pub(crate) fn is_parquet(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    matches!(ext.as_deref(), Some("parquet" | "pq"))
+    matches!(tabx_core::row_format(path), Ok(tabx_core::RowFormat::Parquet))
 }
 
 /// The output `path` opened ([`OutputFile`]): a temporary file beside it
 /// (same filesystem, so the final rename is atomic), or `path` itself when
 /// it is a device, a FIFO or stdout (`--good /dev/stdout`).
 pub(crate) fn open_output(path: &Path) -> Result<OutputFile> {
+    // Refuses a name that asks for a format tabx does not write (`.jsonl`,
+    // `.csv.gz`) before anything is written.
+    tabx_core::row_format(path)?;
     OutputFile::create(path, ".tabx-rows-").map_err(|e| cannot("write", path, &e))
 }
 
