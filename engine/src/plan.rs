@@ -119,6 +119,7 @@ impl ScanPlan {
                         plan.options.quote,
                         plan.options.has_header,
                     )?;
+                    plan.warnings.extend(header.delimiter_warning(&file.name, file.delimiter));
                     let a = lo.saturating_sub(file_start).min(size);
                     let b = hi.saturating_sub(file_start).min(size);
                     if index == 0 && shard.is_some() {

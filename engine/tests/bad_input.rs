@@ -98,6 +98,13 @@ fn empty_and_header_only_files() {
     let e = err(&p, SourceOptions::default());
     assert!(e.contains(":1: duplicate column name `a` (columns 1 and 3)"), "{e}");
     assert!(e.contains("hint: rename one of them in the header"), "{e}");
+    // Semicolons read with the default comma: one column, said so once.
+    let p = write(dir.path(), "semi.csv", "a;b;c\n1;2;3\n4;5;6\n");
+    let (_, report, _) = scan(std::slice::from_ref(&p), split(4)).unwrap();
+    let warning = format!("{p}: one column, named `a;b;c`: if `;` separates the fields, pass --delimiter ';'");
+    assert_eq!(report.warnings, [warning]);
+    let (_, report, _) = scan(&[p], SourceOptions { delimiter: b';', ..Default::default() }).unwrap();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     let p = write(dir.path(), "blank.csv", "a,,c\n1,2,3\n");
     let e = err(&p, SourceOptions::default());
     assert!(e.contains(":1: column 2 has an empty name") && e.contains("pass index=False"), "{e}");

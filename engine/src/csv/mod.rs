@@ -53,6 +53,21 @@ pub(crate) fn read_local_header(path: &Path, name: &str, delimiter: u8, quote: u
     header_from(&mut reader, name, has_header)
 }
 
+impl Header {
+    /// A warning for a header of one column whose name holds another usual
+    /// delimiter (`a;b;c` read with `,`): the rows were almost surely cut at
+    /// the wrong byte. Not an error: a one-column file may have such a name.
+    pub(crate) fn delimiter_warning(&self, file: &str, delimiter: u8) -> Option<String> {
+        let [column] = self.names.as_slice() else { return None };
+        let other =
+            [b';', b'\t', b'|', b','].into_iter().find(|&d| d != delimiter && column.as_bytes().contains(&d))?;
+        let shown = if other == b'\t' { "\\t".to_string() } else { char::from(other).to_string() };
+        Some(format!(
+            "{file}: one column, named `{column}`: if `{shown}` separates the fields, pass --delimiter '{shown}'"
+        ))
+    }
+}
+
 fn header_from<R: Read>(reader: &mut RecordReader<R>, name: &str, has_header: bool) -> Result<Header> {
     let Some(rec) = reader.next_record()? else {
         return Err(TabxError::invalid_input(name, "file is empty: no header row")
