@@ -226,14 +226,17 @@ pub fn in_shard_order<T>(parts: &mut [(String, T)], header: impl Fn(&T) -> &Part
     for (name, part) in parts.iter() {
         by_index[header(part).shard_index].push(name);
     }
+    // A shard given twice first: it is often why another is missing (a
+    // glob or a typo named one file twice).
+    if let Some((i, dupes)) = by_index.iter().enumerate().find(|(_, v)| v.len() > 1) {
+        return Err(TabxError::config(format!("shard {i}/{count} appears twice: {}", dupes.join(" and ")))
+            .with_hint("give each shard's partial once"));
+    }
     let missing: Vec<String> =
         by_index.iter().enumerate().filter(|(_, v)| v.is_empty()).map(|(i, _)| format!("{i}/{count}")).collect();
     if !missing.is_empty() {
         return Err(TabxError::config(format!("missing shards: {}", missing.join(", ")))
             .with_hint("wait for every shard to finish, or rerun the missing ones"));
-    }
-    if let Some(dupes) = by_index.iter().find(|v| v.len() > 1) {
-        return Err(TabxError::config(format!("the same shard appears twice: {}", dupes.join(" and "))));
     }
     Ok(())
 }
@@ -294,6 +297,9 @@ mod tests {
             |mut parts: Vec<(String, PartialFile)>| in_shard_order(&mut parts, |p| &p.header).unwrap_err().to_string();
         assert!(err(vec![part("stats", 0, 3), part("stats", 2, 3)]).contains("missing shards: 1/3"));
         assert!(err(vec![part("stats", 0, 2), part("stats", 1, 2), part("stats", 0, 2)]).contains("twice"));
+        // One file twice and its sibling missing: the repeat is what to fix.
+        let e = err(vec![part("stats", 0, 2), part("stats", 0, 2)]);
+        assert!(e.contains("shard 0/2 appears twice"), "{e}");
         assert!(err(vec![part("stats", 0, 2), part("transform", 1, 2)]).contains("merge each kind on its own"));
         assert!(err(vec![part("stats", 0, 2), part("stats", 1, 3)]).contains("different runs"));
         let (_, p) = part("stats", 0, 1);
