@@ -117,9 +117,8 @@ fn spec_title(spec: &SpecResult, sort_by: &str, higher_is_better: Option<bool>) 
     format!("sliced by {} ({}, {order})", spec.spec, slice_count(spec.slices.len()))
 }
 
-/// `1 slice`, `2 slices`.
 fn slice_count(n: usize) -> String {
-    if n == 1 { "1 slice".to_string() } else { format!("{n} slices") }
+    crate::summary::count(n, "slice", "slices")
 }
 
 /// `value [lower, upper]`, or why the metric is undefined.
@@ -155,9 +154,10 @@ fn verdict(result: &EvalResult) -> String {
         return "no thresholds configured: nothing to bless (add thresholds: to the config)\n".to_string();
     }
     let mut out = if result.blessed {
-        format!("BLESSED: {} threshold checks passed\n", v.checks)
+        format!("BLESSED: {} passed\n", crate::summary::count(v.checks, "threshold check", "threshold checks"))
     } else {
-        format!("NOT BLESSED: {} of {} threshold checks failed\n", v.failures.len(), v.checks)
+        let checks = crate::summary::count(v.checks, "threshold check", "threshold checks");
+        format!("NOT BLESSED: {} of {checks} failed\n", v.failures.len())
     };
     for f in &v.failures {
         let value = f.value.map_or_else(|| "undefined".to_string(), short);

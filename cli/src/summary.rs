@@ -97,6 +97,11 @@ fn shorten(text: &str, max: usize) -> String {
     }
 }
 
+/// `1 anomaly`, `2 anomalies`: a count with its noun.
+pub fn count(n: impl TryInto<u64> + std::fmt::Display + Copy, one: &str, many: &str) -> String {
+    if n.try_into().is_ok_and(|n: u64| n == 1) { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +113,13 @@ mod tests {
         assert_eq!(percent(2, 15002), "<0.1%");
         assert_eq!(percent(483, 15002), "3.2%");
         assert_eq!((percent(0, 10), percent(10, 10), percent(0, 0)), ("0.0%".into(), "100.0%".into(), "-".into()));
+    }
+
+    #[test]
+    fn counts_take_their_noun() {
+        assert_eq!(count(1, "anomaly", "anomalies"), "1 anomaly");
+        assert_eq!(count(0, "anomaly", "anomalies"), "0 anomalies");
+        assert_eq!(count(3, "slice", "slices"), "3 slices");
     }
 
     #[test]

@@ -120,8 +120,8 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
         .map(|(feature, r)| format!("{feature}: {}", r.short_description.as_deref().unwrap_or("?")))
         .collect();
     say(format!(
-        "   eval against the schema TFX's taxi pipeline ships: {} anomalies ({}; tfx_anomalies.json)",
-        tfx_anomalies.reasons().len(),
+        "   eval against the schema TFX's taxi pipeline ships: {} ({}; tfx_anomalies.json)",
+        crate::summary::count(tfx_anomalies.reasons().len(), "anomaly", "anomalies"),
         kinds.join(", ")
     ))?;
 
