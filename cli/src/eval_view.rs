@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use crate::summary::count;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use tabx_analyze::{EvalResult, MetricResult, SliceResult, SpecResult, Task, metrics_for};
 
@@ -91,7 +92,7 @@ pub fn eval_tables(result: &EvalResult, sort_by: Option<&str>, top: usize) -> St
             let _ = writeln!(
                 out,
                 "  {} suppressed ({} examples; {} below min_slice_size {}, {} past max_slices {}): listed in eval.json",
-                slice_count(spec.suppressed.len()),
+                count(spec.suppressed.len() as u64, "slice", "slices"),
                 rows,
                 small,
                 result.config.min_slice_size,
@@ -114,11 +115,7 @@ fn spec_title(spec: &SpecResult, sort_by: &str, higher_is_better: Option<bool>) 
         Some(false) => format!("highest {sort_by} first"),
         None => format!("by {sort_by}"),
     };
-    format!("sliced by {} ({}, {order})", spec.spec, slice_count(spec.slices.len()))
-}
-
-fn slice_count(n: usize) -> String {
-    crate::summary::count(n, "slice", "slices")
+    format!("sliced by {} ({}, {order})", spec.spec, count(spec.slices.len() as u64, "slice", "slices"))
 }
 
 /// `value [lower, upper]`, or why the metric is undefined.
@@ -154,9 +151,9 @@ fn verdict(result: &EvalResult) -> String {
         return "no thresholds configured: nothing to bless (add thresholds: to the config)\n".to_string();
     }
     let mut out = if result.blessed {
-        format!("BLESSED: {} passed\n", crate::summary::count(v.checks, "threshold check", "threshold checks"))
+        format!("BLESSED: {} passed\n", count(v.checks, "threshold check", "threshold checks"))
     } else {
-        let checks = crate::summary::count(v.checks, "threshold check", "threshold checks");
+        let checks = count(v.checks, "threshold check", "threshold checks");
         format!("NOT BLESSED: {} of {checks} failed\n", v.failures.len())
     };
     for f in &v.failures {

@@ -98,8 +98,8 @@ fn shorten(text: &str, max: usize) -> String {
 }
 
 /// `1 anomaly`, `2 anomalies`: a count with its noun.
-pub fn count(n: impl TryInto<u64> + std::fmt::Display + Copy, one: &str, many: &str) -> String {
-    if n.try_into().is_ok_and(|n: u64| n == 1) { format!("1 {one}") } else { format!("{n} {many}") }
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
 }
 
 #[cfg(test)]

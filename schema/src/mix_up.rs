@@ -51,7 +51,9 @@ fn noun(holds: Holds) -> &'static str {
 }
 
 /// Data by its name (the extensions tabx reads data from) or Parquet's magic
-/// bytes; an artifact by the first field of its JSON or text format.
+/// bytes; an artifact by the first field of its JSON or text format. The
+/// extensions are the engine's (`Format::from_name`, a crate above this one)
+/// less `.json`, which names artifacts as often as NDJSON data.
 fn holds(path: &Path, bytes: &[u8]) -> Option<Holds> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     let name = name.trim_end_matches(".gz").trim_end_matches(".zst");

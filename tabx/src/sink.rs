@@ -20,7 +20,7 @@ use arrow::ipc::reader::StreamReader;
 use arrow::ipc::writer::StreamWriter;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::ArrowWriter;
-use tabx_core::{OutputFile, Result, TabxError};
+use tabx_core::{OutputFile, Result, RowFormat, TabxError};
 use tabx_engine::SourceOptions;
 
 use crate::in_place::InPlaceRecords;
@@ -36,8 +36,8 @@ pub(crate) enum Sink {
 impl Sink {
     /// Opens a temporary file beside `path` (CSV, or Parquet for `.parquet`/`.pq`).
     pub(crate) fn create(path: &Path) -> Result<Self> {
-        let temp = open_output(path)?;
-        Ok(if is_parquet(path) {
+        let (temp, format) = open_output(path)?;
+        Ok(if format == RowFormat::Parquet {
             let spill = tempfile::Builder::new()
                 .prefix(".tabx-spill-")
                 .tempdir_in(temp.scratch_dir())
@@ -94,17 +94,17 @@ pub(crate) fn wide_writer(file: File) -> BufWriter<File> {
 
 /// Whether `path` names a Parquet file (`.parquet`, `.pq`); anything else is CSV.
 pub(crate) fn is_parquet(path: &Path) -> bool {
-    matches!(tabx_core::row_format(path), Ok(tabx_core::RowFormat::Parquet))
+    matches!(tabx_core::row_format(path), Ok(RowFormat::Parquet))
 }
 
-/// The output `path` opened ([`OutputFile`]): a temporary file beside it
+/// The output `path` opened ([`OutputFile`]) and the format its name asks for: a temporary file beside it
 /// (same filesystem, so the final rename is atomic), or `path` itself when
 /// it is a device, a FIFO or stdout (`--good /dev/stdout`).
-pub(crate) fn open_output(path: &Path) -> Result<OutputFile> {
-    // Refuses a name that asks for a format tabx does not write (`.jsonl`,
-    // `.csv.gz`) before anything is written.
-    tabx_core::row_format(path)?;
-    OutputFile::create(path, ".tabx-rows-").map_err(|e| cannot("write", path, &e))
+pub(crate) fn open_output(path: &Path) -> Result<(OutputFile, RowFormat)> {
+    // The format its name asks for; a name tabx does not write (`.jsonl`,
+    // `.csv.gz`) is refused before anything is written.
+    let format = tabx_core::row_format(path)?;
+    Ok((OutputFile::create(path, ".tabx-rows-").map_err(|e| cannot("write", path, &e))?, format))
 }
 
 /// Puts a complete row output in place (the one rename of every row sink;

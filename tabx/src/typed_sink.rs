@@ -43,7 +43,7 @@ use parquet::schema::types::SchemaDescriptor;
 use tabx_core::{Result, TabxError};
 use tabx_engine::ParquetPart;
 
-use crate::sink::{IO_BUFFER, csv_error, io, is_parquet, open_output, parquet_error, wide_writer, write_csv_rows};
+use crate::sink::{IO_BUFFER, csv_error, io, open_output, parquet_error, wide_writer, write_csv_rows};
 
 /// An output file of fixed columns, filled in task order by [`Self::append`].
 pub(crate) struct TypedSink {
@@ -158,9 +158,9 @@ impl TypedSink {
     }
 
     fn with_properties(path: &Path, schema: SchemaRef, mut props: WriterProperties, copies: bool) -> Result<Self> {
-        let temp = open_output(path)?;
+        let (temp, row_format) = open_output(path)?;
         let file = wide_writer(temp.file().map_err(|e| io(path, e))?);
-        let format = if is_parquet(path) {
+        let format = if row_format == tabx_core::RowFormat::Parquet {
             // As ArrowWriter does: the Arrow schema in the footer keeps the
             // exact column types (and survives a file with no rows).
             parquet::arrow::add_encoded_arrow_schema_to_metadata(&schema, &mut props);

@@ -121,7 +121,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
         .collect();
     say(format!(
         "   eval against the schema TFX's taxi pipeline ships: {} ({}; tfx_anomalies.json)",
-        crate::summary::count(tfx_anomalies.reasons().len(), "anomaly", "anomalies"),
+        crate::summary::count(tfx_anomalies.reasons().len() as u64, "anomaly", "anomalies"),
         kinds.join(", ")
     ))?;
 

@@ -197,11 +197,11 @@ impl RowChecker {
 
 /// Appends the violations of one feature's column to `rows`.
 fn check_column(feature: &FeatureCheck, column: &ArrayRef, rows: &mut [Vec<RowViolation>]) -> Result<()> {
-    let nulls = column.logical_nulls();
-    let is_null = |r: usize| nulls.as_ref().is_some_and(|n| n.is_null(r));
-    if feature.required && column.logical_null_count() > 0 {
+    if feature.required
+        && let Some(nulls) = column.logical_nulls().filter(|n| n.null_count() > 0)
+    {
         for (r, row) in rows.iter_mut().enumerate() {
-            if is_null(r) {
+            if nulls.is_null(r) {
                 row.push(RowViolation { column: feature.name.clone(), check: "missing", value: None });
             }
         }
