@@ -273,7 +273,10 @@ pub struct SourceOptions {
     /// [`SourceOptions::RAW_SPAN_COLUMN`], where each record's bytes are in
     /// the file ([`ScanPlan::in_place_file`](crate::ScanPlan::in_place_file)
     /// names it); for a stream (stdin, a compressed or remote file),
-    /// [`SourceOptions::RAW_COLUMN`], the bytes. Other formats ignore it.
+    /// [`SourceOptions::RAW_COLUMN`], the bytes. Only for files in the
+    /// dialect tabx writes (`,` between fields, `"` quotes): a `.tsv` file's
+    /// records copied into a CSV output would be one field each. Other
+    /// formats and dialects ignore it.
     pub raw_records: bool,
     /// Called on each row the reader rejects under `Skip`/`Quarantine`, as
     /// it happens, with its location (`file:line`) and reason (the report's

@@ -209,8 +209,9 @@ fn split_and_count(
     let checker = RowChecker::try_new(schema, environment)?;
     // Good rows of CSV input go to a CSV output as the input's bytes: no
     // value formatted again (the largest cost of the split), and `12.50`
-    // stays `12.50`. Only where the output's dialect is the input's.
-    let raw_records = !is_parquet(good) && source.delimiter == b',' && source.quote == b'"';
+    // stays `12.50`. Only from files in the output's dialect (the engine
+    // gives no raw records for the others, a `.tsv` file, `--delimiter ';'`).
+    let raw_records = !is_parquet(good);
     // Parquet strings arrive as the file's dictionary, as for `tabx stats`:
     // the statistics count keys, the checks read values through them, rows
     // copied from the input are never decoded, and rows written out get

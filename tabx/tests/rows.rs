@@ -170,6 +170,24 @@ fn good_csv_rows_are_the_input_bytes_in_the_first_files_column_order() {
     );
 }
 
+/// A `.tsv` input (tab-delimited by its name) into a CSV output: each good
+/// row written as CSV, not copied with its tabs under a comma header (which
+/// every reader then sees as one column). Expected rows by hand.
+#[test]
+fn good_rows_of_a_tsv_input_are_written_as_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("trips.tsv");
+    std::fs::write(&input, "id\tfare\tpay\tflag\n1\t2.5\tCash\t0\n2\t-1\tCard\t1\n3\t1,5\tCard\t1\n").unwrap();
+    let (good, bad) = (dir.path().join("good.csv"), dir.path().join("bad.csv"));
+    let report =
+        validate_rows(&[input.display().to_string()], SourceOptions::default(), &trips_schema(), None, &good, &bad)
+            .unwrap();
+    assert_eq!((report.good, report.bad), (1, 2));
+    assert_eq!(std::fs::read_to_string(&good).unwrap(), "id,fare,pay,flag\n1,2.5,Cash,0\n");
+    let bad = std::fs::read_to_string(&bad).unwrap();
+    assert!(bad.starts_with("id,fare,pay,flag,_tabx_source,_tabx_reasons\n2,-1,Card,1,"), "{bad}");
+    assert!(bad.contains("\n3,\"1,5\",Card,1,"), "{bad}");
+}
 #[test]
 fn split_input_keeps_row_order() {
     let dir = tempfile::tempdir().unwrap();

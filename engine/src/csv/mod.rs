@@ -132,6 +132,14 @@ pub(crate) struct CsvSpec {
     pub in_place: bool,
 }
 
+impl CsvSpec {
+    /// Whether the file is in the dialect tabx writes: `,` between fields,
+    /// `"` quotes ([`crate::SourceOptions::raw_records`]).
+    fn is_plain_csv(&self, opts: &crate::SourceOptions) -> bool {
+        self.delimiter == b',' && opts.quote == b'"'
+    }
+}
+
 /// Reads one task's records from `src` and emits typed batches.
 pub(crate) fn run_task(
     spec: &CsvSpec,
@@ -241,7 +249,7 @@ impl<'a> CsvTask<'a> {
             types: vec![None; names.len()],
             rows: Rows::new(
                 names.len(),
-                (opts.row_source && opts.raw_records && opts.projection.is_none())
+                (opts.row_source && opts.raw_records && opts.projection.is_none() && spec.is_plain_csv(opts))
                     .then(|| RawRecords::new(spec.in_place)),
             )
             .keeping(&projected)
