@@ -13,7 +13,7 @@
 //! | `missing` | the value is null and the feature is required (`presence.min_fraction` 1.0) |
 //! | `column_absent` | the data has no column for a required feature (every row breaks it) |
 //! | `type` | the value is not of the schema's type (a string that does not parse, a fractional number for INT) |
-//! | `domain` | the string is not in the feature's string domain |
+//! | `domain` | the string is not in the feature's string domain (a value the statistics count as `__BYTES_VALUE__` or `__LARGE_BYTES__` is looked up as that) |
 //! | `range` | the number is outside `int_domain` / `float_domain` `[min, max]` |
 //! | `nan` / `inf` | the float is NaN / ±inf and `float_domain` disallows it |
 //! | `bool` | the value is not `bool_domain`'s true or false value (INT: not 0 or 1) |
@@ -327,8 +327,8 @@ fn check_plain_values(
             _ => {}
         }
         if let Some(allowed) = &feature.domain {
-            let in_domain = match strings.as_ref().and_then(|s| s.value(r)) {
-                Some(s) => allowed.contains(s),
+            let in_domain = match &strings {
+                Some(s) => allowed.contains(s.domain_value(r)),
                 None => allowed.contains(&text(r)),
             };
             if !in_domain {
@@ -503,6 +503,36 @@ mod tests {
         }
         let b = batch(vec![("n", Arc::new(ns.finish()) as ArrayRef), ("pay", Arc::new(pays.finish()))]);
         assert_eq!(bad(&schema, None, &b), ["1: n: range (3)", "2: n: missing; pay: domain (Gold)"]);
+    }
+
+    /// A value the statistics count under a TFDV placeholder (invalid UTF-8
+    /// as `__BYTES_VALUE__`, over 1024 bytes as `__LARGE_BYTES__`,
+    /// `schema/src/stats/string.rs`) is in a domain that lists the
+    /// placeholder, as `validate` finds from the statistics; otherwise the
+    /// row breaks `domain`. By hand: rows 1 and 2 are in it, row 3's long
+    /// value is not (its domain lacks `__LARGE_BYTES__`).
+    #[test]
+    fn values_under_placeholders_are_checked_as_the_statistics_count_them() {
+        let mut schema = Schema::default();
+        for (name, values) in [("name", vec!["bob", "__BYTES_VALUE__"]), ("note", vec!["ok"])] {
+            schema.string_domain.push(StringDomain {
+                name: Some(name.into()),
+                value: values.into_iter().map(String::from).collect(),
+                ..Default::default()
+            });
+            let mut f = Feature::new(name, SchemaType::Bytes);
+            f.domain = Some(name.into());
+            schema.feature.push(f);
+        }
+        let long = vec![b'x'; 1025];
+        let b = batch(vec![
+            ("name", Arc::new(BinaryArray::from(vec![&b"bob"[..], b"caf\xe9", b"bob", b"bob"])) as ArrayRef),
+            ("note", Arc::new(BinaryArray::from(vec![&b"ok"[..], b"ok", &long, b"no"]))),
+        ]);
+        let found = bad(&schema, None, &b);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("2: note: domain (7878"), "{found:?}");
+        assert_eq!(found[1], "3: note: domain (6e6f)");
     }
 
     #[test]

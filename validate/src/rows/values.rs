@@ -8,7 +8,7 @@ use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type};
 use arrow::datatypes::{UInt8Type, UInt16Type, UInt32Type, UInt64Type};
-use tabx_schema::stored_integer;
+use tabx_schema::{INVALID_UTF8_VALUE, LARGE_BYTES_THRESHOLD, LARGE_BYTES_VALUE, stored_integer};
 
 /// A number as the column holds it: integers stay exact for INT ranges.
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +77,18 @@ impl Strings<'_> {
             Strings::View(a) => Some(a.value(r)),
             Strings::Binary(a) => std::str::from_utf8(a.value(r)).ok(),
             Strings::LargeBinary(a) => std::str::from_utf8(a.value(r)).ok(),
+        }
+    }
+
+    /// Row `r`'s value as the statistics count it in top values, which a
+    /// schema's string domain is inferred from and checked against: invalid
+    /// UTF-8 as `__BYTES_VALUE__`, over 1024 bytes as `__LARGE_BYTES__`
+    /// (TFDV's placeholders, `schema/src/stats/string.rs`).
+    pub(super) fn domain_value(&self, r: usize) -> &str {
+        match self.value(r) {
+            None => INVALID_UTF8_VALUE,
+            Some(s) if s.len() > LARGE_BYTES_THRESHOLD => LARGE_BYTES_VALUE,
+            Some(s) => s,
         }
     }
 }
