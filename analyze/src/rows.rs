@@ -138,9 +138,22 @@ impl Rows {
 }
 
 /// A numeric (or, for a binary label, boolean) column as f64, null → NaN.
+/// A text column is parsed: a CSV column with one value that is not a
+/// number is text, and some writers store numbers as strings (pandas writes
+/// a bool as `True`/`False`), so the first value that is not a number is
+/// the error, at its row.
 fn numbers(batch: &RecordBatch, name: &str, role: &str, bool_ok: bool) -> Result<Vec<f64>> {
     let array = batch.column_by_name(name).ok_or_else(|| missing_column(batch, name, role))?;
     let dt = array.data_type();
+    if matches!(dt, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+        let text = cast(array.as_ref(), &DataType::Utf8)?;
+        return text
+            .as_string::<i32>()
+            .iter()
+            .enumerate()
+            .map(|(r, v)| parse(v, bool_ok, role, || location(batch, r, name)))
+            .collect();
+    }
     if !(dt.is_numeric() || (bool_ok && *dt == DataType::Boolean)) {
         let what = if bool_ok { "numeric or boolean" } else { "numeric" };
         return Err(TabxError::schema(format!("{role} column `{name}` is {dt}, not {what}"))
@@ -149,6 +162,30 @@ fn numbers(batch: &RecordBatch, name: &str, role: &str, bool_ok: bool) -> Result
     let numbers = cast(array.as_ref(), &DataType::Float64)?;
     let numbers = numbers.as_primitive::<Float64Type>();
     Ok((0..numbers.len()).map(|i| if numbers.is_valid(i) { numbers.value(i) } else { f64::NAN }).collect())
+}
+
+/// One text cell as a number: null or blank is missing (NaN), `true`/`false`
+/// (any case) are 1/0 where a boolean is allowed.
+fn parse(value: Option<&str>, bool_ok: bool, role: &str, at: impl Fn() -> String) -> Result<f64> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(f64::NAN) };
+    if let Ok(x) = v.parse::<f64>() {
+        return Ok(x);
+    }
+    if bool_ok {
+        if v.eq_ignore_ascii_case("true") {
+            return Ok(1.0);
+        }
+        if v.eq_ignore_ascii_case("false") {
+            return Ok(0.0);
+        }
+    }
+    let expected =
+        if bool_ok { "a binary label is 0/1 or true/false" } else { "labels, predictions and weights are numbers" };
+    Err(TabxError::InvalidInput {
+        location: at(),
+        message: format!("{role} {v:?} is not a number"),
+        hint: Some(format!("{expected}: map the column's values to numbers first, or check --label / --prediction")),
+    })
 }
 
 /// `file:line: column C` from the provenance columns, else `row N of the batch: column C`.

@@ -22,8 +22,14 @@ fn binary_batch(labels: ArrayRef, predictions: Vec<f64>) -> RecordBatch {
 fn missing_and_non_numeric_columns_are_named() {
     let err = update_err(&EvalConfig::new("fare", "p"), &batch());
     assert!(err.contains("label column `fare` is not in the data") && err.contains("y, p, b, w, pay"), "{err}");
-    let err = update_err(&EvalConfig::new("y", "pay"), &batch());
-    assert!(err.contains("prediction column `pay` is Utf8, not numeric"), "{err}");
+    let err = update_err(&EvalConfig::new("y", "pay"), &with_source(&batch(), "eval.csv"));
+    assert!(err.starts_with("eval.csv:2: column pay: prediction \"Cash\" is not a number"), "{err}");
+    let list = arrow::array::ListArray::from_iter_primitive::<arrow::datatypes::Int64Type, _, _>([Some(vec![Some(1)])]);
+    let b =
+        RecordBatch::try_from_iter([("y", Arc::new(list) as ArrayRef), ("p", Arc::new(Float64Array::from(vec![0.5])))])
+            .unwrap();
+    let err = update_err(&EvalConfig::new("y", "p"), &b);
+    assert!(err.contains("label column `y` is List(Int64)"), "{err}");
     let mut config = EvalConfig::new("y", "p");
     config.slices.push(SliceSpec::parse("company").unwrap());
     let err = update_err(&config, &batch());
@@ -42,6 +48,38 @@ fn prediction_outside_unit_interval_names_file_and_line() {
     // Without provenance: the row of the batch.
     let err = update_err(&config, &b);
     assert!(err.starts_with("row 2 of the batch: column p: 1.7"), "{err}");
+}
+
+/// Labels and predictions a CSV or Parquet file holds as text: a column the
+/// engine read as text because one value is not a number (`yes`), or a
+/// file whose writer stored numbers as strings (pandas writes a bool label
+/// as `True`/`False`). Numbers in text are numbers; a binary label may be
+/// `true`/`false` in any case; the first other value is an error naming its
+/// line. Expected mean_label by hand: (1 + 0 + 1) / 3 (row 4 has no
+/// prediction, an empty cell; row 5 no label).
+#[test]
+fn text_labels_and_predictions_are_read_as_numbers_or_named() {
+    use arrow::array::StringArray;
+    let mut config = EvalConfig::new("y", "p");
+    config.task = Task::Binary;
+    let text = |v: Vec<Option<&str>>| Arc::new(StringArray::from(v)) as ArrayRef;
+    let b = RecordBatch::try_from_iter([
+        ("y", text(vec![Some("True"), Some("false"), Some(" 1"), Some("0"), None])),
+        ("p", text(vec![Some("0.9"), Some("0.2"), Some("1e-1"), Some(""), Some("0.5")])),
+    ])
+    .unwrap();
+    let r = evaluate(&config, &[b]);
+    let overall = r.overall().unwrap();
+    assert_eq!(overall.metrics["mean_label"].value.unwrap(), 2.0 / 3.0);
+    let b = binary_batch(text(vec![Some("1"), Some("yes")]), vec![0.2, 0.5]);
+    let err = update_err(&config, &with_source(&b, "eval.csv"));
+    assert!(err.starts_with("eval.csv:3: column y: label \"yes\" is not a number"), "{err}");
+    assert!(err.contains("hint:") && err.contains("0/1"), "{err}");
+    // A regression label is a number, never true/false.
+    config.task = Task::Regression;
+    let b = binary_batch(text(vec![Some("2.5"), Some("true")]), vec![0.2, 0.5]);
+    let err = update_err(&config, &with_source(&b, "eval.csv"));
+    assert!(err.starts_with("eval.csv:3: column y: label \"true\" is not a number"), "{err}");
 }
 
 #[test]
