@@ -78,9 +78,12 @@ pub fn eval_tables(result: &EvalResult, sort_by: Option<&str>, top: usize) -> St
             let r = &spec.slices[0].rows_left_out;
             let _ = writeln!(
                 out,
-                "  {left_out} rows left out, not scored: {} without a label, {} without a prediction, {} without a \
+                "  {} left out, not scored: {} without a label, {} without a prediction, {} without a \
                  baseline prediction (counted per slice in eval.json)",
-                r.missing_label, r.missing_prediction, r.missing_baseline_prediction
+                count(left_out, "row", "rows"),
+                r.missing_label,
+                r.missing_prediction,
+                r.missing_baseline_prediction
             );
         }
         if slices.len() > top {

@@ -165,7 +165,7 @@ fn bad_rows_follow_on_error_and_are_counted() {
         &["split", &input, "--on-error", "quarantine=bad.csv", "--ratio", "all=1", "--format", "csv", "-o", "s"],
     )
     .success()
-    .stderr(contains("1 rows could not be read and are in no split"))
+    .stderr(contains("1 row could not be read and is in no split"))
     .stderr(contains("bad.csv"));
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(stdout.contains(" 3 rows") && stdout.contains("100.00%"), "{stdout}");

@@ -214,7 +214,7 @@ fn wrong_input_schema_and_invalid_values() {
         .stderr(contains("dirty.csv:3: column `x`: \"oops\" is not a number"));
     tabx(d, &["transform", "apply", "dirty.csv", "-o", "out.csv", "--on-error", "skip"])
         .success()
-        .stderr(contains("1 rows had values their op cannot take and were left out (1 column `x`: not a number)"))
+        .stderr(contains("1 row had values its op cannot take and was left out (1 column `x`: not a number)"))
         .stderr(contains("wrote 2 transformed rows"));
     // numpy: x = [1, 2, 3]; (x - 2) / x.std() = ±1.224744871391589.
     assert_eq!(
@@ -230,8 +230,8 @@ fn wrong_input_schema_and_invalid_values() {
                        2,oops,dirty.csv:3,\"column `x`: \"\"oops\"\" is not a number\",\n";
     tabx(d, &["transform", "apply", "dirty.csv", "-o", "out.csv", "--on-error", "quarantine=q.csv"])
         .success()
-        .stderr(contains("1 rows could not be read"))
-        .stderr(contains("1 rows had values their op cannot take"))
+        .stderr(contains("1 row could not be read"))
+        .stderr(contains("1 row had values its op cannot take"))
         .stderr(contains("the rows left out are in q.csv"))
         .stderr(contains("wrote 2 transformed rows"));
     assert_eq!(std::fs::read_to_string(d.join("q.csv")).unwrap(), quarantined);

@@ -2,6 +2,7 @@
 //! batch), a summary out. With `--shard I/N` only that shard is read and OUT
 //! is a folder: `OUT/part-I.parquet` (row outputs are not merged).
 
+use crate::summary::count;
 use anyhow::{Context, Result};
 use tabx::PredictColumns;
 use tabx_model::Model;
@@ -27,9 +28,10 @@ pub fn predict(args: &PredictArgs, quiet: bool) -> Result<Outcome> {
         let unscored: u64 = all.unscored.values().sum();
         if unscored > 0 {
             let reasons: Vec<String> = all.unscored.iter().map(|(r, n)| format!("{n} {r}")).collect();
-            eprintln!("{unscored} rows have no prediction ({})", reasons.join(", "));
+            let (rows, have) = (count(unscored, "row", "rows"), if unscored == 1 { "has" } else { "have" });
+            eprintln!("{rows} {have} no prediction ({})", reasons.join(", "));
         }
-        eprintln!("wrote {} rows with `{}` to {}", all.rows, args.column, output.display());
+        eprintln!("wrote {} with `{}` to {}", count(all.rows, "row", "rows"), args.column, output.display());
     }
     Ok(Outcome::Ok)
 }

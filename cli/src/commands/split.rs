@@ -1,6 +1,7 @@
 //! `tabx split`: flags in, [`tabx::split`] (TFX ExampleGen's hash split), a
 //! summary of the rows per split out.
 
+use crate::summary::count;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -64,7 +65,8 @@ fn report_scan(report: &ScanReport) {
     }
     if report.rows_bad > 0 {
         let reasons: Vec<String> = report.bad_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
-        eprintln!("{} rows could not be read and are in no split ({})", report.rows_bad, reasons.join(", "));
+        let (rows, are) = (count(report.rows_bad, "row", "rows"), if report.rows_bad == 1 { "is" } else { "are" });
+        eprintln!("{rows} could not be read and {are} in no split ({})", reasons.join(", "));
         if let Some(path) = &report.quarantine {
             eprintln!("the rows left out are in {}", path.display());
         }

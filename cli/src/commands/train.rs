@@ -2,6 +2,7 @@
 //! data), `model.json` and a summary out; with `--partial`, one shard's state
 //! of a sharded linear fit; and `tabx merge` of those states.
 
+use crate::summary::count;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -138,7 +139,7 @@ fn print_summary(plan: &TrainPlan, model: &Model, passes: usize) {
     }
     if t.skipped_rows > 0 {
         let reasons: Vec<String> = t.skipped_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
-        eprintln!("{} rows left out of training ({})", t.skipped_rows, reasons.join(", "));
+        eprintln!("{} left out of training ({})", count(t.skipped_rows, "row", "rows"), reasons.join(", "));
     }
     let loss = match model.kind {
         ModelKind::Linear => "RMSE",

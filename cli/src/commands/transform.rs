@@ -2,6 +2,7 @@
 //! [`tabx::apply`] (which document `--on-error`), artifacts and a summary out.
 //! `merge` folds shards' partial fits (`FitState::from_partial`) in shard order.
 
+use crate::summary::count;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -108,11 +109,14 @@ pub(crate) fn report_scan(report: &ScanReport, invalid: &InvalidCounts) {
     }
     if report.rows_bad > 0 {
         let reasons: Vec<String> = report.bad_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
-        eprintln!("{} rows could not be read and were left out ({})", report.rows_bad, reasons.join(", "));
+        let (rows, were) = (count(report.rows_bad, "row", "rows"), if report.rows_bad == 1 { "was" } else { "were" });
+        eprintln!("{rows} could not be read and {were} left out ({})", reasons.join(", "));
     }
     if invalid.rows > 0 {
         let reasons: Vec<String> = invalid.by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
-        eprintln!("{} rows had values their op cannot take and were left out ({})", invalid.rows, reasons.join(", "));
+        let (rows, were) = (count(invalid.rows, "row", "rows"), if invalid.rows == 1 { "was" } else { "were" });
+        let their = if invalid.rows == 1 { "its" } else { "their" };
+        eprintln!("{rows} had values {their} op cannot take and {were} left out ({})", reasons.join(", "));
     }
     if let Some(path) = report.quarantine.as_ref().filter(|_| report.rows_bad + invalid.rows > 0) {
         eprintln!("the rows left out are in {}", path.display());
