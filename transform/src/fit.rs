@@ -413,8 +413,7 @@ impl PartialState for FitState {
 
 fn missing_column(who: &str, column: &str, schema: &arrow::datatypes::Schema) -> TabxError {
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    let close = names.iter().find(|n| n.eq_ignore_ascii_case(column) || n.contains(column) || column.contains(**n));
-    let hint = match close {
+    let hint = match crate::ops::closest(column, names.iter().copied()) {
         Some(n) => format!("did you mean `{n}`?"),
         None => format!("the input has {}", names.join(", ")),
     };

@@ -255,6 +255,19 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("output `z`") && text.contains("unknown op `scale_to_zscore`"), "{text}");
         assert!(text.contains("hint: did you mean `scale_to_z_score`?"), "{text}");
+        // Names a TFT user writes: the module prefix, a short name, no underscores.
+        for (op, meant) in [
+            ("tft.scale_to_z_score", "scale_to_z_score"),
+            ("zscore", "scale_to_z_score"),
+            ("vocabulary", "compute_and_apply_vocabulary"),
+            ("Log1P", "log1p"),
+        ] {
+            let e =
+                TransformSpec::from_yaml(&format!("outputs:\n  - {{name: z, op: {op}, inputs: [x]}}\n")).unwrap_err();
+            assert!(e.to_string().contains(&format!("hint: did you mean `{meant}`?")), "{op}: {e}");
+        }
+        let e = TransformSpec::from_yaml("outputs:\n  - {name: z, op: pca, inputs: [x]}\n").unwrap_err();
+        assert!(e.to_string().contains("hint: the ops are scale_to_z_score,"), "{e}");
 
         let e = TransformSpec::from_yaml("outputs:\n  - {name: b, op: bucketize, inputs: [x]}\n").unwrap_err();
         assert!(e.to_string().contains("output `b`: op `bucketize` needs the parameter `num_buckets`"), "{e}");

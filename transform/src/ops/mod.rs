@@ -146,8 +146,9 @@ pub fn op_names() -> Vec<&'static str> {
 pub fn build(output: &OutputSpec) -> Result<Box<dyn Preprocessor>> {
     let at = |message: String| TabxError::config(format!("output `{}`: {message}", output.name));
     let Some((name, arity, build)) = REGISTRY.iter().find(|(name, _, _)| *name == output.op) else {
-        let close = REGISTRY.iter().map(|(n, _, _)| *n).min_by_key(|n| edit_distance(n, &output.op));
-        let hint = match close.filter(|n| edit_distance(n, &output.op) <= 3) {
+        // TFT code names ops `tft.scale_to_z_score`: the name without the module.
+        let wanted = output.op.strip_prefix("tft.").unwrap_or(&output.op);
+        let hint = match closest(wanted, REGISTRY.iter().map(|(n, _, _)| *n)) {
             Some(n) => format!("did you mean `{n}`?"),
             None => format!("the ops are {}", op_names().join(", ")),
         };
@@ -244,18 +245,29 @@ fn column_list(n: usize) -> String {
     (0..n).map(|i| char::from(b'A' + (i % 26) as u8).to_string()).collect::<Vec<_>>().join(", ")
 }
 
-/// Levenshtein distance, for "did you mean".
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
+/// The name among `names` that `wanted` most likely misspells, for "did you
+/// mean": the same name in another case, one that contains the other (`z_score`
+/// for `scale_to_z_score`, `trip_mile` for `trip_miles`), else the nearest by
+/// Levenshtein distance if it is at most 3 edits away.
+pub(crate) fn closest<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str> + Clone) -> Option<&'a str> {
+    // Compared without case and underscores: `zscore` is in `scale_to_z_score`.
+    let plain = |s: &str| s.to_ascii_lowercase().replace('_', "");
+    let want = plain(wanted);
+    let contains = |n: &str| {
+        let n = plain(n);
+        n == want || (want.len() >= 3 && (n.contains(&want) || want.contains(&n)))
+    };
+    names
+        .clone()
+        .into_iter()
+        .find(|n| n.eq_ignore_ascii_case(wanted))
+        .or_else(|| names.clone().into_iter().find(|n| contains(n)))
+        .or_else(|| {
+            names
+                .into_iter()
+                .map(|n| (strsim::levenshtein(n, wanted), n))
+                .filter(|(d, _)| *d <= 3)
+                .min_by_key(|(d, _)| *d)
+                .map(|(_, n)| n)
+        })
 }
