@@ -547,7 +547,8 @@ Ops (TFT's names and defaults; parameters in brackets):
   fill_missing [strategy: constant|mean|median|most_frequent, value],
   compute_and_apply_vocabulary [top_k, frequency_threshold, num_oov_buckets, default_value],
   hash_strings [hash_buckets], hash_cross (2+ inputs) [hash_buckets], one_hot [depth],
-  timestamp_hour, timestamp_day_of_week, timestamp_month [timezone],
+  timestamp_hour, timestamp_day_of_week, timestamp_month [timezone] (epoch seconds,
+    Timestamp, Date or ISO 8601 text: `2024-01-01 10:00:00` as written, `...Z` in timezone),
   greater_than_fraction (2 inputs) [fraction].
 Any output may take `fill: VALUE` (nulls filled before the op). An input may name an output
 above it: `{name: z, op: scale_to_z_score, inputs: [fare_log]}` after a log1p output `fare_log`.

@@ -237,8 +237,38 @@ fn wrong_input_schema_and_invalid_values() {
     assert_eq!(std::fs::read_to_string(d.join("q.csv")).unwrap(), quarantined);
     tabx(d, &["transform", "fit", "dirty.csv", "--spec", "spec.yaml", "--on-error", "quarantine=fq.csv"])
         .success()
-        .stderr(contains("fitted 1 outputs on 2 rows"));
+        .stderr(contains("fitted 1 output on 2 rows"));
     assert_eq!(std::fs::read_to_string(d.join("fq.csv")).unwrap(), quarantined);
+}
+
+/// Timestamp ops on date text, the way CSV files hold dates: text without
+/// an offset is a wall-clock time, read as written; with one, an instant
+/// shown in `timezone`; other text is an invalid row. By hand (and Python's
+/// zoneinfo): 2024-01-01 was a Monday (2), 16:00Z is 10:00 in Chicago.
+#[test]
+fn timestamp_ops_read_date_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "spec.yaml",
+        "outputs:
+  - {name: hour, op: timestamp_hour, inputs: [at], timezone: America/Chicago}
+  - {name: day, op: timestamp_day_of_week, inputs: [at]}
+passthrough: [id]
+",
+    );
+    write(d, "trips.csv", "id,at\n1,2024-01-01 10:00:00\n2,2024-01-01T16:00:00Z\n3,2024-13-01\n4,2024-01-01\n5,\n");
+    tabx(d, &["transform", "fit", "trips.csv", "--spec", "spec.yaml"]).success();
+    tabx(d, &["transform", "apply", "trips.csv", "-o", "out.csv"])
+        .code(2)
+        .stderr(contains("trips.csv:4: column `at`: \"2024-13-01\" is not a date or time (ISO 8601)"));
+    tabx(d, &["transform", "apply", "trips.csv", "-o", "out.csv", "--on-error", "skip"]).success().stderr(contains(
+        "1 row had values its op cannot take and was left out (1 column `at`: not a date or time (ISO 8601))",
+    ));
+    // Row 2: 16:00 UTC is 10:00 in Chicago, but `day` is in UTC (its default):
+    // still Monday. A missing value gives missing parts.
+    assert_eq!(std::fs::read_to_string(d.join("out.csv")).unwrap(), "hour,day,id\n10,2,1\n10,2,2\n0,2,4\n,,5\n");
 }
 
 #[test]

@@ -155,6 +155,7 @@ impl Transformer {
                 };
                 let (c, bad) = coerce(name, column(name), &target)?;
                 invalid.extend(bad);
+                invalid.extend(output.transform.unreadable(name, &c)?);
                 columns.push(Some(fill_nulls(name, c, output.fill.as_ref())?));
             }
             op_inputs.push(columns);

@@ -50,9 +50,9 @@ fn fit(args: &TransformFitArgs, quiet: bool) -> Result<Outcome> {
     if !quiet {
         report_scan(&report, state.invalid());
         eprintln!(
-            "fitted {} outputs on {} rows; wrote {}",
-            artifact.outputs.len(),
-            artifact.rows - artifact.invalid_rows,
+            "fitted {} on {}; wrote {}",
+            count(artifact.outputs.len() as u64, "output", "outputs"),
+            count(artifact.rows - artifact.invalid_rows, "row", "rows"),
             args.output.display()
         );
     }
@@ -72,10 +72,10 @@ pub(crate) fn merge_fits(parts: Vec<(String, PartialFile)>, output: &Path, quiet
     write_atomically(output, artifact.to_json()?.as_bytes())?;
     if !quiet {
         eprintln!(
-            "merged {} shards: fitted {} outputs on {} rows; wrote {}",
+            "merged {} shards: fitted {} on {}; wrote {}",
             shards,
-            artifact.outputs.len(),
-            artifact.rows - artifact.invalid_rows,
+            count(artifact.outputs.len() as u64, "output", "outputs"),
+            count(artifact.rows - artifact.invalid_rows, "row", "rows"),
             output.display()
         );
     }

@@ -16,5 +16,5 @@ pub use fill::fill_nulls;
 pub(crate) use hash::check_buckets;
 pub use hash::{fingerprint_cat64, fingerprint64, hash_bucket, hash_strings};
 pub use one_hot::{one_hot, one_hot_type, one_hot_values};
-pub use time::{TimestampParts, parse_time_zone, timestamp_parts};
+pub use time::{TimestampParts, parse_time_zone, timestamp_parts, wall_clock_seconds};
 pub use vocab::{EMPTY_VOCABULARY_TOKEN, VocabularyLookup, VocabularyState, apply_vocabulary};

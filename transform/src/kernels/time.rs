@@ -14,11 +14,18 @@
 //! stored Chicago wall-clock times as if they were UTC (test below; checked
 //! with pandas 2 as well).
 //!
+//! Wall-clock inputs ([`wall_clock_seconds`]): a Date, a Timestamp without
+//! a zone (Arrow's "wall clock in an unknown zone", pandas' naive
+//! datetimes) and date text without an offset (`2024-01-01 10:00:00`) are
+//! read as written, `tz` not applied; date text with an offset
+//! (`2024-01-01T16:00:00Z`, `...-06:00`) is an instant, shown in `tz`.
+//!
 //! Nulls: a null timestamp gives null parts.
 
 use arrow::array::{Array, AsArray, Int64Array, Int64Builder};
+use arrow::compute::kernels::cast_utils::string_to_datetime;
 use arrow::datatypes::{DataType, Int32Type, Int64Type, TimeUnit};
-use chrono::{DateTime, Datelike, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use tabx_core::{Result, TabxError};
 
@@ -95,6 +102,72 @@ pub fn timestamp_parts(array: &dyn Array, tz: &str) -> Result<TimestampParts> {
     Ok(TimestampParts { hour: hour.finish(), day_of_week: dow.finish(), month: month.finish() })
 }
 
+/// For the inputs whose parts are read as written (module docs): each value
+/// as seconds since 1970-01-01T00:00:00 of the wall clock it shows in `tz`
+/// (the clock's reading as if it were UTC, so that [`timestamp_parts`] in
+/// UTC gives its parts), and the rows of text that is not a date or time.
+/// `None` for instants (integers, a Timestamp with a zone), which
+/// [`timestamp_parts`] shows in `tz` itself.
+pub fn wall_clock_seconds(array: &dyn Array, tz: &str) -> Result<Option<(Int64Array, Vec<usize>)>> {
+    let seconds_per = |unit: &TimeUnit| match unit {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
+    };
+    let as_i64 = |array: &dyn Array| -> Result<Int64Array> {
+        // Dates and Timestamps store integers: reinterpret, no cast kernel.
+        let data = array.to_data();
+        let data = match array.data_type() {
+            DataType::Date32 => arrow::compute::cast(&arrow::array::make_array(data), &DataType::Int64)?.to_data(),
+            _ => data.into_builder().data_type(DataType::Int64).build()?,
+        };
+        Ok(Int64Array::from(data))
+    };
+    Ok(Some(match array.data_type() {
+        DataType::Date32 => (as_i64(array)?.unary(|days: i64| days * 86_400), Vec::new()),
+        DataType::Date64 => (as_i64(array)?.unary(|ms: i64| ms.div_euclid(1_000)), Vec::new()),
+        DataType::Timestamp(unit, None) => {
+            let per = seconds_per(unit);
+            (as_i64(array)?.unary(|v: i64| v.div_euclid(per)), Vec::new())
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let zone = parse_time_zone(tz)?;
+            let text = arrow::compute::cast(&arrow::array::make_array(array.to_data()), &DataType::Utf8)?;
+            let mut bad = Vec::new();
+            let seconds = text
+                .as_string::<i32>()
+                .iter()
+                .enumerate()
+                .map(|(row, s)| {
+                    let seconds = text_wall_clock(s?.trim(), &zone);
+                    if seconds.is_none() {
+                        bad.push(row);
+                    }
+                    seconds
+                })
+                .collect();
+            (seconds, bad)
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// Date text's wall-clock seconds in `zone` (see [`wall_clock_seconds`]);
+/// `None` if it is not a date or time arrow parses (ISO 8601 / RFC 3339).
+fn text_wall_clock(s: &str, zone: &Tz) -> Option<i64> {
+    // arrow reads text without an offset in the zone it is given, text with
+    // one as that instant: read in UTC and in UTC+1, text without an offset
+    // gives two instants an hour apart, text with one the same instant.
+    let utc = string_to_datetime(&Utc, s).ok()?;
+    let plus_one = string_to_datetime(&FixedOffset::east_opt(3_600)?, s).ok()?;
+    if utc.timestamp() != plus_one.timestamp() {
+        return Some(utc.timestamp());
+    }
+    let offset = zone.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc();
+    Some(utc.timestamp() + i64::from(offset))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +204,46 @@ mod tests {
         let p = timestamp_parts(&ms, "UTC").unwrap();
         assert_eq!(p.hour, Int64Array::from(vec![19, 23]));
         assert_eq!(p.month, Int64Array::from(vec![5, 12]));
+    }
+
+    /// Wall-clock inputs read as written, instants shown in the zone.
+    /// Expected by hand and with Python's zoneinfo: 2024-01-01 was a Monday
+    /// (2), 19,723 days after 1970-01-01; 16:00Z on it is 10:00 CST (UTC-6);
+    /// 2024-07-04T12:00+02:00 is 05:00 CDT (UTC-5) on a Thursday (5).
+    #[test]
+    fn wall_clock_inputs_are_read_as_written() {
+        use arrow::array::{Date32Array, Date64Array, TimestampMillisecondArray};
+        let chicago = |array: &dyn Array| {
+            let (clock, bad) = wall_clock_seconds(array, "America/Chicago").unwrap().unwrap();
+            let p = timestamp_parts(&clock, "UTC").unwrap();
+            let hours: Vec<Option<i64>> = p.hour.iter().collect();
+            let days: Vec<Option<i64>> = p.day_of_week.iter().collect();
+            (hours, days, bad)
+        };
+        assert_eq!(
+            chicago(&Date32Array::from(vec![Some(19_723), None])),
+            (vec![Some(0), None], vec![Some(2), None], vec![])
+        );
+        assert_eq!(chicago(&Date64Array::from(vec![19_723 * 86_400_000])).0, [Some(0)]);
+        // 2024-01-01T10:30:00 without a zone: 10 in any zone.
+        assert_eq!(chicago(&TimestampMillisecondArray::from(vec![1_704_105_000_000])).0, [Some(10)]);
+        let text = StringArray::from(vec![
+            Some("2024-01-01 10:00:00"),
+            Some("2024-01-01T16:00:00Z"),
+            Some("2024-07-04T12:00:00+02:00"),
+            Some(" 2024-01-01 "),
+            None,
+            Some("2024-13-01"),
+            Some("yesterday"),
+        ]);
+        let (hours, days, bad) = chicago(&text);
+        assert_eq!(hours, [Some(10), Some(10), Some(5), Some(0), None, None, None]);
+        assert_eq!(days, [Some(2), Some(2), Some(5), Some(2), None, None, None]);
+        assert_eq!(bad, [5, 6]);
+        // Instants are the caller's: integers, a Timestamp with a zone.
+        assert!(wall_clock_seconds(&Int64Array::from(vec![0]), "UTC").unwrap().is_none());
+        let zoned = TimestampMillisecondArray::from(vec![0]).with_timezone("UTC");
+        assert!(wall_clock_seconds(&zoned, "UTC").unwrap().is_none());
     }
 
     #[test]

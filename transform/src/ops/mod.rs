@@ -104,6 +104,13 @@ pub trait BatchTransform: Send + Sync + Debug {
     fn output_type(&self) -> DataType;
     /// The output column of a batch; `inputs` are cast as [`Preprocessor::input_kind`] says.
     fn transform(&self, inputs: &[ArrayRef], backend: &dyn Backend) -> Result<ArrayRef>;
+    /// The rows of input column `name` (cast as for [`Self::transform`])
+    /// whose value the op cannot read though its type is right (text that is
+    /// not a date), each with why: they are left out of every output before
+    /// any op runs, as a value that does not fit its type is.
+    fn unreadable(&self, _name: &str, _column: &ArrayRef) -> Result<Vec<crate::invalid::InvalidRow>> {
+        Ok(Vec::new())
+    }
 }
 
 type Build = fn(&mut Params<'_>) -> Result<Box<dyn Preprocessor>>;
