@@ -136,8 +136,8 @@ fn a_canary_credential_never_appears_in_output() {
 }
 
 /// A row output named for a format tabx does not write is refused before
-/// anything is written (it used to get CSV under that name: a `.csv.gz` that
-/// is not gzip, a `.jsonl` of CSV lines, a quarantine `.parquet` of CSV).
+/// anything is written (it used to get CSV under that name: a `.parquet.gz`
+/// that is neither, a `.jsonl` of CSV lines, a quarantine `.parquet` of CSV).
 #[test]
 fn row_outputs_named_for_another_format_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -146,8 +146,11 @@ fn row_outputs_named_for_another_format_are_refused() {
     tabx(d, &["transform", "fit", &taxi("data.csv"), "--spec", &spec, "-q", "-o", "t.json"]).success();
     fails_with(
         d,
-        &["transform", "apply", &taxi("data.csv"), "--transform", "t.json", "-o", "out.csv.gz"],
-        &["out.csv.gz: tabx writes rows as CSV (.csv) or Parquet (.parquet, .pq), not .gz", "| gzip >"],
+        &["transform", "apply", &taxi("data.csv"), "--transform", "t.json", "-o", "out.parquet.gz"],
+        &[
+            "out.parquet.gz: tabx writes rows as CSV (.csv, .csv.gz, .csv.zst) or Parquet (.parquet, .pq), not .parquet",
+            "hint: Parquet pages are compressed inside the file",
+        ],
     );
     tabx(d, &["stats", &taxi("data.csv"), "-q", "-o", "s.json"]).success();
     tabx(d, &["schema", "infer", "s.json", "-q", "-o", "schema.pbtxt"]).success();
@@ -169,9 +172,9 @@ fn row_outputs_named_for_another_format_are_refused() {
     fails_with(
         d,
         &["stats", &taxi("data.csv"), "--on-error", "quarantine=bad.parquet", "-o", "s2.json"],
-        &["the quarantine is CSV"],
+        &["the quarantine is plain CSV"],
     );
-    for name in ["out.csv.gz", "good.jsonl", "bad.csv", "bad.parquet", "s2.json"] {
+    for name in ["out.parquet.gz", "good.jsonl", "bad.csv", "bad.parquet", "s2.json"] {
         assert!(!d.join(name).exists(), "{name} was written");
     }
 }

@@ -34,7 +34,7 @@ pub use atomic::{OutputFile, output_temp_file, replace_atomically, scratch_dir, 
 pub use error::{Result, TabxError, read_artifact};
 pub use mergeable::{Mergeable, PARTIAL_MAGIC, PartialState, decode_state, encode_state};
 pub use partial::{PartialFile, PartialHeader, in_shard_order, merge_partials};
-pub use row_format::{RowFormat, row_format};
+pub use row_format::{Compression, RowFormat, row_format};
 pub use sketch::{
     ExactSum, ExactValues, FrequentItems, HyperLogLog, KllSketch, Quantiles, SplitMix64, SumBuffers, add_square,
     add_squares, add_sums, from_total_order_key, hash64, mean_variance, mix64, partition_seed, sort_f64,

@@ -1,5 +1,6 @@
 //! The file format of a row output (`validate --rows --good`, `transform
-//! apply -o`, `predict -o`, the quarantine), by its name.
+//! apply -o`, `predict -o`, the quarantine), by its name, and the stream
+//! compression a text file's name asks for (inputs and outputs alike).
 
 use std::path::Path;
 
@@ -8,46 +9,59 @@ use crate::{Result, TabxError};
 /// How rows are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowFormat {
-    Csv,
+    /// CSV, compressed as the name's last extension says (`.csv.gz`).
+    Csv(Compression),
     Parquet,
 }
 
+/// Stream compression of a text file, from its last extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Compression {
+    None,
+    /// `.gz`
+    Gzip,
+    /// `.zst`
+    Zstd,
+}
+
+impl Compression {
+    /// The name without its compression extension, and the compression
+    /// (`x.csv.GZ` → `x.csv`, Gzip; `x.csv` → itself, None).
+    pub fn split(name: &str) -> (&str, Compression) {
+        let lower = name.to_ascii_lowercase();
+        for (ext, c) in [(".gz", Compression::Gzip), (".zst", Compression::Zstd)] {
+            if lower.ends_with(ext) {
+                return (&name[..name.len() - ext.len()], c);
+            }
+        }
+        (name, Compression::None)
+    }
+}
+
 /// The format `path` asks for: Parquet for `.parquet` / `.pq`, CSV for
-/// `.csv` or a name without an extension (a Kubeflow output path,
-/// `/dev/stdout`). Any other extension is refused: CSV written under a name
-/// that says gzip, JSON lines or TSV hands the next tool the wrong bytes.
+/// `.csv`, `.csv.gz`, `.csv.zst` or a name without an extension (a Kubeflow
+/// output path, `/dev/stdout`). Any other extension is refused: CSV written
+/// under a name that says JSON lines or TSV hands the next tool the wrong
+/// bytes.
 pub fn row_format(path: &Path) -> Result<RowFormat> {
-    let Some(ext) = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()) else {
-        return Ok(RowFormat::Csv);
-    };
-    match ext.as_str() {
-        "csv" => Ok(RowFormat::Csv),
-        "parquet" | "pq" => Ok(RowFormat::Parquet),
-        other => {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (stem, compression) = Compression::split(&name);
+    let ext = Path::new(stem).extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match (ext.as_deref(), compression) {
+        (None, Compression::None) | (Some("csv"), _) => Ok(RowFormat::Csv(compression)),
+        (Some("parquet" | "pq"), Compression::None) => Ok(RowFormat::Parquet),
+        (other, _) => {
+            let shown = other.map_or_else(|| name.clone(), |e| format!(".{e}"));
             let hint = match other {
-                "gz" | "zst" | "bz2" | "xz" => {
-                    format!(
-                        "tabx writes rows uncompressed: `-o /dev/stdout | {other_tool} > NAME`",
-                        other_tool = compressor(other)
-                    )
-                }
-                _ => "name it .csv or .parquet (a name without an extension is CSV)".to_string(),
+                Some("parquet" | "pq") => "Parquet pages are compressed inside the file (zstd): drop the .gz/.zst",
+                _ => "name it .csv, .csv.gz, .csv.zst or .parquet (a name without an extension is CSV)",
             };
             Err(TabxError::config(format!(
-                "{}: tabx writes rows as CSV (.csv) or Parquet (.parquet, .pq), not .{other}",
+                "{}: tabx writes rows as CSV (.csv, .csv.gz, .csv.zst) or Parquet (.parquet, .pq), not {shown}",
                 path.display()
             ))
             .with_hint(hint))
         }
-    }
-}
-
-fn compressor(ext: &str) -> &'static str {
-    match ext {
-        "gz" => "gzip",
-        "zst" => "zstd",
-        "bz2" => "bzip2",
-        _ => "xz",
     }
 }
 
@@ -58,10 +72,12 @@ mod tests {
     #[test]
     fn formats_by_name_and_other_names_refused() {
         for (name, want) in [
-            ("good.csv", RowFormat::Csv),
-            ("OUT.CSV", RowFormat::Csv),
-            ("/tmp/outputs/rows/data", RowFormat::Csv),
-            ("/dev/stdout", RowFormat::Csv),
+            ("good.csv", RowFormat::Csv(Compression::None)),
+            ("OUT.CSV", RowFormat::Csv(Compression::None)),
+            ("/tmp/outputs/rows/data", RowFormat::Csv(Compression::None)),
+            ("/dev/stdout", RowFormat::Csv(Compression::None)),
+            ("out.csv.gz", RowFormat::Csv(Compression::Gzip)),
+            ("out.CSV.ZST", RowFormat::Csv(Compression::Zstd)),
             ("t.parquet", RowFormat::Parquet),
             ("t.pq", RowFormat::Parquet),
         ] {
@@ -69,10 +85,16 @@ mod tests {
         }
         let e = row_format(Path::new("good.jsonl")).unwrap_err().to_string();
         assert!(
-            e.starts_with("good.jsonl: tabx writes rows as CSV (.csv) or Parquet (.parquet, .pq), not .jsonl"),
+            e.starts_with(
+                "good.jsonl: tabx writes rows as CSV (.csv, .csv.gz, .csv.zst) or Parquet (.parquet, .pq), not .jsonl"
+            ),
             "{e}"
         );
-        let e = row_format(Path::new("out.csv.gz")).unwrap_err().to_string();
-        assert!(e.contains("hint: tabx writes rows uncompressed: `-o /dev/stdout | gzip > NAME`"), "{e}");
+        let e = row_format(Path::new("out.parquet.gz")).unwrap_err().to_string();
+        assert!(e.contains("not .parquet") && e.contains("hint: Parquet pages are compressed inside"), "{e}");
+        let e = row_format(Path::new("rows.gz")).unwrap_err().to_string();
+        assert!(e.contains("not rows.gz"), "{e}");
+        assert_eq!(Compression::split("a.tsv.Gz"), ("a.tsv", Compression::Gzip));
+        assert_eq!(Compression::split("a.csv"), ("a.csv", Compression::None));
     }
 }

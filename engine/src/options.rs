@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
+pub(crate) use tabx_core::Compression;
 use tabx_core::TabxError;
 
 /// The file format of a source, from its extension or [`SourceOptions::format`].
@@ -21,14 +22,6 @@ pub enum Format {
     Ndjson,
 }
 
-/// Stream compression of a text source, from its last extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Compression {
-    None,
-    Gzip,
-    Zstd,
-}
-
 impl Format {
     /// The format a file name says (`x.csv.gz`: CSV); `None` for other files
     /// (`README`, `_SUCCESS`, `x.tmp`), which a folder's readers skip.
@@ -39,13 +32,7 @@ impl Format {
     /// Format and compression from a file name; `None` when the extension is unknown.
     pub(crate) fn from_name(name: &str) -> Option<(Format, Compression)> {
         let lower = name.to_ascii_lowercase();
-        let (stem, compression) = if let Some(s) = lower.strip_suffix(".gz") {
-            (s, Compression::Gzip)
-        } else if let Some(s) = lower.strip_suffix(".zst") {
-            (s, Compression::Zstd)
-        } else {
-            (lower.as_str(), Compression::None)
-        };
+        let (stem, compression) = Compression::split(&lower);
         let ext = stem.rsplit_once('.').map(|(_, e)| e)?;
         let format = match ext {
             "csv" | "tsv" => Format::Csv,
@@ -97,9 +84,9 @@ impl FromStr for OnError {
                 Some(path) if !path.is_empty() => {
                     let path = PathBuf::from(path);
                     // The quarantine keeps bad rows as their text: always CSV.
-                    if tabx_core::row_format(&path)? != tabx_core::RowFormat::Csv {
+                    if tabx_core::row_format(&path)? != tabx_core::RowFormat::Csv(Compression::None) {
                         return Err(TabxError::config(format!(
-                            "--on-error quarantine={}: the quarantine is CSV (bad rows as their text), not Parquet",
+                            "--on-error quarantine={}: the quarantine is plain CSV (bad rows as their text)",
                             path.display()
                         ))
                         .with_hint("name it .csv"));
@@ -455,9 +442,9 @@ mod tests {
         assert_eq!("quarantine=q.csv".parse::<OnError>().unwrap(), OnError::Quarantine("q.csv".into()));
         assert!("quarantine=".parse::<OnError>().is_err());
         let e = "quarantine=bad.parquet".parse::<OnError>().unwrap_err().to_string();
-        assert!(e.contains("the quarantine is CSV"), "{e}");
+        assert!(e.contains("the quarantine is plain CSV"), "{e}");
         let e = "quarantine=bad.csv.gz".parse::<OnError>().unwrap_err().to_string();
-        assert!(e.contains("not .gz"), "{e}");
+        assert!(e.contains("quarantine=bad.csv.gz: the quarantine is plain CSV"), "{e}");
         assert_eq!("2/4".parse::<Shard>().unwrap(), Shard { index: 2, count: 4 });
         for bad in ["4/4", "1/0", "x/2", "3", "-1/2"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");

@@ -74,14 +74,7 @@ impl SourceFile {
 }
 
 fn compression_of(name: &str) -> Compression {
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".gz") {
-        Compression::Gzip
-    } else if lower.ends_with(".zst") {
-        Compression::Zstd
-    } else {
-        Compression::None
-    }
+    Compression::split(name).1
 }
 
 /// Resolves every input; an input that matches nothing is an error.
@@ -90,10 +83,20 @@ pub(crate) fn resolve(inputs: &[String], options: &SourceOptions) -> Result<Vec<
     let mut out = Vec::new();
     for input in inputs {
         let before = out.len();
-        resolve_one(input, options, &mut out)?;
+        let seen = resolve_one(input, options, &mut out)?;
+        if seen.is_empty() {
+            return Err(TabxError::config(format!("{input}: matches no files"))
+                .with_hint("check the path (a glob in quotes is expanded by tabx, `**` included)"));
+        }
         if out.len() == before {
-            return Err(TabxError::config(format!("{input}: no readable files found"))
-                .with_hint("data files need a .csv/.tsv/.parquet/.jsonl extension (or pass --input-format)"));
+            let shown: Vec<&str> = seen.iter().take(3).map(String::as_str).collect();
+            let more = if seen.len() > 3 { format!(" and {} more", seen.len() - 3) } else { String::new() };
+            return Err(TabxError::config(format!(
+                "{input}: none of its {} files is data by its name ({}{more})",
+                seen.len(),
+                shown.join(", ")
+            ))
+            .with_hint("data files need a .csv/.tsv/.parquet/.jsonl extension (or pass --input-format)"));
         }
     }
     let stdin_count = out.iter().filter(|f| matches!(f.location, Location::Stdin)).count();
@@ -135,7 +138,9 @@ pub(crate) fn dedup(files: Vec<SourceFile>) -> (Vec<SourceFile>, Vec<String>) {
     (kept, warnings)
 }
 
-fn resolve_one(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>) -> Result<()> {
+/// Appends the data files `input` names to `out`; returns the names of every
+/// file it names, data or not (none: a glob or folder with no files).
+fn resolve_one(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>) -> Result<Vec<String>> {
     if input == "-" {
         let format = options.format.unwrap_or(Format::Csv);
         let delimiter = options.delimiter;
@@ -147,7 +152,7 @@ fn resolve_one(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>) 
             compression: Compression::None,
             delimiter,
         });
-        return Ok(());
+        return Ok(vec![input.to_string()]);
     }
     if strip_prefix_ignore_case(input, "file://").is_some() {
         // file:// is a local path: it gets the local reader (byte-range splits).
@@ -158,13 +163,15 @@ fn resolve_one(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>) 
     if store::is_url(input) {
         let objects = store::expand_url(input)?;
         let explicit = objects.len() == 1 && !input.contains(['*', '?', '[']);
+        let mut seen = Vec::with_capacity(objects.len());
         for (object, size) in objects {
             let name = object.url.clone();
+            seen.push(name.clone());
             if let Some(f) = SourceFile::new(name, Location::Store(object), Some(size), options, explicit)? {
                 out.push(f);
             }
         }
-        return Ok(());
+        return Ok(seen);
     }
     resolve_local(input, options, out)
 }
@@ -173,26 +180,24 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)).then(|| &s[prefix.len()..])
 }
 
-fn resolve_local(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>) -> Result<()> {
+fn resolve_local(input: &str, options: &SourceOptions, out: &mut Vec<SourceFile>) -> Result<Vec<String>> {
     let path = Path::new(input);
-    if !path.exists() && input.contains(['*', '?', '[']) {
-        for p in glob_files(input)? {
-            push_local(p, options, false, out)?;
-        }
-        return Ok(());
-    }
-    let meta = std::fs::metadata(path).map_err(|e| TabxError::io(path, e))?;
-    if meta.is_dir() {
+    let (files, explicit) = if !path.exists() && input.contains(['*', '?', '[']) {
+        (glob_files(input)?, false)
+    } else if std::fs::metadata(path).map_err(|e| TabxError::io(path, e))?.is_dir() {
         let mut files = Vec::new();
         walk(path, &mut files)?;
         files.sort();
-        for p in files {
-            push_local(p, options, false, out)?;
-        }
-        Ok(())
+        (files, false)
     } else {
-        push_local(path.to_path_buf(), options, true, out)
+        (vec![path.to_path_buf()], true)
+    };
+    let mut seen = Vec::with_capacity(files.len());
+    for p in files {
+        seen.push(p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()));
+        push_local(p, options, explicit, out)?;
     }
+    Ok(seen)
 }
 
 /// The files (not folders) a local glob matches, sorted.
@@ -296,8 +301,22 @@ mod tests {
 
         let glob = format!("{}/*.csv", dir.path().display());
         assert_eq!(resolve(&[glob], &opts).unwrap().len(), 2);
+        // A glob that matches nothing, and one that matches no data file: each
+        // says which it is (both said "no readable files found").
         let none = format!("{}/*.nothing", dir.path().display());
-        assert!(resolve(&[none], &opts).unwrap_err().to_string().contains("no readable files"));
+        let e = resolve(std::slice::from_ref(&none), &opts).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("{none}: matches no files")), "{e}");
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        let e = resolve(&[empty.display().to_string()], &opts).unwrap_err().to_string();
+        assert!(e.contains("empty: matches no files"), "{e}");
+        let other = format!("{}/[n_]*", dir.path().display());
+        let e = resolve(std::slice::from_ref(&other), &opts).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("{other}: none of its 2 files is data by its name (_SUCCESS, notes.txt)")),
+            "{e}"
+        );
+        assert!(e.contains("hint: data files need a .csv/.tsv/.parquet/.jsonl extension"), "{e}");
         let missing = dir.path().join("missing.csv").to_string_lossy().into_owned();
         assert!(matches!(resolve(&[missing], &opts), Err(TabxError::Io { .. })));
         let txt = dir.path().join("notes.txt").to_string_lossy().into_owned();

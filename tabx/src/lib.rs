@@ -17,7 +17,6 @@
 //! | predict | serving, in batch | [`predict`] | [`PredictRun`]; rows written |
 //! | evaluate | Evaluator (TFMA) | [`evaluate`] ([`evaluate_state`] + [`finish`] for shards) | [`EvalResult`] |
 //! | watch a stream | — (TFDV, TFMA are batch tools) | [`watch`] ([`StreamValidator`]: push batches yourself) | a [`WindowResult`] per window; [`WatchReport`] |
-//! | watch a stream | — (TFDV/TFMA are batch tools) | [`watch`] ([`StreamValidator`] to push batches yourself) | [`WindowResult`] per window, [`WatchReport`] |
 //!
 //! Schema inference and validation against a schema need no scan of their
 //! own: they read statistics (`tabx_schema::infer_schema`,
@@ -48,6 +47,7 @@
 //! `tabx-transform`, `tabx-analyze`, `tabx-model`: none of them depends on
 //! the engine), and a command in `tabx-cli` that only parses flags and prints.
 
+mod csv_out;
 mod evaluate;
 mod in_place;
 mod predict;

@@ -2,9 +2,10 @@
 //! one by one ([`Sink`]): `validate --rows` writes its good and bad rows with
 //! it (`transform apply`, whose columns are fixed, uses `typed_sink`).
 //!
-//! Output format by extension: `.parquet` (or `.pq`) is Parquet, anything else
-//! CSV (nulls as empty cells, numbers as Arrow prints them: `12.50` comes back
-//! as `12.5`). Both are written to a temporary file beside the target and
+//! Output format by name (`tabx_core::row_format`): `.parquet` (or `.pq`) is
+//! Parquet; `.csv`, `.csv.gz`, `.csv.zst` or no extension CSV (nulls as empty
+//! cells, numbers as Arrow prints them: `12.50` comes back as `12.5`;
+//! compressed by `csv_out`). Both are written to a temporary file beside the target and
 //! renamed into place once complete; a target that is a device or a FIFO
 //! (`/dev/stdout`) is written directly.
 
@@ -23,6 +24,7 @@ use parquet::arrow::ArrowWriter;
 use tabx_core::{OutputFile, Result, RowFormat, TabxError};
 use tabx_engine::SourceOptions;
 
+use crate::csv_out::CsvOut;
 use crate::in_place::InPlaceRecords;
 
 /// An output file being written: CSV rows go straight to it; Parquet batches
@@ -34,10 +36,13 @@ pub(crate) enum Sink {
 }
 
 impl Sink {
-    /// Opens a temporary file beside `path` (CSV, or Parquet for `.parquet`/`.pq`).
+    /// Opens a temporary file beside `path` (Parquet for `.parquet`/`.pq`, else CSV).
     pub(crate) fn create(path: &Path) -> Result<Self> {
         let (temp, format) = open_output(path)?;
-        Ok(if format == RowFormat::Parquet {
+        Ok(if let RowFormat::Csv(compression) = format {
+            let out = CsvOut::new(temp.file().map_err(|e| io(path, e))?, compression).map_err(|e| io(path, e))?;
+            Sink::Csv(Box::new(CsvSink { target: path.to_path_buf(), temp, out, header: None, in_place: None }))
+        } else {
             let spill = tempfile::Builder::new()
                 .prefix(".tabx-spill-")
                 .tempdir_in(temp.scratch_dir())
@@ -49,9 +54,6 @@ impl Sink {
                 segments: Vec::new(),
                 open: None,
             }))
-        } else {
-            let out = wide_writer(temp.file().map_err(|e| io(path, e))?);
-            Sink::Csv(Box::new(CsvSink { target: path.to_path_buf(), temp, out, header: None, in_place: None }))
         })
     }
 
@@ -102,7 +104,7 @@ pub(crate) fn is_parquet(path: &Path) -> bool {
 /// it is a device, a FIFO or stdout (`--good /dev/stdout`).
 pub(crate) fn open_output(path: &Path) -> Result<(OutputFile, RowFormat)> {
     // The format its name asks for; a name tabx does not write (`.jsonl`,
-    // `.csv.gz`) is refused before anything is written.
+    // `.parquet.gz`) is refused before anything is written.
     let format = tabx_core::row_format(path)?;
     Ok((OutputFile::create(path, ".tabx-rows-").map_err(|e| cannot("write", path, &e))?, format))
 }
@@ -163,7 +165,7 @@ pub(crate) enum RawRecords<'a> {
 pub(crate) struct CsvSink {
     target: PathBuf,
     temp: OutputFile,
-    out: BufWriter<File>,
+    out: CsvOut,
     header: Option<Vec<String>>,
     /// The last input file records were copied from in place.
     in_place: Option<InPlaceRecords>,
@@ -217,9 +219,8 @@ impl CsvSink {
         csv.flush().map_err(|e| io(&self.target, e))
     }
 
-    fn finish(mut self) -> Result<()> {
-        self.out.flush().map_err(|e| io(&self.target, e))?;
-        drop(self.out);
+    fn finish(self) -> Result<()> {
+        self.out.finish().map_err(|e| io(&self.target, e))?;
         persist(self.temp, &self.target)?;
         Ok(())
     }

@@ -43,6 +43,7 @@ use parquet::schema::types::SchemaDescriptor;
 use tabx_core::{Result, TabxError};
 use tabx_engine::ParquetPart;
 
+use crate::csv_out::CsvOut;
 use crate::sink::{IO_BUFFER, csv_error, io, open_output, parquet_error, wide_writer, write_csv_rows};
 
 /// An output file of fixed columns, filled in task order by [`Self::append`].
@@ -61,7 +62,7 @@ enum Format {
         columns: Arc<SchemaDescriptor>,
     },
     Csv {
-        file: BufWriter<File>,
+        file: CsvOut,
     },
 }
 
@@ -159,8 +160,14 @@ impl TypedSink {
 
     fn with_properties(path: &Path, schema: SchemaRef, mut props: WriterProperties, copies: bool) -> Result<Self> {
         let (temp, row_format) = open_output(path)?;
-        let file = wide_writer(temp.file().map_err(|e| io(path, e))?);
-        let format = if row_format == tabx_core::RowFormat::Parquet {
+        let file = temp.file().map_err(|e| io(path, e))?;
+        let format = if let tabx_core::RowFormat::Csv(compression) = row_format {
+            let mut writer = csv::Writer::from_writer(CsvOut::new(file, compression).map_err(|e| io(path, e))?);
+            writer.write_record(schema.fields().iter().map(|f| f.name())).map_err(|e| csv_error(path, e))?;
+            let file = writer.into_inner().map_err(|e| io(path, e.into_error()))?;
+            Format::Csv { file }
+        } else {
+            let file = wide_writer(file);
             // As ArrowWriter does: the Arrow schema in the footer keeps the
             // exact column types (and survives a file with no rows).
             parquet::arrow::add_encoded_arrow_schema_to_metadata(&schema, &mut props);
@@ -173,11 +180,6 @@ impl TypedSink {
                 .map_err(|e| parquet_error(path, e))?;
             let factory = Arc::new(ArrowRowGroupWriterFactory::new(&writer, Arc::clone(&schema)));
             Format::Parquet { writer: Box::new(writer), factory, columns: Arc::new(parquet_schema) }
-        } else {
-            let mut writer = csv::Writer::from_writer(file);
-            writer.write_record(schema.fields().iter().map(|f| f.name())).map_err(|e| csv_error(path, e))?;
-            let file = writer.into_inner().map_err(|e| io(path, e.into_error()))?;
-            Format::Csv { file }
         };
         Ok(TypedSink { target: path.to_path_buf(), schema, temp, format, copies })
     }
@@ -222,7 +224,7 @@ impl TypedSink {
             Format::Parquet { writer, .. } => {
                 writer.close().map_err(|e| parquet_error(&self.target, e))?;
             }
-            Format::Csv { mut file } => file.flush().map_err(|e| io(&self.target, e))?,
+            Format::Csv { file } => file.finish().map_err(|e| io(&self.target, e))?,
         }
         crate::sink::persist(self.temp, &self.target)
     }
