@@ -96,6 +96,14 @@ fn every_command_reads_the_arrow_types_of_other_tools() {
     assert!((num("day", "mean") - 47968.0 / 3.0).abs() < 1e-9);
     assert_eq!((num("clock", "mean"), num("wait", "mean")), (3.0, 3.0));
     assert_eq!((num("price", "mean"), feature(&stats, "price")["type"].as_str()), (0.25, Some("FLOAT")));
+    // A struct has TFDV's struct_stats (presence: 4 rows, none null), not
+    // string statistics of no values ("unique: 0").
+    let s = feature(&stats, "s");
+    assert_eq!(
+        (s["type"].as_str(), s["struct_stats"]["common_stats"]["num_non_missing"].as_u64()),
+        (Some("STRUCT"), Some(4))
+    );
+    assert!(s.get("string_stats").is_none(), "{s}");
 
     // `note`'s top value is the empty string, which protobuf JSON leaves out
     // when the statistics are read back.

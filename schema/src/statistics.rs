@@ -60,6 +60,10 @@ pub struct FeatureNameStatistics {
     pub num_stats: Option<NumericStatistics>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub string_stats: Option<StringStatistics>,
+    /// A STRUCT feature's statistics: presence only (its fields are not
+    /// described as features of their own yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub struct_stats: Option<StructStatistics>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub custom_stats: Vec<CustomStatistic>,
 }
@@ -67,7 +71,9 @@ pub struct FeatureNameStatistics {
 impl FeatureNameStatistics {
     /// The common statistics, whichever kind of statistics the feature has.
     pub fn common(&self) -> Option<&CommonStatistics> {
-        self.num_stats.as_ref().map(|n| &n.common_stats).or(self.string_stats.as_ref().map(|s| &s.common_stats))
+        (self.num_stats.as_ref().map(|n| &n.common_stats))
+            .or(self.string_stats.as_ref().map(|s| &s.common_stats))
+            .or(self.struct_stats.as_ref().map(|s| &s.common_stats))
     }
 
     /// The custom statistic called `name`, if present.
@@ -282,6 +288,13 @@ pub struct WeightedNumericStatistics {
     pub median: f64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub histograms: Vec<Histogram>,
+}
+
+/// `StructStatistics`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StructStatistics {
+    #[serde(default)]
+    pub common_stats: CommonStatistics,
 }
 
 /// `StringStatistics`.

@@ -329,6 +329,9 @@ impl FeatureState {
                         out.num_stats =
                             Some(crate::statistics::NumericStatistics { common_stats: common, ..Default::default() })
                     }
+                    FeatureType::Struct => {
+                        out.struct_stats = Some(crate::statistics::StructStatistics { common_stats: common })
+                    }
                     _ => {
                         out.string_stats =
                             Some(crate::statistics::StringStatistics { common_stats: common, ..Default::default() })
