@@ -10,7 +10,7 @@
 //! | Binary, LargeBinary, BinaryView, FixedSizeBinary | STRING | string; invalid UTF-8 counted, shown as `__BYTES_VALUE__` |
 //! | Dictionary(K, V) | as V | as V |
 //! | List/LargeList/FixedSizeList(T) | as T | value-count stats per example + T's stats over all values |
-//! | Struct, Map, Union | STRUCT | presence only |
+//! | Struct, Map, Union | STRUCT | presence only (`struct_stats`; its fields are not features of their own yet) |
 //! | Null (a batch whose column is all empty) | the type of the column's other batches; STRING if none has values | presence only |
 
 use arrow::array::ArrayRef;
