@@ -318,10 +318,10 @@ pub struct ValidateArgs {
     /// Check every row against the schema and split the rows into --good and --bad files.
     #[arg(long, requires_all = ["good", "bad"], requires = "inputs")]
     pub rows: bool,
-    /// With --rows: the rows that pass (.csv, .csv.gz, .csv.zst or .parquet).
+    /// With --rows: the rows that pass (.parquet, .csv or .jsonl; either text .gz/.zst).
     #[arg(long, value_name = "PATH")]
     pub good: Option<PathBuf>,
-    /// With --rows: the rows that fail, plus _tabx_source and _tabx_reasons columns (.csv, .csv.gz, .csv.zst or .parquet).
+    /// With --rows: the rows that fail, plus _tabx_source and _tabx_reasons columns (as --good).
     #[arg(long, value_name = "PATH")]
     pub bad: Option<PathBuf>,
     /// Custom constraints in YAML (row checks and dataset checks in SQL, evaluated by DataFusion).
@@ -615,7 +615,7 @@ pub struct TransformApplyArgs {
     /// OUT/part-I.parquet.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Where to write the transformed rows: .parquet (or .pq), .csv, .csv.gz or .csv.zst; a folder with --shard.
+    /// Where to write the transformed rows: .parquet (or .pq), .csv or .jsonl (either .gz/.zst); a folder with --shard.
     #[arg(long, short)]
     pub output: PathBuf,
     /// Where to run the transform: cpu; cuda (device 0; an error without a usable GPU or in a build
@@ -859,7 +859,7 @@ pub struct PredictArgs {
     /// Predict only shard I of N (0-based) and write OUT/part-I.parquet.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Where to write the raw columns and the prediction: .parquet (or .pq), .csv, .csv.gz or .csv.zst; a folder with --shard.
+    /// Where to write the raw columns and the prediction: .parquet (or .pq), .csv or .jsonl (either .gz/.zst); a folder with --shard.
     #[arg(long, short)]
     pub output: PathBuf,
     /// The name of the prediction column (a probability for a logistic model).

@@ -137,7 +137,7 @@ fn a_canary_credential_never_appears_in_output() {
 
 /// A row output named for a format tabx does not write is refused before
 /// anything is written (it used to get CSV under that name: a `.parquet.gz`
-/// that is neither, a `.jsonl` of CSV lines, a quarantine `.parquet` of CSV).
+/// that is neither, a `.json` of CSV lines, a quarantine `.parquet` of CSV).
 #[test]
 fn row_outputs_named_for_another_format_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -148,7 +148,8 @@ fn row_outputs_named_for_another_format_are_refused() {
         d,
         &["transform", "apply", &taxi("data.csv"), "--transform", "t.json", "-o", "out.parquet.gz"],
         &[
-            "out.parquet.gz: tabx writes rows as CSV (.csv, .csv.gz, .csv.zst) or Parquet (.parquet, .pq), not .parquet",
+            "out.parquet.gz: tabx writes rows as CSV (.csv), JSON lines (.jsonl, .ndjson), either .gz or .zst, or \
+             Parquet (.parquet, .pq), not .parquet",
             "hint: Parquet pages are compressed inside the file",
         ],
     );
@@ -163,18 +164,18 @@ fn row_outputs_named_for_another_format_are_refused() {
             "schema.pbtxt",
             "--rows",
             "--good",
-            "good.jsonl",
+            "good.json",
             "--bad",
             "bad.csv",
         ],
-        &["good.jsonl: tabx writes rows as CSV"],
+        &["good.json: tabx writes rows as CSV", "hint: name it .jsonl: tabx writes one JSON object per line"],
     );
     fails_with(
         d,
         &["stats", &taxi("data.csv"), "--on-error", "quarantine=bad.parquet", "-o", "s2.json"],
         &["the quarantine is plain CSV"],
     );
-    for name in ["out.parquet.gz", "good.jsonl", "bad.csv", "bad.parquet", "s2.json"] {
+    for name in ["out.parquet.gz", "good.json", "bad.csv", "bad.parquet", "s2.json"] {
         assert!(!d.join(name).exists(), "{name} was written");
     }
 }

@@ -11,6 +11,8 @@ use crate::{Result, TabxError};
 pub enum RowFormat {
     /// CSV, compressed as the name's last extension says (`.csv.gz`).
     Csv(Compression),
+    /// JSON lines, one object per row (`.jsonl`, `.ndjson`, compressed alike).
+    Ndjson(Compression),
     Parquet,
 }
 
@@ -38,26 +40,31 @@ impl Compression {
     }
 }
 
-/// The format `path` asks for: Parquet for `.parquet` / `.pq`, CSV for
-/// `.csv`, `.csv.gz`, `.csv.zst` or a name without an extension (a Kubeflow
-/// output path, `/dev/stdout`). Any other extension is refused: CSV written
-/// under a name that says JSON lines or TSV hands the next tool the wrong
-/// bytes.
+/// The format `path` asks for: Parquet for `.parquet` / `.pq`; JSON lines
+/// for `.jsonl` / `.ndjson`; CSV for `.csv` or a name without an extension
+/// (a Kubeflow output path, `/dev/stdout`); text formats optionally `.gz` /
+/// `.zst`. Any other extension is refused: CSV written under a name that
+/// says TSV or JSON hands the next tool the wrong bytes.
 pub fn row_format(path: &Path) -> Result<RowFormat> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let (stem, compression) = Compression::split(&name);
     let ext = Path::new(stem).extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
     match (ext.as_deref(), compression) {
         (None, Compression::None) | (Some("csv"), _) => Ok(RowFormat::Csv(compression)),
+        (Some("jsonl" | "ndjson"), _) => Ok(RowFormat::Ndjson(compression)),
         (Some("parquet" | "pq"), Compression::None) => Ok(RowFormat::Parquet),
         (other, _) => {
             let shown = other.map_or_else(|| name.clone(), |e| format!(".{e}"));
             let hint = match other {
                 Some("parquet" | "pq") => "Parquet pages are compressed inside the file (zstd): drop the .gz/.zst",
-                _ => "name it .csv, .csv.gz, .csv.zst or .parquet (a name without an extension is CSV)",
+                Some("json") => "name it .jsonl: tabx writes one JSON object per line, not one JSON document",
+                _ => {
+                    "name it .csv, .jsonl or .parquet, optionally .csv.gz / .jsonl.zst (a name without an extension is CSV)"
+                }
             };
             Err(TabxError::config(format!(
-                "{}: tabx writes rows as CSV (.csv, .csv.gz, .csv.zst) or Parquet (.parquet, .pq), not {shown}",
+                "{}: tabx writes rows as CSV (.csv), JSON lines (.jsonl, .ndjson), either .gz or .zst, or Parquet \
+                 (.parquet, .pq), not {shown}",
                 path.display()
             ))
             .with_hint(hint))
@@ -80,16 +87,22 @@ mod tests {
             ("out.CSV.ZST", RowFormat::Csv(Compression::Zstd)),
             ("t.parquet", RowFormat::Parquet),
             ("t.pq", RowFormat::Parquet),
+            ("rows.jsonl", RowFormat::Ndjson(Compression::None)),
+            ("rows.ndjson.gz", RowFormat::Ndjson(Compression::Gzip)),
         ] {
             assert_eq!(row_format(Path::new(name)).unwrap(), want, "{name}");
         }
-        let e = row_format(Path::new("good.jsonl")).unwrap_err().to_string();
+        let e = row_format(Path::new("good.json")).unwrap_err().to_string();
         assert!(
             e.starts_with(
-                "good.jsonl: tabx writes rows as CSV (.csv, .csv.gz, .csv.zst) or Parquet (.parquet, .pq), not .jsonl"
+                "good.json: tabx writes rows as CSV (.csv), JSON lines (.jsonl, .ndjson), either .gz or .zst, or \
+                 Parquet (.parquet, .pq), not .json"
             ),
             "{e}"
         );
+        assert!(e.contains("hint: name it .jsonl"), "{e}");
+        let e = row_format(Path::new("good.tsv")).unwrap_err().to_string();
+        assert!(e.contains("not .tsv"), "{e}");
         let e = row_format(Path::new("out.parquet.gz")).unwrap_err().to_string();
         assert!(e.contains("not .parquet") && e.contains("hint: Parquet pages are compressed inside"), "{e}");
         let e = row_format(Path::new("rows.gz")).unwrap_err().to_string();

@@ -47,7 +47,6 @@
 //! `tabx-transform`, `tabx-analyze`, `tabx-model`: none of them depends on
 //! the engine), and a command in `tabx-cli` that only parses flags and prints.
 
-mod csv_out;
 mod evaluate;
 mod in_place;
 mod predict;
@@ -57,6 +56,7 @@ mod sink;
 mod slices;
 mod split;
 mod stats;
+mod text_out;
 mod train;
 mod transform;
 mod typed_sink;

@@ -41,7 +41,7 @@ use tabx_schema::{Schema, StatsAccumulator, StatsOptions};
 use tabx_validate::RowChecker;
 
 use crate::in_place::InPlaceRecords;
-use crate::sink::{RawRecords, Sink, is_parquet};
+use crate::sink::{RawRecords, Sink, is_csv, is_parquet};
 use crate::stats::{StatsPass, StatsRun};
 use crate::typed_sink::{Encoders, TaskEncoder, TypedSink};
 
@@ -211,7 +211,7 @@ fn split_and_count(
     // value formatted again (the largest cost of the split), and `12.50`
     // stays `12.50`. Only from files in the output's dialect (the engine
     // gives no raw records for the others, a `.tsv` file, `--delimiter ';'`).
-    let raw_records = !is_parquet(good);
+    let raw_records = is_csv(good);
     // Parquet strings arrive as the file's dictionary, as for `tabx stats`:
     // the statistics count keys, the checks read values through them, rows
     // copied from the input are never decoded, and rows written out get

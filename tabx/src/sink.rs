@@ -5,7 +5,7 @@
 //! Output format by name (`tabx_core::row_format`): `.parquet` (or `.pq`) is
 //! Parquet; `.csv`, `.csv.gz`, `.csv.zst` or no extension CSV (nulls as empty
 //! cells, numbers as Arrow prints them: `12.50` comes back as `12.5`;
-//! compressed by `csv_out`). Both are written to a temporary file beside the target and
+//! compressed by `text_out`). Both are written to a temporary file beside the target and
 //! renamed into place once complete; a target that is a device or a FIFO
 //! (`/dev/stdout`) is written directly.
 
@@ -24,15 +24,16 @@ use parquet::arrow::ArrowWriter;
 use tabx_core::{OutputFile, Result, RowFormat, TabxError};
 use tabx_engine::SourceOptions;
 
-use crate::csv_out::CsvOut;
 use crate::in_place::InPlaceRecords;
+use crate::text_out::TextOut;
 
-/// An output file being written: CSV rows go straight to it; Parquet batches
-/// wait in a spill until the end (see [`ParquetSink`]). Rows whose columns
-/// are known up front go through [`crate::typed_sink::TypedSink`] instead.
+/// An output file being written: CSV rows go straight to it; Parquet and
+/// JSON lines batches wait in a spill until the end, where each column gets
+/// one type (see [`SpillSink`]). Rows whose columns are known up front go
+/// through [`crate::typed_sink::TypedSink`] instead.
 pub(crate) enum Sink {
     Csv(Box<CsvSink>),
-    Parquet(Box<ParquetSink>),
+    Typed(Box<SpillSink>),
 }
 
 impl Sink {
@@ -40,15 +41,16 @@ impl Sink {
     pub(crate) fn create(path: &Path) -> Result<Self> {
         let (temp, format) = open_output(path)?;
         Ok(if let RowFormat::Csv(compression) = format {
-            let out = CsvOut::new(temp.file().map_err(|e| io(path, e))?, compression).map_err(|e| io(path, e))?;
+            let out = TextOut::new(temp.file().map_err(|e| io(path, e))?, compression).map_err(|e| io(path, e))?;
             Sink::Csv(Box::new(CsvSink { target: path.to_path_buf(), temp, out, header: None, in_place: None }))
         } else {
             let spill = tempfile::Builder::new()
                 .prefix(".tabx-spill-")
                 .tempdir_in(temp.scratch_dir())
                 .map_err(|e| cannot("create a spill folder beside", path, &e))?;
-            Sink::Parquet(Box::new(ParquetSink {
+            Sink::Typed(Box::new(SpillSink {
                 target: path.to_path_buf(),
+                format,
                 temp,
                 spill,
                 segments: Vec::new(),
@@ -61,7 +63,7 @@ impl Sink {
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         match self {
             Sink::Csv(s) => s.write(batch),
-            Sink::Parquet(s) => s.write(batch),
+            Sink::Typed(s) => s.write(batch),
         }
     }
 
@@ -71,7 +73,7 @@ impl Sink {
     pub(crate) fn write_raw(&mut self, schema: &ArrowSchema, raw: RawRecords<'_>) -> Result<()> {
         match self {
             Sink::Csv(s) => s.write_raw(schema, raw),
-            Sink::Parquet(s) => Err(TabxError::Internal(format!("raw CSV records for {}", s.target.display()))),
+            Sink::Typed(s) => Err(TabxError::Internal(format!("raw CSV records for {}", s.target.display()))),
         }
     }
 
@@ -79,7 +81,7 @@ impl Sink {
     pub(crate) fn finish(self) -> Result<()> {
         match self {
             Sink::Csv(s) => s.finish(),
-            Sink::Parquet(s) => s.finish(),
+            Sink::Typed(s) => s.finish(),
         }
     }
 }
@@ -94,9 +96,14 @@ pub(crate) fn wide_writer(file: File) -> BufWriter<File> {
     BufWriter::with_capacity(IO_BUFFER, file)
 }
 
-/// Whether `path` names a Parquet file (`.parquet`, `.pq`); anything else is CSV.
+/// Whether `path` names a Parquet file (`.parquet`, `.pq`).
 pub(crate) fn is_parquet(path: &Path) -> bool {
     matches!(tabx_core::row_format(path), Ok(RowFormat::Parquet))
+}
+
+/// Whether `path` names a CSV file (`.csv`, compressed or not, or no extension).
+pub(crate) fn is_csv(path: &Path) -> bool {
+    matches!(tabx_core::row_format(path), Ok(RowFormat::Csv(_)))
 }
 
 /// The output `path` opened ([`OutputFile`]) and the format its name asks for: a temporary file beside it
@@ -165,7 +172,7 @@ pub(crate) enum RawRecords<'a> {
 pub(crate) struct CsvSink {
     target: PathBuf,
     temp: OutputFile,
-    out: CsvOut,
+    out: TextOut,
     header: Option<Vec<String>>,
     /// The last input file records were copied from in place.
     in_place: Option<InPlaceRecords>,
@@ -284,24 +291,27 @@ pub(crate) fn csv_error(path: &Path, e: csv::Error) -> TabxError {
     }
 }
 
-/// Parquet needs one schema before the first row, but a column's type is known
-/// only at the end of the scan: the engine types each CSV task on its own and
-/// only widens (`fare` can be Int64 in one task, Float64 in another, Utf8 in a
+/// Parquet needs one schema before the first row, and a JSON lines file one
+/// type per key for its readers, but a column's type is known only at the
+/// end of the scan: the engine types each CSV task on its own and only
+/// widens (`fare` can be Int64 in one task, Float64 in another, Utf8 in a
 /// third). So batches are spilled as they come (Arrow IPC, a new segment each
 /// time the batch schema changes) and, at the end, read back, cast to each
-/// column's widest type and written as one Parquet file. Casting to the widest
-/// type (rather than writing every column as text) keeps numbers numbers in
-/// the common case, where a column has one type throughout; the price is
-/// reading the rows twice, from local disk.
-pub(crate) struct ParquetSink {
+/// column's widest type and written as one file. Casting to the widest type
+/// (rather than writing every column as text) keeps numbers numbers in the
+/// common case, where a column has one type throughout; the price is reading
+/// the rows twice, from local disk.
+pub(crate) struct SpillSink {
     target: PathBuf,
+    /// Parquet or JSON lines.
+    format: RowFormat,
     temp: OutputFile,
     spill: tempfile::TempDir,
     segments: Vec<PathBuf>,
     open: Option<(SchemaRef, StreamWriter<BufWriter<File>>)>,
 }
 
-impl ParquetSink {
+impl SpillSink {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         if self.open.as_ref().is_none_or(|(schema, _)| *schema != batch.schema()) {
             if let Some((_, mut w)) = self.open.take() {
@@ -338,8 +348,7 @@ impl ParquetSink {
         let schema =
             Arc::new(ArrowSchema::new(fields.iter().map(|(n, t)| Field::new(n, t.clone(), true)).collect::<Vec<_>>()));
         let file = self.temp.file().map_err(|e| io(&self.target, e))?;
-        let parquet_error = |e| parquet_error(&self.target, e);
-        let mut writer = ArrowWriter::try_new(wide_writer(file), Arc::clone(&schema), None).map_err(parquet_error)?;
+        let mut writer = FinalWriter::new(file, self.format, &schema, &self.target)?;
         // Pass 2: every batch cast to the final types, in order.
         for path in &self.segments {
             for batch in StreamReader::try_new(open(path)?, None)? {
@@ -349,13 +358,58 @@ impl ParquetSink {
                     .zip(&fields)
                     .map(|(c, (_, t))| if c.data_type() == t { Ok(Arc::clone(c)) } else { arrow::compute::cast(c, t) })
                     .collect::<Result<Vec<_>, _>>()?;
-                writer.write(&RecordBatch::try_new(Arc::clone(&schema), columns)?).map_err(parquet_error)?;
+                writer.write(&RecordBatch::try_new(Arc::clone(&schema), columns)?, &self.target)?;
             }
         }
-        writer.close().map_err(parquet_error)?;
+        writer.close(&self.target)?;
         persist(self.temp, &self.target)?;
         Ok(())
     }
+}
+
+/// The file a [`SpillSink`] writes at the end.
+enum FinalWriter {
+    Parquet(Box<ArrowWriter<BufWriter<File>>>),
+    Ndjson(TextOut),
+}
+
+impl FinalWriter {
+    fn new(file: File, format: RowFormat, schema: &SchemaRef, target: &Path) -> Result<Self> {
+        Ok(match format {
+            RowFormat::Ndjson(compression) => {
+                FinalWriter::Ndjson(TextOut::new(file, compression).map_err(|e| io(target, e))?)
+            }
+            _ => FinalWriter::Parquet(Box::new(
+                ArrowWriter::try_new(wide_writer(file), Arc::clone(schema), None)
+                    .map_err(|e| parquet_error(target, e))?,
+            )),
+        })
+    }
+
+    fn write(&mut self, batch: &RecordBatch, target: &Path) -> Result<()> {
+        match self {
+            FinalWriter::Parquet(w) => w.write(batch).map_err(|e| parquet_error(target, e)),
+            FinalWriter::Ndjson(out) => write_json_lines(out, batch),
+        }
+    }
+
+    fn close(self, target: &Path) -> Result<()> {
+        match self {
+            FinalWriter::Parquet(w) => w.close().map(drop).map_err(|e| parquet_error(target, e)),
+            FinalWriter::Ndjson(out) => out.finish().map_err(|e| io(target, e)),
+        }
+    }
+}
+
+/// Writes each row of `batch` as one JSON object and a line break, nulls as
+/// `null` (a key for every column on every line). JSON has no NaN or
+/// infinity: arrow's writer gives them `null`, as pandas' `to_json` does.
+pub(crate) fn write_json_lines(out: &mut impl Write, batch: &RecordBatch) -> Result<()> {
+    let mut writer =
+        arrow::json::WriterBuilder::new().with_explicit_nulls(true).build::<_, arrow::json::writer::LineDelimited>(out);
+    writer.write(batch)?;
+    writer.finish()?;
+    Ok(())
 }
 
 fn open(path: &Path) -> Result<BufReader<File>> {

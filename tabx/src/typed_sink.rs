@@ -3,7 +3,7 @@
 //! ([`TypedSink`], [`TaskEncoder`]).
 //!
 //! ```text
-//!  worker: batches ─TaskEncoder::write─▶ Parquet column chunks | CSV bytes ─┐
+//!  worker: batches ─TaskEncoder::write─▶ Parquet column chunks | text bytes ┐
 //!  writer thread (task order):  TypedSink::append ─▶ file ◀────────────────┘
 //! ```
 //!
@@ -11,7 +11,8 @@
 //! compression): done on the writer's thread it serialises the whole apply
 //! behind one core. Each task's encoder instead builds finished row groups
 //! (parquet's `ArrowColumnWriter`, the crate's documented way to encode in
-//! parallel) or CSV text, and the writer thread only copies bytes, in task
+//! parallel) or CSV / JSON lines text, and the writer thread only copies bytes (through the
+//! compressor of a `.gz` / `.zst` name), in task
 //! order, so the file is the same however the tasks were scheduled. A task's
 //! pending output is held encoded (a few MiB per million rows), not as batches.
 //!
@@ -43,8 +44,10 @@ use parquet::schema::types::SchemaDescriptor;
 use tabx_core::{Result, TabxError};
 use tabx_engine::ParquetPart;
 
-use crate::csv_out::CsvOut;
-use crate::sink::{IO_BUFFER, csv_error, io, open_output, parquet_error, wide_writer, write_csv_rows};
+use crate::sink::{
+    IO_BUFFER, csv_error, io, open_output, parquet_error, wide_writer, write_csv_rows, write_json_lines,
+};
+use crate::text_out::TextOut;
 
 /// An output file of fixed columns, filled in task order by [`Self::append`].
 pub(crate) struct TypedSink {
@@ -61,9 +64,8 @@ enum Format {
         factory: Arc<ArrowRowGroupWriterFactory>,
         columns: Arc<SchemaDescriptor>,
     },
-    Csv {
-        file: CsvOut,
-    },
+    /// CSV or JSON lines.
+    Text { file: TextOut, json: bool },
 }
 
 /// Makes [`TaskEncoder`]s for a [`TypedSink`].
@@ -74,6 +76,8 @@ pub(crate) struct Encoders {
     /// The row group writer factory, the most rows in a group and the file's
     /// columns as Parquet encodes them (Parquet).
     parquet: Option<(Arc<ArrowRowGroupWriterFactory>, usize, Arc<SchemaDescriptor>)>,
+    /// Rows as JSON lines (not Parquet): else CSV.
+    json: bool,
     /// Whether the sink takes copied row groups ([`TypedSink::create_for_copies`]).
     copies: bool,
 }
@@ -88,6 +92,7 @@ impl Encoders {
                 open: None,
                 groups: Vec::new(),
             },
+            None if self.json => Encoding::Json { bytes: Vec::new() },
             None => Encoding::Csv { writer: Box::new(csv::Writer::from_writer(Vec::new())) },
         };
         TaskEncoder { target: self.target.clone(), schema: Arc::clone(&self.schema), rows: 0, format, unencoded: None }
@@ -138,6 +143,9 @@ enum Encoding {
     Csv {
         writer: Box<csv::Writer<Vec<u8>>>,
     },
+    Json {
+        bytes: Vec<u8>,
+    },
 }
 
 impl TypedSink {
@@ -162,10 +170,12 @@ impl TypedSink {
         let (temp, row_format) = open_output(path)?;
         let file = temp.file().map_err(|e| io(path, e))?;
         let format = if let tabx_core::RowFormat::Csv(compression) = row_format {
-            let mut writer = csv::Writer::from_writer(CsvOut::new(file, compression).map_err(|e| io(path, e))?);
+            let mut writer = csv::Writer::from_writer(TextOut::new(file, compression).map_err(|e| io(path, e))?);
             writer.write_record(schema.fields().iter().map(|f| f.name())).map_err(|e| csv_error(path, e))?;
             let file = writer.into_inner().map_err(|e| io(path, e.into_error()))?;
-            Format::Csv { file }
+            Format::Text { file, json: false }
+        } else if let tabx_core::RowFormat::Ndjson(compression) = row_format {
+            Format::Text { file: TextOut::new(file, compression).map_err(|e| io(path, e))?, json: true }
         } else {
             let file = wide_writer(file);
             // As ArrowWriter does: the Arrow schema in the footer keeps the
@@ -193,9 +203,10 @@ impl TypedSink {
                 writer.properties().max_row_group_row_count().unwrap_or(usize::MAX),
                 Arc::clone(columns),
             )),
-            Format::Csv { .. } => None,
+            Format::Text { .. } => None,
         };
-        Encoders { target: self.target.clone(), schema: Arc::clone(&self.schema), parquet, copies: self.copies }
+        let json = matches!(self.format, Format::Text { json: true, .. });
+        Encoders { target: self.target.clone(), schema: Arc::clone(&self.schema), parquet, json, copies: self.copies }
     }
 
     /// Appends a task's encoded rows (in task order); returns how many.
@@ -212,7 +223,9 @@ impl TypedSink {
                 }
             }
             (Format::Parquet { writer, .. }, Encoded::Copy(part)) => copy_row_groups(writer, &part, &self.target)?,
-            (Format::Csv { file }, Encoded::Csv(bytes)) => file.write_all(&bytes).map_err(|e| io(&self.target, e))?,
+            (Format::Text { file, .. }, Encoded::Text(bytes)) => {
+                file.write_all(&bytes).map_err(|e| io(&self.target, e))?;
+            }
             _ => return Err(TabxError::Internal("an encoder of another sink".into())),
         }
         Ok(rows)
@@ -224,7 +237,7 @@ impl TypedSink {
             Format::Parquet { writer, .. } => {
                 writer.close().map_err(|e| parquet_error(&self.target, e))?;
             }
-            Format::Csv { file } => file.finish().map_err(|e| io(&self.target, e))?,
+            Format::Text { file, .. } => file.finish().map_err(|e| io(&self.target, e))?,
         }
         crate::sink::persist(self.temp, &self.target)
     }
@@ -288,7 +301,8 @@ enum Encoded {
     Parquet(Vec<Vec<ArrowColumnChunk>>),
     /// Every row of the part, to be copied.
     Copy(ParquetPart),
-    Csv(Vec<u8>),
+    /// CSV or JSON lines.
+    Text(Vec<u8>),
 }
 
 impl TaskEncoder {
@@ -347,6 +361,7 @@ impl TaskEncoder {
                 }
             }
             Encoding::Csv { writer } => write_csv_rows(writer, batch.columns(), batch.num_rows(), &self.target)?,
+            Encoding::Json { bytes } => write_json_lines(bytes, batch)?,
         }
         Ok(())
     }
@@ -366,8 +381,9 @@ impl TaskEncoder {
                 Encoded::Parquet(groups)
             }
             Encoding::Csv { writer } => {
-                Encoded::Csv(writer.into_inner().map_err(|e| io(&self.target, e.into_error()))?)
+                Encoded::Text(writer.into_inner().map_err(|e| io(&self.target, e.into_error()))?)
             }
+            Encoding::Json { bytes } => Encoded::Text(bytes),
         })
     }
 }

@@ -1,6 +1,6 @@
-//! The bytes of a CSV row output, compressed as its name says ([`CsvOut`]):
-//! `.csv.gz` as one gzip member, `.csv.zst` as one zstd frame, `.csv` (or no
-//! extension) as they are. One member or frame for the whole file, not one
+//! The bytes of a text row output (CSV, JSON lines), compressed as its name
+//! says ([`TextOut`]): `.gz` as one gzip member, `.zst` as one zstd frame,
+//! anything else as they are. One member or frame for the whole file, not one
 //! per task: some readers stop after the first zstd frame (python-zstandard's
 //! `open`, which pandas uses, unless told to read across frames).
 
@@ -17,10 +17,10 @@ const GZIP_LEVEL: u32 = 6;
 const ZSTD_LEVEL: i32 = 3;
 
 /// A CSV output file written [`IO_BUFFER`] bytes at a time through its
-/// encoder; [`CsvOut::finish`] ends the stream (an unfinished gzip or zstd
+/// encoder; [`TextOut::finish`] ends the stream (an unfinished gzip or zstd
 /// file is truncated to its readers). Boxed: an encoder's state is hundreds
 /// of bytes, and the sinks hold one beside much smaller variants.
-pub(crate) struct CsvOut(Box<BufWriter<Encoder>>);
+pub(crate) struct TextOut(Box<BufWriter<Encoder>>);
 
 enum Encoder {
     Plain(File),
@@ -28,7 +28,7 @@ enum Encoder {
     Zstd(zstd::stream::write::Encoder<'static, File>),
 }
 
-impl CsvOut {
+impl TextOut {
     pub(crate) fn new(file: File, compression: Compression) -> io::Result<Self> {
         let encoder = match compression {
             Compression::None => Encoder::Plain(file),
@@ -37,7 +37,7 @@ impl CsvOut {
             }
             Compression::Zstd => Encoder::Zstd(zstd::stream::write::Encoder::new(file, ZSTD_LEVEL)?),
         };
-        Ok(CsvOut(Box::new(BufWriter::with_capacity(IO_BUFFER, encoder))))
+        Ok(TextOut(Box::new(BufWriter::with_capacity(IO_BUFFER, encoder))))
     }
 
     /// Writes what is buffered and ends the compressed stream.
@@ -52,7 +52,7 @@ impl CsvOut {
     }
 }
 
-impl Write for CsvOut {
+impl Write for TextOut {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.0.write(buf)
     }
@@ -98,7 +98,7 @@ mod tests {
         let text = "id,x\n".to_string() + &(0..10_000).map(|i| format!("{i},{}\n", i * 7)).collect::<String>();
         for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
             let path = dir.path().join("out");
-            let mut out = CsvOut::new(File::create(&path).unwrap(), compression).unwrap();
+            let mut out = TextOut::new(File::create(&path).unwrap(), compression).unwrap();
             for line in text.split_inclusive('\n') {
                 out.write_all(line.as_bytes()).unwrap();
             }
