@@ -31,41 +31,7 @@ fn decompressed(path: &Path) -> String {
 fn compressed_csv_outputs_hold_the_plain_outputs_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(
-        d,
-        "spec.yaml",
-        "outputs:\n  - {name: z, op: scale_to_z_score, inputs: [trip_miles], fill: 0}\npassthrough: [company]\n",
-    );
-    let data = taxi("data.csv");
-    tabx(d, &["transform", "fit", &data, "--spec", "spec.yaml", "-q"]).success();
-    // Bad rows too: trips paid other than by cash or credit card.
-    write(
-        d,
-        "schema.pbtxt",
-        "feature { name: \"payment_type\" type: BYTES domain: \"pay\" }\n\
-         string_domain { name: \"pay\" value: \"Cash\" value: \"Credit Card\" }\n",
-    );
-    for ext in ["csv", "csv.gz", "csv.zst"] {
-        tabx(d, &["transform", "apply", &data, "-o", &format!("out.{ext}"), "-q"]).success();
-        let (good, bad) = (format!("good.{ext}"), format!("bad.{ext}"));
-        tabx(
-            d,
-            &[
-                "validate",
-                &data,
-                "--schema",
-                "schema.pbtxt",
-                "--rows",
-                "--good",
-                &good,
-                "--bad",
-                &bad,
-                "-q",
-                "--findings-exit-zero",
-            ],
-        )
-        .success();
-    }
+    write_outputs(d, &["csv", "csv.gz", "csv.zst"]);
     for stem in ["out", "good", "bad"] {
         let plain = std::fs::read_to_string(d.join(format!("{stem}.csv"))).unwrap();
         assert!(plain.lines().count() > 10, "{stem}.csv has rows");
@@ -88,40 +54,7 @@ fn compressed_csv_outputs_hold_the_plain_outputs_bytes() {
 fn json_lines_outputs_hold_the_csv_outputs_rows() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(
-        d,
-        "spec.yaml",
-        "outputs:\n  - {name: z, op: scale_to_z_score, inputs: [trip_miles], fill: 0}\npassthrough: [company]\n",
-    );
-    write(
-        d,
-        "schema.pbtxt",
-        "feature { name: \"payment_type\" type: BYTES domain: \"pay\" }\n\
-         string_domain { name: \"pay\" value: \"Cash\" value: \"Credit Card\" }\n",
-    );
-    let data = taxi("data.csv");
-    tabx(d, &["transform", "fit", &data, "--spec", "spec.yaml", "-q"]).success();
-    for ext in ["csv", "jsonl", "ndjson.gz"] {
-        tabx(d, &["transform", "apply", &data, "-o", &format!("out.{ext}"), "-q"]).success();
-        let (good, bad) = (format!("good.{ext}"), format!("bad.{ext}"));
-        tabx(
-            d,
-            &[
-                "validate",
-                &data,
-                "--schema",
-                "schema.pbtxt",
-                "--rows",
-                "--good",
-                &good,
-                "--bad",
-                &bad,
-                "-q",
-                "--findings-exit-zero",
-            ],
-        )
-        .success();
-    }
+    write_outputs(d, &["csv", "jsonl", "ndjson.gz"]);
     for stem in ["out", "good", "bad"] {
         let mut csv = csv_rows(&d.join(format!("{stem}.csv")));
         let header = csv.remove(0);
@@ -155,6 +88,28 @@ fn json_lines_outputs_hold_the_csv_outputs_rows() {
     tabx(d, &["stats", "out.jsonl", "-o", "back.json"])
         .success()
         .stderr(predicates::str::contains("wrote statistics of 15002 examples"));
+}
+
+/// `out.EXT` from `transform apply` (a z-score and a passthrough of the taxi
+/// data) and `good.EXT` / `bad.EXT` from `validate --rows` (bad: trips paid
+/// other than by cash or credit card), for each of `exts`.
+fn write_outputs(d: &Path, exts: &[&str]) {
+    let spec = "outputs:\n  - {name: z, op: scale_to_z_score, inputs: [trip_miles], fill: 0}\npassthrough: [company]\n";
+    write(d, "spec.yaml", spec);
+    write(
+        d,
+        "schema.pbtxt",
+        "feature { name: \"payment_type\" type: BYTES domain: \"pay\" }\n\
+         string_domain { name: \"pay\" value: \"Cash\" value: \"Credit Card\" }\n",
+    );
+    let data = taxi("data.csv");
+    tabx(d, &["transform", "fit", &data, "--spec", "spec.yaml", "-q"]).success();
+    for ext in exts {
+        tabx(d, &["transform", "apply", &data, "-o", &format!("out.{ext}"), "-q"]).success();
+        let (good, bad) = (format!("good.{ext}"), format!("bad.{ext}"));
+        let validate = ["validate", &data, "--schema", "schema.pbtxt", "--rows", "--good", &good, "--bad", &bad];
+        tabx(d, &[&validate[..], &["-q", "--findings-exit-zero"]].concat()).success();
+    }
 }
 
 fn csv_rows(path: &Path) -> Vec<Vec<String>> {
