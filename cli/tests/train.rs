@@ -68,6 +68,26 @@ fn linear_fare_then_predict_keeps_the_raw_columns() {
     let text = std::fs::read_to_string(d.join("pred.csv")).unwrap();
     assert!(text.lines().next().unwrap().ends_with(",tips,fare_hat"));
     assert_eq!(text.lines().count(), ROWS + 1);
+
+    // A row the transform cannot take (`trip_miles` "abc", skipped) made its
+    // column text where it was read; the rows written have it as the number
+    // the transform was fitted on again.
+    let mut lines: Vec<String> = text.lines().take(4).map(String::from).collect();
+    lines[0] = lines[0].trim_end_matches(",fare_hat").to_string();
+    let miles = lines[0].split(',').position(|c| c == "trip_miles").unwrap();
+    for line in &mut lines[1..] {
+        let mut cells: Vec<&str> = line.split(',').collect();
+        cells.pop();
+        *line = cells.join(",");
+    }
+    let mut bad: Vec<String> = lines[2].split(',').map(String::from).collect();
+    bad[miles] = "abc".into();
+    lines[2] = bad.join(",");
+    std::fs::write(d.join("dirty.csv"), lines.join("\n") + "\n").unwrap();
+    tabx(d, &["predict", "dirty.csv", "--model", "fare.json", "--on-error", "skip", "-o", "dirty.parquet"]).success();
+    let out = read_parquet(&d.join("dirty.parquet"));
+    assert_eq!(out.num_rows(), 2);
+    assert_eq!(out.column_by_name("trip_miles").unwrap().data_type(), &arrow::datatypes::DataType::Float64);
 }
 
 #[test]

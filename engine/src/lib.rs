@@ -80,5 +80,6 @@ pub use parquet_part::ParquetPart;
 pub use plan::ScanPlan;
 pub use quarantine::{RejectedRows, append_to_quarantine};
 pub use resolve::list_files;
+pub use retype::retype_where_all_parse;
 pub use split::{SplitConfig, SplitSpec, hash_bucket, partition_keys};
 pub use store::outside_runtime;

@@ -77,6 +77,21 @@ pub(crate) fn retype(batch: RecordBatch, wanted: &HashMap<String, ColumnType>) -
     Ok((RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?, bad))
 }
 
+/// `batch` with each column in `wanted` retyped where every value parses as
+/// the column's type; a column with a value that does not stays as it is, so
+/// nothing is lost. For rows that passed a schema's type checks, whose
+/// column a bad row's text made text in their byte range (`validate --rows`'s
+/// good rows).
+pub fn retype_where_all_parse(batch: RecordBatch, wanted: &HashMap<String, ColumnType>) -> Result<RecordBatch> {
+    let (retyped, bad) = retype(batch.clone(), wanted)?;
+    if bad.is_empty() {
+        return Ok(retyped);
+    }
+    let failed: std::collections::HashSet<&str> = bad.iter().map(|b| b.column.as_str()).collect();
+    let parsed = wanted.iter().filter(|(name, _)| !failed.contains(name.as_str())).map(|(n, t)| (n.clone(), *t));
+    Ok(retype(batch, &parsed.collect())?.0)
+}
+
 /// `column` as type `t`, or `None` when it already is one.
 fn retype_column(column: &ArrayRef, name: &str, t: ColumnType, bad: &mut Vec<BadValue>) -> Result<Option<ArrayRef>> {
     let dt = column.data_type();

@@ -14,14 +14,16 @@
 //! A sharded run (`source.shard`) writes one file per shard, named by the
 //! caller (the CLI: `OUT/part-I.parquet`; row outputs are not merged).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch};
-use arrow::datatypes::{Field, Schema};
+use arrow::datatypes::{DataType, Field, Schema};
 use tabx_core::{Result, TabxError};
-use tabx_engine::{ScanPlan, ScanReport, SourceOptions, scan_ordered, without_row_source};
+use tabx_engine::{
+    ColumnType, ScanPlan, ScanReport, SourceOptions, retype_where_all_parse, scan_ordered, without_row_source,
+};
 use tabx_model::Model;
 use tabx_transform::{InvalidCounts, Transformer};
 
@@ -81,8 +83,8 @@ pub fn check_model_reads(transformer: &Transformer, model: &Model) -> Result<()>
 }
 
 /// Predicts every row of `inputs` (raw) and writes the raw columns, the
-/// outputs asked for and the prediction to `output` (Parquet for
-/// `.parquet`/`.pq`, else CSV), in input order.
+/// outputs asked for and the prediction to `output` (Parquet, CSV or JSON
+/// lines by its name, `tabx_core::row_format`), in input order.
 pub fn predict(
     transformer: &Transformer,
     model: &Model,
@@ -100,6 +102,15 @@ pub fn predict(
     }
     source.row_source = true;
     let on_error = source.on_error.clone();
+    // The raw columns are written with the types the transform was fitted
+    // on where a skipped row's text made them text in its byte range.
+    let fitted: HashMap<String, ColumnType> = (transformer.input_types().iter())
+        .filter_map(|(name, t)| match t {
+            DataType::Int64 => Some((name.clone(), ColumnType::Int)),
+            DataType::Float64 => Some((name.clone(), ColumnType::Float)),
+            _ => None,
+        })
+        .collect();
     let plan = ScanPlan::try_new(inputs, source)?;
     let mut sink = Sink::create(output)?;
     let mut all = TaskRows::default();
@@ -110,7 +121,7 @@ pub fn predict(
             let applied = task.rejects.transform(transformer, batch, &on_error, &mut task.invalid)?;
             let scored = model.score(&applied.batch)?;
             add_counts(&mut task.unscored, &scored.unscored);
-            let raw = raw_rows(batch, &applied.invalid)?;
+            let raw = retype_where_all_parse(raw_rows(batch, &applied.invalid)?, &fitted)?;
             task.rows += raw.num_rows() as u64;
             let mut extra: Vec<(&str, ArrayRef)> = Vec::with_capacity(columns.with_outputs.len() + 1);
             for name in &columns.with_outputs {

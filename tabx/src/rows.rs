@@ -28,7 +28,7 @@
 //! input as it is encoded there; anything else through [`crate::sink::Sink`], which formats CSV
 //! or spills and casts to Parquet.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -36,8 +36,10 @@ use std::time::SystemTime;
 use arrow::array::{ArrayRef, AsArray, BinaryArray, BooleanArray, RecordBatch, StringArray, StructArray, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef, UInt64Type};
 use tabx_core::{Result, TabxError};
-use tabx_engine::{RowOrigins, ScanPlan, SourceOptions, is_source_column, scan_ordered};
-use tabx_schema::{Schema, StatsAccumulator, StatsOptions};
+use tabx_engine::{
+    ColumnType, RowOrigins, ScanPlan, SourceOptions, is_source_column, retype_where_all_parse, scan_ordered,
+};
+use tabx_schema::{Schema, SchemaType, StatsAccumulator, StatsOptions};
 use tabx_validate::RowChecker;
 
 use crate::in_place::InPlaceRecords;
@@ -207,6 +209,7 @@ fn split_and_count(
         return Err(TabxError::config(format!("--good and --bad are the same file: {}", good.display())));
     }
     let checker = RowChecker::try_new(schema, environment)?;
+    let numbers = schema_numbers(schema);
     // Good rows of CSV input go to a CSV output as the input's bytes: no
     // value formatted again (the largest cost of the split), and `12.50`
     // stays `12.50`. Only from files in the output's dialect (the engine
@@ -242,7 +245,7 @@ fn split_and_count(
             ..TaskRows::default()
         },
         |task, batch| {
-            let data = split_batch(&checker, task, batch)?;
+            let data = split_batch(&checker, &numbers, task, batch)?;
             match (&pass, &mut task.stats) {
                 (Some(pass), Some(state)) => pass.fold(state, &data),
                 _ => Ok(()),
@@ -302,9 +305,26 @@ pub async fn validate_rows_async(
     crate::blocking(move || validate_rows(&inputs, source, &schema, environment.as_deref(), &good, &bad)).await
 }
 
+/// The schema's INT and FLOAT features, as the types good rows are written in.
+fn schema_numbers(schema: &Schema) -> HashMap<String, ColumnType> {
+    let numeric = |f: &tabx_schema::Feature| match f.feature_type {
+        Some(SchemaType::Int) => Some((f.name.clone(), ColumnType::Int)),
+        Some(SchemaType::Float) => Some((f.name.clone(), ColumnType::Float)),
+        _ => None,
+    };
+    schema.feature.iter().filter_map(numeric).collect()
+}
+
 /// Checks one batch and adds its good and bad rows to the task's; returns the
-/// batch without the columns the scan added (row source, raw records).
-fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -> Result<RecordBatch> {
+/// batch without the columns the scan added (row source, raw records). Good
+/// rows written as values get the types of `numbers` (the schema's INT and
+/// FLOAT features) where a bad row's text made their column text.
+fn split_batch(
+    checker: &RowChecker,
+    numbers: &HashMap<String, ColumnType>,
+    task: &mut TaskRows,
+    batch: &RecordBatch,
+) -> Result<RecordBatch> {
     let schema = batch.schema();
     for name in [SOURCE_COLUMN, REASONS_COLUMN] {
         if schema.column_with_name(name).is_some() {
@@ -355,8 +375,14 @@ fn split_batch(checker: &RowChecker, task: &mut TaskRows, batch: &RecordBatch) -
         task.good.push(match (raw, spans) {
             (Some(raw), _) => GoodRows::Raw(data_batch.schema(), kept(raw)?.as_binary().clone()),
             (_, Some(spans)) => GoodRows::InPlace(data_batch.schema(), kept(spans)?.as_struct().clone()),
-            (None, None) if bad_rows == 0 => GoodRows::Batch(plain_strings(&data_batch)?),
-            (None, None) => GoodRows::Batch(plain_strings(&arrow::compute::filter_record_batch(&data_batch, &keep)?)?),
+            (None, None) => {
+                let good = if bad_rows == 0 {
+                    data_batch.clone()
+                } else {
+                    arrow::compute::filter_record_batch(&data_batch, &keep)?
+                };
+                GoodRows::Batch(retype_where_all_parse(plain_strings(&good)?, numbers)?)
+            }
         });
     }
     if bad_rows > 0 || task.bad.is_empty() {

@@ -227,6 +227,36 @@ fn read_parquet(path: &Path) -> Vec<RecordBatch> {
     ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap().map(Result::unwrap).collect()
 }
 
+/// Good rows have the schema's types in a typed output: a bad value that is
+/// text (`n/a` in the FLOAT `fare`, `x` in the INT `id`) makes its byte
+/// range's column text, but the good rows of that range passed the type
+/// checks, and are numbers again in good.parquet and good.jsonl. The bad
+/// rows keep their text. Values by hand.
+#[test]
+fn good_rows_get_the_schemas_types_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("t.csv");
+    std::fs::write(&input, "id,fare,pay,flag\n1,2.5,Cash,0\n2,n/a,Card,1\nx,3,Card,1\n4,4.0,Card,1\n").unwrap();
+    let input = input.display().to_string();
+    let (good, bad) = (dir.path().join("good.parquet"), dir.path().join("bad.parquet"));
+    let report = run(&input, SourceOptions::default(), &trips_schema(), &good, &bad);
+    assert_eq!((report.good, report.bad), (2, 2));
+    let good_rows = arrow::compute::concat_batches(&read_parquet(&good)[0].schema(), &read_parquet(&good)).unwrap();
+    let ids = good_rows.column_by_name("id").unwrap();
+    let fares = good_rows.column_by_name("fare").unwrap();
+    assert_eq!((ids.data_type(), fares.data_type()), (&DataType::Int64, &DataType::Float64));
+    assert_eq!(ids.as_primitive::<arrow::datatypes::Int64Type>().values(), &[1, 4]);
+    assert_eq!(fares.as_primitive::<arrow::datatypes::Float64Type>().values(), &[2.5, 4.0]);
+    let bad_rows = read_parquet(&bad);
+    assert_eq!(bad_rows[0].schema().field_with_name("fare").unwrap().data_type(), &DataType::Utf8);
+    let jsonl = dir.path().join("good.jsonl");
+    run(&input, SourceOptions::default(), &trips_schema(), &jsonl, &dir.path().join("bad.csv"));
+    assert_eq!(
+        std::fs::read_to_string(&jsonl).unwrap(),
+        "{\"id\":1,\"fare\":2.5,\"pay\":\"Cash\",\"flag\":0}\n{\"id\":4,\"fare\":4.0,\"pay\":\"Card\",\"flag\":1}\n"
+    );
+}
+
 #[test]
 fn parquet_outputs_have_one_schema_with_widened_types() {
     let dir = tempfile::tempdir().unwrap();

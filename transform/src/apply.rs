@@ -125,6 +125,11 @@ impl Transformer {
         &self.artifact
     }
 
+    /// The input columns and the types they were fitted on.
+    pub fn input_types(&self) -> &BTreeMap<String, DataType> {
+        &self.input_types
+    }
+
     /// The output columns and their types.
     pub fn output_schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
