@@ -386,3 +386,21 @@ fn statistics_written_by_tfdv_are_read() {
     assert_eq!(feature.presence.as_ref().unwrap().min_fraction, Some(1.0));
     assert_eq!(schema.string_domain("payment_type").unwrap().value, ["Card", "Cash"]);
 }
+
+/// A schema of other data (no feature in common with the columns) is named
+/// as such beside the anomalies it raises: every feature dropped, every
+/// column new.
+#[test]
+fn a_schema_of_other_data_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("schema.pbtxt"),
+        "feature { name: \"id\" type: INT }\nfeature { name: \"name\" type: BYTES }\n",
+    )
+    .unwrap();
+    tabx(d, &["validate", &taxi("data.csv"), "--schema", "schema.pbtxt", "-o", "anomalies.json"])
+        .code(1)
+        .stderr(contains("warning: schema.pbtxt: none of the schema's 2 features (id, name) is a column of the data ("))
+        .stderr(contains("is it the schema of other data?"));
+}

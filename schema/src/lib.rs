@@ -43,6 +43,7 @@ pub use stats::*;
 pub use tabx_core::PartialHeader;
 
 mod mix_up;
+pub use mix_up::unrelated_schema;
 mod proto;
 mod text_format;
 pub use proto::{ProtoFormat, ProtoMessage, json_to_format, read_file, read_message, validate_json};

@@ -2,7 +2,8 @@
 //! plainly another of tabx's inputs: data where statistics belong
 //! (`tabx validate --stats data.csv`), statistics where a schema belongs, and
 //! so on. [`crate::read_file`] then says so, with the command that makes the
-//! artifact asked for, instead of a parse error about the first bytes.
+//! artifact asked for, instead of a parse error about the first bytes. And a
+//! schema that parses but describes other data ([`unrelated_schema`]).
 
 use std::path::Path;
 
@@ -39,6 +40,28 @@ pub(crate) fn explain(wanted: ProtoMessage, path: &Path, bytes: &[u8]) -> Option
         (Holds::Artifact(ProtoMessage::Anomalies), _) => "anomalies go to --anomalies".into(),
     };
     Some(format!("this is {}, not {}: {advice}", noun(found), noun(Holds::Artifact(wanted))))
+}
+
+/// A warning when `schema` and the data `stats` describe share no feature
+/// name (every feature "dropped", every column "new": the schema of other
+/// data, or a header read with the wrong delimiter); `None` when they share
+/// one, or either has none.
+pub fn unrelated_schema(schema: &crate::Schema, stats: &crate::DatasetFeatureStatistics) -> Option<String> {
+    let data: Vec<&str> = stats.features.iter().map(|f| f.name.as_str()).collect();
+    let described: Vec<&str> = schema.feature.iter().map(|f| f.name.as_str()).collect();
+    if data.is_empty() || described.is_empty() || described.iter().any(|n| data.contains(n)) {
+        return None;
+    }
+    let few = |names: &[&str]| {
+        let shown = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        if names.len() > 3 { format!("{shown}, ...") } else { shown }
+    };
+    Some(format!(
+        "none of the schema's {} features ({}) is a column of the data ({}): is it the schema of other data?",
+        described.len(),
+        few(&described),
+        few(&data)
+    ))
 }
 
 fn noun(holds: Holds) -> &'static str {
@@ -117,5 +140,26 @@ mod tests {
     fn a_broken_artifact_of_the_right_kind_keeps_its_parse_error() {
         let e = error(ProtoMessage::Schema, "schema.pbtxt", b"feature {\n  name: \"a\"\n  typo: INT\n}\n");
         assert!(e.contains("tensorflow.metadata.v0.Schema: line 3"), "{e}");
+    }
+
+    /// A schema that shares no feature with the data is named; one that
+    /// shares any is not (a new or dropped column is an anomaly, not a mix-up).
+    #[test]
+    fn a_schema_of_other_data_is_named() {
+        use crate::{DatasetFeatureStatistics, Feature, FeatureNameStatistics, Schema, SchemaType};
+        let stats = |names: &[&str]| DatasetFeatureStatistics {
+            features: names.iter().map(|n| FeatureNameStatistics { name: (*n).into(), ..Default::default() }).collect(),
+            ..Default::default()
+        };
+        let mut schema = Schema::default();
+        schema.feature.extend(["id", "name"].map(|n| Feature::new(n, SchemaType::Int)));
+        let data = stats(&["fare", "tips", "company", "payment_type"]);
+        assert_eq!(
+            super::unrelated_schema(&schema, &data).unwrap(),
+            "none of the schema's 2 features (id, name) is a column of the data (fare, tips, company, ...): is it \
+             the schema of other data?"
+        );
+        assert!(super::unrelated_schema(&schema, &stats(&["fare", "id"])).is_none());
+        assert!(super::unrelated_schema(&schema, &stats(&[])).is_none());
     }
 }

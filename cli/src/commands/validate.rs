@@ -48,6 +48,9 @@ pub fn validate(args: &ValidateArgs, quiet: bool) -> Result<Outcome> {
         serving: serving.as_ref(),
     };
     let mut anomalies = tabx_validate::validate(&stats, &schema, &options).anomalies;
+    if let Some(warning) = tabx_schema::unrelated_schema(&schema, &stats) {
+        eprintln!("warning: {}: {warning}", schema_path.display());
+    }
 
     if let Some(path) = &args.constraints {
         let findings = super::constraints::check(path, args, quiet)?;
