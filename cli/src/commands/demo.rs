@@ -95,8 +95,8 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<Outcome> {
     write_message(ProtoMessage::Anomalies, &anomalies.to_json(), &at("anomalies.json"), OutputFormat::Json)?;
     say(format!(
         "2. statistics of both splits, the schema inferred from train (with drift comparators on payment_type, \
-         company and fare), and eval validated against it and against train: {} anomalies{}",
-        anomalies.reasons().len(),
+         company and fare), and eval validated against it and against train: {}{}",
+        crate::summary::count(anomalies.reasons().len() as u64, "anomaly", "anomalies"),
         if anomalies.reasons().is_empty() {
             String::new()
         } else {

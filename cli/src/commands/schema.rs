@@ -46,10 +46,10 @@ fn infer(args: &SchemaInferArgs, quiet: bool) -> Result<Outcome> {
     if !quiet {
         print_out(schema_table(&schema))?;
         eprintln!(
-            "wrote a schema of {} features ({} string domains) inferred from {} examples to {}",
-            schema.feature.len(),
-            schema.string_domain.len(),
-            stats.num_examples,
+            "wrote a schema of {} ({}) inferred from {} to {}",
+            crate::summary::count(schema.feature.len() as u64, "feature", "features"),
+            crate::summary::count(schema.string_domain.len() as u64, "string domain", "string domains"),
+            crate::summary::count(stats.num_examples, "example", "examples"),
             args.output.display()
         );
         eprintln!("review it: inference is best effort (TFDV's rules); `tabx schema show` prints it again");

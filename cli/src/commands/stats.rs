@@ -61,7 +61,8 @@ pub fn stats(args: &StatsArgs, quiet: bool) -> Result<Outcome> {
                 options.slices.iter().map(ToString::to_string).collect::<Vec<_>>().join("`, `")
             );
         }
-        eprintln!("wrote statistics of {} examples to {}", statistics.datasets[0].num_examples, args.output.display());
+        let examples = crate::summary::count(statistics.datasets[0].num_examples, "example", "examples");
+        eprintln!("wrote statistics of {examples} to {}", args.output.display());
     }
     Ok(Outcome::Ok)
 }

@@ -97,12 +97,13 @@ fn summarize(anomalies: &Anomalies, stats: &DatasetFeatureStatistics, output: &P
     if anomalies.data_missing == Some(true) {
         eprintln!("the data holds no examples: nothing else was checked (data_missing)");
     } else if anomalies.is_empty() {
-        eprintln!("no anomalies in {} examples", stats.num_examples);
+        eprintln!("no anomalies in {}", crate::summary::count(stats.num_examples, "example", "examples"));
     } else {
         print_out(anomalies_table(anomalies))?;
-        let features = anomalies.anomaly_info.len();
+        let features = crate::summary::count(anomalies.anomaly_info.len() as u64, "feature", "features");
         let dataset = if anomalies.dataset_anomaly_info.is_some() { " and the dataset" } else { "" };
-        eprintln!("anomalies in {features} features{dataset} ({} examples checked)", stats.num_examples);
+        let examples = crate::summary::count(stats.num_examples, "example", "examples");
+        eprintln!("anomalies in {features}{dataset} ({examples} checked)");
     }
     for info in &anomalies.drift_skew_info {
         let name = info.path.step.join(".");

@@ -252,7 +252,8 @@ fn summary_line(window: &WindowResult) -> String {
             .iter()
             .map(|(feature, r)| format!("{feature}: {}", r.short_description.as_deref().unwrap_or("anomaly")))
             .collect();
-        parts.push(format!("{} anomalies: {}", reasons.len(), listed.join("; ")));
+        let anomalies = crate::summary::count(reasons.len() as u64, "anomaly", "anomalies");
+        parts.push(format!("{anomalies}: {}", listed.join("; ")));
     }
     parts.join(" · ")
 }
