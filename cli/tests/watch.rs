@@ -156,6 +156,20 @@ fn max_windows_ends_the_watch() {
     assert_eq!(lines(&out.get_output().stdout).len(), 2);
 }
 
+/// A schema of other data is named once, at the first window (each window
+/// still alerts on its anomalies).
+#[test]
+fn a_schema_of_other_data_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), 0, 0, "");
+    let stream = "id,name\n".to_string() + &"1,a\n".repeat(300);
+    let out = watch(dir.path(), &stream, &["--schema", "schema.pbtxt", "--window", "rows=100"]).code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let warning = "warning: schema.pbtxt: none of the schema's 2 features (x, pay) is a column of the data (id, name)";
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("ALERT window").count(), 3, "{stderr}");
+}
+
 #[test]
 fn bad_flags_say_what_to_write() {
     let dir = tempfile::tempdir().unwrap();

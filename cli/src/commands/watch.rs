@@ -24,6 +24,8 @@ pub fn watch(args: &WatchArgs, quiet: bool) -> Result<Outcome> {
         )
     };
     let schema = read_schema(schema_path)?;
+    // Said once, at the first window: a schema of other data alerts on every window.
+    let mut unrelated = Some(schema.clone());
     let baseline = args.baseline.as_deref().map(read_stats).transpose()?;
     let window = WindowSpec::parse(&args.window, args.slide.as_deref(), args.lateness.as_deref())?;
     let options = WatchOptions {
@@ -53,6 +55,12 @@ pub fn watch(args: &WatchArgs, quiet: bool) -> Result<Outcome> {
             Ok(())
         }
         tabx::WatchEvent::Window(window) => {
+            let stats = window.statistics.datasets.first();
+            if let (Some(schema), Some(stats), false) = (unrelated.take(), stats, quiet)
+                && let Some(warning) = tabx_schema::unrelated_schema(&schema, stats)
+            {
+                eprintln!("warning: {}: {warning}", schema_path.display());
+            }
             on_window(window, &mut out, args.alert_exec.as_deref(), quiet).map_err(|e| {
                 failure = Some(e);
                 tabx::TabxError::config("writing a window failed")
