@@ -429,7 +429,7 @@ pub struct StatsArgs {
     #[arg(long, value_name = "COL")]
     pub weight: Option<String>,
     /// Also compute statistics per slice: COL (one per value, named COL_VALUE), COL1,COL2 (a cross),
-    /// COL=VALUE, COL:B1,B2,... (numeric ranges), or NAME:=SQL (a SQL predicate, last in a cross;
+    /// COL=VALUE, COL:B1,B2,... (numeric or date ranges), or NAME:=SQL (a SQL predicate, last in a cross;
     /// feature `sql`). Repeat for more specs (the grammar of `tabx evaluate`).
     #[arg(long, value_name = "SPEC")]
     pub slice: Vec<String>,
@@ -688,7 +688,7 @@ const EVALUATE_EXAMPLES: &str = "Examples:
   tabx evaluate p.parquet --config eval.yaml --blessing blessing/ -o eval.json     # thresholds in the config
   tabx evaluate p.parquet --config eval.yaml --shard 0/4 --partial -o part-0.partial; tabx merge part-*.partial -o eval.json
 
-A slice is COL (one per value), COL1,COL2 (a cross), COL=VALUE, or COL:B1,B2,... (numeric ranges).
+A slice is COL (one per value), COL1,COL2 (a cross), COL=VALUE, or COL:B1,B2,... (numeric or date ranges).
 The config file (eval.yaml) holds everything the flags do, plus metric options and thresholds:
 see docs/EVALUATION.md. Flags given on the command line override the config.
 
@@ -714,7 +714,7 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "COL")]
     pub weight: Option<String>,
     /// Slice by this spec (repeat for more); the overall slice is always there. COL, COL1,COL2 (a
-    /// cross), COL=VALUE, COL:B1,B2,... (numeric ranges), or NAME:=SQL, e.g. `long_trip:=trip_miles > 10`
+    /// cross), COL=VALUE, COL:B1,B2,... (numeric or date ranges), or NAME:=SQL, e.g. `long_trip:=trip_miles > 10`
     /// (a SQL predicate, slices NAME_true and NAME_false; last in a cross; feature `sql`).
     #[arg(long, value_name = "SPEC")]
     pub slice: Vec<String>,

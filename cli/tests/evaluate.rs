@@ -488,3 +488,22 @@ fn demo_writes_every_artifact_it_lists() {
     .code(0);
     assert!(std::fs::read(d.join("again.json")).unwrap() == std::fs::read(demo.join("fare_eval.json")).unwrap());
 }
+
+/// Slices by date ranges of the taxi data's epoch-second timestamps. The
+/// counts come from pandas (`pd.to_datetime(trip_start_timestamp, unit="s")`
+/// compared with the same dates on datasets/data/data.csv).
+#[test]
+fn date_range_slices_match_pandas() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let slices = "trip_start_timestamp:2014-01-01,2015-01-01";
+    tabx(d, &["evaluate", &taxi("data.csv"), "--label", "fare", "--prediction", "tips", "--slice", slices]).success();
+    let eval = read_json(&d.join("eval.json"));
+    for (name, rows) in [
+        ("trip_start_timestamp_(-inf, 2014-01-01)", 4388),
+        ("trip_start_timestamp_[2014-01-01, 2015-01-01)", 5145),
+        ("trip_start_timestamp_[2015-01-01, inf)", 5469),
+    ] {
+        assert_eq!(slice(&eval, name)["example_count"], rows, "{name}");
+    }
+}

@@ -3,7 +3,7 @@
 //! [`SliceSpec::groups`]).
 //!
 //! One grammar, modelled on TFMA's `SlicingSpec` (`feature_keys` crossed,
-//! `feature_values` fixed) plus numeric ranges:
+//! `feature_values` fixed) plus numeric and date ranges:
 //!
 //! | `--slice`                   | slices                                                  |
 //! | --------------------------- | ------------------------------------------------------- |
@@ -13,6 +13,7 @@
 //! | `payment_type=Cash`         | only the examples whose value is `Cash`                 |
 //! | `company,payment_type=Cash` | one per company, among `Cash` examples                  |
 //! | `trip_start_hour:0,6,12,18` | one per range: `[0, 6)`, ..., `[18, inf)`, `(-inf, 0)`  |
+//! | `trip_start_timestamp:2014-01-01,2015-01-01` | one per period of a time column (below) |
 //! | `long_trip:=trip_miles > 10` | a named SQL predicate: `long_trip_true`, `long_trip_false` |
 //! | `payment_type,long_trip:=trip_miles > 10` | a cross with a predicate (the predicate comes last) |
 //!
@@ -29,13 +30,21 @@
 //! sliced column belongs to no slice of that spec, as in TFDV and TFMA; it
 //! still counts in the overall slice. Ranges are closed on the left, as
 //! `apply_buckets` cuts (a value equal to a boundary moves up a range).
+//!
+//! Date and time boundaries (ISO 8601 as arrow parses it: `2014-01-01`,
+//! `2014-01-01T06:00:00`, `...Z`, `...-06:00`; without an offset, UTC) cut a
+//! time column at the instants they name: epoch seconds in an integer column
+//! (the taxi data's `trip_start_timestamp`), a Timestamp in its unit, a Date
+//! in days. Numbers cut a time column's stored integer, as its statistics
+//! count it (`schema/src/stats/types.rs`).
 
 use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Float64Type};
+use arrow::compute::kernels::cast_utils::string_to_timestamp_nanos;
+use arrow::datatypes::{DataType, Float64Type, TimeUnit};
 use serde::{Deserialize, Serialize};
 
 use crate::{Result, TabxError};
@@ -53,8 +62,28 @@ pub enum SliceTerm {
     Value(String, String),
     /// One slice per range of a numeric column, cut at increasing boundaries.
     Ranges(String, Vec<f64>),
+    /// One slice per period of a time column, cut at increasing instants.
+    TimeRanges(String, Vec<TimeBound>),
     /// One slice per value (true, false) of a named SQL predicate.
     Predicate { name: String, sql: String },
+}
+
+/// A date or time boundary: the instant, and the text that named it (the
+/// slice names show it as written).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeBound {
+    /// Nanoseconds since the Unix epoch, UTC.
+    pub nanos: i64,
+    pub text: String,
+}
+
+impl TimeBound {
+    /// `text` as an instant (ISO 8601; without an offset, UTC).
+    fn parse(text: &str) -> Option<Self> {
+        // Whole seconds before 2116 are exact in f64 nanoseconds, and so are
+        // the seconds, days or milliseconds `time_range_codes` divides them into.
+        Some(TimeBound { nanos: string_to_timestamp_nanos(text).ok()?, text: text.to_string() })
+    }
 }
 
 /// The prefix of the boolean columns holding predicates' values (see [`predicate_column`]).
@@ -117,7 +146,7 @@ impl SliceSpec {
             TabxError::Config {
             message: format!("slice `{text}`: {why}"),
             hint: Some(
-                "a slice is COL, COL1,COL2 (a cross), COL=VALUE, COL:B1,B2,... (numeric ranges) or NAME:=SQL (a predicate, last)"
+                "a slice is COL, COL1,COL2 (a cross), COL=VALUE, COL:B1,B2,... (numeric or date ranges) or NAME:=SQL (a predicate, last)"
                     .to_string(),
             ),
         }
@@ -146,14 +175,28 @@ impl SliceSpec {
             if part.is_empty() {
                 return Err(bad("an empty column name".into()));
             }
-            // A bare number continues the boundaries of the ranges term before it.
-            if let (Some(SliceTerm::Ranges(_, bounds)), Ok(x)) = (terms.last_mut(), part.parse::<f64>()) {
-                bounds.push(x);
-                continue;
+            // A bare number (date) continues the boundaries of the ranges term before it.
+            match (terms.last_mut(), part.parse::<f64>().ok(), TimeBound::parse(part)) {
+                (Some(SliceTerm::Ranges(_, bounds)), Some(x), _) => {
+                    bounds.push(x);
+                    continue;
+                }
+                (Some(SliceTerm::TimeRanges(_, bounds)), _, Some(t)) => {
+                    bounds.push(t);
+                    continue;
+                }
+                (Some(SliceTerm::Ranges(..)), _, Some(_)) | (Some(SliceTerm::TimeRanges(..)), Some(_), _) => {
+                    return Err(bad(format!("`{part}`: one column's boundaries are all numbers or all dates")));
+                }
+                _ => {}
             }
             if let Some((column, first)) = part.split_once(':') {
-                let x = first.trim().parse::<f64>().map_err(|_| bad(format!("`{first}` is not a number")))?;
-                terms.push(SliceTerm::Ranges(column.trim().to_string(), vec![x]));
+                let (column, first) = (column.trim().to_string(), first.trim());
+                terms.push(match (first.parse::<f64>(), TimeBound::parse(first)) {
+                    (Ok(x), _) => SliceTerm::Ranges(column, vec![x]),
+                    (_, Some(t)) => SliceTerm::TimeRanges(column, vec![t]),
+                    _ => return Err(bad(format!("`{first}` is not a number or a date (ISO 8601)"))),
+                });
             } else if let Some((column, value)) = part.split_once('=') {
                 terms.push(SliceTerm::Value(column.trim().to_string(), value.trim().to_string()));
             } else {
@@ -175,6 +218,11 @@ impl SliceSpec {
                 && (bounds.iter().any(|b| !b.is_finite()) || bounds.windows(2).any(|w| w[0] >= w[1]))
             {
                 return Err(bad("range boundaries must be finite and increasing".into()));
+            }
+            if let SliceTerm::TimeRanges(_, bounds) = term
+                && bounds.windows(2).any(|w| w[0].nanos >= w[1].nanos)
+            {
+                return Err(bad("date boundaries must be increasing".into()));
             }
         }
         Ok(Self { terms })
@@ -222,7 +270,11 @@ impl SliceSpec {
             terms.push(match term {
                 SliceTerm::Column(_) => value_codes(array, None)?,
                 SliceTerm::Value(_, wanted) => value_codes(array, Some(wanted))?,
-                SliceTerm::Ranges(_, bounds) => range_codes(array, bounds, column)?,
+                SliceTerm::Ranges(_, bounds) => {
+                    let labels: Vec<String> = bounds.iter().map(f64::to_string).collect();
+                    range_codes(&stored_numbers(array, column)?, bounds, &labels)
+                }
+                SliceTerm::TimeRanges(_, bounds) => time_range_codes(array, bounds, column)?,
                 SliceTerm::Predicate { .. } => unreachable!("handled above"),
             });
         }
@@ -273,6 +325,9 @@ impl fmt::Display for SliceSpec {
                 SliceTerm::Ranges(c, b) => {
                     format!("{c}:{}", b.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","))
                 }
+                SliceTerm::TimeRanges(c, b) => {
+                    format!("{c}:{}", b.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(","))
+                }
                 SliceTerm::Predicate { name, sql } => format!("{name}:={sql}"),
             })
             .collect();
@@ -284,7 +339,7 @@ impl SliceTerm {
     /// The column the term reads; a predicate's name.
     pub fn column(&self) -> &str {
         match self {
-            Self::Column(c) | Self::Value(c, _) | Self::Ranges(c, _) => c,
+            Self::Column(c) | Self::Value(c, _) | Self::Ranges(c, _) | Self::TimeRanges(c, _) => c,
             Self::Predicate { name, .. } => name,
         }
     }
@@ -346,26 +401,53 @@ fn predicate_codes(batch: &RecordBatch, name: &str, sql: &str) -> Result<(Vec<Op
 }
 
 /// Each value's range, labelled `(-inf, b0)`, `[b0, b1)`, ..., `[bn, inf)`; null or NaN → None.
-fn range_codes(array: &dyn Array, bounds: &[f64], column: &str) -> Result<(Vec<Option<u32>>, Vec<String>)> {
-    if !array.data_type().is_numeric() {
+/// A numeric or time column's values as f64 (a time column's stored
+/// integer: seconds, its Timestamp unit, days), null or NaN → None.
+fn stored_numbers(array: &dyn Array, column: &str) -> Result<Vec<Option<f64>>> {
+    let dt = array.data_type();
+    let stored =
+        if dt.is_temporal() { cast(array, &DataType::Int64)? } else { arrow::array::make_array(array.to_data()) };
+    if !stored.data_type().is_numeric() {
         return Err(TabxError::config(format!(
-            "slice column `{column}` is {}, not numeric: it cannot be cut into ranges",
-            array.data_type()
+            "slice column `{column}` is {dt}, not numeric: it cannot be cut into ranges"
         )));
     }
-    let numbers = cast(array, &DataType::Float64)?;
+    let numbers = cast(&stored, &DataType::Float64)?;
+    Ok(numbers.as_primitive::<Float64Type>().iter().map(|x| x.filter(|x| !x.is_nan())).collect())
+}
+
+/// Each value's range code (`bounds` cut left-closed) and the ranges' labels
+/// from the boundaries' `labels`.
+fn range_codes(values: &[Option<f64>], bounds: &[f64], labels: &[String]) -> (Vec<Option<u32>>, Vec<String>) {
     let label = |i: usize| match i {
-        0 => format!("(-inf, {})", bounds[0]),
-        i if i == bounds.len() => format!("[{}, inf)", bounds[i - 1]),
-        i => format!("[{}, {})", bounds[i - 1], bounds[i]),
+        0 => format!("(-inf, {})", labels[0]),
+        i if i == bounds.len() => format!("[{}, inf)", labels[i - 1]),
+        i => format!("[{}, {})", labels[i - 1], labels[i]),
     };
-    let labels: Vec<String> = (0..=bounds.len()).map(label).collect();
-    let codes = numbers
-        .as_primitive::<Float64Type>()
-        .iter()
-        .map(|x| x.filter(|x| !x.is_nan()).map(|x| bounds.partition_point(|b| *b <= x) as u32))
-        .collect();
-    Ok((codes, labels))
+    let codes = values.iter().map(|x| x.map(|x| bounds.partition_point(|b| *b <= x) as u32)).collect();
+    (codes, (0..=bounds.len()).map(label).collect())
+}
+
+/// [`range_codes`] of a time column at the instants `bounds` name, in the
+/// column's unit: seconds for an integer column, its unit for a Timestamp,
+/// days for a Date32, milliseconds for a Date64.
+fn time_range_codes(array: &dyn Array, bounds: &[TimeBound], column: &str) -> Result<(Vec<Option<u32>>, Vec<String>)> {
+    let nanos_per_unit = match array.data_type() {
+        t if t.is_integer() => 1e9,
+        DataType::Timestamp(TimeUnit::Second, _) => 1e9,
+        DataType::Timestamp(TimeUnit::Millisecond, _) | DataType::Date64 => 1e6,
+        DataType::Timestamp(TimeUnit::Microsecond, _) => 1e3,
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => 1.0,
+        DataType::Date32 => 86_400e9,
+        other => {
+            return Err(TabxError::config(format!(
+                "slice column `{column}` is {other}, not a time: date boundaries cut epoch seconds, Timestamps and Dates"
+            )));
+        }
+    };
+    let cut: Vec<f64> = bounds.iter().map(|b| b.nanos as f64 / nanos_per_unit).collect();
+    let labels: Vec<String> = bounds.iter().map(|b| b.text.clone()).collect();
+    Ok(range_codes(&stored_numbers(array, column)?, &cut, &labels))
 }
 
 #[cfg(test)]
@@ -438,6 +520,46 @@ mod tests {
         let xs = named(SliceSpec::parse("x:0").unwrap().groups(&b).unwrap());
         assert_eq!(xs, vec![("x_(-inf, 0)".into(), vec![2]), ("x_[0, inf)".into(), vec![0, 3])]);
         assert_eq!(named(SliceSpec::overall().groups(&b).unwrap()), vec![(OVERALL.into(), vec![0, 1, 2, 3])]);
+    }
+
+    /// Date and time boundaries cut epoch seconds, Timestamps and Dates by
+    /// the instant they name (UTC). By hand: 1388534400 = 2014-01-01T00:00Z,
+    /// 1420070400 = 2015-01-01T00:00Z; Date32 16071 = 2014-01-01.
+    #[test]
+    fn date_boundaries_cut_time_columns() {
+        use arrow::array::{ArrayRef, Date32Array, TimestampMillisecondArray};
+        let b = RecordBatch::try_from_iter([
+            ("ts", Arc::new(Int64Array::from(vec![1_388_534_399, 1_388_534_400, 1_420_070_400])) as ArrayRef),
+            ("day", Arc::new(Date32Array::from(vec![16_070, 16_071, 16_436])) as _),
+            (
+                "at",
+                Arc::new(
+                    TimestampMillisecondArray::from(vec![1_388_534_399_999, 1_388_534_400_000, 1_420_070_400_000])
+                        .with_timezone("UTC"),
+                ) as _,
+            ),
+        ])
+        .unwrap();
+        let want = |c: &str| {
+            vec![
+                (format!("{c}_(-inf, 2014-01-01)"), vec![0]),
+                (format!("{c}_[2014-01-01, 2015-01-01T00:00:00Z)"), vec![1]),
+                (format!("{c}_[2015-01-01T00:00:00Z, inf)"), vec![2]),
+            ]
+        };
+        for c in ["ts", "day", "at"] {
+            let spec = SliceSpec::parse(&format!("{c}:2014-01-01,2015-01-01T00:00:00Z")).unwrap();
+            assert_eq!(named(spec.groups(&b).unwrap()), want(c), "{c}");
+            assert_eq!(SliceSpec::parse(&spec.to_string()).unwrap(), spec);
+        }
+        // Numbers cut a time column's stored integer, as its statistics count it.
+        let days = named(SliceSpec::parse("day:16071").unwrap().groups(&b).unwrap());
+        assert_eq!(days, vec![("day_(-inf, 16071)".into(), vec![0]), ("day_[16071, inf)".into(), vec![1, 2])]);
+        for bad in ["ts:2014-01-01,5", "ts:2015-01-01,2014-01-01", "ts:2014-13-01"] {
+            assert!(SliceSpec::parse(bad).is_err(), "{bad}");
+        }
+        let err = SliceSpec::parse("co:2014-01-01").unwrap().groups(&batch()).unwrap_err().to_string();
+        assert!(err.contains("`co` is Utf8, not a time"), "{err}");
     }
 
     #[test]
