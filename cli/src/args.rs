@@ -670,15 +670,25 @@ pub struct SplitArgs {
     /// Read only shard I of N (0-based), e.g. `--shard 2/8`: writes DIR/NAME/part-I.EXT.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// The folder of the split files (DIR/NAME.parquet, or DIR/NAME.csv).
+    /// The folder of the split files (DIR/NAME.parquet, DIR/NAME.csv, ... as --format says).
     #[arg(long, short, value_name = "DIR")]
     pub output: PathBuf,
 }
 
+/// A split file's format, named as its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SplitFormat {
     Parquet,
     Csv,
+    #[value(name = "csv.gz")]
+    CsvGz,
+    #[value(name = "csv.zst")]
+    CsvZst,
+    Jsonl,
+    #[value(name = "jsonl.gz")]
+    JsonlGz,
+    #[value(name = "jsonl.zst")]
+    JsonlZst,
 }
 
 const EVALUATE_EXAMPLES: &str = "Examples:

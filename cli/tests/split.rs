@@ -44,6 +44,23 @@ fn rows_split_as_the_reference_computes() {
     assert_eq!(train[0][0], "pickup_community_area");
 }
 
+/// Split files in the text formats tabx writes rows in, named by --format
+/// (`train.jsonl.gz`, `eval.csv.zst`): each holds the rows of the CSV split,
+/// as tabx reads them back (10058 and 4944, as above).
+#[test]
+fn splits_in_every_row_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["jsonl.gz", "csv.zst"] {
+        tabx(dir.path(), &["split", &taxi("data.csv"), "--format", format, "-q", "-o", "s"]).success();
+        for (name, rows) in [("train", 10058), ("eval", 4944)] {
+            let file = format!("s/{name}.{format}");
+            tabx(dir.path(), &["stats", &file, "-o", "st.json"])
+                .success()
+                .stderr(contains(format!("wrote statistics of {rows} examples")));
+        }
+    }
+}
+
 #[test]
 fn a_key_column_keeps_its_values_together_as_tfx_does() {
     let dir = tempfile::tempdir().unwrap();

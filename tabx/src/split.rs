@@ -20,7 +20,7 @@ use crate::blocking;
 use crate::sink::Sink;
 
 /// Where each split goes: `DIR/NAME.EXT`, or `DIR/NAME/part-I.EXT` for shard
-/// I (`ext`: `parquet` or `csv`).
+/// I (`ext`: a row output's extension, `parquet`, `csv`, `jsonl.gz`, ...).
 pub fn split_paths(config: &SplitConfig, dir: &Path, ext: &str, shard: Option<Shard>) -> Vec<PathBuf> {
     config
         .splits()

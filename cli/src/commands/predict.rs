@@ -2,7 +2,6 @@
 //! batch), a summary out. With `--shard I/N` only that shard is read and OUT
 //! is a folder: `OUT/part-I.parquet` (row outputs are not merged).
 
-use crate::summary::count;
 use anyhow::{Context, Result};
 use tabx::PredictColumns;
 use tabx_model::Model;
@@ -12,6 +11,7 @@ use super::transform::report_scan;
 use crate::args::PredictArgs;
 use crate::remote;
 use crate::settings::{load_transformer, row_output, shard_option, source_options};
+use crate::summary::count;
 
 pub fn predict(args: &PredictArgs, quiet: bool) -> Result<Outcome> {
     let transformer = load_transformer(&args.transform)?;

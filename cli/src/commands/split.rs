@@ -1,17 +1,18 @@
 //! `tabx split`: flags in, [`tabx::split`] (TFX ExampleGen's hash split), a
 //! summary of the rows per split out.
 
-use crate::summary::count;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use clap::ValueEnum;
 use tabx::{SplitRun, split_paths};
 use tabx_engine::{ScanReport, SplitConfig};
 
 use super::Outcome;
-use crate::args::{SplitArgs, SplitFormat};
+use crate::args::SplitArgs;
 use crate::output::print_out;
 use crate::settings::{shard_option, source_options};
+use crate::summary::count;
 
 pub fn split(args: &SplitArgs, quiet: bool) -> Result<Outcome> {
     let mut config = SplitConfig::from_ratio(&args.ratio).context("invalid --ratio")?;
@@ -20,11 +21,9 @@ pub fn split(args: &SplitArgs, quiet: bool) -> Result<Outcome> {
     }
     let mut source = source_options(&args.input.read)?;
     source.shard = shard_option(args.shard.as_deref(), false)?;
-    let ext = match args.format {
-        SplitFormat::Parquet => "parquet",
-        SplitFormat::Csv => "csv",
-    };
-    let paths = split_paths(&config, &args.output, ext, source.shard);
+    // The format's name is the files' extension (`tabx_core::row_format` reads it back).
+    let ext = args.format.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+    let paths = split_paths(&config, &args.output, &ext, source.shard);
     let local: Vec<PathBuf> = paths.iter().map(|p| crate::remote::output(p)).collect::<Result<_>>()?;
     let run = tabx::split(&config, &args.input.inputs, source, &local)?;
     if !quiet {

@@ -2,7 +2,6 @@
 //! data), `model.json` and a summary out; with `--partial`, one shard's state
 //! of a sharded linear fit; and `tabx merge` of those states.
 
-use crate::summary::count;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -17,6 +16,7 @@ use crate::args::{ModelKindArg, TrainArgs};
 use crate::output::{write_atomically, write_partial};
 use crate::remote;
 use crate::settings::{load_transformer, shard_option, source_options};
+use crate::summary::count;
 
 pub fn train(args: &TrainArgs, quiet: bool) -> Result<Outcome> {
     let transformer = load_transformer(&args.transform)?;

@@ -2,7 +2,6 @@
 //! [`tabx::apply`] (which document `--on-error`), artifacts and a summary out.
 //! `merge` folds shards' partial fits (`FitState::from_partial`) in shard order.
 
-use crate::summary::count;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -15,6 +14,7 @@ use crate::args::{TransformApplyArgs, TransformCommand, TransformFitArgs, Transf
 use crate::output::{write_atomically, write_partial, write_statistics};
 use crate::remote;
 use crate::settings::{load_transformer, output_format, row_output, shard_option, source_options};
+use crate::summary::count;
 
 pub fn transform(command: &TransformCommand, quiet: bool) -> Result<Outcome> {
     match command {
