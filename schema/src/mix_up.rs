@@ -1,6 +1,7 @@
 //! What an artifact file that does not parse holds instead, when it is
 //! plainly another of tabx's inputs: data where statistics belong
-//! (`tabx validate --stats data.csv`), statistics where a schema belongs, and
+//! (`tabx validate --stats data.csv`), statistics where a schema belongs, a
+//! `transform.json`, model or `eval.json` where a TFDV artifact belongs, and
 //! so on. [`crate::read_file`] then says so, with the command that makes the
 //! artifact asked for, instead of a parse error about the first bytes. And a
 //! schema that parses but describes other data ([`unrelated_schema`]).
@@ -14,6 +15,19 @@ use crate::proto::ProtoMessage;
 enum Holds {
     Data,
     Artifact(ProtoMessage),
+    /// One of tabx's own JSON artifacts, which begin with `format_version`.
+    Tabx(TabxArtifact),
+}
+
+/// tabx's own JSON artifacts, by the field after their version header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TabxArtifact {
+    /// `transform.json` (`spec`).
+    Transform,
+    /// A model (`kind`).
+    Model,
+    /// `eval.json` (`config`).
+    Evaluation,
 }
 
 /// `this is X, not Y: how to get Y`, when `bytes` (which failed to parse as
@@ -38,6 +52,9 @@ pub(crate) fn explain(wanted: ProtoMessage, path: &Path, bytes: &[u8]) -> Option
         (Holds::Artifact(ProtoMessage::Statistics), _) => "statistics go to --stats".into(),
         (Holds::Artifact(ProtoMessage::Schema), _) => "a schema goes to --schema".into(),
         (Holds::Artifact(ProtoMessage::Anomalies), _) => "anomalies go to --anomalies".into(),
+        (Holds::Tabx(TabxArtifact::Transform), _) => "a transform goes to --transform".into(),
+        (Holds::Tabx(TabxArtifact::Model), _) => "a model goes to --model".into(),
+        (Holds::Tabx(TabxArtifact::Evaluation), _) => "an evaluation goes to --eval (tabx report)".into(),
     };
     Some(format!("this is {}, not {}: {advice}", noun(found), noun(Holds::Artifact(wanted))))
 }
@@ -70,6 +87,9 @@ fn noun(holds: Holds) -> &'static str {
         Holds::Artifact(ProtoMessage::Statistics) => "statistics",
         Holds::Artifact(ProtoMessage::Schema) => "a schema",
         Holds::Artifact(ProtoMessage::Anomalies) => "anomalies",
+        Holds::Tabx(TabxArtifact::Transform) => "a fitted transform",
+        Holds::Tabx(TabxArtifact::Model) => "a model",
+        Holds::Tabx(TabxArtifact::Evaluation) => "an evaluation",
     }
 }
 
@@ -87,6 +107,9 @@ fn holds(path: &Path, bytes: &[u8]) -> Option<Holds> {
     let text = std::str::from_utf8(bytes.get(..bytes.len().min(4096))?).ok()?;
     let first = text.trim_start().trim_start_matches('{').trim_start().trim_start_matches('"');
     let field: String = first.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if field == "format_version" {
+        return tabx_artifact(bytes).map(Holds::Tabx);
+    }
     Some(Holds::Artifact(match field.as_str() {
         "datasets" => ProtoMessage::Statistics,
         "feature"
@@ -106,6 +129,18 @@ fn holds(path: &Path, bytes: &[u8]) -> Option<Holds> {
         | "anomaly_name_format" => ProtoMessage::Anomalies,
         _ => return None,
     }))
+}
+
+/// Which of tabx's artifacts a JSON object with a `format_version` header is,
+/// by the field only that kind has: `spec`, `kind` or `config`.
+fn tabx_artifact(bytes: &[u8]) -> Option<TabxArtifact> {
+    let value: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes).ok()?;
+    value.keys().find_map(|k| match k.as_str() {
+        "spec" => Some(TabxArtifact::Transform),
+        "kind" => Some(TabxArtifact::Model),
+        "config" => Some(TabxArtifact::Evaluation),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -133,6 +168,23 @@ mod tests {
         assert!(e.ends_with("this is statistics, not a schema: infer a schema from them with `tabx schema infer stats.json -o schema.pbtxt`"), "{e}");
         let e = error(ProtoMessage::Statistics, "schema.pbtxt", b"feature {\n  name: \"a\"\n  type: INT\n}\n");
         assert!(e.ends_with("this is a schema, not statistics: a schema goes to --schema"), "{e}");
+    }
+
+    /// tabx's own JSON artifacts (a fitted transform, a model, an
+    /// evaluation) given where a TFDV artifact belongs are named with the
+    /// flag they go to.
+    #[test]
+    fn tabx_artifacts_are_named_with_their_flag() {
+        let head = "{\n  \"format_version\": 1,\n  \"tabx_version\": \"0.1.0\",\n";
+        let transform = format!("{head}  \"spec\": {{\"outputs\": []}}\n}}\n");
+        let e = error(ProtoMessage::Schema, "transform.json", transform.as_bytes());
+        assert!(e.ends_with("this is a fitted transform, not a schema: a transform goes to --transform"), "{e}");
+        let model = format!("{head}  \"kind\": \"linear\"\n}}\n");
+        let e = error(ProtoMessage::Statistics, "fare_model.json", model.as_bytes());
+        assert!(e.ends_with("this is a model, not statistics: a model goes to --model"), "{e}");
+        let eval = format!("{head}  \"config\": {{}}\n}}\n");
+        let e = error(ProtoMessage::Anomalies, "eval.json", eval.as_bytes());
+        assert!(e.ends_with("this is an evaluation, not anomalies: an evaluation goes to --eval (tabx report)"), "{e}");
     }
 
     /// A broken file of the kind asked for keeps its parse error.
