@@ -262,6 +262,11 @@ impl EvalConfig {
     }
 
     fn parse(text: &str, origin: &str) -> Result<Self> {
+        if let Some(kind) = tabx_core::ArtifactKind::of_text(text.as_bytes()) {
+            return Err(TabxError::config(format!("{origin}: {}", kind.misplaced("an evaluation config"))).with_hint(
+                "an evaluation config is YAML (or JSON) with label, prediction, slices, ...: see docs/EVALUATION.md",
+            ));
+        }
         serde_saphyr::from_str(text).map_err(|e| {
             let options = serde_saphyr::render_options! { snippets: serde_saphyr::SnippetMode::Off };
             TabxError::config(format!("{origin}: {}", e.render_with_options(options))).with_hint(CONFIG_HINT)

@@ -179,3 +179,40 @@ fn row_outputs_named_for_another_format_are_refused() {
         assert!(!d.join(name).exists(), "{name} was written");
     }
 }
+
+/// tabx's own artifacts given to each other's flags are named with the flag
+/// they go to (a model as --transform said "missing field `spec`" and told
+/// to fit the transform again; an eval.json as --config listed the config's
+/// fields).
+#[test]
+fn tabx_artifacts_given_to_the_wrong_flag_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let head = "{\n  \"format_version\": 1,\n  \"tabx_version\": \"0.1.0\",\n";
+    write(d, "transform.json", format!("{head}  \"spec\": {{\"outputs\": []}}\n}}\n"));
+    write(d, "model.json", format!("{head}  \"kind\": \"linear\"\n}}\n"));
+    write(d, "eval.json", format!("{head}  \"config\": {{}}\n}}\n"));
+    let data = taxi("data.csv");
+    fails_with(
+        d,
+        &["transform", "apply", &data, "--transform", "model.json", "-o", "o.csv"],
+        &["this is a model, not a transform: a model goes to --model"],
+    );
+    write(d, "spec.yaml", "outputs:\n  - {name: z, op: log1p, inputs: [trip_miles], fill: 0}\n");
+    tabx(d, &["transform", "fit", &data, "--spec", "spec.yaml", "-q", "-o", "fitted.json"]).success();
+    fails_with(
+        d,
+        &["predict", &data, "--transform", "fitted.json", "--model", "fitted.json", "-o", "p.csv"],
+        &["this is a fitted transform, not a model: a transform goes to --transform"],
+    );
+    fails_with(
+        d,
+        &["evaluate", &data, "--config", "eval.json"],
+        &["eval.json: this is an evaluation, not an evaluation config: an evaluation goes to --eval (tabx report)"],
+    );
+    fails_with(
+        d,
+        &["validate", "--stats", "model.json", "--schema", "transform.json"],
+        &["transform.json: this is a fitted transform, not a schema: a transform goes to --transform"],
+    );
+}

@@ -19,6 +19,7 @@
 //! assert_eq!(a.value(), 1.0); // a naive f64 sum in this order gives 0.0
 //! ```
 
+mod artifact_kind;
 mod atomic;
 mod error;
 pub mod failpoint;
@@ -30,6 +31,7 @@ mod slicing;
 #[doc(hidden)]
 pub mod testing;
 
+pub use artifact_kind::ArtifactKind;
 pub use atomic::{OutputFile, output_temp_file, replace_atomically, scratch_dir, stdout_is_an_output};
 pub use error::{Result, TabxError, read_artifact};
 pub use mergeable::{Mergeable, PARTIAL_MAGIC, PartialState, decode_state, encode_state};

@@ -132,6 +132,9 @@ impl Model {
     pub fn from_json(text: &str) -> Result<Self> {
         let value: Value =
             serde_json::from_str(text).map_err(|e| TabxError::config(format!("not a model file: {e}")))?;
+        if let Some(kind) = tabx_core::ArtifactKind::of_json(&value).filter(|k| *k != tabx_core::ArtifactKind::Model) {
+            return Err(TabxError::config(kind.misplaced("a model")));
+        }
         let version = value.get("format_version").and_then(Value::as_u64);
         if version != Some(u64::from(MODEL_FORMAT_VERSION)) {
             return Err(TabxError::config(format!(

@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use tabx_core::ArtifactKind;
+
 use crate::proto::ProtoMessage;
 
 /// What a file holds, as far as its name and first field tell.
@@ -16,18 +18,7 @@ enum Holds {
     Data,
     Artifact(ProtoMessage),
     /// One of tabx's own JSON artifacts, which begin with `format_version`.
-    Tabx(TabxArtifact),
-}
-
-/// tabx's own JSON artifacts, by the field after their version header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TabxArtifact {
-    /// `transform.json` (`spec`).
-    Transform,
-    /// A model (`kind`).
-    Model,
-    /// `eval.json` (`config`).
-    Evaluation,
+    Tabx(ArtifactKind),
 }
 
 /// `this is X, not Y: how to get Y`, when `bytes` (which failed to parse as
@@ -52,9 +43,7 @@ pub(crate) fn explain(wanted: ProtoMessage, path: &Path, bytes: &[u8]) -> Option
         (Holds::Artifact(ProtoMessage::Statistics), _) => "statistics go to --stats".into(),
         (Holds::Artifact(ProtoMessage::Schema), _) => "a schema goes to --schema".into(),
         (Holds::Artifact(ProtoMessage::Anomalies), _) => "anomalies go to --anomalies".into(),
-        (Holds::Tabx(TabxArtifact::Transform), _) => "a transform goes to --transform".into(),
-        (Holds::Tabx(TabxArtifact::Model), _) => "a model goes to --model".into(),
-        (Holds::Tabx(TabxArtifact::Evaluation), _) => "an evaluation goes to --eval (tabx report)".into(),
+        (Holds::Tabx(kind), _) => return Some(kind.misplaced(noun(Holds::Artifact(wanted)))),
     };
     Some(format!("this is {}, not {}: {advice}", noun(found), noun(Holds::Artifact(wanted))))
 }
@@ -87,9 +76,8 @@ fn noun(holds: Holds) -> &'static str {
         Holds::Artifact(ProtoMessage::Statistics) => "statistics",
         Holds::Artifact(ProtoMessage::Schema) => "a schema",
         Holds::Artifact(ProtoMessage::Anomalies) => "anomalies",
-        Holds::Tabx(TabxArtifact::Transform) => "a fitted transform",
-        Holds::Tabx(TabxArtifact::Model) => "a model",
-        Holds::Tabx(TabxArtifact::Evaluation) => "an evaluation",
+        // Named by `ArtifactKind::misplaced`, never here.
+        Holds::Tabx(_) => "a tabx artifact",
     }
 }
 
@@ -108,7 +96,7 @@ fn holds(path: &Path, bytes: &[u8]) -> Option<Holds> {
     let first = text.trim_start().trim_start_matches('{').trim_start().trim_start_matches('"');
     let field: String = first.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
     if field == "format_version" {
-        return tabx_artifact(bytes).map(Holds::Tabx);
+        return ArtifactKind::of_text(bytes).map(Holds::Tabx);
     }
     Some(Holds::Artifact(match field.as_str() {
         "datasets" => ProtoMessage::Statistics,
@@ -129,18 +117,6 @@ fn holds(path: &Path, bytes: &[u8]) -> Option<Holds> {
         | "anomaly_name_format" => ProtoMessage::Anomalies,
         _ => return None,
     }))
-}
-
-/// Which of tabx's artifacts a JSON object with a `format_version` header is,
-/// by the field only that kind has: `spec`, `kind` or `config`.
-fn tabx_artifact(bytes: &[u8]) -> Option<TabxArtifact> {
-    let value: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes).ok()?;
-    value.keys().find_map(|k| match k.as_str() {
-        "spec" => Some(TabxArtifact::Transform),
-        "kind" => Some(TabxArtifact::Model),
-        "config" => Some(TabxArtifact::Evaluation),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

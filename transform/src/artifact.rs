@@ -89,6 +89,11 @@ impl TransformArtifact {
                 error
             }
         })?;
+        if let Some(kind) =
+            tabx_core::ArtifactKind::of_json(&value).filter(|k| *k != tabx_core::ArtifactKind::Transform)
+        {
+            return Err(TabxError::config(kind.misplaced("a transform")));
+        }
         let version = value.get("format_version").and_then(Value::as_u64);
         if version != Some(u64::from(FORMAT_VERSION)) {
             return Err(TabxError::config(format!(
