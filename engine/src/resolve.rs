@@ -57,7 +57,7 @@ impl SourceFile {
         let detected = Format::from_name(&name);
         let (format, compression) = match (options.format, detected) {
             (Some(f), Some((_, c))) => (f, c),
-            (Some(f), None) => (f, compression_of(&name)),
+            (Some(f), None) => (f, Compression::split(&name).1),
             (None, Some(fc)) => fc,
             (None, None) if explicit => {
                 return Err(TabxError::config(format!("cannot tell the format of {name} from its extension"))
@@ -66,15 +66,10 @@ impl SourceFile {
             // Files of unknown kind inside a directory or glob (README, _SUCCESS) are skipped.
             (None, None) => return Ok(None),
         };
-        let lower = name.to_ascii_lowercase();
-        let tsv = lower.ends_with(".tsv") || lower.ends_with(".tsv.gz") || lower.ends_with(".tsv.zst");
+        let tsv = Compression::split(&name.to_ascii_lowercase()).0.ends_with(".tsv");
         let delimiter = if tsv && options.delimiter == b',' { b'\t' } else { options.delimiter };
         Ok(Some(SourceFile { name, location, size, format, compression, delimiter }))
     }
-}
-
-fn compression_of(name: &str) -> Compression {
-    Compression::split(name).1
 }
 
 /// Resolves every input; an input that matches nothing is an error.

@@ -87,7 +87,7 @@ fn noun(holds: Holds) -> &'static str {
 /// less `.json`, which names artifacts as often as NDJSON data.
 fn holds(path: &Path, bytes: &[u8]) -> Option<Holds> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    let name = name.trim_end_matches(".gz").trim_end_matches(".zst");
+    let (name, _) = tabx_core::Compression::split(&name);
     let data = [".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson"];
     if bytes.starts_with(b"PAR1") || data.iter().any(|ext| name.ends_with(ext)) {
         return Some(Holds::Data);

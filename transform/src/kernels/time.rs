@@ -57,10 +57,8 @@ pub fn parse_time_zone(tz: &str) -> Result<Tz> {
 pub fn timestamp_parts(array: &dyn Array, tz: &str) -> Result<TimestampParts> {
     let zone = parse_time_zone(tz)?;
     let per_second: i64 = match array.data_type() {
-        DataType::Int64 | DataType::Int32 | DataType::Timestamp(TimeUnit::Second, _) => 1,
-        DataType::Timestamp(TimeUnit::Millisecond, _) => 1_000,
-        DataType::Timestamp(TimeUnit::Microsecond, _) => 1_000_000,
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => 1_000_000_000,
+        DataType::Int64 | DataType::Int32 => 1,
+        DataType::Timestamp(unit, _) => per_second(unit),
         other => {
             return Err(TabxError::schema(format!(
                 "timestamp_parts needs Int64 seconds since the epoch or a Timestamp column, got {other}"
@@ -68,12 +66,7 @@ pub fn timestamp_parts(array: &dyn Array, tz: &str) -> Result<TimestampParts> {
             .with_hint("parse date strings into a Timestamp column first"));
         }
     };
-    let values: Int64Array = match array.data_type() {
-        DataType::Int32 => array.as_primitive::<Int32Type>().unary(i64::from),
-        DataType::Int64 => array.as_primitive::<Int64Type>().clone(),
-        // Every Timestamp unit stores i64 values: reinterpret, no cast kernel.
-        _ => Int64Array::from(array.to_data().into_builder().data_type(DataType::Int64).build()?),
-    };
+    let values = stored_i64(array)?;
 
     let n = array.len();
     let (mut hour, mut dow, mut month) =
@@ -109,27 +102,12 @@ pub fn timestamp_parts(array: &dyn Array, tz: &str) -> Result<TimestampParts> {
 /// `None` for instants (integers, a Timestamp with a zone), which
 /// [`timestamp_parts`] shows in `tz` itself.
 pub fn wall_clock_seconds(array: &dyn Array, tz: &str) -> Result<Option<(Int64Array, Vec<usize>)>> {
-    let seconds_per = |unit: &TimeUnit| match unit {
-        TimeUnit::Second => 1,
-        TimeUnit::Millisecond => 1_000,
-        TimeUnit::Microsecond => 1_000_000,
-        TimeUnit::Nanosecond => 1_000_000_000,
-    };
-    let as_i64 = |array: &dyn Array| -> Result<Int64Array> {
-        // Dates and Timestamps store integers: reinterpret, no cast kernel.
-        let data = array.to_data();
-        let data = match array.data_type() {
-            DataType::Date32 => arrow::compute::cast(&arrow::array::make_array(data), &DataType::Int64)?.to_data(),
-            _ => data.into_builder().data_type(DataType::Int64).build()?,
-        };
-        Ok(Int64Array::from(data))
-    };
     Ok(Some(match array.data_type() {
-        DataType::Date32 => (as_i64(array)?.unary(|days: i64| days * 86_400), Vec::new()),
-        DataType::Date64 => (as_i64(array)?.unary(|ms: i64| ms.div_euclid(1_000)), Vec::new()),
+        DataType::Date32 => (stored_i64(array)?.unary(|days: i64| days * 86_400), Vec::new()),
+        DataType::Date64 => (stored_i64(array)?.unary(|ms: i64| ms.div_euclid(1_000)), Vec::new()),
         DataType::Timestamp(unit, None) => {
-            let per = seconds_per(unit);
-            (as_i64(array)?.unary(|v: i64| v.div_euclid(per)), Vec::new())
+            let per = per_second(unit);
+            (stored_i64(array)?.unary(|v: i64| v.div_euclid(per)), Vec::new())
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             let zone = parse_time_zone(tz)?;
@@ -151,6 +129,28 @@ pub fn wall_clock_seconds(array: &dyn Array, tz: &str) -> Result<Option<(Int64Ar
         }
         _ => return Ok(None),
     }))
+}
+
+/// Values of a Timestamp unit in one second.
+fn per_second(unit: &TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
+    }
+}
+
+/// The integers an integer, Date or Timestamp column stores, as i64: 32-bit
+/// ones widened, 64-bit ones (Int64, Date64, every Timestamp unit)
+/// reinterpreted without a cast kernel.
+fn stored_i64(array: &dyn Array) -> Result<Int64Array> {
+    Ok(match array.data_type() {
+        DataType::Int32 => array.as_primitive::<Int32Type>().unary(i64::from),
+        DataType::Date32 => array.as_primitive::<arrow::datatypes::Date32Type>().unary(i64::from),
+        DataType::Int64 => array.as_primitive::<Int64Type>().clone(),
+        _ => Int64Array::from(array.to_data().into_builder().data_type(DataType::Int64).build()?),
+    })
 }
 
 /// Date text's wall-clock seconds in `zone` (see [`wall_clock_seconds`]);
